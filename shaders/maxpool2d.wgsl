@@ -1,0 +1,54 @@
+// maxpool2d_fwd: max-pooling with Caffe's semantics: output size rounded up, windows clipped
+// to the image (padding never wins), and the arg-max (index within the input plane, for the
+// backward pass) written beside the maximum.
+//
+// x:   (planes = batch * channels, in_h, in_w)    f32, contiguous
+// y:   (planes, out_h, out_w)                     f32, contiguous
+// arg: (planes, out_h, out_w)                     u32: iy * in_w + ix of the maximum
+//
+// One invocation per output element.
+
+struct Params {
+    planes: u32, in_h: u32, in_w: u32, out_h: u32,
+    out_w: u32, kernel: u32, stride: u32, pad: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> arg: array<u32>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+@compute @workgroup_size(256)
+fn maxpool2d_fwd(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let i = (wid.x + wid.y * nwg.x) * 256u + li;
+    let ohw = p.out_h * p.out_w;
+    if i >= p.planes * ohw {
+        return;
+    }
+    let plane = i / ohw;
+    let oy = (i % ohw) / p.out_w;
+    let ox = i % p.out_w;
+    let y0 = i32(oy * p.stride) - i32(p.pad);
+    let x0 = i32(ox * p.stride) - i32(p.pad);
+    let y1 = min(y0 + i32(p.kernel), i32(p.in_h));
+    let x1 = min(x0 + i32(p.kernel), i32(p.in_w));
+    let base = plane * p.in_h * p.in_w;
+    var best = -3.402823e38;
+    var best_at = 0u;
+    for (var iy = max(y0, 0); iy < y1; iy++) {
+        for (var ix = max(x0, 0); ix < x1; ix++) {
+            let at = u32(iy) * p.in_w + u32(ix);
+            let v = x[base + at];
+            if v > best {
+                best = v;
+                best_at = at;
+            }
+        }
+    }
+    y[i] = best;
+    arg[i] = best_at;
+}

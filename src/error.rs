@@ -1,0 +1,76 @@
+//! The crate's one error type: every variant carries the context a user needs to fix the
+//! problem (the file, tensor, option or limit at fault, expected versus found).
+
+use std::path::PathBuf;
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no GPU adapter found for backend '{backend}'{}: on Linux without a GPU install Mesa's lavapipe (`apt-get install mesa-vulkan-drivers`)",
+        .adapter.as_ref().map(|a| format!(" matching adapter name '{a}'")).unwrap_or_default())]
+    NoAdapter { backend: String, adapter: Option<String> },
+
+    #[error("could not open a device on adapter '{adapter}': {source}")]
+    RequestDevice {
+        adapter: String,
+        #[source]
+        source: wgpu::RequestDeviceError,
+    },
+
+    #[error("{what} needs {requested}, above the adapter's limit {limit_name} = {limit}")]
+    LimitExceeded {
+        what: String,
+        limit_name: &'static str,
+        requested: u64,
+        limit: u64,
+    },
+
+    #[error("shader or pipeline '{kernel}' failed to build: {message}")]
+    Pipeline { kernel: String, message: String },
+
+    #[error("GPU error in {context}: {message}")]
+    Gpu { context: String, message: String },
+
+    #[error("{kernel}: {what}: expected {expected}, found {found}")]
+    Shape {
+        kernel: String,
+        what: String,
+        expected: String,
+        found: String,
+    },
+
+    #[error("weights file {}: {message}", .path.display())]
+    Weights { path: PathBuf, message: String },
+
+    #[error("weights file {}: tensor '{tensor}': expected {expected}, found {found}", .path.display())]
+    Tensor {
+        path: PathBuf,
+        tensor: String,
+        expected: String,
+        found: String,
+    },
+
+    #[error("image {}: {message}", .path.display())]
+    Image { path: PathBuf, message: String },
+
+    #[error("{option}: {message}")]
+    Option { option: String, message: String },
+
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Reading images for the networks.
+
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// Reads a PNG (or any format the `image` crate decodes) as `w × h` 8-bit grey, row-major.
+/// Colour is converted to luma (Rec. 709 weights); alpha is dropped. An image of another size
+/// is an error unless `resize`, which scales it with a triangle filter.
+pub fn load_grey(path: &Path, w: usize, h: usize, resize: bool) -> Result<Vec<u8>> {
+    let img = image::open(path).map_err(|e| Error::Image {
+        path: path.into(),
+        message: format!("cannot read: {e}"),
+    })?;
+    let mut grey = img.to_luma8();
+    if (grey.width() as usize, grey.height() as usize) != (w, h) {
+        if !resize {
+            return Err(Error::Image {
+                path: path.into(),
+                message: format!(
+                    "is {}x{}, the network takes {w}x{h}: pass --resize to scale it",
+                    grey.width(),
+                    grey.height()
+                ),
+            });
+        }
+        grey = image::imageops::resize(&grey, w as u32, h as u32, image::imageops::FilterType::Triangle);
+    }
+    Ok(grey.into_raw())
+}

@@ -1,0 +1,137 @@
+//! Launcher of `conv2d_fwd` (shaders/conv2d.wgsl).
+
+use super::{bad_shape, check_len, relu_constant, shader};
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+
+/// Shape of a 2-D convolution: input `(batch, in_c, in_h, in_w)`, weights
+/// `(out_c, in_c / groups, kh, kw)`, output `(batch, out_c, out_h, out_w)`, all NCHW.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv2dShape {
+    pub batch: usize,
+    pub in_c: usize,
+    pub in_h: usize,
+    pub in_w: usize,
+    pub out_c: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub stride: usize,
+    pub pad: usize,
+    pub groups: usize,
+}
+
+impl Conv2dShape {
+    pub fn out_h(&self) -> usize {
+        (self.in_h + 2 * self.pad - self.kh) / self.stride + 1
+    }
+    pub fn out_w(&self) -> usize {
+        (self.in_w + 2 * self.pad - self.kw) / self.stride + 1
+    }
+    pub fn input_len(&self) -> usize {
+        self.batch * self.in_c * self.in_h * self.in_w
+    }
+    pub fn weight_len(&self) -> usize {
+        self.out_c * (self.in_c / self.groups) * self.kh * self.kw
+    }
+    pub fn output_len(&self) -> usize {
+        self.batch * self.out_c * self.out_h() * self.out_w()
+    }
+    /// Multiply-adds of one forward pass.
+    pub fn macs(&self) -> u64 {
+        (self.output_len() * (self.in_c / self.groups) * self.kh * self.kw) as u64
+    }
+    pub fn validate(&self) -> Result<()> {
+        let k = "conv2d_fwd";
+        let s = self;
+        if s.groups == 0 || s.in_c % s.groups != 0 || s.out_c % s.groups != 0 {
+            return Err(bad_shape(k, "groups", "a divisor of in_c and out_c",
+                format!("groups {} for in_c {} and out_c {}", s.groups, s.in_c, s.out_c)));
+        }
+        if s.stride == 0 || s.kh == 0 || s.kw == 0 {
+            return Err(bad_shape(k, "kernel and stride", "> 0", format!("{s:?}")));
+        }
+        if s.kh > s.in_h + 2 * s.pad || s.kw > s.in_w + 2 * s.pad {
+            return Err(bad_shape(k, "kernel", "no larger than the padded input",
+                format!("{}x{} kernel on {}x{} input with pad {}", s.kh, s.kw, s.in_h, s.in_w, s.pad)));
+        }
+        Ok(())
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    batch: u32,
+    in_c: u32,
+    in_h: u32,
+    in_w: u32,
+    out_c: u32,
+    out_h: u32,
+    out_w: u32,
+    groups: u32,
+    kh: u32,
+    kw: u32,
+    stride: u32,
+    pad: u32,
+    tiles_m: u32,
+    tiles_n: u32,
+    num_tiles: u32,
+    _pad0: u32,
+}
+
+const TILE: usize = 64;
+
+/// `y = conv(x, w) + b`, then ReLU when `relu`; see [`Conv2dShape`] for the layouts.
+pub fn conv2d_fwd(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    relu: bool,
+    x: View<'_>,
+    w: View<'_>,
+    b: View<'_>,
+    y: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "conv2d_fwd";
+    s.validate()?;
+    check_len(K, "x", x.len, s.input_len())?;
+    check_len(K, "w", w.len, s.weight_len())?;
+    check_len(K, "b", b.len, s.out_c)?;
+    check_len(K, "y", y.len, s.output_len())?;
+    let tiles_m = (s.out_c / s.groups).div_ceil(TILE);
+    let tiles_n = (s.batch * s.out_h() * s.out_w()).div_ceil(TILE);
+    let num_tiles = (tiles_m * tiles_n * s.groups) as u64;
+    let grid = grid_for(gpu, K, num_tiles)?;
+    let params = Params {
+        batch: s.batch as u32,
+        in_c: s.in_c as u32,
+        in_h: s.in_h as u32,
+        in_w: s.in_w as u32,
+        out_c: s.out_c as u32,
+        out_h: s.out_h() as u32,
+        out_w: s.out_w() as u32,
+        groups: s.groups as u32,
+        kh: s.kh as u32,
+        kw: s.kw as u32,
+        stride: s.stride as u32,
+        pad: s.pad as u32,
+        tiles_m: tiles_m as u32,
+        tiles_n: tiles_n as u32,
+        num_tiles: num_tiles as u32,
+        _pad0: 0,
+    };
+    let pipeline = gpu.pipeline("conv2d.wgsl", shader("conv2d.wgsl"), K, &relu_constant(relu))?;
+    let u = gpu.uniform(K, &params);
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            x.binding(gpu, "conv2d_fwd x")?,
+            w.binding(gpu, "conv2d_fwd w")?,
+            b.binding(gpu, "conv2d_fwd b")?,
+            y.binding(gpu, "conv2d_fwd y")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}

@@ -1,0 +1,76 @@
+//! Launcher of `linear_fwd` (shaders/linear.wgsl).
+
+use super::{check_len, relu_constant, shader};
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+
+/// Shape of a fully-connected layer: input `(batch, in_f)`, weights `(out_f, in_f)`,
+/// output `(batch, out_f)`, row-major.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinearShape {
+    pub batch: usize,
+    pub in_f: usize,
+    pub out_f: usize,
+}
+
+impl LinearShape {
+    pub fn macs(&self) -> u64 {
+        (self.batch * self.in_f * self.out_f) as u64
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    batch: u32,
+    in_f: u32,
+    out_f: u32,
+    tiles_m: u32,
+    num_tiles: u32,
+    _pad: [u32; 3],
+}
+
+const TILE: usize = 64;
+
+/// `y = x w^T + b`, then ReLU when `relu`; see [`LinearShape`] for the layouts.
+pub fn linear_fwd(
+    gpu: &Gpu,
+    s: &LinearShape,
+    relu: bool,
+    x: View<'_>,
+    w: View<'_>,
+    b: View<'_>,
+    y: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "linear_fwd";
+    check_len(K, "x", x.len, s.batch * s.in_f)?;
+    check_len(K, "w", w.len, s.out_f * s.in_f)?;
+    check_len(K, "b", b.len, s.out_f)?;
+    check_len(K, "y", y.len, s.batch * s.out_f)?;
+    let tiles_m = s.out_f.div_ceil(TILE);
+    let num_tiles = (tiles_m * s.batch.div_ceil(TILE)) as u64;
+    let grid = grid_for(gpu, K, num_tiles)?;
+    let params = Params {
+        batch: s.batch as u32,
+        in_f: s.in_f as u32,
+        out_f: s.out_f as u32,
+        tiles_m: tiles_m as u32,
+        num_tiles: num_tiles as u32,
+        _pad: [0; 3],
+    };
+    let pipeline = gpu.pipeline("linear.wgsl", shader("linear.wgsl"), K, &relu_constant(relu))?;
+    let u = gpu.uniform(K, &params);
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            x.binding(gpu, "linear_fwd x")?,
+            w.binding(gpu, "linear_fwd w")?,
+            b.binding(gpu, "linear_fwd b")?,
+            y.binding(gpu, "linear_fwd y")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}

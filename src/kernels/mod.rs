@@ -1,0 +1,62 @@
+//! One host-side launcher per WGSL entry point: shape checks, a `#[repr(C)]` params struct
+//! mirroring the WGSL one, binding and grid. Launchers build a [`Dispatch`] once; callers
+//! replay it as often as they like. Each launcher's CPU twin, with the same name, is in
+//! [`crate::reference`].
+
+mod conv2d;
+mod linear;
+mod maxpool2d;
+mod relu;
+mod softmax;
+
+pub use conv2d::{conv2d_fwd, Conv2dShape};
+pub use linear::{linear_fwd, LinearShape};
+pub use maxpool2d::{caffe_pooled, maxpool2d_fwd, Pool2dShape};
+pub use relu::relu_fwd;
+pub use softmax::softmax_fwd;
+
+pub use crate::gpu::Dispatch;
+use crate::error::{Error, Result};
+
+/// Every WGSL file of the crate: (file name, source). Each is valid WGSL on its own.
+pub const SHADERS: &[(&str, &str)] = &[
+    ("conv2d.wgsl", include_str!("../../shaders/conv2d.wgsl")),
+    ("linear.wgsl", include_str!("../../shaders/linear.wgsl")),
+    ("maxpool2d.wgsl", include_str!("../../shaders/maxpool2d.wgsl")),
+    ("relu.wgsl", include_str!("../../shaders/relu.wgsl")),
+    ("softmax.wgsl", include_str!("../../shaders/softmax.wgsl")),
+];
+
+pub(crate) fn shader(file: &'static str) -> &'static str {
+    SHADERS
+        .iter()
+        .find(|(f, _)| *f == file)
+        .map(|(_, s)| *s)
+        .expect("every shader is listed in SHADERS")
+}
+
+/// Checks that a view bound as `what` holds exactly `expected` elements.
+pub fn check_len(kernel: &str, what: &str, found: usize, expected: usize) -> Result<()> {
+    if found != expected {
+        return Err(Error::Shape {
+            kernel: kernel.into(),
+            what: format!("{what} elements"),
+            expected: expected.to_string(),
+            found: found.to_string(),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn bad_shape(kernel: &str, what: &str, expected: &str, found: String) -> Error {
+    Error::Shape {
+        kernel: kernel.into(),
+        what: what.into(),
+        expected: expected.into(),
+        found,
+    }
+}
+
+pub(crate) fn relu_constant(relu: bool) -> [(&'static str, f64); 1] {
+    [("RELU", if relu { 1.0 } else { 0.0 })]
+}

@@ -1,0 +1,21 @@
+//! Launcher of `relu_fwd` (shaders/relu.wgsl).
+
+use super::shader;
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    n: u32,
+    _pad: [u32; 3],
+}
+
+/// In place: `data = max(data, 0)`, `data` of any shape.
+pub fn relu_fwd(gpu: &Gpu, data: View<'_>) -> Result<Dispatch> {
+    const K: &str = "relu_fwd";
+    let grid = grid_for(gpu, K, data.len.div_ceil(256) as u64)?;
+    let pipeline = gpu.pipeline("relu.wgsl", shader("relu.wgsl"), K, &[])?;
+    let u = gpu.uniform(K, &Params { n: data.len as u32, _pad: [0; 3] });
+    Dispatch::new(gpu, K, pipeline, &[data.binding(gpu, "relu_fwd data")?, u.as_entire_binding()], grid)
+}

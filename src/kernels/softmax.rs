@@ -1,0 +1,30 @@
+//! Launcher of `softmax_fwd` (shaders/softmax.wgsl).
+
+use super::{check_len, shader};
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    rows: u32,
+    cols: u32,
+    _pad: [u32; 2],
+}
+
+/// Row-wise softmax of `x` `(rows, cols)` into `y` `(rows, cols)`, both row-major.
+pub fn softmax_fwd(gpu: &Gpu, rows: usize, cols: usize, x: View<'_>, y: View<'_>) -> Result<Dispatch> {
+    const K: &str = "softmax_fwd";
+    check_len(K, "x", x.len, rows * cols)?;
+    check_len(K, "y", y.len, rows * cols)?;
+    let grid = grid_for(gpu, K, rows as u64)?;
+    let pipeline = gpu.pipeline("softmax.wgsl", shader("softmax.wgsl"), K, &[])?;
+    let u = gpu.uniform(K, &Params { rows: rows as u32, cols: cols as u32, _pad: [0; 2] });
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[x.binding(gpu, "softmax_fwd x")?, y.binding(gpu, "softmax_fwd y")?, u.as_entire_binding()],
+        grid,
+    )
+}

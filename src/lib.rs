@@ -1,0 +1,16 @@
+//! `fooling`: a GPU-native engine that evolves, and optimises by gradient, images that a
+//! trained classifier labels with high confidence although no person can recognise them
+//! (Nguyen, Yosinski, Clune, CVPR 2015).
+//!
+//! Layout: [`gpu`] owns the device; [`kernels`] launch the WGSL shaders of `shaders/`;
+//! [`reference`] holds their plain-Rust twins; [`nn`] builds networks from them.
+
+pub mod error;
+pub mod gpu;
+pub mod imageio;
+pub mod kernels;
+pub mod nn;
+pub mod reference;
+
+pub use error::{Error, Result};
+pub use gpu::{Gpu, GpuOptions};

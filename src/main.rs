@@ -1,0 +1,13 @@
+mod cli;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    match cli::run(cli::Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

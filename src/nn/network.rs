@@ -1,0 +1,223 @@
+//! A network on the device and its forward plans.
+
+use super::arch::{Arch, Layer};
+use super::weights::Weights;
+use crate::error::{Error, Result};
+use crate::gpu::{Dispatch, Gpu, GpuBuffer};
+use crate::kernels::{self, LinearShape, Pool2dShape};
+use crate::reference;
+
+/// An architecture with its parameters uploaded to one device.
+pub struct Network {
+    pub arch: Arch,
+    params: Vec<GpuBuffer<f32>>,
+}
+
+impl Network {
+    /// Uploads `weights` (checked against `arch` when they were loaded).
+    pub fn new(gpu: &Gpu, arch: Arch, weights: &Weights) -> Result<Network> {
+        let params = arch
+            .params()?
+            .iter()
+            .map(|spec| GpuBuffer::from_slice(gpu, &spec.name, weights.get(&spec.name)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Network { arch, params })
+    }
+
+    /// The largest number of images one pass of the layers can take on `gpu`: every
+    /// activation of the chunk must fit one storage binding.
+    pub fn max_chunk(&self, gpu: &Gpu) -> Result<usize> {
+        let per_image = self
+            .arch
+            .shapes()?
+            .iter()
+            .map(|s| s.iter().product::<usize>())
+            .max()
+            .unwrap_or(0)
+            .max(self.arch.input_len()) as u64
+            * 4;
+        let chunk = gpu.max_binding() / per_image;
+        if chunk == 0 {
+            return Err(Error::LimitExceeded {
+                what: format!("one image's largest activation in {}", self.arch.name),
+                limit_name: "max_storage_buffer_binding_size",
+                requested: per_image,
+                limit: gpu.max_binding(),
+            });
+        }
+        Ok(chunk as usize)
+    }
+
+    /// Buffers, bind groups and dispatches for a forward pass over `batch` images, built
+    /// once and replayed by [`Forward::record`] or [`Forward::run`]. Batches larger than
+    /// [`Network::max_chunk`] run as several chunks inside the same command encoder.
+    pub fn forward_plan(&self, gpu: &Gpu, batch: usize) -> Result<Forward> {
+        if batch == 0 {
+            return Err(Error::Option { option: "batch".into(), message: "must be at least 1".into() });
+        }
+        let max = self.max_chunk(gpu)?;
+        // chunks start at multiples of 64 images, so every bound slice stays 256-byte aligned
+        let chunk = if batch <= max { batch } else { (max / 64 * 64).max(64).min(max) };
+        if chunk < batch && max < 64 {
+            return Err(Error::LimitExceeded {
+                what: format!("a batch of {batch} for {} (chunks of 64 images)", self.arch.name),
+                limit_name: "max_storage_buffer_binding_size",
+                requested: 64,
+                limit: max as u64,
+            });
+        }
+        let shapes = self.arch.shapes()?;
+        let classes = self.arch.num_classes();
+        let in_len = self.arch.input_len();
+        let input = GpuBuffer::zeros(gpu, "input", batch * in_len)?;
+        let logits = GpuBuffer::zeros(gpu, "logits", batch * classes)?;
+        let probs = GpuBuffer::zeros(gpu, "probs", batch * classes)?;
+        let mut acts = Vec::new();
+        let mut args = Vec::new();
+        let last = self.arch.layers.len() - 1;
+        for (i, (layer, s)) in self.arch.layers.iter().zip(&shapes).enumerate() {
+            let n = chunk * s.iter().product::<usize>();
+            acts.push(match layer {
+                _ if i == last => None, // the last layer writes the logits
+                Layer::Relu => None,
+                _ => Some(GpuBuffer::zeros(gpu, "activation", n)?),
+            });
+            args.push(match layer {
+                Layer::MaxPool2d { .. } => Some(GpuBuffer::<u32>::zeros(gpu, "argmax", n)?),
+                _ => None,
+            });
+        }
+
+        let mut dispatches = Vec::new();
+        let mut start = 0;
+        while start < batch {
+            let b = chunk.min(batch - start);
+            let mut prev = self.arch.input;
+            // index of the buffer holding the current activation: None = the input slice
+            let mut cur: Option<usize> = None;
+            let mut p = 0;
+            for (i, (layer, shape)) in self.arch.layers.iter().zip(&shapes).enumerate() {
+                let x = match cur {
+                    None => input.slice(start * in_len, b * in_len),
+                    Some(j) => acts[j].as_ref().unwrap().slice(0, b * prev.iter().product::<usize>()),
+                };
+                let out_len = b * shape.iter().product::<usize>();
+                let y = if i == last {
+                    logits.slice(start * classes, b * classes)
+                } else {
+                    acts[i].as_ref().map(|a| a.slice(0, out_len)).unwrap_or(x)
+                };
+                match layer {
+                    Layer::Conv2d { relu, .. } => {
+                        let s = self.arch.conv_shape(b, prev, layer).unwrap();
+                        dispatches.push(kernels::conv2d_fwd(gpu, &s, *relu, x, self.params[p].view(), self.params[p + 1].view(), y)?);
+                        p += 2;
+                    }
+                    Layer::Linear { out_f, relu, .. } => {
+                        let s = LinearShape { batch: b, in_f: prev.iter().product(), out_f: *out_f };
+                        dispatches.push(kernels::linear_fwd(gpu, &s, *relu, x, self.params[p].view(), self.params[p + 1].view(), y)?);
+                        p += 2;
+                    }
+                    Layer::MaxPool2d { kernel, stride, pad } => {
+                        let s = Pool2dShape { planes: b * prev[0], in_h: prev[1], in_w: prev[2], kernel: *kernel, stride: *stride, pad: *pad };
+                        let arg = args[i].as_ref().unwrap().slice(0, out_len);
+                        dispatches.push(kernels::maxpool2d_fwd(gpu, &s, x, y, arg)?);
+                    }
+                    Layer::Relu => {
+                        if i == last {
+                            return Err(Error::Option { option: "architecture".into(), message: "a standalone ReLU cannot be the last layer".into() });
+                        }
+                        dispatches.push(kernels::relu_fwd(gpu, x)?);
+                    }
+                }
+                if !matches!(layer, Layer::Relu) {
+                    cur = Some(i);
+                }
+                prev = *shape;
+            }
+            dispatches.push(kernels::softmax_fwd(
+                gpu,
+                b,
+                classes,
+                logits.slice(start * classes, b * classes),
+                probs.slice(start * classes, b * classes),
+            )?);
+            start += b;
+        }
+        Ok(Forward { batch, chunk, classes, input, logits, probs, _acts: acts, _args: args, dispatches })
+    }
+
+    /// Class probabilities of `images` (`(n, c, h, w)` f32, the network's input values),
+    /// as `n` rows of `classes`.
+    pub fn classify(&self, gpu: &Gpu, images: &[f32]) -> Result<Vec<Vec<f32>>> {
+        let n = images.len() / self.arch.input_len();
+        let plan = self.forward_plan(gpu, n)?;
+        plan.run(gpu, images)?;
+        let probs = plan.probs.read(gpu)?;
+        Ok(probs.chunks(self.arch.num_classes()).map(|r| r.to_vec()).collect())
+    }
+}
+
+/// A forward pass over a fixed batch, ready to replay.
+///
+/// `input`: `(batch, c, h, w)` f32; `logits` and `probs`: `(batch, classes)` f32.
+pub struct Forward {
+    pub batch: usize,
+    /// Images per pass of the layers.
+    pub chunk: usize,
+    pub classes: usize,
+    pub input: GpuBuffer<f32>,
+    pub logits: GpuBuffer<f32>,
+    pub probs: GpuBuffer<f32>,
+    _acts: Vec<Option<GpuBuffer<f32>>>,
+    _args: Vec<Option<GpuBuffer<u32>>>,
+    dispatches: Vec<Dispatch>,
+}
+
+impl Forward {
+    /// Records the whole forward pass into `pass`.
+    pub fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
+        for d in &self.dispatches {
+            d.record(pass);
+        }
+    }
+
+    /// Uploads `images` into [`Forward::input`], runs the pass and waits.
+    pub fn run(&self, gpu: &Gpu, images: &[f32]) -> Result<()> {
+        kernels::check_len("forward", "input", images.len(), self.input.len())?;
+        self.input.write(gpu, 0, images);
+        gpu.run(&self.dispatches.iter().collect::<Vec<_>>())
+    }
+}
+
+/// The same network on the CPU through the kernels' twins: (logits, probabilities), each
+/// `(n, classes)` row-major. The oracle of the end-to-end tests and the benches' baseline.
+pub fn reference_forward(arch: &Arch, weights: &Weights, images: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
+    let n = images.len() / arch.input_len();
+    let shapes = arch.shapes()?;
+    let mut x = images.to_vec();
+    let mut prev = arch.input;
+    for (layer, shape) in arch.layers.iter().zip(&shapes) {
+        x = match layer {
+            Layer::Conv2d { name, relu, .. } => {
+                let s = arch.conv_shape(n, prev, layer).unwrap();
+                reference::conv2d_fwd(&s, *relu, &x, weights.get(&format!("{name}.weight")), weights.get(&format!("{name}.bias")))
+            }
+            Layer::Linear { name, out_f, relu } => {
+                let s = LinearShape { batch: n, in_f: prev.iter().product(), out_f: *out_f };
+                reference::linear_fwd(&s, *relu, &x, weights.get(&format!("{name}.weight")), weights.get(&format!("{name}.bias")))
+            }
+            Layer::MaxPool2d { kernel, stride, pad } => {
+                let s = Pool2dShape { planes: n * prev[0], in_h: prev[1], in_w: prev[2], kernel: *kernel, stride: *stride, pad: *pad };
+                reference::maxpool2d_fwd(&s, &x).0
+            }
+            Layer::Relu => {
+                reference::relu_fwd(&mut x);
+                x
+            }
+        };
+        prev = *shape;
+    }
+    let probs = reference::softmax_fwd(n, arch.num_classes(), &x);
+    Ok((x, probs))
+}

@@ -1,0 +1,165 @@
+//! Weights as safetensors files: f32 tensors named after the architecture's layers
+//! (`conv1.weight`, `conv1.bias`, …). Loading checks every name, dtype and shape against
+//! the architecture and names what is wrong; saving is atomic.
+
+use super::arch::{Arch, ParamSpec};
+use crate::error::{Error, Result};
+use rand::{Rng, SeedableRng};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+/// Host copies of a network's parameters, by tensor name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Weights {
+    pub tensors: BTreeMap<String, Tensor>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tensor {
+    pub shape: Vec<usize>,
+    pub data: Vec<f32>,
+}
+
+fn shape_str(shape: &[usize]) -> String {
+    format!("{shape:?}")
+}
+
+impl Weights {
+    /// Reads `path` and checks it holds exactly the tensors `arch` needs, as finite f32 of
+    /// the right shapes.
+    pub fn load(path: &Path, arch: &Arch) -> Result<Weights> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::from_bytes(&bytes, path, arch)
+    }
+
+    /// As [`Weights::load`], from the file's bytes; `path` names the file in errors.
+    pub fn from_bytes(bytes: &[u8], path: &Path, arch: &Arch) -> Result<Weights> {
+        let st = safetensors::SafeTensors::deserialize(bytes).map_err(|e| Error::Weights {
+            path: path.into(),
+            message: format!("not a valid safetensors file (truncated or corrupt?): {e}"),
+        })?;
+        let specs = arch.params()?;
+        let mut names: Vec<&str> = st.names();
+        names.sort();
+        let mut tensors = BTreeMap::new();
+        for ParamSpec { name, shape } in &specs {
+            let tensor_err = |expected: String, found: String| Error::Tensor {
+                path: path.into(),
+                tensor: name.clone(),
+                expected,
+                found,
+            };
+            let view = st.tensor(name).map_err(|_| {
+                tensor_err(
+                    format!("an f32 tensor of shape {} for {}", shape_str(shape), arch.name),
+                    format!("no such tensor (the file holds: {})", names.join(", ")),
+                )
+            })?;
+            if view.dtype() != safetensors::Dtype::F32 {
+                return Err(tensor_err("dtype F32".into(), format!("dtype {:?}", view.dtype())));
+            }
+            if view.shape() != shape.as_slice() {
+                return Err(tensor_err(format!("shape {}", shape_str(shape)), format!("shape {}", shape_str(view.shape()))));
+            }
+            let data: Vec<f32> = view
+                .data()
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            if let Some(i) = data.iter().position(|v| !v.is_finite()) {
+                return Err(tensor_err("finite values".into(), format!("{} at flat index {i}", data[i])));
+            }
+            tensors.insert(name.clone(), Tensor { shape: shape.clone(), data });
+        }
+        let extra: Vec<&str> = names
+            .iter()
+            .filter(|n| !tensors.contains_key(**n))
+            .cloned()
+            .collect();
+        if !extra.is_empty() {
+            return Err(Error::Weights {
+                path: path.into(),
+                message: format!(
+                    "tensors that {} does not have: {} (expected exactly: {})",
+                    arch.name,
+                    extra.join(", "),
+                    specs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
+        Ok(Weights { tensors })
+    }
+
+    /// Caffe-style random initialisation, deterministic in `seed`: weights uniform in
+    /// ±sqrt(3 / fan_in) ("xavier"), biases zero.
+    pub fn random(arch: &Arch, seed: u64) -> Result<Weights> {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let mut tensors = BTreeMap::new();
+        for spec in arch.params()? {
+            let data = if spec.shape.len() == 1 {
+                vec![0.0; spec.len()]
+            } else {
+                let fan_in: usize = spec.shape[1..].iter().product();
+                let a = (3.0 / fan_in as f32).sqrt();
+                (0..spec.len()).map(|_| rng.gen_range(-a..a)).collect()
+            };
+            tensors.insert(spec.name, Tensor { shape: spec.shape, data });
+        }
+        Ok(Weights { tensors })
+    }
+
+    /// The values of tensor `name`.
+    pub fn get(&self, name: &str) -> &[f32] {
+        &self.tensors[name].data
+    }
+
+    /// The safetensors encoding of these weights.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = self
+            .tensors
+            .iter()
+            .map(|(name, t)| {
+                let view = safetensors::tensor::TensorView::new(
+                    safetensors::Dtype::F32,
+                    t.shape.clone(),
+                    bytemuck::cast_slice(&t.data),
+                )
+                .expect("shape matches data");
+                (name.clone(), view)
+            })
+            .collect();
+        safetensors::serialize(views, None).expect("f32 tensors always serialise")
+    }
+
+    /// Writes the weights to `path` atomically (temporary file, fsync, rename): an
+    /// interrupted save leaves the old file as it was.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        write_atomic(path, &self.to_bytes())
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, fsynced, then
+/// renamed over `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}

@@ -1,0 +1,117 @@
+//! Plain-Rust twins of the WGSL kernels: same names, same shapes and layouts, written to be
+//! read side by side with the shaders. They accumulate in f64 and are the tests' oracle and
+//! the benches' CPU baseline. Nothing here touches the GPU.
+
+use crate::kernels::{Conv2dShape, LinearShape, Pool2dShape};
+
+/// Twin of `conv2d_fwd`.
+pub fn conv2d_fwd(s: &Conv2dShape, relu: bool, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
+    let (oh, ow) = (s.out_h(), s.out_w());
+    let (icg, ocg) = (s.in_c / s.groups, s.out_c / s.groups);
+    let mut y = vec![0f32; s.output_len()];
+    for n in 0..s.batch {
+        for oc in 0..s.out_c {
+            let g = oc / ocg;
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut acc = b[oc] as f64;
+                    for ic in 0..icg {
+                        let c = g * icg + ic;
+                        for ky in 0..s.kh {
+                            let iy = (oy * s.stride + ky) as isize - s.pad as isize;
+                            if iy < 0 || iy >= s.in_h as isize {
+                                continue;
+                            }
+                            for kx in 0..s.kw {
+                                let ix = (ox * s.stride + kx) as isize - s.pad as isize;
+                                if ix < 0 || ix >= s.in_w as isize {
+                                    continue;
+                                }
+                                let xv = x[((n * s.in_c + c) * s.in_h + iy as usize) * s.in_w + ix as usize];
+                                let wv = w[((oc * icg + ic) * s.kh + ky) * s.kw + kx];
+                                acc += xv as f64 * wv as f64;
+                            }
+                        }
+                    }
+                    if relu {
+                        acc = acc.max(0.0);
+                    }
+                    y[((n * s.out_c + oc) * oh + oy) * ow + ox] = acc as f32;
+                }
+            }
+        }
+    }
+    y
+}
+
+/// Twin of `linear_fwd`.
+pub fn linear_fwd(s: &LinearShape, relu: bool, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
+    let mut y = vec![0f32; s.batch * s.out_f];
+    for n in 0..s.batch {
+        let xr = &x[n * s.in_f..(n + 1) * s.in_f];
+        for m in 0..s.out_f {
+            let wr = &w[m * s.in_f..(m + 1) * s.in_f];
+            let mut acc = b[m] as f64;
+            for k in 0..s.in_f {
+                acc += xr[k] as f64 * wr[k] as f64;
+            }
+            if relu {
+                acc = acc.max(0.0);
+            }
+            y[n * s.out_f + m] = acc as f32;
+        }
+    }
+    y
+}
+
+/// Twin of `maxpool2d_fwd`: (maxima, arg-max index within the input plane).
+pub fn maxpool2d_fwd(s: &Pool2dShape, x: &[f32]) -> (Vec<f32>, Vec<u32>) {
+    let (oh, ow) = (s.out_h(), s.out_w());
+    let mut y = vec![0f32; s.output_len()];
+    let mut arg = vec![0u32; s.output_len()];
+    for p in 0..s.planes {
+        let plane = &x[p * s.in_h * s.in_w..(p + 1) * s.in_h * s.in_w];
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let y0 = (oy * s.stride) as isize - s.pad as isize;
+                let x0 = (ox * s.stride) as isize - s.pad as isize;
+                let y1 = (y0 + s.kernel as isize).min(s.in_h as isize);
+                let x1 = (x0 + s.kernel as isize).min(s.in_w as isize);
+                let (mut best, mut at) = (f32::MIN, 0u32);
+                for iy in y0.max(0)..y1 {
+                    for ix in x0.max(0)..x1 {
+                        let i = iy as usize * s.in_w + ix as usize;
+                        if plane[i] > best {
+                            best = plane[i];
+                            at = i as u32;
+                        }
+                    }
+                }
+                y[(p * oh + oy) * ow + ox] = best;
+                arg[(p * oh + oy) * ow + ox] = at;
+            }
+        }
+    }
+    (y, arg)
+}
+
+/// Twin of `relu_fwd` (in place).
+pub fn relu_fwd(data: &mut [f32]) {
+    for v in data {
+        *v = v.max(0.0);
+    }
+}
+
+/// Twin of `softmax_fwd`.
+pub fn softmax_fwd(rows: usize, cols: usize, x: &[f32]) -> Vec<f32> {
+    let mut y = vec![0f32; rows * cols];
+    for r in 0..rows {
+        let row = &x[r * cols..(r + 1) * cols];
+        let m = row.iter().cloned().fold(f32::MIN, f32::max) as f64;
+        let sum: f64 = row.iter().map(|&v| (v as f64 - m).exp()).sum();
+        for c in 0..cols {
+            y[r * cols + c] = ((row[c] as f64 - m).exp() / sum) as f32;
+        }
+    }
+    y
+}
