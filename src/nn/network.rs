@@ -52,10 +52,16 @@ impl Network {
     /// once and replayed by [`Forward::record`] or [`Forward::run`]. Batches larger than
     /// [`Network::max_chunk`] run as several chunks inside the same command encoder.
     pub fn forward_plan(&self, gpu: &Gpu, batch: usize) -> Result<Forward> {
+        self.forward_plan_chunked(gpu, batch, self.max_chunk(gpu)?)
+    }
+
+    /// As [`Network::forward_plan`], with at most `max` images per pass of the layers
+    /// (clamped to [`Network::max_chunk`]).
+    pub fn forward_plan_chunked(&self, gpu: &Gpu, batch: usize, max: usize) -> Result<Forward> {
         if batch == 0 {
             return Err(Error::Option { option: "batch".into(), message: "must be at least 1".into() });
         }
-        let max = self.max_chunk(gpu)?;
+        let max = max.min(self.max_chunk(gpu)?).max(1);
         // chunks start at multiples of 64 images, so every bound slice stays 256-byte aligned
         let chunk = if batch <= max { batch } else { (max / 64 * 64).max(64).min(max) };
         if chunk < batch && max < 64 {

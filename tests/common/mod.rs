@@ -1,0 +1,81 @@
+//! Test harness shared by the GPU tests: one device for the whole test binary, named
+//! tolerances, random data.
+#![allow(dead_code)]
+
+use fooling::{Gpu, GpuOptions};
+use rand::{Rng, SeedableRng};
+use std::sync::OnceLock;
+
+/// The device every GPU test of this binary shares. Prints the adapter once; panics (never
+/// skips) when there is none, so a CI machine without lavapipe fails loudly.
+pub fn gpu() -> &'static Gpu {
+    static GPU: OnceLock<Gpu> = OnceLock::new();
+    GPU.get_or_init(|| match Gpu::new(&GpuOptions::default()) {
+        Ok(gpu) => {
+            eprintln!("GPU tests on: {}", fooling::gpu::describe(&gpu.info));
+            gpu
+        }
+        Err(e) => panic!("GPU tests need an adapter and found none: {e}"),
+    })
+}
+
+/// A fresh random generator; its seed is printed so a failure can be replayed with
+/// `FOOLING_TEST_SEED=…`.
+pub fn rng(test: &str) -> rand::rngs::StdRng {
+    let seed = std::env::var("FOOLING_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| rand::thread_rng().gen::<u64>());
+    eprintln!("{test}: seed {seed}");
+    rand::rngs::StdRng::seed_from_u64(seed)
+}
+
+pub fn uniform(rng: &mut impl Rng, n: usize, lo: f32, hi: f32) -> Vec<f32> {
+    (0..n).map(|_| rng.gen_range(lo..hi)).collect()
+}
+
+/// An element passes when `|got - want| <= abs + rel * |want|`; NaN never passes.
+#[derive(Clone, Copy, Debug)]
+pub struct Tol {
+    pub rel: f64,
+    pub abs: f64,
+}
+
+/// f32 sums of up to a few thousand products, against an f64 reference. `abs` is relative
+/// to the reference's RMS, so results near zero through cancellation are judged fairly.
+pub const F32_DOT: Tol = Tol { rel: 1e-4, abs: 1e-5 };
+/// Element-wise f32 maths (exp, division) against f64.
+pub const F32_ELEMENTWISE: Tol = Tol { rel: 1e-5, abs: 1e-7 };
+/// Two independent implementations of a whole network (different summation orders).
+pub const NETWORK: Tol = Tol { rel: 1e-4, abs: 1e-5 };
+
+/// Compares `got` with `want` element by element; `abs` is scaled by the RMS of `want`.
+/// Panics naming the worst element and the relative L2 error.
+pub fn assert_close(what: &str, got: &[f32], want: &[f32], tol: Tol) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    let rms = (want.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / want.len().max(1) as f64).sqrt();
+    let abs = tol.abs * rms.max(1e-30);
+    let mut worst: Option<(usize, f64)> = None;
+    let (mut num, mut den) = (0.0f64, 0.0f64);
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let (g, w) = (g as f64, w as f64);
+        let err = (g - w).abs();
+        num += err * err;
+        den += w * w;
+        let ok = err <= abs + tol.rel * w.abs(); // false for NaN
+        if !ok {
+            let excess = if err.is_nan() { f64::INFINITY } else { err / (abs + tol.rel * w.abs()) };
+            if worst.map_or(true, |(_, e)| excess > e) {
+                worst = Some((i, excess));
+            }
+        }
+    }
+    if let Some((i, _)) = worst {
+        panic!(
+            "{what}: element {i}: got {} want {} (tolerance {tol:?}, rms {rms:.3e}); relative L2 error {:.3e}",
+            got[i],
+            want[i],
+            (num / den.max(1e-300)).sqrt()
+        );
+    }
+}
