@@ -7,7 +7,11 @@ use fooling::nn::{self, Network, Weights};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "fooling", version, about = "Evolve and optimise images that deep networks label with high confidence although no person can recognise them.")]
+#[command(
+    name = "fooling",
+    version,
+    about = "Evolve and optimise images that deep networks label with high confidence although no person can recognise them."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub gpu: GpuArgs,
@@ -27,7 +31,10 @@ pub struct GpuArgs {
 
 impl GpuArgs {
     fn open(&self) -> Result<Gpu> {
-        Ok(Gpu::new(&GpuOptions { backend: self.backend, adapter: self.adapter.clone() })?)
+        Ok(Gpu::new(&GpuOptions {
+            backend: self.backend,
+            adapter: self.adapter.clone(),
+        })?)
     }
 }
 
@@ -80,24 +87,60 @@ fn info(gpu_args: &GpuArgs) -> Result<()> {
     println!("limits:");
     for (name, v) in [
         ("max_buffer_size", l.max_buffer_size),
-        ("max_storage_buffer_binding_size", l.max_storage_buffer_binding_size as u64),
-        ("max_storage_buffers_per_shader_stage", l.max_storage_buffers_per_shader_stage as u64),
-        ("min_storage_buffer_offset_alignment", l.min_storage_buffer_offset_alignment as u64),
-        ("max_uniform_buffer_binding_size", l.max_uniform_buffer_binding_size as u64),
-        ("max_compute_workgroups_per_dimension", l.max_compute_workgroups_per_dimension as u64),
-        ("max_compute_invocations_per_workgroup", l.max_compute_invocations_per_workgroup as u64),
-        ("max_compute_workgroup_size_x", l.max_compute_workgroup_size_x as u64),
-        ("max_compute_workgroup_size_y", l.max_compute_workgroup_size_y as u64),
-        ("max_compute_workgroup_storage_size", l.max_compute_workgroup_storage_size as u64),
+        (
+            "max_storage_buffer_binding_size",
+            l.max_storage_buffer_binding_size,
+        ),
+        (
+            "max_storage_buffers_per_shader_stage",
+            l.max_storage_buffers_per_shader_stage as u64,
+        ),
+        (
+            "min_storage_buffer_offset_alignment",
+            l.min_storage_buffer_offset_alignment as u64,
+        ),
+        (
+            "max_uniform_buffer_binding_size",
+            l.max_uniform_buffer_binding_size,
+        ),
+        (
+            "max_compute_workgroups_per_dimension",
+            l.max_compute_workgroups_per_dimension as u64,
+        ),
+        (
+            "max_compute_invocations_per_workgroup",
+            l.max_compute_invocations_per_workgroup as u64,
+        ),
+        (
+            "max_compute_workgroup_size_x",
+            l.max_compute_workgroup_size_x as u64,
+        ),
+        (
+            "max_compute_workgroup_size_y",
+            l.max_compute_workgroup_size_y as u64,
+        ),
+        (
+            "max_compute_workgroup_storage_size",
+            l.max_compute_workgroup_storage_size as u64,
+        ),
     ] {
         println!("  {name:<40} {v}");
     }
     let f = gpu.features;
     let yes = |b: bool| if b { "yes" } else { "no" };
     println!("optional features:");
-    println!("  timestamp queries                        {}", yes(f.timestamps));
-    println!("  shader-f16                               {}", yes(f.shader_f16));
-    println!("  subgroups                                {}", yes(f.subgroups));
+    println!(
+        "  timestamp queries                        {}",
+        yes(f.timestamps)
+    );
+    println!(
+        "  shader-f16                               {}",
+        yes(f.shader_f16)
+    );
+    println!(
+        "  subgroups                                {}",
+        yes(f.subgroups)
+    );
     Ok(())
 }
 
@@ -107,7 +150,9 @@ fn default_weights(net: &str) -> Result<PathBuf> {
     let name = format!("{net}_mnist.safetensors");
     let candidates = [
         Path::new("weights").join(&name),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("weights").join(&name),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("weights")
+            .join(&name),
     ];
     candidates
         .iter()
@@ -123,7 +168,10 @@ fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
     }
     let [c, h, w] = arch.input;
     if c != 1 {
-        bail!("--net {}: only grey-input networks can classify PNGs so far", args.net);
+        bail!(
+            "--net {}: only grey-input networks can classify PNGs so far",
+            args.net
+        );
     }
     let weights_path = match &args.weights {
         Some(p) => p.clone(),
@@ -151,7 +199,13 @@ fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
         } else {
             println!("{}", path.display());
             for (rank, &k) in order.iter().enumerate() {
-                println!("  {:>2}. class {:>3} {:<12} {:.6}", rank + 1, k, net.arch.labels[k], p[k]);
+                println!(
+                    "  {:>2}. class {:>3} {:<12} {:.6}",
+                    rank + 1,
+                    k,
+                    net.arch.labels[k],
+                    p[k]
+                );
             }
         }
     }

@@ -10,7 +10,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     #[error("no GPU adapter found for backend '{backend}'{}: on Linux without a GPU install Mesa's lavapipe (`apt-get install mesa-vulkan-drivers`)",
         .adapter.as_ref().map(|a| format!(" matching adapter name '{a}'")).unwrap_or_default())]
-    NoAdapter { backend: String, adapter: Option<String> },
+    NoAdapter {
+        backend: String,
+        adapter: Option<String>,
+    },
 
     #[error("could not open a device on adapter '{adapter}': {source}")]
     RequestDevice {

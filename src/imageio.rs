@@ -23,7 +23,12 @@ pub fn load_grey(path: &Path, w: usize, h: usize, resize: bool) -> Result<Vec<u8
                 ),
             });
         }
-        grey = image::imageops::resize(&grey, w as u32, h as u32, image::imageops::FilterType::Triangle);
+        grey = image::imageops::resize(
+            &grey,
+            w as u32,
+            h as u32,
+            image::imageops::FilterType::Triangle,
+        );
     }
     Ok(grey.into_raw())
 }

@@ -8,8 +8,22 @@ use fooling::gpu::GpuBuffer;
 use fooling::kernels::{self, Conv2dShape, LinearShape, Pool2dShape};
 use fooling::reference;
 
-fn conv(batch: usize, in_c: usize, in_h: usize, in_w: usize, out_c: usize, k: (usize, usize), stride: usize, pad: usize, groups: usize) -> Conv2dShape {
-    Conv2dShape { batch, in_c, in_h, in_w, out_c, kh: k.0, kw: k.1, stride, pad, groups }
+/// `[batch, in_c, in_h, in_w]`, `out_c`, `(kh, kw)`, `[stride, pad, groups]`.
+fn conv(x: [usize; 4], out_c: usize, k: (usize, usize), spg: [usize; 3]) -> Conv2dShape {
+    let [batch, in_c, in_h, in_w] = x;
+    let [stride, pad, groups] = spg;
+    Conv2dShape {
+        batch,
+        in_c,
+        in_h,
+        in_w,
+        out_c,
+        kh: k.0,
+        kw: k.1,
+        stride,
+        pad,
+        groups,
+    }
 }
 
 #[test]
@@ -17,13 +31,13 @@ fn conv2d_fwd_matches_twin() {
     let gpu = gpu();
     let mut r = rng("conv2d_fwd");
     let shapes = [
-        conv(1, 1, 28, 28, 20, (5, 5), 1, 0, 1),   // LeNet conv1
-        conv(3, 20, 12, 12, 50, (5, 5), 1, 0, 1),  // LeNet conv2, batch 3
-        conv(2, 4, 9, 11, 6, (3, 3), 2, 1, 2),     // odd sizes, stride, pad, groups
-        conv(2, 6, 13, 13, 9, (5, 5), 1, 2, 3),    // three groups, pad 2
-        conv(1, 3, 35, 35, 8, (11, 11), 4, 0, 1),  // CaffeNet conv1's kernel and stride
-        conv(2, 8, 7, 7, 130, (3, 3), 1, 1, 2),    // several 64-channel tiles per group
-        conv(5, 3, 20, 17, 7, (2, 3), 3, 1, 1),    // rectangular kernel, stride 3
+        conv([1, 1, 28, 28], 20, (5, 5), [1, 0, 1]), // LeNet conv1
+        conv([3, 20, 12, 12], 50, (5, 5), [1, 0, 1]), // LeNet conv2, batch 3
+        conv([2, 4, 9, 11], 6, (3, 3), [2, 1, 2]),   // odd sizes, stride, pad, groups
+        conv([2, 6, 13, 13], 9, (5, 5), [1, 2, 3]),  // three groups, pad 2
+        conv([1, 3, 35, 35], 8, (11, 11), [4, 0, 1]), // CaffeNet conv1's kernel and stride
+        conv([2, 8, 7, 7], 130, (3, 3), [1, 1, 2]),  // several 64-channel tiles per group
+        conv([5, 3, 20, 17], 7, (2, 3), [3, 1, 1]),  // rectangular kernel, stride 3
     ];
     for s in shapes {
         for relu in [false, true] {
@@ -37,10 +51,16 @@ fn conv2d_fwd_matches_twin() {
             );
             let yb = GpuBuffer::<f32>::zeros(gpu, "y", s.output_len()).unwrap();
             yb.fill(gpu, f32::NAN);
-            let d = kernels::conv2d_fwd(gpu, &s, relu, xb.view(), wb.view(), bb.view(), yb.view()).unwrap();
+            let d = kernels::conv2d_fwd(gpu, &s, relu, xb.view(), wb.view(), bb.view(), yb.view())
+                .unwrap();
             gpu.run(&[&d]).unwrap();
             let want = reference::conv2d_fwd(&s, relu, &x, &w, &b);
-            assert_close(&format!("conv2d_fwd {s:?} relu {relu}"), &yb.read(gpu).unwrap(), &want, F32_DOT);
+            assert_close(
+                &format!("conv2d_fwd {s:?} relu {relu}"),
+                &yb.read(gpu).unwrap(),
+                &want,
+                F32_DOT,
+            );
         }
     }
 }
@@ -50,11 +70,31 @@ fn linear_fwd_matches_twin() {
     let gpu = gpu();
     let mut r = rng("linear_fwd");
     let shapes = [
-        LinearShape { batch: 1, in_f: 800, out_f: 500 }, // LeNet ip1
-        LinearShape { batch: 7, in_f: 33, out_f: 70 },
-        LinearShape { batch: 130, in_f: 17, out_f: 5 },
-        LinearShape { batch: 65, in_f: 500, out_f: 10 }, // LeNet ip2 past one tile of images
-        LinearShape { batch: 3, in_f: 1, out_f: 1 },
+        LinearShape {
+            batch: 1,
+            in_f: 800,
+            out_f: 500,
+        }, // LeNet ip1
+        LinearShape {
+            batch: 7,
+            in_f: 33,
+            out_f: 70,
+        },
+        LinearShape {
+            batch: 130,
+            in_f: 17,
+            out_f: 5,
+        },
+        LinearShape {
+            batch: 65,
+            in_f: 500,
+            out_f: 10,
+        }, // LeNet ip2 past one tile of images
+        LinearShape {
+            batch: 3,
+            in_f: 1,
+            out_f: 1,
+        },
     ];
     for s in shapes {
         for relu in [false, true] {
@@ -68,10 +108,16 @@ fn linear_fwd_matches_twin() {
             );
             let yb = GpuBuffer::<f32>::zeros(gpu, "y", s.batch * s.out_f).unwrap();
             yb.fill(gpu, f32::NAN);
-            let d = kernels::linear_fwd(gpu, &s, relu, xb.view(), wb.view(), bb.view(), yb.view()).unwrap();
+            let d = kernels::linear_fwd(gpu, &s, relu, xb.view(), wb.view(), bb.view(), yb.view())
+                .unwrap();
             gpu.run(&[&d]).unwrap();
             let want = reference::linear_fwd(&s, relu, &x, &w, &b);
-            assert_close(&format!("linear_fwd {s:?} relu {relu}"), &yb.read(gpu).unwrap(), &want, F32_DOT);
+            assert_close(
+                &format!("linear_fwd {s:?} relu {relu}"),
+                &yb.read(gpu).unwrap(),
+                &want,
+                F32_DOT,
+            );
         }
     }
 }
@@ -81,11 +127,46 @@ fn maxpool2d_fwd_matches_twin() {
     let gpu = gpu();
     let mut r = rng("maxpool2d_fwd");
     let shapes = [
-        Pool2dShape { planes: 6, in_h: 24, in_w: 24, kernel: 2, stride: 2, pad: 0 }, // LeNet
-        Pool2dShape { planes: 5, in_h: 13, in_w: 13, kernel: 3, stride: 2, pad: 0 }, // CaffeNet pool5
-        Pool2dShape { planes: 4, in_h: 55, in_w: 55, kernel: 3, stride: 2, pad: 0 }, // CaffeNet pool1
-        Pool2dShape { planes: 3, in_h: 7, in_w: 9, kernel: 3, stride: 2, pad: 1 },   // padding
-        Pool2dShape { planes: 2, in_h: 11, in_w: 5, kernel: 2, stride: 2, pad: 0 },  // round-up
+        Pool2dShape {
+            planes: 6,
+            in_h: 24,
+            in_w: 24,
+            kernel: 2,
+            stride: 2,
+            pad: 0,
+        }, // LeNet
+        Pool2dShape {
+            planes: 5,
+            in_h: 13,
+            in_w: 13,
+            kernel: 3,
+            stride: 2,
+            pad: 0,
+        }, // CaffeNet pool5
+        Pool2dShape {
+            planes: 4,
+            in_h: 55,
+            in_w: 55,
+            kernel: 3,
+            stride: 2,
+            pad: 0,
+        }, // CaffeNet pool1
+        Pool2dShape {
+            planes: 3,
+            in_h: 7,
+            in_w: 9,
+            kernel: 3,
+            stride: 2,
+            pad: 1,
+        }, // padding
+        Pool2dShape {
+            planes: 2,
+            in_h: 11,
+            in_w: 5,
+            kernel: 2,
+            stride: 2,
+            pad: 0,
+        }, // round-up
     ];
     for s in shapes {
         let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
@@ -98,14 +179,66 @@ fn maxpool2d_fwd_matches_twin() {
         gpu.run(&[&d]).unwrap();
         let (want_y, want_arg) = reference::maxpool2d_fwd(&s, &x);
         let got_y = yb.read(gpu).unwrap();
-        assert_eq!(got_y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want_y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), "maxpool2d_fwd {s:?} values");
-        assert_eq!(ab.read(gpu).unwrap(), want_arg, "maxpool2d_fwd {s:?} arg-max");
+        assert_eq!(
+            got_y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            want_y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            "maxpool2d_fwd {s:?} values"
+        );
+        assert_eq!(
+            ab.read(gpu).unwrap(),
+            want_arg,
+            "maxpool2d_fwd {s:?} arg-max"
+        );
     }
     // Caffe's round-up sizes
-    assert_eq!(Pool2dShape { planes: 1, in_h: 55, in_w: 55, kernel: 3, stride: 2, pad: 0 }.out_h(), 27);
-    assert_eq!(Pool2dShape { planes: 1, in_h: 13, in_w: 13, kernel: 3, stride: 2, pad: 0 }.out_h(), 6);
-    assert_eq!(Pool2dShape { planes: 1, in_h: 11, in_w: 11, kernel: 2, stride: 2, pad: 0 }.out_h(), 6);
-    assert_eq!(Pool2dShape { planes: 1, in_h: 7, in_w: 7, kernel: 3, stride: 2, pad: 1 }.out_h(), 4);
+    assert_eq!(
+        Pool2dShape {
+            planes: 1,
+            in_h: 55,
+            in_w: 55,
+            kernel: 3,
+            stride: 2,
+            pad: 0
+        }
+        .out_h(),
+        27
+    );
+    assert_eq!(
+        Pool2dShape {
+            planes: 1,
+            in_h: 13,
+            in_w: 13,
+            kernel: 3,
+            stride: 2,
+            pad: 0
+        }
+        .out_h(),
+        6
+    );
+    assert_eq!(
+        Pool2dShape {
+            planes: 1,
+            in_h: 11,
+            in_w: 11,
+            kernel: 2,
+            stride: 2,
+            pad: 0
+        }
+        .out_h(),
+        6
+    );
+    assert_eq!(
+        Pool2dShape {
+            planes: 1,
+            in_h: 7,
+            in_w: 7,
+            kernel: 3,
+            stride: 2,
+            pad: 1
+        }
+        .out_h(),
+        4
+    );
 }
 
 #[test]
@@ -128,7 +261,13 @@ fn relu_fwd_matches_twin_past_65535_workgroups() {
 fn softmax_fwd_matches_twin() {
     let gpu = gpu();
     let mut r = rng("softmax_fwd");
-    for (rows, cols, spread) in [(5, 10, 5.0), (3, 1000, 10.0), (2, 7, 1e4), (300, 10, 50.0), (1, 1, 1.0)] {
+    for (rows, cols, spread) in [
+        (5, 10, 5.0),
+        (3, 1000, 10.0),
+        (2, 7, 1e4),
+        (300, 10, 50.0),
+        (1, 1, 1.0),
+    ] {
         let x = uniform(&mut r, rows * cols, -spread, spread);
         let xb = GpuBuffer::from_slice(gpu, "x", &x).unwrap();
         let yb = GpuBuffer::<f32>::zeros(gpu, "y", rows * cols).unwrap();
@@ -136,7 +275,12 @@ fn softmax_fwd_matches_twin() {
         let d = kernels::softmax_fwd(gpu, rows, cols, xb.view(), yb.view()).unwrap();
         gpu.run(&[&d]).unwrap();
         let got = yb.read(gpu).unwrap();
-        assert_close(&format!("softmax_fwd {rows}x{cols} spread {spread}"), &got, &reference::softmax_fwd(rows, cols, &x), F32_ELEMENTWISE);
+        assert_close(
+            &format!("softmax_fwd {rows}x{cols} spread {spread}"),
+            &got,
+            &reference::softmax_fwd(rows, cols, &x),
+            F32_ELEMENTWISE,
+        );
         for row in got.chunks(cols) {
             assert!((row.iter().map(|&v| v as f64).sum::<f64>() - 1.0).abs() < 1e-5);
         }
@@ -146,21 +290,41 @@ fn softmax_fwd_matches_twin() {
 #[test]
 fn launchers_reject_wrong_shapes_and_limits() {
     let gpu = gpu();
-    let s = conv(1, 1, 28, 28, 20, (5, 5), 1, 0, 1);
+    let s = conv([1, 1, 28, 28], 20, (5, 5), [1, 0, 1]);
     let x = GpuBuffer::<f32>::zeros(gpu, "x", s.input_len()).unwrap();
     let w = GpuBuffer::<f32>::zeros(gpu, "w", s.weight_len()).unwrap();
     let b = GpuBuffer::<f32>::zeros(gpu, "b", 20).unwrap();
     let y = GpuBuffer::<f32>::zeros(gpu, "y", s.output_len() - 1).unwrap();
-    let e = kernels::conv2d_fwd(gpu, &s, false, x.view(), w.view(), b.view(), y.view()).err().unwrap().to_string();
-    assert!(e.contains("conv2d_fwd") && e.contains("y elements") && e.contains("11520"), "{e}");
+    let e = kernels::conv2d_fwd(gpu, &s, false, x.view(), w.view(), b.view(), y.view())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("conv2d_fwd") && e.contains("y elements") && e.contains("11520"),
+        "{e}"
+    );
     let bad_groups = Conv2dShape { groups: 3, ..s };
-    let e = kernels::conv2d_fwd(gpu, &bad_groups, false, x.view(), w.view(), b.view(), y.view()).err().unwrap().to_string();
+    let e = kernels::conv2d_fwd(
+        gpu,
+        &bad_groups,
+        false,
+        x.view(),
+        w.view(),
+        b.view(),
+        y.view(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
     assert!(e.contains("groups"), "{e}");
     // a binding past max_storage_buffer_binding_size is a typed error, not a wgpu panic
     let limit = gpu.limits.max_storage_buffer_binding_size as usize;
     if (limit / 4 + 1) * 4 <= gpu.limits.max_buffer_size as usize && limit <= 1 << 30 {
         let big = GpuBuffer::<f32>::zeros(gpu, "big", limit / 4 + 1).unwrap();
-        let e = kernels::relu_fwd(gpu, big.view()).err().unwrap().to_string();
+        let e = kernels::relu_fwd(gpu, big.view())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("max_storage_buffer_binding_size"), "{e}");
     }
 }

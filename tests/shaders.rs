@@ -6,7 +6,11 @@ use fooling::kernels::SHADERS;
 use naga::valid::{Capabilities, ValidationFlags, Validator};
 
 fn specialisations(module: &naga::Module) -> Vec<naga::back::PipelineConstants> {
-    let names: Vec<String> = module.overrides.iter().filter_map(|(_, o)| o.name.clone()).collect();
+    let names: Vec<String> = module
+        .overrides
+        .iter()
+        .filter_map(|(_, o)| o.name.clone())
+        .collect();
     let mut out = vec![naga::back::PipelineConstants::default()];
     for name in names {
         out = out
@@ -27,18 +31,28 @@ fn specialisations(module: &naga::Module) -> Vec<naga::back::PipelineConstants> 
 fn every_shader_validates_and_translates() {
     assert!(SHADERS.len() >= 5);
     for (file, source) in SHADERS {
-        let module = naga::front::wgsl::parse_str(source).unwrap_or_else(|e| panic!("{file}: {}", e.emit_to_string(source)));
+        let module = naga::front::wgsl::parse_str(source)
+            .unwrap_or_else(|e| panic!("{file}: {}", e.emit_to_string(source)));
         let info = Validator::new(ValidationFlags::all(), Capabilities::empty())
             .validate(&module)
             .unwrap_or_else(|e| panic!("{file}: {}", e.emit_to_string(source)));
         assert!(!module.entry_points.is_empty(), "{file}: no entry point");
         for ep in &module.entry_points {
             let expected = file.trim_end_matches(".wgsl");
-            assert!(ep.name.starts_with(expected), "{file}: entry point {} should be named <op>_<direction>", ep.name);
+            assert!(
+                ep.name.starts_with(expected),
+                "{file}: entry point {} should be named <op>_<direction>",
+                ep.name
+            );
             for constants in specialisations(&module) {
                 let stage = (naga::ShaderStage::Compute, ep.name.as_str());
-                let (m, i) = naga::back::pipeline_constants::process_overrides(&module, &info, Some(stage), &constants)
-                    .unwrap_or_else(|e| panic!("{file}:{} {constants:?}: {e}", ep.name));
+                let (m, i) = naga::back::pipeline_constants::process_overrides(
+                    &module,
+                    &info,
+                    Some(stage),
+                    &constants,
+                )
+                .unwrap_or_else(|e| panic!("{file}:{} {constants:?}: {e}", ep.name));
                 naga::back::spv::write_vec(&m, &i, &Default::default(), None)
                     .unwrap_or_else(|e| panic!("{file}:{} to SPIR-V: {e}", ep.name));
                 let msl_opts = naga::back::msl::PipelineOptions {
@@ -66,7 +80,10 @@ fn every_shader_file_is_listed() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if name.ends_with(".wgsl") {
-            assert!(SHADERS.iter().any(|(f, _)| *f == name), "shaders/{name} is not in kernels::SHADERS");
+            assert!(
+                SHADERS.iter().any(|(f, _)| *f == name),
+                "shaders/{name} is not in kernels::SHADERS"
+            );
         }
     }
 }

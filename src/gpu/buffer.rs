@@ -29,18 +29,20 @@ impl<'a> View<'a> {
     pub fn binding(&self, gpu: &Gpu, what: &str) -> Result<wgpu::BindingResource<'a>> {
         let bytes = (self.len * self.elem) as u64;
         let offset = (self.offset * self.elem) as u64;
-        if bytes > gpu.limits.max_storage_buffer_binding_size as u64 {
+        if bytes > gpu.limits.max_storage_buffer_binding_size {
             return Err(Error::LimitExceeded {
                 what: format!("binding {what} ({} elements)", self.len),
                 limit_name: "max_storage_buffer_binding_size",
                 requested: bytes,
-                limit: gpu.limits.max_storage_buffer_binding_size as u64,
+                limit: gpu.limits.max_storage_buffer_binding_size,
             });
         }
         let align = gpu.limits.min_storage_buffer_offset_alignment as u64;
-        if offset % align != 0 {
+        if !offset.is_multiple_of(align) {
             return Err(Error::LimitExceeded {
-                what: format!("binding {what} at byte offset {offset}, not a multiple of the alignment"),
+                what: format!(
+                    "binding {what} at byte offset {offset}, not a multiple of the alignment"
+                ),
                 limit_name: "min_storage_buffer_offset_alignment",
                 requested: offset,
                 limit: align,
@@ -92,7 +94,10 @@ impl<T: bytemuck::Pod> GpuBuffer<T> {
             let mut view = buffer
                 .slice(..)
                 .get_mapped_range_mut()
-                .map_err(|e| Error::Gpu { context: format!("filling buffer '{label}'"), message: e.to_string() })?;
+                .map_err(|e| Error::Gpu {
+                    context: format!("filling buffer '{label}'"),
+                    message: e.to_string(),
+                })?;
             view.slice(..bytes.len()).copy_from_slice(bytes);
         }
         buffer.unmap();
@@ -138,7 +143,10 @@ impl<T: bytemuck::Pod> GpuBuffer<T> {
 
     /// Writes `data` at element `offset` (queued; ordered before the next submit).
     pub fn write(&self, gpu: &Gpu, offset: usize, data: &[T]) {
-        assert!(offset + data.len() <= self.len, "write past the end of the buffer");
+        assert!(
+            offset + data.len() <= self.len,
+            "write past the end of the buffer"
+        );
         gpu.queue.write_buffer(
             &self.buffer,
             (offset * std::mem::size_of::<T>()) as u64,
@@ -171,7 +179,9 @@ impl<T: bytemuck::Pod> GpuBuffer<T> {
         });
         let mut encoder = gpu
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("readback"),
+            });
         if a_end > a_start {
             encoder.copy_buffer_to_buffer(&self.buffer, a_start, &staging, 0, a_end - a_start);
         }
@@ -190,10 +200,13 @@ impl<T: bytemuck::Pod> GpuBuffer<T> {
                 context: "mapping a buffer for reading".into(),
                 message: e.to_string(),
             })?;
-        let mapped = staging.slice(..).get_mapped_range().map_err(|e| Error::Gpu {
-            context: "reading a mapped buffer".into(),
-            message: e.to_string(),
-        })?;
+        let mapped = staging
+            .slice(..)
+            .get_mapped_range()
+            .map_err(|e| Error::Gpu {
+                context: "reading a mapped buffer".into(),
+                message: e.to_string(),
+            })?;
         let lo = (start - a_start) as usize;
         let out = bytemuck::pod_collect_to_vec(&mapped[lo..lo + bytes as usize]);
         drop(mapped);

@@ -132,7 +132,9 @@ fn instance(backend: BackendChoice) -> wgpu::Instance {
 fn adapters(backend: BackendChoice) -> Vec<wgpu::Adapter> {
     let found = pollster::block_on(instance(backend).enumerate_adapters(backend.backends()));
     if found.is_empty() && backend == BackendChoice::Auto && wgpu::Backends::from_env().is_none() {
-        return pollster::block_on(instance(BackendChoice::Gl).enumerate_adapters(wgpu::Backends::GL));
+        return pollster::block_on(
+            instance(BackendChoice::Gl).enumerate_adapters(wgpu::Backends::GL),
+        );
     }
     found
 }
@@ -162,10 +164,13 @@ impl Gpu {
             adapters.retain(|a| a.get_info().name.to_lowercase().contains(&want));
         }
         adapters.sort_by_key(|a| rank(a.get_info().device_type));
-        let adapter = adapters.into_iter().next().ok_or_else(|| Error::NoAdapter {
-            backend: format!("{:?}", opts.backend).to_lowercase(),
-            adapter: opts.adapter.clone(),
-        })?;
+        let adapter = adapters
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NoAdapter {
+                backend: format!("{:?}", opts.backend).to_lowercase(),
+                adapter: opts.adapter.clone(),
+            })?;
         let info = adapter.get_info();
         let limits = adapter.limits();
         let features = OptionalFeatures::from_wgpu(adapter.features());
@@ -242,10 +247,7 @@ impl Gpu {
             });
         }
         let pipeline = Arc::new(pipeline);
-        self.pipelines
-            .lock()
-            .unwrap()
-            .insert(key, pipeline.clone());
+        self.pipelines.lock().unwrap().insert(key, pipeline.clone());
         Ok(pipeline)
     }
 
@@ -291,7 +293,9 @@ impl Gpu {
 
     /// The largest number of bytes one storage binding may hold on this device.
     pub fn max_binding(&self) -> u64 {
-        (self.limits.max_storage_buffer_binding_size as u64).min(self.limits.max_buffer_size)
+        self.limits
+            .max_storage_buffer_binding_size
+            .min(self.limits.max_buffer_size)
     }
 }
 
@@ -342,7 +346,7 @@ impl Dispatch {
     }
 
     pub fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
-        if self.grid.iter().any(|&g| g == 0) {
+        if self.grid.contains(&0) {
             return;
         }
         pass.set_pipeline(&self.pipeline);

@@ -43,16 +43,30 @@ impl Conv2dShape {
     pub fn validate(&self) -> Result<()> {
         let k = "conv2d_fwd";
         let s = self;
-        if s.groups == 0 || s.in_c % s.groups != 0 || s.out_c % s.groups != 0 {
-            return Err(bad_shape(k, "groups", "a divisor of in_c and out_c",
-                format!("groups {} for in_c {} and out_c {}", s.groups, s.in_c, s.out_c)));
+        if s.groups == 0 || !s.in_c.is_multiple_of(s.groups) || !s.out_c.is_multiple_of(s.groups) {
+            return Err(bad_shape(
+                k,
+                "groups",
+                "a divisor of in_c and out_c",
+                format!(
+                    "groups {} for in_c {} and out_c {}",
+                    s.groups, s.in_c, s.out_c
+                ),
+            ));
         }
         if s.stride == 0 || s.kh == 0 || s.kw == 0 {
             return Err(bad_shape(k, "kernel and stride", "> 0", format!("{s:?}")));
         }
         if s.kh > s.in_h + 2 * s.pad || s.kw > s.in_w + 2 * s.pad {
-            return Err(bad_shape(k, "kernel", "no larger than the padded input",
-                format!("{}x{} kernel on {}x{} input with pad {}", s.kh, s.kw, s.in_h, s.in_w, s.pad)));
+            return Err(bad_shape(
+                k,
+                "kernel",
+                "no larger than the padded input",
+                format!(
+                    "{}x{} kernel on {}x{} input with pad {}",
+                    s.kh, s.kw, s.in_h, s.in_w, s.pad
+                ),
+            ));
         }
         Ok(())
     }
@@ -119,7 +133,12 @@ pub fn conv2d_fwd(
         num_tiles: num_tiles as u32,
         _pad0: 0,
     };
-    let pipeline = gpu.pipeline("conv2d.wgsl", shader("conv2d.wgsl"), K, &relu_constant(relu))?;
+    let pipeline = gpu.pipeline(
+        "conv2d.wgsl",
+        shader("conv2d.wgsl"),
+        K,
+        &relu_constant(relu),
+    )?;
     let u = gpu.uniform(K, &params);
     Dispatch::new(
         gpu,

@@ -58,7 +58,12 @@ pub fn linear_fwd(
         num_tiles: num_tiles as u32,
         _pad: [0; 3],
     };
-    let pipeline = gpu.pipeline("linear.wgsl", shader("linear.wgsl"), K, &relu_constant(relu))?;
+    let pipeline = gpu.pipeline(
+        "linear.wgsl",
+        shader("linear.wgsl"),
+        K,
+        &relu_constant(relu),
+    )?;
     let u = gpu.uniform(K, &params);
     Dispatch::new(
         gpu,

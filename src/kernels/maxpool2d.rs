@@ -40,11 +40,18 @@ impl Pool2dShape {
     }
     pub fn validate(&self) -> Result<()> {
         let s = self;
-        if s.kernel == 0 || s.stride == 0 || s.pad >= s.kernel || s.kernel > s.in_h + 2 * s.pad
+        if s.kernel == 0
+            || s.stride == 0
+            || s.pad >= s.kernel
+            || s.kernel > s.in_h + 2 * s.pad
             || s.kernel > s.in_w + 2 * s.pad
         {
-            return Err(bad_shape("maxpool2d_fwd", "window",
-                "kernel > 0, stride > 0, pad < kernel, kernel within the padded input", format!("{s:?}")));
+            return Err(bad_shape(
+                "maxpool2d_fwd",
+                "window",
+                "kernel > 0, stride > 0, pad < kernel, kernel within the padded input",
+                format!("{s:?}"),
+            ));
         }
         Ok(())
     }

@@ -15,14 +15,17 @@ pub use maxpool2d::{caffe_pooled, maxpool2d_fwd, Pool2dShape};
 pub use relu::relu_fwd;
 pub use softmax::softmax_fwd;
 
-pub use crate::gpu::Dispatch;
 use crate::error::{Error, Result};
+pub use crate::gpu::Dispatch;
 
 /// Every WGSL file of the crate: (file name, source). Each is valid WGSL on its own.
 pub const SHADERS: &[(&str, &str)] = &[
     ("conv2d.wgsl", include_str!("../../shaders/conv2d.wgsl")),
     ("linear.wgsl", include_str!("../../shaders/linear.wgsl")),
-    ("maxpool2d.wgsl", include_str!("../../shaders/maxpool2d.wgsl")),
+    (
+        "maxpool2d.wgsl",
+        include_str!("../../shaders/maxpool2d.wgsl"),
+    ),
     ("relu.wgsl", include_str!("../../shaders/relu.wgsl")),
     ("softmax.wgsl", include_str!("../../shaders/softmax.wgsl")),
 ];

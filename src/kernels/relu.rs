@@ -16,6 +16,18 @@ pub fn relu_fwd(gpu: &Gpu, data: View<'_>) -> Result<Dispatch> {
     const K: &str = "relu_fwd";
     let grid = grid_for(gpu, K, data.len.div_ceil(256) as u64)?;
     let pipeline = gpu.pipeline("relu.wgsl", shader("relu.wgsl"), K, &[])?;
-    let u = gpu.uniform(K, &Params { n: data.len as u32, _pad: [0; 3] });
-    Dispatch::new(gpu, K, pipeline, &[data.binding(gpu, "relu_fwd data")?, u.as_entire_binding()], grid)
+    let u = gpu.uniform(
+        K,
+        &Params {
+            n: data.len as u32,
+            _pad: [0; 3],
+        },
+    );
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[data.binding(gpu, "relu_fwd data")?, u.as_entire_binding()],
+        grid,
+    )
 }

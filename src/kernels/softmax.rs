@@ -13,18 +13,35 @@ struct Params {
 }
 
 /// Row-wise softmax of `x` `(rows, cols)` into `y` `(rows, cols)`, both row-major.
-pub fn softmax_fwd(gpu: &Gpu, rows: usize, cols: usize, x: View<'_>, y: View<'_>) -> Result<Dispatch> {
+pub fn softmax_fwd(
+    gpu: &Gpu,
+    rows: usize,
+    cols: usize,
+    x: View<'_>,
+    y: View<'_>,
+) -> Result<Dispatch> {
     const K: &str = "softmax_fwd";
     check_len(K, "x", x.len, rows * cols)?;
     check_len(K, "y", y.len, rows * cols)?;
     let grid = grid_for(gpu, K, rows as u64)?;
     let pipeline = gpu.pipeline("softmax.wgsl", shader("softmax.wgsl"), K, &[])?;
-    let u = gpu.uniform(K, &Params { rows: rows as u32, cols: cols as u32, _pad: [0; 2] });
+    let u = gpu.uniform(
+        K,
+        &Params {
+            rows: rows as u32,
+            cols: cols as u32,
+            _pad: [0; 2],
+        },
+    );
     Dispatch::new(
         gpu,
         K,
         pipeline,
-        &[x.binding(gpu, "softmax_fwd x")?, y.binding(gpu, "softmax_fwd y")?, u.as_entire_binding()],
+        &[
+            x.binding(gpu, "softmax_fwd x")?,
+            y.binding(gpu, "softmax_fwd y")?,
+            u.as_entire_binding(),
+        ],
         grid,
     )
 }

@@ -18,9 +18,17 @@ pub enum Layer {
         relu: bool,
     },
     /// Caffe's max-pooling (output size rounded up).
-    MaxPool2d { kernel: usize, stride: usize, pad: usize },
+    MaxPool2d {
+        kernel: usize,
+        stride: usize,
+        pad: usize,
+    },
     /// Tensors `{name}.weight` `(out_f, in_f)` and `{name}.bias`.
-    Linear { name: String, out_f: usize, relu: bool },
+    Linear {
+        name: String,
+        out_f: usize,
+        relu: bool,
+    },
     /// ReLU on its own, for a layer that cannot take it fused.
     Relu,
 }
@@ -65,7 +73,11 @@ pub fn lenet() -> Arch {
         groups: 1,
         relu: false,
     };
-    let pool = Layer::MaxPool2d { kernel: 2, stride: 2, pad: 0 };
+    let pool = Layer::MaxPool2d {
+        kernel: 2,
+        stride: 2,
+        pad: 0,
+    };
     Arch {
         name: "lenet".into(),
         input: [1, 28, 28],
@@ -75,8 +87,16 @@ pub fn lenet() -> Arch {
             pool.clone(),
             conv("conv2", 50),
             pool,
-            Layer::Linear { name: "ip1".into(), out_f: 500, relu: true },
-            Layer::Linear { name: "ip2".into(), out_f: 10, relu: false },
+            Layer::Linear {
+                name: "ip1".into(),
+                out_f: 500,
+                relu: true,
+            },
+            Layer::Linear {
+                name: "ip2".into(),
+                out_f: 10,
+                relu: false,
+            },
         ],
         labels: (0..10).map(|d| d.to_string()).collect(),
     }
@@ -101,7 +121,15 @@ impl Arch {
         for layer in &self.layers {
             let [c, h, w] = shape;
             shape = match layer {
-                Layer::Conv2d { name, out_c, kernel, stride, pad, groups, .. } => {
+                Layer::Conv2d {
+                    name,
+                    out_c,
+                    kernel,
+                    stride,
+                    pad,
+                    groups,
+                    ..
+                } => {
                     let s = self.conv_shape(1, shape, layer).expect("a conv layer");
                     s.validate().map_err(|e| Error::Shape {
                         kernel: format!("{} layer {name}", self.name),
@@ -111,7 +139,11 @@ impl Arch {
                     })?;
                     [*out_c, s.out_h(), s.out_w()]
                 }
-                Layer::MaxPool2d { kernel, stride, pad } => {
+                Layer::MaxPool2d {
+                    kernel,
+                    stride,
+                    pad,
+                } => {
                     if *kernel > h + 2 * pad || *kernel > w + 2 * pad || *stride == 0 {
                         return Err(Error::Shape {
                             kernel: format!("{} max-pool", self.name),
@@ -120,7 +152,11 @@ impl Arch {
                             found: format!("{kernel}/{stride} pad {pad} on {h}x{w}"),
                         });
                     }
-                    [c, caffe_pooled(h, *kernel, *stride, *pad), caffe_pooled(w, *kernel, *stride, *pad)]
+                    [
+                        c,
+                        caffe_pooled(h, *kernel, *stride, *pad),
+                        caffe_pooled(w, *kernel, *stride, *pad),
+                    ]
                 }
                 Layer::Linear { out_f, .. } => [*out_f, 1, 1],
                 Layer::Relu => shape,
@@ -131,9 +167,21 @@ impl Arch {
     }
 
     /// The convolution shape of `layer` at `batch` for input `(c, h, w)`.
-    pub fn conv_shape(&self, batch: usize, input: [usize; 3], layer: &Layer) -> Option<Conv2dShape> {
+    pub fn conv_shape(
+        &self,
+        batch: usize,
+        input: [usize; 3],
+        layer: &Layer,
+    ) -> Option<Conv2dShape> {
         match layer {
-            Layer::Conv2d { out_c, kernel, stride, pad, groups, .. } => Some(Conv2dShape {
+            Layer::Conv2d {
+                out_c,
+                kernel,
+                stride,
+                pad,
+                groups,
+                ..
+            } => Some(Conv2dShape {
                 batch,
                 in_c: input[0],
                 in_h: input[1],
@@ -165,13 +213,31 @@ impl Arch {
         let mut prev = self.input;
         for (layer, out) in self.layers.iter().zip(&shapes) {
             match layer {
-                Layer::Conv2d { name, out_c, kernel, groups, .. } => {
-                    specs.push(ParamSpec { name: format!("{name}.weight"), shape: vec![*out_c, prev[0] / groups, *kernel, *kernel] });
-                    specs.push(ParamSpec { name: format!("{name}.bias"), shape: vec![*out_c] });
+                Layer::Conv2d {
+                    name,
+                    out_c,
+                    kernel,
+                    groups,
+                    ..
+                } => {
+                    specs.push(ParamSpec {
+                        name: format!("{name}.weight"),
+                        shape: vec![*out_c, prev[0] / groups, *kernel, *kernel],
+                    });
+                    specs.push(ParamSpec {
+                        name: format!("{name}.bias"),
+                        shape: vec![*out_c],
+                    });
                 }
                 Layer::Linear { name, out_f, .. } => {
-                    specs.push(ParamSpec { name: format!("{name}.weight"), shape: vec![*out_f, prev.iter().product()] });
-                    specs.push(ParamSpec { name: format!("{name}.bias"), shape: vec![*out_f] });
+                    specs.push(ParamSpec {
+                        name: format!("{name}.weight"),
+                        shape: vec![*out_f, prev.iter().product()],
+                    });
+                    specs.push(ParamSpec {
+                        name: format!("{name}.bias"),
+                        shape: vec![*out_f],
+                    });
                 }
                 _ => {}
             }
@@ -187,7 +253,9 @@ impl Arch {
         let mut macs = 0u64;
         for (layer, out) in self.layers.iter().zip(&shapes) {
             macs += match layer {
-                Layer::Conv2d { kernel, groups, .. } => (out.iter().product::<usize>() * (prev[0] / groups) * kernel * kernel) as u64,
+                Layer::Conv2d { kernel, groups, .. } => {
+                    (out.iter().product::<usize>() * (prev[0] / groups) * kernel * kernel) as u64
+                }
                 Layer::Linear { out_f, .. } => (prev.iter().product::<usize>() * out_f) as u64,
                 _ => 0,
             };
@@ -205,11 +273,26 @@ mod tests {
     fn lenet_matches_the_paper() {
         let a = lenet();
         let shapes = a.shapes().unwrap();
-        assert_eq!(shapes, vec![[20, 24, 24], [20, 12, 12], [50, 8, 8], [50, 4, 4], [500, 1, 1], [10, 1, 1]]);
+        assert_eq!(
+            shapes,
+            vec![
+                [20, 24, 24],
+                [20, 12, 12],
+                [50, 8, 8],
+                [50, 4, 4],
+                [500, 1, 1],
+                [10, 1, 1]
+            ]
+        );
         let n: usize = a.params().unwrap().iter().map(|p| p.len()).sum();
         assert_eq!(n, 431_080);
         assert_eq!(a.macs().unwrap(), 2_293_000);
-        let names: Vec<_> = a.params().unwrap().into_iter().map(|p| (p.name, p.shape)).collect();
+        let names: Vec<_> = a
+            .params()
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.name, p.shape))
+            .collect();
         assert_eq!(names[0], ("conv1.weight".to_string(), vec![20, 1, 5, 5]));
         assert_eq!(names[4], ("ip1.weight".to_string(), vec![500, 800]));
         assert_eq!(names[6], ("ip2.weight".to_string(), vec![10, 500]));

@@ -59,14 +59,24 @@ impl Network {
     /// (clamped to [`Network::max_chunk`]).
     pub fn forward_plan_chunked(&self, gpu: &Gpu, batch: usize, max: usize) -> Result<Forward> {
         if batch == 0 {
-            return Err(Error::Option { option: "batch".into(), message: "must be at least 1".into() });
+            return Err(Error::Option {
+                option: "batch".into(),
+                message: "must be at least 1".into(),
+            });
         }
         let max = max.min(self.max_chunk(gpu)?).max(1);
         // chunks start at multiples of 64 images, so every bound slice stays 256-byte aligned
-        let chunk = if batch <= max { batch } else { (max / 64 * 64).max(64).min(max) };
+        let chunk = if batch <= max {
+            batch
+        } else {
+            (max / 64 * 64).max(64).min(max)
+        };
         if chunk < batch && max < 64 {
             return Err(Error::LimitExceeded {
-                what: format!("a batch of {batch} for {} (chunks of 64 images)", self.arch.name),
+                what: format!(
+                    "a batch of {batch} for {} (chunks of 64 images)",
+                    self.arch.name
+                ),
                 limit_name: "max_storage_buffer_binding_size",
                 requested: 64,
                 limit: max as u64,
@@ -105,7 +115,10 @@ impl Network {
             for (i, (layer, shape)) in self.arch.layers.iter().zip(&shapes).enumerate() {
                 let x = match cur {
                     None => input.slice(start * in_len, b * in_len),
-                    Some(j) => acts[j].as_ref().unwrap().slice(0, b * prev.iter().product::<usize>()),
+                    Some(j) => acts[j]
+                        .as_ref()
+                        .unwrap()
+                        .slice(0, b * prev.iter().product::<usize>()),
                 };
                 let out_len = b * shape.iter().product::<usize>();
                 let y = if i == last {
@@ -116,22 +129,56 @@ impl Network {
                 match layer {
                     Layer::Conv2d { relu, .. } => {
                         let s = self.arch.conv_shape(b, prev, layer).unwrap();
-                        dispatches.push(kernels::conv2d_fwd(gpu, &s, *relu, x, self.params[p].view(), self.params[p + 1].view(), y)?);
+                        dispatches.push(kernels::conv2d_fwd(
+                            gpu,
+                            &s,
+                            *relu,
+                            x,
+                            self.params[p].view(),
+                            self.params[p + 1].view(),
+                            y,
+                        )?);
                         p += 2;
                     }
                     Layer::Linear { out_f, relu, .. } => {
-                        let s = LinearShape { batch: b, in_f: prev.iter().product(), out_f: *out_f };
-                        dispatches.push(kernels::linear_fwd(gpu, &s, *relu, x, self.params[p].view(), self.params[p + 1].view(), y)?);
+                        let s = LinearShape {
+                            batch: b,
+                            in_f: prev.iter().product(),
+                            out_f: *out_f,
+                        };
+                        dispatches.push(kernels::linear_fwd(
+                            gpu,
+                            &s,
+                            *relu,
+                            x,
+                            self.params[p].view(),
+                            self.params[p + 1].view(),
+                            y,
+                        )?);
                         p += 2;
                     }
-                    Layer::MaxPool2d { kernel, stride, pad } => {
-                        let s = Pool2dShape { planes: b * prev[0], in_h: prev[1], in_w: prev[2], kernel: *kernel, stride: *stride, pad: *pad };
+                    Layer::MaxPool2d {
+                        kernel,
+                        stride,
+                        pad,
+                    } => {
+                        let s = Pool2dShape {
+                            planes: b * prev[0],
+                            in_h: prev[1],
+                            in_w: prev[2],
+                            kernel: *kernel,
+                            stride: *stride,
+                            pad: *pad,
+                        };
                         let arg = args[i].as_ref().unwrap().slice(0, out_len);
                         dispatches.push(kernels::maxpool2d_fwd(gpu, &s, x, y, arg)?);
                     }
                     Layer::Relu => {
                         if i == last {
-                            return Err(Error::Option { option: "architecture".into(), message: "a standalone ReLU cannot be the last layer".into() });
+                            return Err(Error::Option {
+                                option: "architecture".into(),
+                                message: "a standalone ReLU cannot be the last layer".into(),
+                            });
                         }
                         dispatches.push(kernels::relu_fwd(gpu, x)?);
                     }
@@ -150,7 +197,17 @@ impl Network {
             )?);
             start += b;
         }
-        Ok(Forward { batch, chunk, classes, input, logits, probs, _acts: acts, _args: args, dispatches })
+        Ok(Forward {
+            batch,
+            chunk,
+            classes,
+            input,
+            logits,
+            probs,
+            _acts: acts,
+            _args: args,
+            dispatches,
+        })
     }
 
     /// Class probabilities of `images` (`(n, c, h, w)` f32, the network's input values),
@@ -160,7 +217,10 @@ impl Network {
         let plan = self.forward_plan(gpu, n)?;
         plan.run(gpu, images)?;
         let probs = plan.probs.read(gpu)?;
-        Ok(probs.chunks(self.arch.num_classes()).map(|r| r.to_vec()).collect())
+        Ok(probs
+            .chunks(self.arch.num_classes())
+            .map(|r| r.to_vec())
+            .collect())
     }
 }
 
@@ -198,7 +258,11 @@ impl Forward {
 
 /// The same network on the CPU through the kernels' twins: (logits, probabilities), each
 /// `(n, classes)` row-major. The oracle of the end-to-end tests and the benches' baseline.
-pub fn reference_forward(arch: &Arch, weights: &Weights, images: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
+pub fn reference_forward(
+    arch: &Arch,
+    weights: &Weights,
+    images: &[f32],
+) -> Result<(Vec<f32>, Vec<f32>)> {
     let n = images.len() / arch.input_len();
     let shapes = arch.shapes()?;
     let mut x = images.to_vec();
@@ -207,14 +271,41 @@ pub fn reference_forward(arch: &Arch, weights: &Weights, images: &[f32]) -> Resu
         x = match layer {
             Layer::Conv2d { name, relu, .. } => {
                 let s = arch.conv_shape(n, prev, layer).unwrap();
-                reference::conv2d_fwd(&s, *relu, &x, weights.get(&format!("{name}.weight")), weights.get(&format!("{name}.bias")))
+                reference::conv2d_fwd(
+                    &s,
+                    *relu,
+                    &x,
+                    weights.get(&format!("{name}.weight")),
+                    weights.get(&format!("{name}.bias")),
+                )
             }
             Layer::Linear { name, out_f, relu } => {
-                let s = LinearShape { batch: n, in_f: prev.iter().product(), out_f: *out_f };
-                reference::linear_fwd(&s, *relu, &x, weights.get(&format!("{name}.weight")), weights.get(&format!("{name}.bias")))
+                let s = LinearShape {
+                    batch: n,
+                    in_f: prev.iter().product(),
+                    out_f: *out_f,
+                };
+                reference::linear_fwd(
+                    &s,
+                    *relu,
+                    &x,
+                    weights.get(&format!("{name}.weight")),
+                    weights.get(&format!("{name}.bias")),
+                )
             }
-            Layer::MaxPool2d { kernel, stride, pad } => {
-                let s = Pool2dShape { planes: n * prev[0], in_h: prev[1], in_w: prev[2], kernel: *kernel, stride: *stride, pad: *pad };
+            Layer::MaxPool2d {
+                kernel,
+                stride,
+                pad,
+            } => {
+                let s = Pool2dShape {
+                    planes: n * prev[0],
+                    in_h: prev[1],
+                    in_w: prev[2],
+                    kernel: *kernel,
+                    stride: *stride,
+                    pad: *pad,
+                };
                 reference::maxpool2d_fwd(&s, &x).0
             }
             Layer::Relu => {

@@ -52,15 +52,25 @@ impl Weights {
             };
             let view = st.tensor(name).map_err(|_| {
                 tensor_err(
-                    format!("an f32 tensor of shape {} for {}", shape_str(shape), arch.name),
+                    format!(
+                        "an f32 tensor of shape {} for {}",
+                        shape_str(shape),
+                        arch.name
+                    ),
                     format!("no such tensor (the file holds: {})", names.join(", ")),
                 )
             })?;
             if view.dtype() != safetensors::Dtype::F32 {
-                return Err(tensor_err("dtype F32".into(), format!("dtype {:?}", view.dtype())));
+                return Err(tensor_err(
+                    "dtype F32".into(),
+                    format!("dtype {:?}", view.dtype()),
+                ));
             }
             if view.shape() != shape.as_slice() {
-                return Err(tensor_err(format!("shape {}", shape_str(shape)), format!("shape {}", shape_str(view.shape()))));
+                return Err(tensor_err(
+                    format!("shape {}", shape_str(shape)),
+                    format!("shape {}", shape_str(view.shape())),
+                ));
             }
             let data: Vec<f32> = view
                 .data()
@@ -68,9 +78,18 @@ impl Weights {
                 .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                 .collect();
             if let Some(i) = data.iter().position(|v| !v.is_finite()) {
-                return Err(tensor_err("finite values".into(), format!("{} at flat index {i}", data[i])));
+                return Err(tensor_err(
+                    "finite values".into(),
+                    format!("{} at flat index {i}", data[i]),
+                ));
             }
-            tensors.insert(name.clone(), Tensor { shape: shape.clone(), data });
+            tensors.insert(
+                name.clone(),
+                Tensor {
+                    shape: shape.clone(),
+                    data,
+                },
+            );
         }
         let extra: Vec<&str> = names
             .iter()
@@ -84,7 +103,11 @@ impl Weights {
                     "tensors that {} does not have: {} (expected exactly: {})",
                     arch.name,
                     extra.join(", "),
-                    specs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                    specs
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             });
         }
@@ -104,7 +127,13 @@ impl Weights {
                 let a = (3.0 / fan_in as f32).sqrt();
                 (0..spec.len()).map(|_| rng.gen_range(-a..a)).collect()
             };
-            tensors.insert(spec.name, Tensor { shape: spec.shape, data });
+            tensors.insert(
+                spec.name,
+                Tensor {
+                    shape: spec.shape,
+                    data,
+                },
+            );
         }
         Ok(Weights { tensors })
     }
@@ -142,7 +171,10 @@ impl Weights {
 /// Writes `bytes` to `path` through a temporary file in the same directory, fsynced, then
 /// renamed over `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
         ".{}.tmp{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),

@@ -27,7 +27,8 @@ pub fn conv2d_fwd(s: &Conv2dShape, relu: bool, x: &[f32], w: &[f32], b: &[f32]) 
                                 if ix < 0 || ix >= s.in_w as isize {
                                     continue;
                                 }
-                                let xv = x[((n * s.in_c + c) * s.in_h + iy as usize) * s.in_w + ix as usize];
+                                let xv = x[((n * s.in_c + c) * s.in_h + iy as usize) * s.in_w
+                                    + ix as usize];
                                 let wv = w[((oc * icg + ic) * s.kh + ky) * s.kw + kx];
                                 acc += xv as f64 * wv as f64;
                             }

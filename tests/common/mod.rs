@@ -43,17 +43,27 @@ pub struct Tol {
 
 /// f32 sums of up to a few thousand products, against an f64 reference. `abs` is relative
 /// to the reference's RMS, so results near zero through cancellation are judged fairly.
-pub const F32_DOT: Tol = Tol { rel: 1e-4, abs: 1e-5 };
+pub const F32_DOT: Tol = Tol {
+    rel: 1e-4,
+    abs: 1e-5,
+};
 /// Element-wise f32 maths (exp, division) against f64.
-pub const F32_ELEMENTWISE: Tol = Tol { rel: 1e-5, abs: 1e-7 };
+pub const F32_ELEMENTWISE: Tol = Tol {
+    rel: 1e-5,
+    abs: 1e-7,
+};
 /// Two independent implementations of a whole network (different summation orders).
-pub const NETWORK: Tol = Tol { rel: 1e-4, abs: 1e-5 };
+pub const NETWORK: Tol = Tol {
+    rel: 1e-4,
+    abs: 1e-5,
+};
 
 /// Compares `got` with `want` element by element; `abs` is scaled by the RMS of `want`.
 /// Panics naming the worst element and the relative L2 error.
 pub fn assert_close(what: &str, got: &[f32], want: &[f32], tol: Tol) {
     assert_eq!(got.len(), want.len(), "{what}: length");
-    let rms = (want.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / want.len().max(1) as f64).sqrt();
+    let rms =
+        (want.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / want.len().max(1) as f64).sqrt();
     let abs = tol.abs * rms.max(1e-30);
     let mut worst: Option<(usize, f64)> = None;
     let (mut num, mut den) = (0.0f64, 0.0f64);
@@ -64,8 +74,12 @@ pub fn assert_close(what: &str, got: &[f32], want: &[f32], tol: Tol) {
         den += w * w;
         let ok = err <= abs + tol.rel * w.abs(); // false for NaN
         if !ok {
-            let excess = if err.is_nan() { f64::INFINITY } else { err / (abs + tol.rel * w.abs()) };
-            if worst.map_or(true, |(_, e)| excess > e) {
+            let excess = if err.is_nan() {
+                f64::INFINITY
+            } else {
+                err / (abs + tol.rel * w.abs())
+            };
+            if worst.is_none_or(|(_, e)| excess > e) {
                 worst = Some((i, excess));
             }
         }
