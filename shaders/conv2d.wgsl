@@ -57,6 +57,18 @@ fn conv2d_fwd(
     let m0 = tm * BM;
     let n0 = tn * BN;
 
+    // This invocation's im2col column is the same for every k: nn = li % BN (256 is a
+    // multiple of BN), rows kk = li / BN + 4 j. Decompose it once.
+    let nn = li % BN;
+    let n = n0 + nn;
+    let n_ok = n < ndim;
+    let img = n / hw;
+    let oy = (n % hw) / p.out_w;
+    let ox = n % p.out_w;
+    let x_img = (img * p.in_c + g * icg) * p.in_h * p.in_w;
+    let iy0 = i32(oy * p.stride) - i32(p.pad);
+    let ix0 = i32(ox * p.stride) - i32(p.pad);
+
     var acc: array<vec4<f32>, 4>;
     for (var k0 = 0u; k0 < kdim; k0 += BK) {
         for (var j = 0u; j < 4u; j++) {
@@ -74,23 +86,16 @@ fn conv2d_fwd(
         }
         for (var j = 0u; j < 4u; j++) {
             // im2col gather: consecutive invocations read consecutive output pixels
-            let e = li + 256u * j;
-            let nn = e % BN;
-            let kk = e / BN;
-            let n = n0 + nn;
+            let kk = li / BN + 4u * j;
             let k = k0 + kk;
             var v = 0.0;
-            if n < ndim && k < kdim {
-                let img = n / hw;
-                let r = n % hw;
-                let oy = r / p.out_w;
-                let ox = r % p.out_w;
+            if n_ok && k < kdim {
                 let ic = k / ksz;
                 let kr = k % ksz;
-                let iy = i32(oy * p.stride + kr / p.kw) - i32(p.pad);
-                let ix = i32(ox * p.stride + kr % p.kw) - i32(p.pad);
+                let iy = iy0 + i32(kr / p.kw);
+                let ix = ix0 + i32(kr % p.kw);
                 if iy >= 0 && iy < i32(p.in_h) && ix >= 0 && ix < i32(p.in_w) {
-                    v = x[((img * p.in_c + g * icg + ic) * p.in_h + u32(iy)) * p.in_w + u32(ix)];
+                    v = x[x_img + (ic * p.in_h + u32(iy)) * p.in_w + u32(ix)];
                 }
             }
             b_tile[kk * BN + nn] = v;
@@ -119,6 +124,118 @@ fn conv2d_fwd(
         let bias = b[oc];
         for (var j = 0u; j < 4u; j++) {
             let n = n0 + lid.x + 16u * j;
+            if n < ndim {
+                var v = acc[i][j] + bias;
+                if RELU {
+                    v = max(v, 0.0);
+                }
+                y[((n / hw) * p.out_c + oc) * hw + n % hw] = v;
+            }
+        }
+    }
+}
+
+// conv2d_fwd_direct: the same function without workgroup memory or barriers, for adapters
+// where caches do the tiling (CPU adapters such as lavapipe, where barriers are costly).
+// Each invocation computes 4 output channels (m = m0 + lid.y + WY i) of 4 output pixels
+// (n = n0 + lid.x + WX j), reading weights and inputs straight from storage. The workgroup
+// shape WX x WY is chosen per layer (WX * WY = 256) so small layers waste little: the tile
+// is (4 WY) x (4 WX).
+
+override WX: u32 = 16u;
+override WY: u32 = 16u;
+
+@compute @workgroup_size(WX, WY)
+fn conv2d_fwd_direct(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_id) lid: vec3<u32>,
+) {
+    let tile = wid.x + wid.y * nwg.x;
+    if tile >= p.num_tiles {
+        return;
+    }
+    let tm = tile % p.tiles_m;
+    let rest = tile / p.tiles_m;
+    let tn = rest % p.tiles_n;
+    let g = rest / p.tiles_n;
+
+    let ocg = p.out_c / p.groups;
+    let icg = p.in_c / p.groups;
+    let kdim = icg * p.kh * p.kw;
+    let hw = p.out_h * p.out_w;
+    let ndim = p.batch * hw;
+    let m0 = tm * 4u * WY + lid.y;
+    let n0 = tn * 4u * WX + lid.x;
+    let plane = p.in_h * p.in_w;
+
+    // rows of w and input windows of this invocation's 4 channels and 4 pixels (clamped to
+    // valid ones; results of clamped rows or pixels are computed and not stored)
+    var wrow: array<u32, 4>;
+    var xbase: array<i32, 4>;
+    var iy0: array<i32, 4>;
+    var ix0: array<i32, 4>;
+    for (var i = 0u; i < 4u; i++) {
+        wrow[i] = (g * ocg + min(m0 + WY * i, ocg - 1u)) * kdim;
+        let n = min(n0 + WX * i, ndim - 1u);
+        let img = n / hw;
+        let r = n % hw;
+        iy0[i] = i32((r / p.out_w) * p.stride) - i32(p.pad);
+        ix0[i] = i32((r % p.out_w) * p.stride) - i32(p.pad);
+        xbase[i] = i32((img * p.in_c + g * icg) * plane);
+    }
+
+    var acc: array<vec4<f32>, 4>; // acc[i][j]: channel i, pixel j
+    var k = 0u;
+    if p.pad == 0u {
+        // every window lies inside the image: no bounds checks
+        var xoff: array<u32, 4>;
+        for (var j = 0u; j < 4u; j++) {
+            xoff[j] = u32(xbase[j] + iy0[j] * i32(p.in_w) + ix0[j]);
+        }
+        for (var ic = 0u; ic < icg; ic++) {
+            for (var ky = 0u; ky < p.kh; ky++) {
+                let row = ic * plane + ky * p.in_w;
+                for (var kx = 0u; kx < p.kw; kx++) {
+                    let at = row + kx;
+                    let xv = vec4<f32>(x[xoff[0] + at], x[xoff[1] + at], x[xoff[2] + at], x[xoff[3] + at]);
+                    for (var i = 0u; i < 4u; i++) {
+                        acc[i] += w[wrow[i] + k] * xv;
+                    }
+                    k++;
+                }
+            }
+        }
+    } else {
+        for (var ic = 0u; ic < icg; ic++) {
+            for (var ky = 0u; ky < p.kh; ky++) {
+                for (var kx = 0u; kx < p.kw; kx++) {
+                    var xv: vec4<f32>;
+                    for (var j = 0u; j < 4u; j++) {
+                        let iy = iy0[j] + i32(ky);
+                        let ix = ix0[j] + i32(kx);
+                        let inside = iy >= 0 && iy < i32(p.in_h) && ix >= 0 && ix < i32(p.in_w);
+                        let at = xbase[j] + i32(ic * plane) + iy * i32(p.in_w) + ix;
+                        xv[j] = select(0.0, x[u32(max(at, 0))], inside);
+                    }
+                    for (var i = 0u; i < 4u; i++) {
+                        acc[i] += w[wrow[i] + k] * xv;
+                    }
+                    k++;
+                }
+            }
+        }
+    }
+
+    for (var i = 0u; i < 4u; i++) {
+        let m = m0 + WY * i;
+        if m >= ocg {
+            continue;
+        }
+        let oc = g * ocg + m;
+        let bias = b[oc];
+        for (var j = 0u; j < 4u; j++) {
+            let n = n0 + WX * j;
             if n < ndim {
                 var v = acc[i][j] + bias;
                 if RELU {

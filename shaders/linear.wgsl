@@ -95,3 +95,55 @@ fn linear_fwd(
         }
     }
 }
+
+// linear_fwd_direct: the same function without workgroup memory or barriers, for adapters
+// where caches do the tiling (CPU adapters such as lavapipe, where barriers are costly).
+// Each invocation computes 4 features (m = m0 + lid.x + WX i) of 4 images
+// (n = n0 + lid.y + WY j). WX x WY (= 256) is chosen per layer; the tile is (4 WX) x (4 WY).
+
+override WX: u32 = 16u;
+override WY: u32 = 16u;
+
+@compute @workgroup_size(WX, WY)
+fn linear_fwd_direct(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_id) lid: vec3<u32>,
+) {
+    let tile = wid.x + wid.y * nwg.x;
+    if tile >= p.num_tiles {
+        return;
+    }
+    let m0 = (tile % p.tiles_m) * 4u * WX + lid.x;
+    let n0 = (tile / p.tiles_m) * 4u * WY + lid.y;
+    let kdim = p.in_f;
+    var wrow: array<u32, 4>;
+    var xrow: array<u32, 4>;
+    for (var i = 0u; i < 4u; i++) {
+        wrow[i] = min(m0 + WX * i, p.out_f - 1u) * kdim;
+        xrow[i] = min(n0 + WY * i, p.batch - 1u) * kdim;
+    }
+    var acc: array<vec4<f32>, 4>; // acc[j][i]: image j, feature i
+    for (var k = 0u; k < kdim; k++) {
+        let wv = vec4<f32>(w[wrow[0] + k], w[wrow[1] + k], w[wrow[2] + k], w[wrow[3] + k]);
+        for (var j = 0u; j < 4u; j++) {
+            acc[j] += x[xrow[j] + k] * wv;
+        }
+    }
+    for (var j = 0u; j < 4u; j++) {
+        let n = n0 + WY * j;
+        if n >= p.batch {
+            continue;
+        }
+        for (var i = 0u; i < 4u; i++) {
+            let m = m0 + WX * i;
+            if m < p.out_f {
+                var v = acc[j][i] + b[m];
+                if RELU {
+                    v = max(v, 0.0);
+                }
+                y[n * p.out_f + m] = v;
+            }
+        }
+    }
+}

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
-use fooling::gpu::{describe, list_adapters, BackendChoice, Gpu, GpuOptions};
+use fooling::gpu::{describe, list_adapters, BackendChoice, Gpu, GpuOptions, KernelChoice};
 use fooling::nn::{self, Network, Weights};
 use std::path::{Path, PathBuf};
 
@@ -21,12 +21,15 @@ pub struct Cli {
 
 #[derive(Args)]
 pub struct GpuArgs {
-    /// Graphics API: auto uses WGPU_BACKEND when set, otherwise every backend of the platform.
+    /// Graphics API: auto uses WGPU_BACKEND when set, otherwise Vulkan/Metal/DX12, then GL.
     #[arg(long, global = true, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
     /// Use the first adapter whose name contains this (case-insensitive).
     #[arg(long, global = true, value_name = "NAME")]
     pub adapter: Option<String>,
+    /// Matrix-kernel implementation: auto picks direct on CPU adapters, tiled on GPUs.
+    #[arg(long, global = true, value_enum, default_value_t = KernelChoice::Auto)]
+    pub kernels: KernelChoice,
 }
 
 impl GpuArgs {
@@ -34,6 +37,7 @@ impl GpuArgs {
         Ok(Gpu::new(&GpuOptions {
             backend: self.backend,
             adapter: self.adapter.clone(),
+            kernels: self.kernels,
         })?)
     }
 }
@@ -83,6 +87,7 @@ fn info(gpu_args: &GpuArgs) -> Result<()> {
     }
     let gpu = gpu_args.open()?;
     println!("chosen: {}", describe(&gpu.info));
+    println!("matrix kernels: {:?}", gpu.variant);
     let l = &gpu.limits;
     println!("limits:");
     for (name, v) in [

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_close, gpu, rng, uniform, F32_DOT, F32_ELEMENTWISE};
+use common::{assert_close, gpu, gpus_for_each_variant, rng, uniform, F32_DOT, F32_ELEMENTWISE};
 use fooling::gpu::GpuBuffer;
 use fooling::kernels::{self, Conv2dShape, LinearShape, Pool2dShape};
 use fooling::reference;
@@ -28,96 +28,100 @@ fn conv(x: [usize; 4], out_c: usize, k: (usize, usize), spg: [usize; 3]) -> Conv
 
 #[test]
 fn conv2d_fwd_matches_twin() {
-    let gpu = gpu();
-    let mut r = rng("conv2d_fwd");
-    let shapes = [
-        conv([1, 1, 28, 28], 20, (5, 5), [1, 0, 1]), // LeNet conv1
-        conv([3, 20, 12, 12], 50, (5, 5), [1, 0, 1]), // LeNet conv2, batch 3
-        conv([2, 4, 9, 11], 6, (3, 3), [2, 1, 2]),   // odd sizes, stride, pad, groups
-        conv([2, 6, 13, 13], 9, (5, 5), [1, 2, 3]),  // three groups, pad 2
-        conv([1, 3, 35, 35], 8, (11, 11), [4, 0, 1]), // CaffeNet conv1's kernel and stride
-        conv([2, 8, 7, 7], 130, (3, 3), [1, 1, 2]),  // several 64-channel tiles per group
-        conv([5, 3, 20, 17], 7, (2, 3), [3, 1, 1]),  // rectangular kernel, stride 3
-    ];
-    for s in shapes {
-        for relu in [false, true] {
-            let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
-            let w = uniform(&mut r, s.weight_len(), -0.5, 0.5);
-            let b = uniform(&mut r, s.out_c, -0.5, 0.5);
-            let (xb, wb, bb) = (
-                GpuBuffer::from_slice(gpu, "x", &x).unwrap(),
-                GpuBuffer::from_slice(gpu, "w", &w).unwrap(),
-                GpuBuffer::from_slice(gpu, "b", &b).unwrap(),
-            );
-            let yb = GpuBuffer::<f32>::zeros(gpu, "y", s.output_len()).unwrap();
-            yb.fill(gpu, f32::NAN);
-            let d = kernels::conv2d_fwd(gpu, &s, relu, xb.view(), wb.view(), bb.view(), yb.view())
-                .unwrap();
-            gpu.run(&[&d]).unwrap();
-            let want = reference::conv2d_fwd(&s, relu, &x, &w, &b);
-            assert_close(
-                &format!("conv2d_fwd {s:?} relu {relu}"),
-                &yb.read(gpu).unwrap(),
-                &want,
-                F32_DOT,
-            );
+    for gpu in gpus_for_each_variant() {
+        let mut r = rng("conv2d_fwd");
+        let shapes = [
+            conv([1, 1, 28, 28], 20, (5, 5), [1, 0, 1]), // LeNet conv1
+            conv([3, 20, 12, 12], 50, (5, 5), [1, 0, 1]), // LeNet conv2, batch 3
+            conv([2, 4, 9, 11], 6, (3, 3), [2, 1, 2]),   // odd sizes, stride, pad, groups
+            conv([2, 6, 13, 13], 9, (5, 5), [1, 2, 3]),  // three groups, pad 2
+            conv([1, 3, 35, 35], 8, (11, 11), [4, 0, 1]), // CaffeNet conv1's kernel and stride
+            conv([2, 8, 7, 7], 130, (3, 3), [1, 1, 2]),  // several 64-channel tiles per group
+            conv([5, 3, 20, 17], 7, (2, 3), [3, 1, 1]),  // rectangular kernel, stride 3
+        ];
+        for s in shapes {
+            for relu in [false, true] {
+                let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
+                let w = uniform(&mut r, s.weight_len(), -0.5, 0.5);
+                let b = uniform(&mut r, s.out_c, -0.5, 0.5);
+                let (xb, wb, bb) = (
+                    GpuBuffer::from_slice(gpu, "x", &x).unwrap(),
+                    GpuBuffer::from_slice(gpu, "w", &w).unwrap(),
+                    GpuBuffer::from_slice(gpu, "b", &b).unwrap(),
+                );
+                let yb = GpuBuffer::<f32>::zeros(gpu, "y", s.output_len()).unwrap();
+                yb.fill(gpu, f32::NAN);
+                let d =
+                    kernels::conv2d_fwd(gpu, &s, relu, xb.view(), wb.view(), bb.view(), yb.view())
+                        .unwrap();
+                gpu.run(&[&d]).unwrap();
+                let want = reference::conv2d_fwd(&s, relu, &x, &w, &b);
+                assert_close(
+                    &format!("conv2d_fwd ({:?}) {s:?} relu {relu}", gpu.variant),
+                    &yb.read(gpu).unwrap(),
+                    &want,
+                    F32_DOT,
+                );
+            }
         }
     }
 }
 
 #[test]
 fn linear_fwd_matches_twin() {
-    let gpu = gpu();
-    let mut r = rng("linear_fwd");
-    let shapes = [
-        LinearShape {
-            batch: 1,
-            in_f: 800,
-            out_f: 500,
-        }, // LeNet ip1
-        LinearShape {
-            batch: 7,
-            in_f: 33,
-            out_f: 70,
-        },
-        LinearShape {
-            batch: 130,
-            in_f: 17,
-            out_f: 5,
-        },
-        LinearShape {
-            batch: 65,
-            in_f: 500,
-            out_f: 10,
-        }, // LeNet ip2 past one tile of images
-        LinearShape {
-            batch: 3,
-            in_f: 1,
-            out_f: 1,
-        },
-    ];
-    for s in shapes {
-        for relu in [false, true] {
-            let x = uniform(&mut r, s.batch * s.in_f, -1.0, 1.0);
-            let w = uniform(&mut r, s.out_f * s.in_f, -0.5, 0.5);
-            let b = uniform(&mut r, s.out_f, -0.5, 0.5);
-            let (xb, wb, bb) = (
-                GpuBuffer::from_slice(gpu, "x", &x).unwrap(),
-                GpuBuffer::from_slice(gpu, "w", &w).unwrap(),
-                GpuBuffer::from_slice(gpu, "b", &b).unwrap(),
-            );
-            let yb = GpuBuffer::<f32>::zeros(gpu, "y", s.batch * s.out_f).unwrap();
-            yb.fill(gpu, f32::NAN);
-            let d = kernels::linear_fwd(gpu, &s, relu, xb.view(), wb.view(), bb.view(), yb.view())
-                .unwrap();
-            gpu.run(&[&d]).unwrap();
-            let want = reference::linear_fwd(&s, relu, &x, &w, &b);
-            assert_close(
-                &format!("linear_fwd {s:?} relu {relu}"),
-                &yb.read(gpu).unwrap(),
-                &want,
-                F32_DOT,
-            );
+    for gpu in gpus_for_each_variant() {
+        let mut r = rng("linear_fwd");
+        let shapes = [
+            LinearShape {
+                batch: 1,
+                in_f: 800,
+                out_f: 500,
+            }, // LeNet ip1
+            LinearShape {
+                batch: 7,
+                in_f: 33,
+                out_f: 70,
+            },
+            LinearShape {
+                batch: 130,
+                in_f: 17,
+                out_f: 5,
+            },
+            LinearShape {
+                batch: 65,
+                in_f: 500,
+                out_f: 10,
+            }, // LeNet ip2 past one tile of images
+            LinearShape {
+                batch: 3,
+                in_f: 1,
+                out_f: 1,
+            },
+        ];
+        for s in shapes {
+            for relu in [false, true] {
+                let x = uniform(&mut r, s.batch * s.in_f, -1.0, 1.0);
+                let w = uniform(&mut r, s.out_f * s.in_f, -0.5, 0.5);
+                let b = uniform(&mut r, s.out_f, -0.5, 0.5);
+                let (xb, wb, bb) = (
+                    GpuBuffer::from_slice(gpu, "x", &x).unwrap(),
+                    GpuBuffer::from_slice(gpu, "w", &w).unwrap(),
+                    GpuBuffer::from_slice(gpu, "b", &b).unwrap(),
+                );
+                let yb = GpuBuffer::<f32>::zeros(gpu, "y", s.batch * s.out_f).unwrap();
+                yb.fill(gpu, f32::NAN);
+                let d =
+                    kernels::linear_fwd(gpu, &s, relu, xb.view(), wb.view(), bb.view(), yb.view())
+                        .unwrap();
+                gpu.run(&[&d]).unwrap();
+                let want = reference::linear_fwd(&s, relu, &x, &w, &b);
+                assert_close(
+                    &format!("linear_fwd ({:?}) {s:?} relu {relu}", gpu.variant),
+                    &yb.read(gpu).unwrap(),
+                    &want,
+                    F32_DOT,
+                );
+            }
         }
     }
 }

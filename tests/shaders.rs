@@ -5,14 +5,30 @@
 use fooling::kernels::SHADERS;
 use naga::valid::{Capabilities, ValidationFlags, Validator};
 
+/// Every combination of the boolean overrides; numeric ones (workgroup shapes) at their
+/// defaults and at the most lopsided values the launchers use.
 fn specialisations(module: &naga::Module) -> Vec<naga::back::PipelineConstants> {
-    let names: Vec<String> = module
-        .overrides
-        .iter()
-        .filter_map(|(_, o)| o.name.clone())
-        .collect();
+    let named = |pred: &dyn Fn(&naga::TypeInner) -> bool| -> Vec<String> {
+        module
+            .overrides
+            .iter()
+            .filter(|(_, o)| pred(&module.types[o.ty].inner))
+            .filter_map(|(_, o)| o.name.clone())
+            .collect()
+    };
+    let is_bool = |t: &naga::TypeInner| matches!(t, naga::TypeInner::Scalar(s) if s.kind == naga::ScalarKind::Bool);
+    let bools = named(&is_bool);
+    let numeric = named(&|t| !is_bool(t));
     let mut out = vec![naga::back::PipelineConstants::default()];
-    for name in names {
+    if numeric.iter().any(|n| n == "WX") && numeric.iter().any(|n| n == "WY") {
+        for (wx, wy) in [(256.0, 1.0), (1.0, 256.0)] {
+            let mut c = naga::back::PipelineConstants::default();
+            c.insert("WX".to_string(), wx);
+            c.insert("WY".to_string(), wy);
+            out.push(c);
+        }
+    }
+    for name in bools {
         out = out
             .into_iter()
             .flat_map(|c| {

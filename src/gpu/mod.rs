@@ -39,6 +39,26 @@ impl BackendChoice {
     }
 }
 
+/// Which implementation of the matrix kernels (convolution, fully-connected) to launch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum KernelChoice {
+    /// `direct` on CPU adapters (lavapipe), `tiled` on GPUs.
+    #[default]
+    Auto,
+    /// 64 × 64 tiles staged through workgroup memory: what GPUs want.
+    Tiled,
+    /// Register blocking straight from storage, no workgroup memory or barriers: what CPU
+    /// adapters want (caches do the tiling; barriers are costly there).
+    Direct,
+}
+
+/// The resolved kernel variant a device uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    Tiled,
+    Direct,
+}
+
 /// How to pick the adapter.
 #[derive(Clone, Debug, Default)]
 pub struct GpuOptions {
@@ -46,6 +66,7 @@ pub struct GpuOptions {
     /// Case-insensitive substring of the adapter's name; `None`: the first adapter in
     /// order discrete GPU, integrated GPU, virtual, CPU, other.
     pub adapter: Option<String>,
+    pub kernels: KernelChoice,
 }
 
 /// Optional features found on the adapter and enabled on the device. None is required.
@@ -90,13 +111,20 @@ pub struct Gpu {
     /// The limits the device was opened with: the adapter's own.
     pub limits: wgpu::Limits,
     pub features: OptionalFeatures,
+    /// The implementation of the matrix kernels this device launches.
+    pub variant: Variant,
     modules: Mutex<HashMap<&'static str, wgpu::ShaderModule>>,
     pipelines: Mutex<HashMap<PipelineKey, Arc<wgpu::ComputePipeline>>>,
 }
 
 impl std::fmt::Debug for Gpu {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Gpu({})", describe(&self.info))
+        write!(
+            f,
+            "Gpu({}, {:?} kernels)",
+            describe(&self.info),
+            self.variant
+        )
     }
 }
 
@@ -184,7 +212,14 @@ impl Gpu {
             adapter: info.name.clone(),
             source,
         })?;
+        let variant = match opts.kernels {
+            KernelChoice::Tiled => Variant::Tiled,
+            KernelChoice::Direct => Variant::Direct,
+            KernelChoice::Auto if info.device_type == wgpu::DeviceType::Cpu => Variant::Direct,
+            KernelChoice::Auto => Variant::Tiled,
+        };
         Ok(Gpu {
+            variant,
             adapter,
             device,
             queue,

@@ -1,8 +1,8 @@
 //! Launcher of `conv2d_fwd` (shaders/conv2d.wgsl).
 
-use super::{bad_shape, check_len, relu_constant, shader};
+use super::{bad_shape, check_len, direct_shape, relu_constant, shader};
 use crate::error::Result;
-use crate::gpu::{grid_for, Dispatch, Gpu, View};
+use crate::gpu::{grid_for, Dispatch, Gpu, Variant, View};
 
 /// Shape of a 2-D convolution: input `(batch, in_c, in_h, in_w)`, weights
 /// `(out_c, in_c / groups, kh, kw)`, output `(batch, out_c, out_h, out_w)`, all NCHW.
@@ -96,6 +96,7 @@ struct Params {
 const TILE: usize = 64;
 
 /// `y = conv(x, w) + b`, then ReLU when `relu`; see [`Conv2dShape`] for the layouts.
+/// Launches `conv2d_fwd` or `conv2d_fwd_direct` as `gpu.variant` says.
 pub fn conv2d_fwd(
     gpu: &Gpu,
     s: &Conv2dShape,
@@ -111,8 +112,22 @@ pub fn conv2d_fwd(
     check_len(K, "w", w.len, s.weight_len())?;
     check_len(K, "b", b.len, s.out_c)?;
     check_len(K, "y", y.len, s.output_len())?;
-    let tiles_m = (s.out_c / s.groups).div_ceil(TILE);
-    let tiles_n = (s.batch * s.out_h() * s.out_w()).div_ceil(TILE);
+    let (ocg, ndim) = (s.out_c / s.groups, s.batch * s.out_h() * s.out_w());
+    let relu = relu_constant(relu);
+    let (entry, tile_m, tile_n, constants) = match gpu.variant {
+        Variant::Tiled => ("conv2d_fwd", TILE, TILE, vec![relu]),
+        Variant::Direct => {
+            let (wy, wx) = direct_shape(ocg);
+            (
+                "conv2d_fwd_direct",
+                4 * wy,
+                4 * wx,
+                vec![relu, ("WX", wx as f64), ("WY", wy as f64)],
+            )
+        }
+    };
+    let tiles_m = ocg.div_ceil(tile_m);
+    let tiles_n = ndim.div_ceil(tile_n);
     let num_tiles = (tiles_m * tiles_n * s.groups) as u64;
     let grid = grid_for(gpu, K, num_tiles)?;
     let params = Params {
@@ -133,12 +148,7 @@ pub fn conv2d_fwd(
         num_tiles: num_tiles as u32,
         _pad0: 0,
     };
-    let pipeline = gpu.pipeline(
-        "conv2d.wgsl",
-        shader("conv2d.wgsl"),
-        K,
-        &relu_constant(relu),
-    )?;
+    let pipeline = gpu.pipeline("conv2d.wgsl", shader("conv2d.wgsl"), entry, &constants)?;
     let u = gpu.uniform(K, &params);
     Dispatch::new(
         gpu,

@@ -1,8 +1,8 @@
 //! Launcher of `linear_fwd` (shaders/linear.wgsl).
 
-use super::{check_len, relu_constant, shader};
+use super::{check_len, direct_shape, relu_constant, shader};
 use crate::error::Result;
-use crate::gpu::{grid_for, Dispatch, Gpu, View};
+use crate::gpu::{grid_for, Dispatch, Gpu, Variant, View};
 
 /// Shape of a fully-connected layer: input `(batch, in_f)`, weights `(out_f, in_f)`,
 /// output `(batch, out_f)`, row-major.
@@ -33,6 +33,7 @@ struct Params {
 const TILE: usize = 64;
 
 /// `y = x w^T + b`, then ReLU when `relu`; see [`LinearShape`] for the layouts.
+/// Launches `linear_fwd` or `linear_fwd_direct` as `gpu.variant` says.
 pub fn linear_fwd(
     gpu: &Gpu,
     s: &LinearShape,
@@ -47,8 +48,21 @@ pub fn linear_fwd(
     check_len(K, "w", w.len, s.out_f * s.in_f)?;
     check_len(K, "b", b.len, s.out_f)?;
     check_len(K, "y", y.len, s.batch * s.out_f)?;
-    let tiles_m = s.out_f.div_ceil(TILE);
-    let num_tiles = (tiles_m * s.batch.div_ceil(TILE)) as u64;
+    let relu = relu_constant(relu);
+    let (entry, tile_m, tile_n, constants) = match gpu.variant {
+        Variant::Tiled => ("linear_fwd", TILE, TILE, vec![relu]),
+        Variant::Direct => {
+            let (wx, wy) = direct_shape(s.out_f);
+            (
+                "linear_fwd_direct",
+                4 * wx,
+                4 * wy,
+                vec![relu, ("WX", wx as f64), ("WY", wy as f64)],
+            )
+        }
+    };
+    let tiles_m = s.out_f.div_ceil(tile_m);
+    let num_tiles = (tiles_m * s.batch.div_ceil(tile_n)) as u64;
     let grid = grid_for(gpu, K, num_tiles)?;
     let params = Params {
         batch: s.batch as u32,
@@ -58,12 +72,7 @@ pub fn linear_fwd(
         num_tiles: num_tiles as u32,
         _pad: [0; 3],
     };
-    let pipeline = gpu.pipeline(
-        "linear.wgsl",
-        shader("linear.wgsl"),
-        K,
-        &relu_constant(relu),
-    )?;
+    let pipeline = gpu.pipeline("linear.wgsl", shader("linear.wgsl"), entry, &constants)?;
     let u = gpu.uniform(K, &params);
     Dispatch::new(
         gpu,

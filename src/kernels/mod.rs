@@ -60,6 +60,14 @@ pub(crate) fn bad_shape(kernel: &str, what: &str, expected: &str, found: String)
     }
 }
 
-pub(crate) fn relu_constant(relu: bool) -> [(&'static str, f64); 1] {
-    [("RELU", if relu { 1.0 } else { 0.0 })]
+pub(crate) fn relu_constant(relu: bool) -> (&'static str, f64) {
+    ("RELU", if relu { 1.0 } else { 0.0 })
+}
+
+/// Workgroup shape `(along the dimension of width `small`, along the other)` for the direct
+/// kernels: each invocation covers 4 along each, so the first side is the smallest power of
+/// two with 4 × side ≥ `small` (at most 16), and the workgroup holds 256 invocations.
+pub(crate) fn direct_shape(small: usize) -> (usize, usize) {
+    let side = small.div_ceil(4).next_power_of_two().clamp(1, 16);
+    (side, 256 / side)
 }

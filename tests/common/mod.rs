@@ -2,6 +2,7 @@
 //! tolerances, random data.
 #![allow(dead_code)]
 
+use fooling::gpu::KernelChoice;
 use fooling::{Gpu, GpuOptions};
 use rand::{Rng, SeedableRng};
 use std::sync::OnceLock;
@@ -17,6 +18,25 @@ pub fn gpu() -> &'static Gpu {
         }
         Err(e) => panic!("GPU tests need an adapter and found none: {e}"),
     })
+}
+
+/// Devices launching each implementation of the matrix kernels, whatever the adapter, so
+/// both are checked on every machine.
+pub fn gpus_for_each_variant() -> [&'static Gpu; 2] {
+    static TILED: OnceLock<Gpu> = OnceLock::new();
+    static DIRECT: OnceLock<Gpu> = OnceLock::new();
+    let open = |kernels| {
+        gpu(); // prints the adapter, fails loudly without one
+        Gpu::new(&GpuOptions {
+            kernels,
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    [
+        TILED.get_or_init(|| open(KernelChoice::Tiled)),
+        DIRECT.get_or_init(|| open(KernelChoice::Direct)),
+    ]
 }
 
 /// A fresh random generator; its seed is printed so a failure can be replayed with
