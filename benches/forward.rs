@@ -1,7 +1,8 @@
 //! Throughput of the forward kernels and of the whole LeNet forward pass.
 //!
 //! `cargo bench --bench forward` (full: batches 1 to 16,384) or
-//! `cargo bench --bench forward -- --quick` (a smoke size for CI and lavapipe).
+//! `cargo bench --bench forward -- --quick` (a smoke size for CI and lavapipe);
+//! `-- --kernels tiled|direct` picks the matrix-kernel variant (default: the adapter's).
 //!
 //! A custom harness rather than criterion: each sample records `reps` launches into one
 //! command buffer and syncs once, and the table needs derived columns (GFLOP/s, the ratio to
@@ -9,7 +10,7 @@
 //! of wall-clock samples; the adapter is named first. The output is Markdown, ready for
 //! BENCHMARKS.md.
 
-use fooling::gpu::{Dispatch, Gpu, GpuBuffer, GpuOptions};
+use fooling::gpu::{Dispatch, Gpu, GpuBuffer, GpuOptions, KernelChoice};
 use fooling::kernels::{self, Conv2dShape, LinearShape};
 use fooling::nn::{lenet, reference_forward, Network, Weights};
 use rand::{Rng, SeedableRng};
@@ -64,7 +65,7 @@ impl Bench {
     fn row(&self, what: &str, batch: usize, secs: f64, flops: f64, baseline: Option<f64>) {
         let ips = batch as f64 / secs;
         let ratio = baseline
-            .map(|b| format!("{:.0}×", ips / b))
+            .map(|b| format!("{:.1}×", ips / b))
             .unwrap_or_else(|| "".into());
         println!(
             "| {what} | {batch} | {:.3} | {:.0} | {:.2} | {ratio} |",
@@ -78,7 +79,22 @@ impl Bench {
 fn main() {
     let quick =
         std::env::args().any(|a| a == "--quick") || std::env::var("FOOLING_BENCH_QUICK").is_ok();
-    let gpu = Gpu::new(&GpuOptions::default()).expect("a GPU adapter");
+    let args: Vec<String> = std::env::args().collect();
+    let kernels = match args
+        .iter()
+        .position(|a| a == "--kernels")
+        .map(|i| args.get(i + 1).map(String::as_str))
+    {
+        None => KernelChoice::Auto,
+        Some(Some("tiled")) => KernelChoice::Tiled,
+        Some(Some("direct")) => KernelChoice::Direct,
+        Some(other) => panic!("--kernels: expected tiled or direct, found {other:?}"),
+    };
+    let gpu = Gpu::new(&GpuOptions {
+        kernels,
+        ..Default::default()
+    })
+    .expect("a GPU adapter");
     let mut b = Bench {
         gpu,
         quick,
@@ -90,6 +106,7 @@ fn main() {
         &[1, 16, 256, 1024, 4096, 16384]
     };
     println!("adapter: {}", fooling::gpu::describe(&b.gpu.info));
+    println!("matrix kernels: {:?}", b.gpu.variant);
     println!("mode: {}\n", if quick { "quick" } else { "full" });
 
     // CPU twin baseline, in this run: LeNet forward over a small batch

@@ -198,19 +198,23 @@ fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
         if args.json {
             let top: Vec<_> = order
                 .iter()
-                .map(|&k| serde_json::json!({"class": k, "label": net.arch.labels[k], "confidence": p[k]}))
+                .map(|&k| {
+                    // the f32's shortest decimal form, not its f64 widening
+                    let confidence: f64 = p[k].to_string().parse().unwrap_or(p[k] as f64);
+                    serde_json::json!({"class": k, "label": net.arch.labels[k], "confidence": confidence})
+                })
                 .collect();
             println!("{}", serde_json::json!({"image": path, "top": top}));
         } else {
             println!("{}", path.display());
             for (rank, &k) in order.iter().enumerate() {
-                println!(
-                    "  {:>2}. class {:>3} {:<12} {:.6}",
-                    rank + 1,
-                    k,
-                    net.arch.labels[k],
-                    p[k]
-                );
+                let label = &net.arch.labels[k];
+                let name = if *label == k.to_string() {
+                    label.clone()
+                } else {
+                    format!("{k} {label}")
+                };
+                println!("  {:>2}. {name:<24} {:.6}", rank + 1, p[k]);
             }
         }
     }

@@ -117,7 +117,7 @@ pub fn conv2d_fwd(
     let (entry, tile_m, tile_n, constants) = match gpu.variant {
         Variant::Tiled => ("conv2d_fwd", TILE, TILE, vec![relu]),
         Variant::Direct => {
-            let (wy, wx) = direct_shape(ocg);
+            let (wy, wx) = direct_shape(ocg, ndim);
             (
                 "conv2d_fwd_direct",
                 4 * wy,

@@ -52,7 +52,7 @@ pub fn linear_fwd(
     let (entry, tile_m, tile_n, constants) = match gpu.variant {
         Variant::Tiled => ("linear_fwd", TILE, TILE, vec![relu]),
         Variant::Direct => {
-            let (wx, wy) = direct_shape(s.out_f);
+            let (wx, wy) = direct_shape(s.out_f, s.batch);
             (
                 "linear_fwd_direct",
                 4 * wx,

@@ -64,10 +64,12 @@ pub(crate) fn relu_constant(relu: bool) -> (&'static str, f64) {
     ("RELU", if relu { 1.0 } else { 0.0 })
 }
 
-/// Workgroup shape `(along the dimension of width `small`, along the other)` for the direct
-/// kernels: each invocation covers 4 along each, so the first side is the smallest power of
-/// two with 4 × side ≥ `small` (at most 16), and the workgroup holds 256 invocations.
-pub(crate) fn direct_shape(small: usize) -> (usize, usize) {
-    let side = small.div_ceil(4).next_power_of_two().clamp(1, 16);
-    (side, 256 / side)
+/// Workgroup shape `(side along m, side along n)` of the direct kernels for a product of
+/// `m × n` outputs: each invocation covers 4 along each, so a side is the smallest power of
+/// two with 4 × side ≥ its dimension; the m side is at most 16 and the workgroup at most 256
+/// invocations, so small layers and small batches waste little.
+pub(crate) fn direct_shape(m: usize, n: usize) -> (usize, usize) {
+    let fit = |len: usize| len.div_ceil(4).next_power_of_two();
+    let side_m = fit(m).clamp(1, 16);
+    (side_m, fit(n).clamp(1, 256 / side_m))
 }
