@@ -55,6 +55,9 @@ pub enum Error {
         found: String,
     },
 
+    #[error("data file {}: {message}", .path.display())]
+    Data { path: PathBuf, message: String },
+
     #[error("image {}: {message}", .path.display())]
     Image { path: PathBuf, message: String },
 

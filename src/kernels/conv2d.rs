@@ -164,3 +164,97 @@ pub fn conv2d_fwd(
         grid,
     )
 }
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct BwdParams {
+    batch: u32,
+    in_c: u32,
+    in_h: u32,
+    in_w: u32,
+    out_c: u32,
+    out_h: u32,
+    out_w: u32,
+    groups: u32,
+    kh: u32,
+    kw: u32,
+    stride: u32,
+    pad: u32,
+    total: u32,
+    _pad: [u32; 3],
+}
+
+fn conv_bwd(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    entry: &'static str,
+    total: usize,
+    resources: [View<'_>; 3],
+) -> Result<Dispatch> {
+    let params = BwdParams {
+        batch: s.batch as u32,
+        in_c: s.in_c as u32,
+        in_h: s.in_h as u32,
+        in_w: s.in_w as u32,
+        out_c: s.out_c as u32,
+        out_h: s.out_h() as u32,
+        out_w: s.out_w() as u32,
+        groups: s.groups as u32,
+        kh: s.kh as u32,
+        kw: s.kw as u32,
+        stride: s.stride as u32,
+        pad: s.pad as u32,
+        total: total as u32,
+        _pad: [0; 3],
+    };
+    let grid = grid_for(gpu, entry, total.div_ceil(256) as u64)?;
+    let pipeline = gpu.pipeline("conv2d_bwd.wgsl", shader("conv2d_bwd.wgsl"), entry, &[])?;
+    let u = gpu.uniform(entry, &params);
+    let [a, b, out] = resources;
+    Dispatch::new(
+        gpu,
+        entry,
+        pipeline,
+        &[
+            a.binding(gpu, "dy")?,
+            b.binding(gpu, "operand")?,
+            out.binding(gpu, "gradient")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}
+
+/// The gradient with respect to the input: `dx` `(batch, in_c, in_h, in_w)` from `dy`
+/// `(batch, out_c, out_h, out_w)` and `w`.
+pub fn conv2d_bwd_input(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    dy: View<'_>,
+    w: View<'_>,
+    dx: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "conv2d_bwd_input";
+    s.validate()?;
+    check_len(K, "dy", dy.len, s.output_len())?;
+    check_len(K, "w", w.len, s.weight_len())?;
+    check_len(K, "dx", dx.len, s.input_len())?;
+    conv_bwd(gpu, s, K, s.input_len(), [dy, w, dx])
+}
+
+/// The gradient with respect to the weights: `dw` `(out_c, in_c / groups, kh, kw)` from
+/// `dy` and the layer's input `x`.
+pub fn conv2d_bwd_weight(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    dy: View<'_>,
+    x: View<'_>,
+    dw: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "conv2d_bwd_weight";
+    s.validate()?;
+    check_len(K, "dy", dy.len, s.output_len())?;
+    check_len(K, "x", x.len, s.input_len())?;
+    check_len(K, "dw", dw.len, s.weight_len())?;
+    conv_bwd(gpu, s, K, s.weight_len(), [dy, x, dw])
+}

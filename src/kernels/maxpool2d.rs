@@ -110,3 +110,44 @@ pub fn maxpool2d_fwd(
         grid,
     )
 }
+
+/// The gradient with respect to the input: `dx` `(planes, in_h, in_w)` from `dy` and the
+/// arg-max `arg` (both `(planes, out_h, out_w)`) that [`maxpool2d_fwd`] wrote.
+pub fn maxpool2d_bwd(
+    gpu: &Gpu,
+    s: &Pool2dShape,
+    dy: View<'_>,
+    arg: View<'_>,
+    dx: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "maxpool2d_bwd";
+    s.validate()?;
+    check_len(K, "dy", dy.len, s.output_len())?;
+    check_len(K, "arg", arg.len, s.output_len())?;
+    check_len(K, "dx", dx.len, s.input_len())?;
+    let grid = grid_for(gpu, K, s.input_len().div_ceil(256) as u64)?;
+    let params = Params {
+        planes: s.planes as u32,
+        in_h: s.in_h as u32,
+        in_w: s.in_w as u32,
+        out_h: s.out_h() as u32,
+        out_w: s.out_w() as u32,
+        kernel: s.kernel as u32,
+        stride: s.stride as u32,
+        pad: s.pad as u32,
+    };
+    let pipeline = gpu.pipeline("maxpool2d_bwd.wgsl", shader("maxpool2d_bwd.wgsl"), K, &[])?;
+    let u = gpu.uniform(K, &params);
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            dy.binding(gpu, "maxpool2d_bwd dy")?,
+            arg.binding(gpu, "maxpool2d_bwd arg")?,
+            dx.binding(gpu, "maxpool2d_bwd dx")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}

@@ -3,17 +3,21 @@
 //! replay it as often as they like. Each launcher's CPU twin, with the same name, is in
 //! [`crate::reference`].
 
+mod bias;
 mod conv2d;
 mod linear;
 mod maxpool2d;
 mod relu;
+mod sgd;
 mod softmax;
 
-pub use conv2d::{conv2d_fwd, Conv2dShape};
-pub use linear::{linear_fwd, LinearShape};
-pub use maxpool2d::{caffe_pooled, maxpool2d_fwd, Pool2dShape};
-pub use relu::relu_fwd;
-pub use softmax::softmax_fwd;
+pub use bias::bias_bwd;
+pub use conv2d::{conv2d_bwd_input, conv2d_bwd_weight, conv2d_fwd, Conv2dShape};
+pub use linear::{linear_bwd_input, linear_bwd_weight, linear_fwd, LinearShape};
+pub use maxpool2d::{caffe_pooled, maxpool2d_bwd, maxpool2d_fwd, Pool2dShape};
+pub use relu::{relu_bwd, relu_fwd};
+pub use sgd::sgd_update;
+pub use softmax::{softmax_fwd, softmax_xent_bwd};
 
 use crate::error::{Error, Result};
 pub use crate::gpu::Dispatch;
@@ -28,6 +32,25 @@ pub const SHADERS: &[(&str, &str)] = &[
     ),
     ("relu.wgsl", include_str!("../../shaders/relu.wgsl")),
     ("softmax.wgsl", include_str!("../../shaders/softmax.wgsl")),
+    (
+        "softmax_xent.wgsl",
+        include_str!("../../shaders/softmax_xent.wgsl"),
+    ),
+    (
+        "linear_bwd.wgsl",
+        include_str!("../../shaders/linear_bwd.wgsl"),
+    ),
+    (
+        "conv2d_bwd.wgsl",
+        include_str!("../../shaders/conv2d_bwd.wgsl"),
+    ),
+    (
+        "maxpool2d_bwd.wgsl",
+        include_str!("../../shaders/maxpool2d_bwd.wgsl"),
+    ),
+    ("relu_bwd.wgsl", include_str!("../../shaders/relu_bwd.wgsl")),
+    ("bias.wgsl", include_str!("../../shaders/bias.wgsl")),
+    ("sgd.wgsl", include_str!("../../shaders/sgd.wgsl")),
 ];
 
 pub(crate) fn shader(file: &'static str) -> &'static str {

@@ -116,3 +116,182 @@ pub fn softmax_fwd(rows: usize, cols: usize, x: &[f32]) -> Vec<f32> {
     }
     y
 }
+
+/// Twin of `softmax_xent_bwd`: (dx, loss per row).
+pub fn softmax_xent_bwd(
+    rows: usize,
+    cols: usize,
+    scale: f32,
+    x: &[f32],
+    label: &[u32],
+) -> (Vec<f32>, Vec<f32>) {
+    let mut dx = vec![0f32; rows * cols];
+    let mut loss = vec![0f32; rows];
+    for r in 0..rows {
+        let row = &x[r * cols..(r + 1) * cols];
+        let m = row.iter().cloned().fold(f32::MIN, f32::max) as f64;
+        let total: f64 = row.iter().map(|&v| (v as f64 - m).exp()).sum();
+        let t = (label[r] as usize).min(cols - 1);
+        for c in 0..cols {
+            let p = (row[c] as f64 - m).exp() / total;
+            dx[r * cols + c] = ((p - if c == t { 1.0 } else { 0.0 }) * scale as f64) as f32;
+        }
+        loss[r] = (total.ln() + m - row[t] as f64) as f32;
+    }
+    (dx, loss)
+}
+
+/// Twin of `linear_bwd_input`: dx `(batch, in_f)` = dy · w.
+pub fn linear_bwd_input(s: &LinearShape, dy: &[f32], w: &[f32]) -> Vec<f32> {
+    let mut dx = vec![0f32; s.batch * s.in_f];
+    for n in 0..s.batch {
+        for k in 0..s.in_f {
+            let mut acc = 0f64;
+            for m in 0..s.out_f {
+                acc += dy[n * s.out_f + m] as f64 * w[m * s.in_f + k] as f64;
+            }
+            dx[n * s.in_f + k] = acc as f32;
+        }
+    }
+    dx
+}
+
+/// Twin of `linear_bwd_weight`: dw `(out_f, in_f)` = dyᵀ · x.
+pub fn linear_bwd_weight(s: &LinearShape, dy: &[f32], x: &[f32]) -> Vec<f32> {
+    let mut dw = vec![0f32; s.out_f * s.in_f];
+    for m in 0..s.out_f {
+        for k in 0..s.in_f {
+            let mut acc = 0f64;
+            for n in 0..s.batch {
+                acc += dy[n * s.out_f + m] as f64 * x[n * s.in_f + k] as f64;
+            }
+            dw[m * s.in_f + k] = acc as f32;
+        }
+    }
+    dw
+}
+
+/// Twin of `bias_bwd`: db `(channels)` = Σ over images and positions of dy.
+pub fn bias_bwd(batch: usize, channels: usize, spatial: usize, dy: &[f32]) -> Vec<f32> {
+    (0..channels)
+        .map(|c| {
+            let mut acc = 0f64;
+            for n in 0..batch {
+                for s in 0..spatial {
+                    acc += dy[(n * channels + c) * spatial + s] as f64;
+                }
+            }
+            acc as f32
+        })
+        .collect()
+}
+
+/// Twin of `relu_bwd` (in place on `dy`).
+pub fn relu_bwd(y: &[f32], dy: &mut [f32]) {
+    for (d, &v) in dy.iter_mut().zip(y) {
+        if v <= 0.0 {
+            *d = 0.0;
+        }
+    }
+}
+
+/// Twin of `maxpool2d_bwd`: dy routed to each window's arg-max, summed where windows overlap.
+pub fn maxpool2d_bwd(s: &Pool2dShape, dy: &[f32], arg: &[u32]) -> Vec<f32> {
+    let (oh, ow, plane) = (s.out_h(), s.out_w(), s.in_h * s.in_w);
+    let mut dx = vec![0f64; s.input_len()];
+    for p in 0..s.planes {
+        for o in 0..oh * ow {
+            dx[p * plane + arg[p * oh * ow + o] as usize] += dy[p * oh * ow + o] as f64;
+        }
+    }
+    dx.into_iter().map(|v| v as f32).collect()
+}
+
+/// Twin of `conv2d_bwd_input`: dx `(batch, in_c, in_h, in_w)`.
+pub fn conv2d_bwd_input(s: &Conv2dShape, dy: &[f32], w: &[f32]) -> Vec<f32> {
+    let (oh, ow) = (s.out_h(), s.out_w());
+    let (icg, ocg) = (s.in_c / s.groups, s.out_c / s.groups);
+    let mut dx = vec![0f64; s.input_len()];
+    for n in 0..s.batch {
+        for oc in 0..s.out_c {
+            let g = oc / ocg;
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let d = dy[((n * s.out_c + oc) * oh + oy) * ow + ox] as f64;
+                    for ic in 0..icg {
+                        for ky in 0..s.kh {
+                            let iy = (oy * s.stride + ky) as isize - s.pad as isize;
+                            if iy < 0 || iy >= s.in_h as isize {
+                                continue;
+                            }
+                            for kx in 0..s.kw {
+                                let ix = (ox * s.stride + kx) as isize - s.pad as isize;
+                                if ix < 0 || ix >= s.in_w as isize {
+                                    continue;
+                                }
+                                let wv = w[((oc * icg + ic) * s.kh + ky) * s.kw + kx] as f64;
+                                dx[((n * s.in_c + g * icg + ic) * s.in_h + iy as usize)
+                                    * s.in_w
+                                    + ix as usize] += wv * d;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    dx.into_iter().map(|v| v as f32).collect()
+}
+
+/// Twin of `conv2d_bwd_weight`: dw `(out_c, in_c / groups, kh, kw)`.
+pub fn conv2d_bwd_weight(s: &Conv2dShape, dy: &[f32], x: &[f32]) -> Vec<f32> {
+    let (oh, ow) = (s.out_h(), s.out_w());
+    let (icg, ocg) = (s.in_c / s.groups, s.out_c / s.groups);
+    let mut dw = vec![0f64; s.weight_len()];
+    for n in 0..s.batch {
+        for oc in 0..s.out_c {
+            let g = oc / ocg;
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let d = dy[((n * s.out_c + oc) * oh + oy) * ow + ox] as f64;
+                    for ic in 0..icg {
+                        for ky in 0..s.kh {
+                            let iy = (oy * s.stride + ky) as isize - s.pad as isize;
+                            if iy < 0 || iy >= s.in_h as isize {
+                                continue;
+                            }
+                            for kx in 0..s.kw {
+                                let ix = (ox * s.stride + kx) as isize - s.pad as isize;
+                                if ix < 0 || ix >= s.in_w as isize {
+                                    continue;
+                                }
+                                let xv = x[((n * s.in_c + g * icg + ic) * s.in_h + iy as usize)
+                                    * s.in_w
+                                    + ix as usize] as f64;
+                                dw[((oc * icg + ic) * s.kh + ky) * s.kw + kx] += xv * d;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    dw.into_iter().map(|v| v as f32).collect()
+}
+
+/// Twin of `sgd_update` (in place on `w` and `v`); `hyper` = `[lr, momentum, decay]`.
+pub fn sgd_update(
+    lr_mult: f32,
+    decay_mult: f32,
+    g: &[f32],
+    hyper: [f32; 3],
+    w: &mut [f32],
+    v: &mut [f32],
+) {
+    let (lr, momentum, decay) = (hyper[0] * lr_mult, hyper[1], hyper[2] * decay_mult);
+    for i in 0..w.len() {
+        let step = momentum * v[i] + lr * (g[i] + decay * w[i]);
+        v[i] = step;
+        w[i] -= step;
+    }
+}

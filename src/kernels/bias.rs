@@ -1,0 +1,49 @@
+//! Launcher of `bias_bwd` (shaders/bias.wgsl).
+
+use super::{check_len, shader};
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    batch: u32,
+    channels: u32,
+    spatial: u32,
+    _pad: u32,
+}
+
+/// The gradient of a per-channel bias: `db[c]` = Σ over `n`, `s` of `dy[n, c, s]`, with `dy`
+/// `(batch, channels, spatial)` (spatial = 1 for a fully-connected layer).
+pub fn bias_bwd(
+    gpu: &Gpu,
+    batch: usize,
+    channels: usize,
+    spatial: usize,
+    dy: View<'_>,
+    db: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "bias_bwd";
+    check_len(K, "dy", dy.len, batch * channels * spatial)?;
+    check_len(K, "db", db.len, channels)?;
+    let grid = grid_for(gpu, K, channels as u64)?;
+    let pipeline = gpu.pipeline("bias.wgsl", shader("bias.wgsl"), K, &[])?;
+    let params = Params {
+        batch: batch as u32,
+        channels: channels as u32,
+        spatial: spatial as u32,
+        _pad: 0,
+    };
+    let u = gpu.uniform(K, &params);
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            dy.binding(gpu, "bias_bwd dy")?,
+            db.binding(gpu, "bias_bwd db")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}

@@ -1,0 +1,56 @@
+//! Launcher of `sgd_update` (shaders/sgd.wgsl).
+
+use super::{check_len, shader};
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    n: u32,
+    lr_mult: f32,
+    decay_mult: f32,
+    _pad: u32,
+}
+
+/// One SGD step with momentum and weight decay on `w` and its momentum `v`, from the
+/// gradient `g`: `v = momentum·v + lr·lr_mult·(g + decay·decay_mult·w); w −= v`, with
+/// `hyper` = `[lr, momentum, decay]` (3 f32, rewritten each iteration).
+pub fn sgd_update(
+    gpu: &Gpu,
+    lr_mult: f32,
+    decay_mult: f32,
+    g: View<'_>,
+    hyper: View<'_>,
+    w: View<'_>,
+    v: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "sgd_update";
+    check_len(K, "g", g.len, w.len)?;
+    check_len(K, "v", v.len, w.len)?;
+    check_len(K, "hyper", hyper.len, 3)?;
+    let grid = grid_for(gpu, K, w.len.div_ceil(256) as u64)?;
+    let pipeline = gpu.pipeline("sgd.wgsl", shader("sgd.wgsl"), K, &[])?;
+    let u = gpu.uniform(
+        K,
+        &Params {
+            n: w.len as u32,
+            lr_mult,
+            decay_mult,
+            _pad: 0,
+        },
+    );
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            g.binding(gpu, "sgd_update g")?,
+            hyper.binding(gpu, "sgd_update hyper")?,
+            w.binding(gpu, "sgd_update w")?,
+            v.binding(gpu, "sgd_update v")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}

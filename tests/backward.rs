@@ -1,0 +1,408 @@
+//! The backward kernels: each against its CPU twin on fresh random inputs with the output
+//! poisoned first, and each twin against central finite differences of the forward twins.
+
+mod common;
+
+use common::{assert_close, gpu, rng, uniform, F32_DOT, F32_ELEMENTWISE};
+use fooling::gpu::GpuBuffer;
+use fooling::kernels::{self, Conv2dShape, LinearShape, Pool2dShape};
+use fooling::reference as twin;
+use rand::Rng;
+
+fn up(data: &[f32]) -> GpuBuffer<f32> {
+    GpuBuffer::from_slice(gpu(), "in", data).unwrap()
+}
+
+fn poisoned(n: usize) -> GpuBuffer<f32> {
+    let b = GpuBuffer::<f32>::zeros(gpu(), "out", n).unwrap();
+    b.fill(gpu(), f32::NAN);
+    b
+}
+
+/// Checks `analytic` = d(Σ r·f(x))/dx at `samples` random coordinates by central differences.
+fn check_fd(
+    what: &str,
+    x: &[f32],
+    r: &[f32],
+    f: impl Fn(&[f32]) -> Vec<f32>,
+    analytic: &[f32],
+    eps: f32,
+    rng: &mut impl Rng,
+) {
+    let loss = |x: &[f32]| {
+        f(x).iter()
+            .zip(r)
+            .map(|(&y, &r)| y as f64 * r as f64)
+            .sum::<f64>()
+    };
+    for _ in 0..24 {
+        let i = rng.gen_range(0..x.len());
+        let (mut hi, mut lo) = (x.to_vec(), x.to_vec());
+        hi[i] += eps;
+        lo[i] -= eps;
+        let fd = (loss(&hi) - loss(&lo)) / (2.0 * eps as f64);
+        let a = analytic[i] as f64;
+        assert!(
+            (fd - a).abs() <= 2e-3 * (1.0 + a.abs()),
+            "{what}: coordinate {i}: finite difference {fd} vs analytic {a}"
+        );
+    }
+}
+
+fn conv(x: [usize; 4], out_c: usize, k: usize, spg: [usize; 3]) -> Conv2dShape {
+    let [batch, in_c, in_h, in_w] = x;
+    let [stride, pad, groups] = spg;
+    Conv2dShape {
+        batch,
+        in_c,
+        in_h,
+        in_w,
+        out_c,
+        kh: k,
+        kw: k,
+        stride,
+        pad,
+        groups,
+    }
+}
+
+#[test]
+fn conv2d_bwd_matches_twin_and_finite_differences() {
+    let gpu = gpu();
+    let mut r = rng("conv2d_bwd");
+    for s in [
+        conv([2, 20, 12, 12], 50, 5, [1, 0, 1]), // LeNet conv2
+        conv([3, 1, 28, 28], 20, 5, [1, 0, 1]),  // LeNet conv1
+        conv([2, 4, 9, 11], 6, 3, [2, 1, 2]),    // stride, pad, groups
+        conv([1, 6, 13, 13], 9, 5, [1, 2, 3]),
+        conv([2, 3, 23, 23], 4, 11, [4, 0, 1]), // CaffeNet conv1's kernel and stride
+    ] {
+        let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
+        let w = uniform(&mut r, s.weight_len(), -0.5, 0.5);
+        let dy = uniform(&mut r, s.output_len(), -1.0, 1.0);
+        let (xb, wb, dyb) = (up(&x), up(&w), up(&dy));
+        let (dxb, dwb) = (poisoned(s.input_len()), poisoned(s.weight_len()));
+        let d1 = kernels::conv2d_bwd_input(gpu, &s, dyb.view(), wb.view(), dxb.view()).unwrap();
+        let d2 = kernels::conv2d_bwd_weight(gpu, &s, dyb.view(), xb.view(), dwb.view()).unwrap();
+        gpu.run(&[&d1, &d2]).unwrap();
+        let want_dx = twin::conv2d_bwd_input(&s, &dy, &w);
+        let want_dw = twin::conv2d_bwd_weight(&s, &dy, &x);
+        assert_close(
+            &format!("conv2d_bwd_input {s:?}"),
+            &dxb.read(gpu).unwrap(),
+            &want_dx,
+            F32_DOT,
+        );
+        assert_close(
+            &format!("conv2d_bwd_weight {s:?}"),
+            &dwb.read(gpu).unwrap(),
+            &want_dw,
+            F32_DOT,
+        );
+        let b = vec![0.0; s.out_c];
+        check_fd(
+            "conv2d dx",
+            &x,
+            &dy,
+            |x| twin::conv2d_fwd(&s, false, x, &w, &b),
+            &want_dx,
+            1e-2,
+            &mut r,
+        );
+        check_fd(
+            "conv2d dw",
+            &w,
+            &dy,
+            |w| twin::conv2d_fwd(&s, false, &x, w, &b),
+            &want_dw,
+            1e-2,
+            &mut r,
+        );
+    }
+}
+
+#[test]
+fn linear_bwd_matches_twin_and_finite_differences() {
+    let gpu = gpu();
+    let mut r = rng("linear_bwd");
+    for s in [
+        LinearShape {
+            batch: 64,
+            in_f: 800,
+            out_f: 500,
+        },
+        LinearShape {
+            batch: 7,
+            in_f: 33,
+            out_f: 70,
+        },
+        LinearShape {
+            batch: 130,
+            in_f: 17,
+            out_f: 5,
+        },
+        LinearShape {
+            batch: 1,
+            in_f: 500,
+            out_f: 10,
+        },
+    ] {
+        let x = uniform(&mut r, s.batch * s.in_f, -1.0, 1.0);
+        let w = uniform(&mut r, s.out_f * s.in_f, -0.5, 0.5);
+        let dy = uniform(&mut r, s.batch * s.out_f, -1.0, 1.0);
+        let (xb, wb, dyb) = (up(&x), up(&w), up(&dy));
+        let (dxb, dwb, dbb) = (poisoned(x.len()), poisoned(w.len()), poisoned(s.out_f));
+        let d1 = kernels::linear_bwd_input(gpu, &s, dyb.view(), wb.view(), dxb.view()).unwrap();
+        let d2 = kernels::linear_bwd_weight(gpu, &s, dyb.view(), xb.view(), dwb.view()).unwrap();
+        let d3 = kernels::bias_bwd(gpu, s.batch, s.out_f, 1, dyb.view(), dbb.view()).unwrap();
+        gpu.run(&[&d1, &d2, &d3]).unwrap();
+        let want_dx = twin::linear_bwd_input(&s, &dy, &w);
+        let want_dw = twin::linear_bwd_weight(&s, &dy, &x);
+        let want_db = twin::bias_bwd(s.batch, s.out_f, 1, &dy);
+        assert_close(
+            &format!("linear_bwd_input {s:?}"),
+            &dxb.read(gpu).unwrap(),
+            &want_dx,
+            F32_DOT,
+        );
+        assert_close(
+            &format!("linear_bwd_weight {s:?}"),
+            &dwb.read(gpu).unwrap(),
+            &want_dw,
+            F32_DOT,
+        );
+        assert_close(
+            &format!("bias_bwd {s:?}"),
+            &dbb.read(gpu).unwrap(),
+            &want_db,
+            F32_DOT,
+        );
+        let b = vec![0.0; s.out_f];
+        check_fd(
+            "linear dx",
+            &x,
+            &dy,
+            |x| twin::linear_fwd(&s, false, x, &w, &b),
+            &want_dx,
+            1e-2,
+            &mut r,
+        );
+        check_fd(
+            "linear dw",
+            &w,
+            &dy,
+            |w| twin::linear_fwd(&s, false, &x, w, &b),
+            &want_dw,
+            1e-2,
+            &mut r,
+        );
+        check_fd(
+            "linear db",
+            &b,
+            &dy,
+            |b| twin::linear_fwd(&s, false, &x, &w, b),
+            &want_db,
+            1e-2,
+            &mut r,
+        );
+    }
+}
+
+#[test]
+fn bias_bwd_over_pixels_matches_twin_and_finite_differences() {
+    let gpu = gpu();
+    let mut r = rng("bias_bwd");
+    let s = conv([3, 2, 9, 9], 5, 3, [1, 1, 1]);
+    let spatial = s.out_h() * s.out_w();
+    let dy = uniform(&mut r, s.output_len(), -1.0, 1.0);
+    let (dyb, dbb) = (up(&dy), poisoned(s.out_c));
+    let d = kernels::bias_bwd(gpu, s.batch, s.out_c, spatial, dyb.view(), dbb.view()).unwrap();
+    gpu.run(&[&d]).unwrap();
+    let want = twin::bias_bwd(s.batch, s.out_c, spatial, &dy);
+    assert_close("bias_bwd conv", &dbb.read(gpu).unwrap(), &want, F32_DOT);
+    let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
+    let w = uniform(&mut r, s.weight_len(), -1.0, 1.0);
+    let b = uniform(&mut r, s.out_c, -1.0, 1.0);
+    check_fd(
+        "conv db",
+        &b,
+        &dy,
+        |b| twin::conv2d_fwd(&s, false, &x, &w, b),
+        &want,
+        1e-2,
+        &mut r,
+    );
+}
+
+#[test]
+fn maxpool2d_bwd_matches_twin_and_finite_differences() {
+    let gpu = gpu();
+    let mut r = rng("maxpool2d_bwd");
+    for s in [
+        Pool2dShape {
+            planes: 6,
+            in_h: 24,
+            in_w: 24,
+            kernel: 2,
+            stride: 2,
+            pad: 0,
+        },
+        Pool2dShape {
+            planes: 4,
+            in_h: 13,
+            in_w: 13,
+            kernel: 3,
+            stride: 2,
+            pad: 0,
+        }, // overlapping
+        Pool2dShape {
+            planes: 3,
+            in_h: 7,
+            in_w: 9,
+            kernel: 3,
+            stride: 2,
+            pad: 1,
+        },
+        Pool2dShape {
+            planes: 2,
+            in_h: 11,
+            in_w: 5,
+            kernel: 2,
+            stride: 2,
+            pad: 0,
+        }, // round-up
+    ] {
+        let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
+        let (_, arg) = twin::maxpool2d_fwd(&s, &x);
+        let dy = uniform(&mut r, s.output_len(), -1.0, 1.0);
+        let argb = GpuBuffer::from_slice(gpu, "arg", &arg).unwrap();
+        let (dyb, dxb) = (up(&dy), poisoned(s.input_len()));
+        let d = kernels::maxpool2d_bwd(gpu, &s, dyb.view(), argb.view(), dxb.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        let want = twin::maxpool2d_bwd(&s, &dy, &arg);
+        assert_close(
+            &format!("maxpool2d_bwd {s:?}"),
+            &dxb.read(gpu).unwrap(),
+            &want,
+            F32_ELEMENTWISE,
+        );
+        // eps far below the gaps between random values: the arg-max does not move
+        check_fd(
+            "maxpool dx",
+            &x,
+            &dy,
+            |x| twin::maxpool2d_fwd(&s, x).0,
+            &want,
+            1e-5,
+            &mut r,
+        );
+    }
+}
+
+#[test]
+fn relu_bwd_matches_twin_and_finite_differences() {
+    let gpu = gpu();
+    let mut r = rng("relu_bwd");
+    let x: Vec<f32> = uniform(&mut r, 5000, -1.0, 1.0)
+        .into_iter()
+        .map(|v| if v.abs() < 0.01 { 0.5 } else { v })
+        .collect();
+    let mut y = x.clone();
+    twin::relu_fwd(&mut y);
+    let dy = uniform(&mut r, 5000, -1.0, 1.0);
+    let (yb, dyb) = (up(&y), up(&dy));
+    let d = kernels::relu_bwd(gpu, yb.view(), dyb.view()).unwrap();
+    gpu.run(&[&d]).unwrap();
+    let mut want = dy.clone();
+    twin::relu_bwd(&y, &mut want);
+    assert!(dyb.read(gpu).unwrap() == want);
+    check_fd(
+        "relu",
+        &x,
+        &dy,
+        |x| {
+            let mut y = x.to_vec();
+            twin::relu_fwd(&mut y);
+            y
+        },
+        &want,
+        1e-3,
+        &mut r,
+    );
+}
+
+#[test]
+fn softmax_xent_bwd_matches_twin_and_finite_differences() {
+    let gpu = gpu();
+    let mut r = rng("softmax_xent_bwd");
+    for (rows, cols, spread) in [(64, 10, 5.0), (3, 1000, 8.0), (5, 11, 30.0)] {
+        let x = uniform(&mut r, rows * cols, -spread, spread);
+        let label: Vec<u32> = (0..rows).map(|_| r.gen_range(0..cols as u32)).collect();
+        let scale = 1.0 / rows as f32;
+        let xb = up(&x);
+        let lb = GpuBuffer::from_slice(gpu, "label", &label).unwrap();
+        let (dxb, lossb) = (poisoned(rows * cols), poisoned(rows));
+        let d = kernels::softmax_xent_bwd(
+            gpu,
+            rows,
+            cols,
+            scale,
+            xb.view(),
+            lb.view(),
+            dxb.view(),
+            lossb.view(),
+        )
+        .unwrap();
+        gpu.run(&[&d]).unwrap();
+        let (want_dx, want_loss) = twin::softmax_xent_bwd(rows, cols, scale, &x, &label);
+        assert_close(
+            "softmax_xent dx",
+            &dxb.read(gpu).unwrap(),
+            &want_dx,
+            F32_ELEMENTWISE,
+        );
+        assert_close(
+            "softmax_xent loss",
+            &lossb.read(gpu).unwrap(),
+            &want_loss,
+            Tol {
+                rel: 1e-5,
+                abs: 1e-5,
+            },
+        );
+        // the gradient of the mean loss
+        let ones = vec![scale; rows];
+        check_fd(
+            "softmax_xent",
+            &x,
+            &ones,
+            |x| twin::softmax_xent_bwd(rows, cols, scale, x, &label).1,
+            &want_dx,
+            1e-2,
+            &mut r,
+        );
+    }
+}
+
+use common::Tol;
+
+#[test]
+fn sgd_update_matches_twin() {
+    let gpu = gpu();
+    let mut r = rng("sgd_update");
+    let n = 1000;
+    let (g, w0, v0) = (
+        uniform(&mut r, n, -1.0, 1.0),
+        uniform(&mut r, n, -1.0, 1.0),
+        uniform(&mut r, n, -0.1, 0.1),
+    );
+    let hyper = [0.01f32, 0.9, 5e-4];
+    let (gb, hb, wb, vb) = (up(&g), up(&hyper), up(&w0), up(&v0));
+    let d = kernels::sgd_update(gpu, 2.0, 1.0, gb.view(), hb.view(), wb.view(), vb.view()).unwrap();
+    gpu.run(&[&d, &d]).unwrap(); // two steps
+    let (mut w, mut v) = (w0.clone(), v0.clone());
+    twin::sgd_update(2.0, 1.0, &g, hyper, &mut w, &mut v);
+    twin::sgd_update(2.0, 1.0, &g, hyper, &mut w, &mut v);
+    assert_close("sgd w", &wb.read(gpu).unwrap(), &w, F32_ELEMENTWISE);
+    assert_close("sgd v", &vb.read(gpu).unwrap(), &v, F32_ELEMENTWISE);
+}
