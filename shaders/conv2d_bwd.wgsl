@@ -4,15 +4,17 @@
 // conv2d_bwd_weight:  dw (out_c, in_c / groups, kh, kw) from dy and x
 // (the bias gradient is bias_bwd's: the sum of dy over images and pixels)
 //
-// Both gather (no atomics, deterministic): one invocation per element of the result, summing
-// every term that reaches it. Bindings: `a` = dy, `b` = w (input gradient) or x (weight
-// gradient), `out` = the result.
+// Both are gathers (no atomics, deterministic) written as register-blocked products: each
+// invocation of a WX x WY workgroup computes a 4 x 4 block of the result, rows r0 + lid.y
+// + WY i and columns c0 + lid.x + WX j; a workgroup covers a (4 WY) x (4 WX) tile of one
+// group. The launcher sizes WX and WY to the layer so that few rows or columns waste little.
+// Bindings: `a` = dy, `b` = w (input gradient) or x (weight gradient), `out` = the result.
 
 struct Params {
     batch: u32, in_c: u32, in_h: u32, in_w: u32,
     out_c: u32, out_h: u32, out_w: u32, groups: u32,
     kh: u32, kw: u32, stride: u32, pad: u32,
-    total: u32, _pad0: u32, _pad1: u32, _pad2: u32,
+    tiles_r: u32, tiles_c: u32, num_tiles: u32, _pad0: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -20,91 +22,154 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-// dx[n, c, iy, ix] = sum over the output channels oc of c's group and the kernel taps
-// (ky, kx) with iy = oy * stride - pad + ky, ix likewise, of w[oc, c - g icg, ky, kx] dy[n, oc, oy, ox]
-@compute @workgroup_size(256)
+override WX: u32 = 16u;
+override WY: u32 = 16u;
+
+// dx of group g: rows = input channels ci of the group, columns = input pixels (n, iy, ix);
+// dx[n, g icg + ci, iy, ix] = sum over the group's output channels and the taps (ky, kx)
+// with oy * stride = iy + pad - ky (likewise x) of w[oc, ci, ky, kx] dy[n, oc, oy, ox]
+@compute @workgroup_size(WX, WY)
 fn conv2d_bwd_input(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
-    @builtin(local_invocation_index) li: u32,
+    @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-    let i = (wid.x + wid.y * nwg.x) * 256u + li;
-    if i >= p.total {
+    let tile = wid.x + wid.y * nwg.x;
+    if tile >= p.num_tiles {
         return;
     }
-    let ix = i % p.in_w;
-    let iy = (i / p.in_w) % p.in_h;
-    let c = (i / (p.in_w * p.in_h)) % p.in_c;
-    let n = i / (p.in_w * p.in_h * p.in_c);
+    let tr = tile % p.tiles_r;
+    let rest = tile / p.tiles_r;
+    let tc = rest % p.tiles_c;
+    let g = rest / p.tiles_c;
     let icg = p.in_c / p.groups;
     let ocg = p.out_c / p.groups;
-    let g = c / icg;
-    let ci = c % icg;
-    var acc = 0.0;
-    for (var ky = 0u; ky < p.kh; ky++) {
-        let ty = i32(iy + p.pad) - i32(ky); // = oy * stride
-        if ty < 0 || u32(ty) % p.stride != 0u {
-            continue;
-        }
-        let oy = u32(ty) / p.stride;
-        if oy >= p.out_h {
-            continue;
-        }
-        for (var kx = 0u; kx < p.kw; kx++) {
-            let tx = i32(ix + p.pad) - i32(kx);
-            if tx < 0 || u32(tx) % p.stride != 0u {
-                continue;
-            }
-            let ox = u32(tx) / p.stride;
-            if ox >= p.out_w {
-                continue;
-            }
-            for (var m = 0u; m < ocg; m++) {
-                let oc = g * ocg + m;
-                acc += b[((oc * icg + ci) * p.kh + ky) * p.kw + kx]
-                    * a[((n * p.out_c + oc) * p.out_h + oy) * p.out_w + ox];
-            }
-        }
-    }
-    out[i] = acc;
-}
+    let hw = p.in_h * p.in_w;
+    let ncols = p.batch * hw;
+    let r0 = tr * 4u * WY + lid.y;
+    let c0 = tc * 4u * WX + lid.x;
 
-// dw[oc, ci, ky, kx] = sum over images and output pixels of dy[n, oc, oy, ox] x[n, g icg + ci, iy, ix]
-@compute @workgroup_size(256)
-fn conv2d_bwd_weight(
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-    @builtin(local_invocation_index) li: u32,
-) {
-    let i = (wid.x + wid.y * nwg.x) * 256u + li;
-    if i >= p.total {
-        return;
+    var wrow: array<u32, 4>; // offset of w[g ocg, ci, 0, 0]
+    var img: array<u32, 4>;
+    var py: array<i32, 4>; // iy + pad
+    var px: array<i32, 4>;
+    for (var i = 0u; i < 4u; i++) {
+        wrow[i] = ((g * ocg) * icg + min(r0 + WY * i, icg - 1u)) * p.kh * p.kw;
+        let col = min(c0 + WX * i, ncols - 1u);
+        img[i] = col / hw;
+        py[i] = i32((col % hw) / p.in_w + p.pad);
+        px[i] = i32(col % p.in_w + p.pad);
     }
-    let icg = p.in_c / p.groups;
-    let ocg = p.out_c / p.groups;
-    let kx = i % p.kw;
-    let ky = (i / p.kw) % p.kh;
-    let ci = (i / (p.kw * p.kh)) % icg;
-    let oc = i / (p.kw * p.kh * icg);
-    let c = (oc / ocg) * icg + ci;
-    var acc = 0.0;
-    for (var n = 0u; n < p.batch; n++) {
-        let xp = (n * p.in_c + c) * p.in_h;
-        let dp = (n * p.out_c + oc) * p.out_h;
-        for (var oy = 0u; oy < p.out_h; oy++) {
-            let iy = i32(oy * p.stride + ky) - i32(p.pad);
-            if iy < 0 || iy >= i32(p.in_h) {
-                continue;
+    let ohw = p.out_h * p.out_w;
+    let s = i32(p.stride);
+    var acc: array<vec4<f32>, 4>; // acc[i][j]: channel i, pixel j
+    for (var ky = 0u; ky < p.kh; ky++) {
+        for (var kx = 0u; kx < p.kw; kx++) {
+            // where each pixel's term for this tap lies in dy (or -1 when none does)
+            var at: array<i32, 4>;
+            for (var j = 0u; j < 4u; j++) {
+                let ty = py[j] - i32(ky);
+                let tx = px[j] - i32(kx);
+                let oy = ty / s;
+                let ox = tx / s;
+                let ok = ty >= 0 && tx >= 0 && oy * s == ty && ox * s == tx && oy < i32(p.out_h) && ox < i32(p.out_w);
+                at[j] = select(-1, i32((img[j] * p.out_c + g * ocg) * ohw) + oy * i32(p.out_w) + ox, ok);
             }
-            let xr = (xp + u32(iy)) * p.in_w;
-            let dr = (dp + oy) * p.out_w;
-            for (var ox = 0u; ox < p.out_w; ox++) {
-                let ix = i32(ox * p.stride + kx) - i32(p.pad);
-                if ix >= 0 && ix < i32(p.in_w) {
-                    acc += a[dr + ox] * b[xr + u32(ix)];
+            let tap = ky * p.kw + kx;
+            for (var m = 0u; m < ocg; m++) {
+                let dm = i32(m * ohw);
+                var dv: vec4<f32>;
+                for (var j = 0u; j < 4u; j++) {
+                    dv[j] = select(0.0, a[u32(max(at[j] + dm, 0))], at[j] >= 0);
+                }
+                let wm = m * icg * p.kh * p.kw + tap;
+                for (var i = 0u; i < 4u; i++) {
+                    acc[i] += b[wrow[i] + wm] * dv;
                 }
             }
         }
     }
-    out[i] = acc;
+    for (var i = 0u; i < 4u; i++) {
+        let ci = r0 + WY * i;
+        if ci >= icg {
+            continue;
+        }
+        for (var j = 0u; j < 4u; j++) {
+            let col = c0 + WX * j;
+            if col < ncols {
+                out[((col / hw) * p.in_c + g * icg + ci) * hw + col % hw] = acc[i][j];
+            }
+        }
+    }
+}
+
+// dw of group g: rows = the group's output channels, columns = (ci, ky, kx);
+// dw[oc, ci, ky, kx] = sum over images and output pixels of dy[n, oc, oy, ox] x[n, g icg + ci, iy, ix]
+@compute @workgroup_size(WX, WY)
+fn conv2d_bwd_weight(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_id) lid: vec3<u32>,
+) {
+    let tile = wid.x + wid.y * nwg.x;
+    if tile >= p.num_tiles {
+        return;
+    }
+    let tr = tile % p.tiles_r;
+    let rest = tile / p.tiles_r;
+    let tc = rest % p.tiles_c;
+    let g = rest / p.tiles_c;
+    let icg = p.in_c / p.groups;
+    let ocg = p.out_c / p.groups;
+    let ksz = p.kh * p.kw;
+    let ncols = icg * ksz;
+    let r0 = tr * 4u * WY + lid.y;
+    let c0 = tc * 4u * WX + lid.x;
+    let hw = p.in_h * p.in_w;
+    let ohw = p.out_h * p.out_w;
+
+    var drow: array<u32, 4>; // offset of dy[0, oc, 0, 0]
+    var xoff: array<u32, 4>; // offset of x[0, g icg + ci, 0, 0]
+    var ky: array<i32, 4>;
+    var kx: array<i32, 4>;
+    for (var i = 0u; i < 4u; i++) {
+        drow[i] = (g * ocg + min(r0 + WY * i, ocg - 1u)) * ohw;
+        let col = min(c0 + WX * i, ncols - 1u);
+        xoff[i] = (g * icg + col / ksz) * hw;
+        ky[i] = i32((col % ksz) / p.kw) - i32(p.pad);
+        kx[i] = i32(col % p.kw) - i32(p.pad);
+    }
+    var acc: array<vec4<f32>, 4>; // acc[i][j]: output channel i, column j
+    for (var n = 0u; n < p.batch; n++) {
+        let dn = n * p.out_c * ohw;
+        let xn = n * p.in_c * hw;
+        for (var oy = 0u; oy < p.out_h; oy++) {
+            for (var ox = 0u; ox < p.out_w; ox++) {
+                let o = dn + oy * p.out_w + ox;
+                let dv = vec4<f32>(a[o + drow[0]], a[o + drow[1]], a[o + drow[2]], a[o + drow[3]]);
+                var xv: vec4<f32>;
+                for (var j = 0u; j < 4u; j++) {
+                    let iy = i32(oy * p.stride) + ky[j];
+                    let ix = i32(ox * p.stride) + kx[j];
+                    let ok = iy >= 0 && iy < i32(p.in_h) && ix >= 0 && ix < i32(p.in_w);
+                    xv[j] = select(0.0, b[u32(max(i32(xn + xoff[j]) + iy * i32(p.in_w) + ix, 0))], ok);
+                }
+                for (var i = 0u; i < 4u; i++) {
+                    acc[i] += dv[i] * xv;
+                }
+            }
+        }
+    }
+    for (var i = 0u; i < 4u; i++) {
+        let m = r0 + WY * i;
+        if m >= ocg {
+            continue;
+        }
+        for (var j = 0u; j < 4u; j++) {
+            let col = c0 + WX * j;
+            if col < ncols {
+                out[(g * ocg + m) * ncols + col] = acc[i][j];
+            }
+        }
+    }
 }

@@ -406,3 +406,34 @@ fn sgd_update_matches_twin() {
     assert_close("sgd w", &wb.read(gpu).unwrap(), &w, F32_ELEMENTWISE);
     assert_close("sgd v", &vb.read(gpu).unwrap(), &v, F32_ELEMENTWISE);
 }
+
+#[test]
+fn gather_batch_matches_twin() {
+    let gpu = gpu();
+    let mut r = rng("gather_batch");
+    let (images, pixels) = (37, 23); // odd sizes: images straddle packed words
+    let data: Vec<u8> = (0..images * pixels).map(|_| r.gen()).collect();
+    let labels: Vec<u32> = (0..images).map(|_| r.gen_range(0..10)).collect();
+    let idx: Vec<u32> = (0..50).map(|_| r.gen_range(0..images as u32)).collect();
+    let db = GpuBuffer::from_slice(gpu, "data", &kernels::pack_bytes(&data)).unwrap();
+    let lb = GpuBuffer::from_slice(gpu, "labels", &labels).unwrap();
+    let ib = GpuBuffer::from_slice(gpu, "idx", &idx).unwrap();
+    let xb = poisoned(idx.len() * pixels);
+    let lob = GpuBuffer::<u32>::zeros(gpu, "label_out", idx.len()).unwrap();
+    lob.fill(gpu, u32::MAX);
+    let d = kernels::gather_batch(
+        gpu,
+        pixels,
+        1.0 / 256.0,
+        db.view(),
+        lb.view(),
+        ib.view(),
+        xb.view(),
+        lob.view(),
+    )
+    .unwrap();
+    gpu.run(&[&d]).unwrap();
+    let (want_x, want_l) = twin::gather_batch(pixels, 1.0 / 256.0, &data, &labels, &idx);
+    assert!(xb.read(gpu).unwrap() == want_x);
+    assert_eq!(lob.read(gpu).unwrap(), want_l);
+}

@@ -180,17 +180,23 @@ struct BwdParams {
     kw: u32,
     stride: u32,
     pad: u32,
-    total: u32,
-    _pad: [u32; 3],
+    tiles_r: u32,
+    tiles_c: u32,
+    num_tiles: u32,
+    _pad: u32,
 }
 
+/// Launches a backward kernel over a `rows × cols` result per group, in 64 × 64 tiles.
 fn conv_bwd(
     gpu: &Gpu,
     s: &Conv2dShape,
     entry: &'static str,
-    total: usize,
+    (rows, cols): (usize, usize),
     resources: [View<'_>; 3],
 ) -> Result<Dispatch> {
+    let (wy, wx) = direct_shape(rows, cols);
+    let (tiles_r, tiles_c) = (rows.div_ceil(4 * wy), cols.div_ceil(4 * wx));
+    let num_tiles = tiles_r * tiles_c * s.groups;
     let params = BwdParams {
         batch: s.batch as u32,
         in_c: s.in_c as u32,
@@ -204,11 +210,19 @@ fn conv_bwd(
         kw: s.kw as u32,
         stride: s.stride as u32,
         pad: s.pad as u32,
-        total: total as u32,
-        _pad: [0; 3],
+        tiles_r: tiles_r as u32,
+        tiles_c: tiles_c as u32,
+        num_tiles: num_tiles as u32,
+        _pad: 0,
     };
-    let grid = grid_for(gpu, entry, total.div_ceil(256) as u64)?;
-    let pipeline = gpu.pipeline("conv2d_bwd.wgsl", shader("conv2d_bwd.wgsl"), entry, &[])?;
+    let grid = grid_for(gpu, entry, num_tiles as u64)?;
+    let constants = [("WX", wx as f64), ("WY", wy as f64)];
+    let pipeline = gpu.pipeline(
+        "conv2d_bwd.wgsl",
+        shader("conv2d_bwd.wgsl"),
+        entry,
+        &constants,
+    )?;
     let u = gpu.uniform(entry, &params);
     let [a, b, out] = resources;
     Dispatch::new(
@@ -239,7 +253,8 @@ pub fn conv2d_bwd_input(
     check_len(K, "dy", dy.len, s.output_len())?;
     check_len(K, "w", w.len, s.weight_len())?;
     check_len(K, "dx", dx.len, s.input_len())?;
-    conv_bwd(gpu, s, K, s.input_len(), [dy, w, dx])
+    let rows = s.in_c / s.groups;
+    conv_bwd(gpu, s, K, (rows, s.batch * s.in_h * s.in_w), [dy, w, dx])
 }
 
 /// The gradient with respect to the weights: `dw` `(out_c, in_c / groups, kh, kw)` from
@@ -256,5 +271,6 @@ pub fn conv2d_bwd_weight(
     check_len(K, "dy", dy.len, s.output_len())?;
     check_len(K, "x", x.len, s.input_len())?;
     check_len(K, "dw", dw.len, s.weight_len())?;
-    conv_bwd(gpu, s, K, s.weight_len(), [dy, x, dw])
+    let cols = (s.in_c / s.groups) * s.kh * s.kw;
+    conv_bwd(gpu, s, K, (s.out_c / s.groups, cols), [dy, x, dw])
 }

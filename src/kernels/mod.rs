@@ -5,6 +5,7 @@
 
 mod bias;
 mod conv2d;
+mod gather;
 mod linear;
 mod maxpool2d;
 mod relu;
@@ -13,6 +14,7 @@ mod softmax;
 
 pub use bias::bias_bwd;
 pub use conv2d::{conv2d_bwd_input, conv2d_bwd_weight, conv2d_fwd, Conv2dShape};
+pub use gather::{gather_batch, pack_bytes};
 pub use linear::{linear_bwd_input, linear_bwd_weight, linear_fwd, LinearShape};
 pub use maxpool2d::{caffe_pooled, maxpool2d_bwd, maxpool2d_fwd, Pool2dShape};
 pub use relu::{relu_bwd, relu_fwd};
@@ -51,6 +53,7 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("relu_bwd.wgsl", include_str!("../../shaders/relu_bwd.wgsl")),
     ("bias.wgsl", include_str!("../../shaders/bias.wgsl")),
     ("sgd.wgsl", include_str!("../../shaders/sgd.wgsl")),
+    ("gather.wgsl", include_str!("../../shaders/gather.wgsl")),
 ];
 
 pub(crate) fn shader(file: &'static str) -> &'static str {

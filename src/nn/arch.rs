@@ -114,6 +114,31 @@ pub fn by_name(name: &str) -> Result<Arch> {
 }
 
 impl Arch {
+    /// The same architecture with its last (fully-connected) layer widened to
+    /// `classes` outputs; labels past the current ones are `extra_label`, `extra_label-2`, ….
+    /// The retraining experiment adds a "fooling" class this way.
+    pub fn with_classes(mut self, classes: usize, extra_label: &str) -> Result<Arch> {
+        match self.layers.last_mut() {
+            Some(Layer::Linear { out_f, .. }) => *out_f = classes,
+            _ => {
+                return Err(Error::Option {
+                    option: "classes".into(),
+                    message: format!("{} does not end in a fully-connected layer", self.name),
+                })
+            }
+        }
+        let n = self.labels.len();
+        self.labels.truncate(classes);
+        for k in n..classes {
+            self.labels.push(if k == n {
+                extra_label.to_string()
+            } else {
+                format!("{extra_label}-{}", k - n + 1)
+            });
+        }
+        Ok(self)
+    }
+
     /// The `(c, h, w)` output shape of every layer, in order; a linear layer's is `(f, 1, 1)`.
     pub fn shapes(&self) -> Result<Vec<[usize; 3]>> {
         let mut shape = self.input;

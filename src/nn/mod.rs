@@ -1,11 +1,14 @@
 //! Networks: architectures as data ([`Arch`], [`lenet`]), weights in safetensors
 //! ([`Weights`]), a network on the device ([`Network`]) and its forward plans
-//! ([`Forward`]), and the CPU reference forward ([`reference_forward`]).
+//! ([`Forward`]), the CPU reference forward ([`reference_forward`]), and training on the
+//! device ([`Trainer`]).
 
 mod arch;
 mod network;
+mod train;
 mod weights;
 
 pub use arch::{by_name, lenet, Arch, Layer, ParamSpec};
-pub use network::{reference_forward, Forward, Network};
+pub use network::{reference_backward, reference_forward, Forward, Network};
+pub use train::{accuracy, TrainConfig, Trainer};
 pub use weights::{write_atomic, Tensor, Weights};

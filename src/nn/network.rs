@@ -3,14 +3,15 @@
 use super::arch::{Arch, Layer};
 use super::weights::Weights;
 use crate::error::{Error, Result};
-use crate::gpu::{Dispatch, Gpu, GpuBuffer};
+use crate::gpu::{Dispatch, Gpu, GpuBuffer, View};
 use crate::kernels::{self, LinearShape, Pool2dShape};
 use crate::reference;
 
 /// An architecture with its parameters uploaded to one device.
 pub struct Network {
     pub arch: Arch,
-    params: Vec<GpuBuffer<f32>>,
+    /// The parameter tensors, in the order of [`Arch::params`].
+    pub(crate) params: Vec<GpuBuffer<f32>>,
 }
 
 impl Network {
@@ -22,6 +23,22 @@ impl Network {
             .map(|spec| GpuBuffer::from_slice(gpu, &spec.name, weights.get(&spec.name)))
             .collect::<Result<Vec<_>>>()?;
         Ok(Network { arch, params })
+    }
+
+    /// Copies the parameters back from the device.
+    pub fn weights(&self, gpu: &Gpu) -> Result<Weights> {
+        let mut tensors = std::collections::BTreeMap::new();
+        for (spec, buf) in self.arch.params()?.into_iter().zip(&self.params) {
+            let data = buf.read(gpu)?;
+            tensors.insert(
+                spec.name,
+                super::weights::Tensor {
+                    shape: spec.shape,
+                    data,
+                },
+            );
+        }
+        Ok(Weights { tensors })
     }
 
     /// The largest number of images one pass of the layers can take on `gpu`: every
@@ -105,6 +122,7 @@ impl Network {
         }
 
         let mut dispatches = Vec::new();
+        let mut io = Vec::new();
         let mut start = 0;
         while start < batch {
             let b = chunk.min(batch - start);
@@ -126,6 +144,15 @@ impl Network {
                 } else {
                     acts[i].as_ref().map(|a| a.slice(0, out_len)).unwrap_or(x)
                 };
+                if start == 0 {
+                    let src_x = cur.map_or(Src::Input, Src::Act);
+                    let src_y = match layer {
+                        _ if i == last => Src::Logits,
+                        Layer::Relu => src_x,
+                        _ => Src::Act(i),
+                    };
+                    io.push((src_x, src_y));
+                }
                 match layer {
                     Layer::Conv2d { relu, .. } => {
                         let s = self.arch.conv_shape(b, prev, layer).unwrap();
@@ -204,8 +231,9 @@ impl Network {
             input,
             logits,
             probs,
-            _acts: acts,
-            _args: args,
+            acts,
+            args,
+            io,
             dispatches,
         })
     }
@@ -235,12 +263,47 @@ pub struct Forward {
     pub input: GpuBuffer<f32>,
     pub logits: GpuBuffer<f32>,
     pub probs: GpuBuffer<f32>,
-    _acts: Vec<Option<GpuBuffer<f32>>>,
-    _args: Vec<Option<GpuBuffer<u32>>>,
+    acts: Vec<Option<GpuBuffer<f32>>>,
+    args: Vec<Option<GpuBuffer<u32>>>,
+    /// Where each layer reads its input and writes its output, in the first chunk.
+    io: Vec<(Src, Src)>,
     dispatches: Vec<Dispatch>,
 }
 
+/// A buffer of a forward plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Src {
+    Input,
+    Act(usize),
+    Logits,
+}
+
 impl Forward {
+    /// The first `len` elements of buffer `src`.
+    pub(crate) fn view(&self, src: Src, len: usize) -> View<'_> {
+        match src {
+            Src::Input => self.input.slice(0, len),
+            Src::Logits => self.logits.slice(0, len),
+            Src::Act(j) => self.acts[j]
+                .as_ref()
+                .expect("an activation buffer")
+                .slice(0, len),
+        }
+    }
+
+    /// Layer `i`'s (input, output) buffers in the first chunk.
+    pub(crate) fn io(&self, i: usize) -> (Src, Src) {
+        self.io[i]
+    }
+
+    /// Layer `i`'s arg-max buffer (max-pooling layers).
+    pub(crate) fn arg(&self, i: usize, len: usize) -> View<'_> {
+        self.args[i]
+            .as_ref()
+            .expect("a max-pool layer")
+            .slice(0, len)
+    }
+
     /// Records the whole forward pass into `pass`.
     pub fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
         for d in &self.dispatches {
@@ -317,4 +380,129 @@ pub fn reference_forward(
     }
     let probs = reference::softmax_fwd(n, arch.num_classes(), &x);
     Ok((x, probs))
+}
+
+/// The mean softmax cross-entropy of `images` against `labels` and its gradient with respect
+/// to every parameter (in the order of [`Arch::params`]), on the CPU through the kernels'
+/// twins: the oracle of the training tests and the training bench's baseline.
+pub fn reference_backward(
+    arch: &Arch,
+    weights: &Weights,
+    images: &[f32],
+    labels: &[u32],
+) -> Result<(f64, Vec<Vec<f32>>)> {
+    let n = labels.len();
+    let shapes = arch.shapes()?;
+    let in_shape = |i: usize| if i == 0 { arch.input } else { shapes[i - 1] };
+    // forward, keeping every layer's input and the pools' arg-max
+    let mut xs: Vec<Vec<f32>> = Vec::new();
+    let mut args: Vec<Vec<u32>> = Vec::new();
+    let mut x = images.to_vec();
+    for (i, layer) in arch.layers.iter().enumerate() {
+        xs.push(x.clone());
+        let prev = in_shape(i);
+        x = match layer {
+            Layer::Conv2d { name, relu, .. } => {
+                let s = arch.conv_shape(n, prev, layer).unwrap();
+                reference::conv2d_fwd(
+                    &s,
+                    *relu,
+                    &x,
+                    weights.get(&format!("{name}.weight")),
+                    weights.get(&format!("{name}.bias")),
+                )
+            }
+            Layer::Linear { name, out_f, relu } => {
+                let s = LinearShape {
+                    batch: n,
+                    in_f: prev.iter().product(),
+                    out_f: *out_f,
+                };
+                reference::linear_fwd(
+                    &s,
+                    *relu,
+                    &x,
+                    weights.get(&format!("{name}.weight")),
+                    weights.get(&format!("{name}.bias")),
+                )
+            }
+            Layer::MaxPool2d {
+                kernel,
+                stride,
+                pad,
+            } => {
+                let s = Pool2dShape {
+                    planes: n * prev[0],
+                    in_h: prev[1],
+                    in_w: prev[2],
+                    kernel: *kernel,
+                    stride: *stride,
+                    pad: *pad,
+                };
+                let (y, arg) = reference::maxpool2d_fwd(&s, &x);
+                args.push(arg);
+                y
+            }
+            Layer::Relu => {
+                reference::relu_fwd(&mut x);
+                x
+            }
+        };
+        if !matches!(layer, Layer::MaxPool2d { .. }) {
+            args.push(Vec::new());
+        }
+    }
+    let classes = arch.num_classes();
+    let (mut dy, loss) = reference::softmax_xent_bwd(n, classes, 1.0 / n as f32, &x, labels);
+    let mean_loss = loss.iter().map(|&l| l as f64).sum::<f64>() / n as f64;
+    let mut y = x;
+    let mut grads: Vec<Vec<f32>> = Vec::new(); // filled last layer first
+    for i in (0..arch.layers.len()).rev() {
+        let layer = &arch.layers[i];
+        let prev = in_shape(i);
+        let x = &xs[i];
+        match layer {
+            Layer::Conv2d { name, relu, .. } => {
+                if *relu {
+                    reference::relu_bwd(&y, &mut dy);
+                }
+                let s = arch.conv_shape(n, prev, layer).unwrap();
+                grads.push(reference::bias_bwd(n, s.out_c, s.out_h() * s.out_w(), &dy));
+                grads.push(reference::conv2d_bwd_weight(&s, &dy, x));
+                dy = reference::conv2d_bwd_input(&s, &dy, weights.get(&format!("{name}.weight")));
+            }
+            Layer::Linear { name, out_f, relu } => {
+                if *relu {
+                    reference::relu_bwd(&y, &mut dy);
+                }
+                let s = LinearShape {
+                    batch: n,
+                    in_f: prev.iter().product(),
+                    out_f: *out_f,
+                };
+                grads.push(reference::bias_bwd(n, *out_f, 1, &dy));
+                grads.push(reference::linear_bwd_weight(&s, &dy, x));
+                dy = reference::linear_bwd_input(&s, &dy, weights.get(&format!("{name}.weight")));
+            }
+            Layer::MaxPool2d {
+                kernel,
+                stride,
+                pad,
+            } => {
+                let s = Pool2dShape {
+                    planes: n * prev[0],
+                    in_h: prev[1],
+                    in_w: prev[2],
+                    kernel: *kernel,
+                    stride: *stride,
+                    pad: *pad,
+                };
+                dy = reference::maxpool2d_bwd(&s, &dy, &args[i]);
+            }
+            Layer::Relu => reference::relu_bwd(&y, &mut dy),
+        }
+        y = x.clone();
+    }
+    grads.reverse(); // weight, bias of the first layer first
+    Ok((mean_loss, grads))
 }

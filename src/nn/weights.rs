@@ -114,6 +114,25 @@ impl Weights {
         Ok(Weights { tensors })
     }
 
+    /// The number of classes a weights file for `arch` was made for: the rows of the last
+    /// layer's weight tensor (so a LeNet retrained with a "fooling" class loads as 11 classes).
+    pub fn classes_in(path: &Path, arch: &Arch) -> Result<usize> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| Error::Weights {
+            path: path.into(),
+            message: format!("not a valid safetensors file (truncated or corrupt?): {e}"),
+        })?;
+        let last = arch
+            .params()?
+            .into_iter()
+            .rev()
+            .find(|p| p.shape.len() == 2)
+            .map(|p| p.name);
+        Ok(last
+            .and_then(|name| st.tensor(&name).ok().map(|t| t.shape()[0]))
+            .unwrap_or(arch.num_classes()))
+    }
+
     /// Caffe-style random initialisation, deterministic in `seed`: weights uniform in
     /// ±sqrt(3 / fan_in) ("xavier"), biases zero.
     pub fn random(arch: &Arch, seed: u64) -> Result<Weights> {

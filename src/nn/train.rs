@@ -1,0 +1,440 @@
+//! Training on the device: minibatch SGD with momentum and weight decay, Caffe's recipe for
+//! LeNet by default. The dataset is uploaded once; each iteration uploads only the batch's
+//! image indices and the scheduled learning rate, and records gather, forward, loss,
+//! backward and update into one command buffer.
+
+use super::arch::Layer;
+use super::network::{Forward, Network, Src};
+use super::weights::Weights;
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::gpu::{Dispatch, Gpu, GpuBuffer};
+use crate::kernels::{self, LinearShape, Pool2dShape};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+/// The solver's settings. [`Default`] is Caffe's MNIST LeNet solver (PAPER.md section 5).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TrainConfig {
+    pub iterations: usize,
+    pub batch: usize,
+    pub base_lr: f32,
+    pub momentum: f32,
+    pub weight_decay: f32,
+    /// The `inv` policy: lr = base_lr · (1 + gamma · iteration)^(−power).
+    pub gamma: f32,
+    pub power: f32,
+    /// Caffe's LeNet learns biases at twice the rate (`lr_mult: 2`).
+    pub bias_lr_mult: f32,
+    /// Seeds the initial weights and the shuffling.
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            iterations: 10_000,
+            batch: 64,
+            base_lr: 0.01,
+            momentum: 0.9,
+            weight_decay: 5e-4,
+            gamma: 1e-4,
+            power: 0.75,
+            bias_lr_mult: 2.0,
+            seed: 0,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The learning rate at `iteration` (0-based), Caffe's `inv` policy.
+    pub fn lr(&self, iteration: usize) -> f32 {
+        (self.base_lr as f64
+            * (1.0 + self.gamma as f64 * iteration as f64).powf(-self.power as f64)) as f32
+    }
+}
+
+/// A network being trained on one device, with its data, gradients and momenta.
+pub struct Trainer<'g> {
+    gpu: &'g Gpu,
+    pub net: Network,
+    pub config: TrainConfig,
+    plan: Forward,
+    _data: GpuBuffer<u32>,
+    _labels: GpuBuffer<u32>,
+    idx: GpuBuffer<u32>,
+    hyper: GpuBuffer<f32>,
+    loss: GpuBuffer<f32>,
+    /// Parameter gradients (the first `num_params`), then activation gradients and momenta.
+    buffers: Vec<GpuBuffer<f32>>,
+    num_params: usize,
+    _batch_labels: GpuBuffer<u32>,
+    /// The image indices of the last batch.
+    pub last_batch: Vec<u32>,
+    dispatches: Vec<Dispatch>,
+    order: Vec<u32>,
+    pos: usize,
+    epoch: u64,
+    /// Iterations done.
+    pub iteration: usize,
+}
+
+impl<'g> Trainer<'g> {
+    /// Uploads `data` and the initial `weights`, and builds every dispatch of an iteration.
+    pub fn new(
+        gpu: &'g Gpu,
+        net: Network,
+        data: &Dataset,
+        config: TrainConfig,
+    ) -> Result<Trainer<'g>> {
+        let arch = net.arch.clone();
+        let [c, h, w] = arch.input;
+        if c != 1 || (data.height, data.width) != (h, w) {
+            return Err(Error::Option {
+                option: "--data".into(),
+                message: format!(
+                    "images are {}x{} grey, {} takes {}x{} with {} channel(s)",
+                    data.height, data.width, arch.name, h, w, c
+                ),
+            });
+        }
+        if data.num_classes() > arch.num_classes() {
+            return Err(Error::Option {
+                option: "--data".into(),
+                message: format!(
+                    "labels go up to {}, {} has {} classes",
+                    data.num_classes() - 1,
+                    arch.name,
+                    arch.num_classes()
+                ),
+            });
+        }
+        if config.batch == 0 || config.batch > data.len() {
+            return Err(Error::Option {
+                option: "--batch".into(),
+                message: format!("must be between 1 and the {} training images", data.len()),
+            });
+        }
+        let b = config.batch;
+        let plan = net.forward_plan(gpu, b)?;
+        if plan.chunk < b {
+            return Err(Error::Option {
+                option: "--batch".into(),
+                message: format!("at most {} images fit one pass on this adapter", plan.chunk),
+            });
+        }
+        let classes = arch.num_classes();
+        let pixels = h * w;
+        let data_buf = GpuBuffer::from_slice(gpu, "dataset", &kernels::pack_bytes(&data.images))?;
+        let labels: Vec<u32> = data.labels.iter().map(|&l| l as u32).collect();
+        let labels_buf = GpuBuffer::from_slice(gpu, "labels", &labels)?;
+        let idx = GpuBuffer::<u32>::zeros(gpu, "batch indices", b)?;
+        let batch_labels = GpuBuffer::<u32>::zeros(gpu, "batch labels", b)?;
+        let hyper = GpuBuffer::<f32>::zeros(gpu, "solver", 3)?;
+        let loss = GpuBuffer::<f32>::zeros(gpu, "loss", b)?;
+
+        let mut dispatches = vec![kernels::gather_batch(
+            gpu,
+            pixels,
+            arch.pixel_scale,
+            data_buf.view(),
+            labels_buf.view(),
+            idx.view(),
+            plan.input.view(),
+            batch_labels.view(),
+        )?];
+        // the forward pass is recorded separately (it is the plan's); then loss and backward
+        let shapes = arch.shapes()?;
+        let specs = arch.params()?;
+        let mut buffers: Vec<GpuBuffer<f32>> = Vec::new();
+        // gradient buffers of the parameters, in spec order
+        for spec in &specs {
+            buffers.push(GpuBuffer::zeros(
+                gpu,
+                &format!("grad {}", spec.name),
+                spec.len(),
+            )?);
+        }
+        let num_params = specs.len();
+        // first parameter index of each layer
+        let mut first_param = Vec::new();
+        let mut p = 0;
+        for layer in &arch.layers {
+            first_param.push(p);
+            if matches!(layer, Layer::Conv2d { .. } | Layer::Linear { .. }) {
+                p += 2;
+            }
+        }
+        let len_of = |i: usize| b * shapes[i].iter().product::<usize>();
+        let in_shape = |i: usize| if i == 0 { arch.input } else { shapes[i - 1] };
+        // gradient with respect to each layer's output: index into `buffers`
+        let mut grad_of = vec![usize::MAX; arch.layers.len()];
+        let last = arch.layers.len() - 1;
+        buffers.push(GpuBuffer::zeros(gpu, "dlogits", b * classes)?);
+        grad_of[last] = buffers.len() - 1;
+        dispatches.push(kernels::softmax_xent_bwd(
+            gpu,
+            b,
+            classes,
+            1.0 / b as f32,
+            plan.logits.slice(0, b * classes),
+            batch_labels.view(),
+            buffers[grad_of[last]].view(),
+            loss.view(),
+        )?);
+        let mut backward: Vec<Dispatch> = Vec::new();
+        for i in (0..arch.layers.len()).rev() {
+            let (src_x, src_y) = plan.io(i);
+            let x_len = b * in_shape(i).iter().product::<usize>();
+            let x = plan.view(src_x, x_len);
+            let y = plan.view(src_y, len_of(i));
+            // a new buffer for the gradient with respect to this layer's input
+            if i > 0 && !matches!(arch.layers[i], Layer::Relu) {
+                buffers.push(GpuBuffer::zeros(gpu, "gradient", x_len)?);
+                grad_of[i - 1] = buffers.len() - 1;
+            } else if i > 0 {
+                grad_of[i - 1] = grad_of[i];
+            }
+            let dy = buffers[grad_of[i]].slice(0, len_of(i));
+            let dx = (i > 0).then(|| buffers[grad_of[i - 1]].slice(0, x_len));
+            let p = first_param[i];
+            match &arch.layers[i] {
+                Layer::Conv2d { relu, .. } => {
+                    if *relu {
+                        backward.push(kernels::relu_bwd(gpu, y, dy)?);
+                    }
+                    let s = arch.conv_shape(b, in_shape(i), &arch.layers[i]).unwrap();
+                    backward.push(kernels::conv2d_bwd_weight(
+                        gpu,
+                        &s,
+                        dy,
+                        x,
+                        buffers[p].view(),
+                    )?);
+                    backward.push(kernels::bias_bwd(
+                        gpu,
+                        b,
+                        s.out_c,
+                        s.out_h() * s.out_w(),
+                        dy,
+                        buffers[p + 1].view(),
+                    )?);
+                    if let Some(dx) = dx {
+                        backward.push(kernels::conv2d_bwd_input(
+                            gpu,
+                            &s,
+                            dy,
+                            net.params[p].view(),
+                            dx,
+                        )?);
+                    }
+                }
+                Layer::Linear { out_f, relu, .. } => {
+                    if *relu {
+                        backward.push(kernels::relu_bwd(gpu, y, dy)?);
+                    }
+                    let s = LinearShape {
+                        batch: b,
+                        in_f: in_shape(i).iter().product(),
+                        out_f: *out_f,
+                    };
+                    backward.push(kernels::linear_bwd_weight(
+                        gpu,
+                        &s,
+                        dy,
+                        x,
+                        buffers[p].view(),
+                    )?);
+                    backward.push(kernels::bias_bwd(
+                        gpu,
+                        b,
+                        *out_f,
+                        1,
+                        dy,
+                        buffers[p + 1].view(),
+                    )?);
+                    if let Some(dx) = dx {
+                        backward.push(kernels::linear_bwd_input(
+                            gpu,
+                            &s,
+                            dy,
+                            net.params[p].view(),
+                            dx,
+                        )?);
+                    }
+                }
+                Layer::MaxPool2d {
+                    kernel,
+                    stride,
+                    pad,
+                } => {
+                    let [ic, ih, iw] = in_shape(i);
+                    let s = Pool2dShape {
+                        planes: b * ic,
+                        in_h: ih,
+                        in_w: iw,
+                        kernel: *kernel,
+                        stride: *stride,
+                        pad: *pad,
+                    };
+                    if let Some(dx) = dx {
+                        backward.push(kernels::maxpool2d_bwd(
+                            gpu,
+                            &s,
+                            dy,
+                            plan.arg(i, len_of(i)),
+                            dx,
+                        )?);
+                    }
+                }
+                Layer::Relu => backward.push(kernels::relu_bwd(gpu, y, dy)?),
+            }
+            debug_assert!(src_x != Src::Logits);
+        }
+        dispatches.extend(backward);
+        let momenta = specs
+            .iter()
+            .map(|spec| {
+                GpuBuffer::<f32>::zeros(gpu, &format!("momentum {}", spec.name), spec.len())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for (j, spec) in specs.iter().enumerate() {
+            let lr_mult = if spec.shape.len() == 1 {
+                config.bias_lr_mult
+            } else {
+                1.0
+            };
+            dispatches.push(kernels::sgd_update(
+                gpu,
+                lr_mult,
+                1.0,
+                buffers[j].view(),
+                hyper.view(),
+                net.params[j].view(),
+                momenta[j].view(),
+            )?);
+        }
+        buffers.extend(momenta);
+
+        let order: Vec<u32> = (0..data.len() as u32).collect();
+        Ok(Trainer {
+            gpu,
+            net,
+            config,
+            plan,
+            _data: data_buf,
+            _labels: labels_buf,
+            idx,
+            hyper,
+            loss,
+            buffers,
+            num_params,
+            _batch_labels: batch_labels,
+            last_batch: Vec::new(),
+            pos: order.len(), // shuffle before the first batch
+            order,
+            dispatches,
+            epoch: 0,
+            iteration: 0,
+        })
+    }
+
+    /// The next batch's image indices: a fresh permutation of the data each epoch, drawn
+    /// from the seed and the epoch number.
+    fn next_batch(&mut self) -> Vec<u32> {
+        let b = self.config.batch;
+        if self.pos + b > self.order.len() {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(
+                self.config.seed ^ (self.epoch.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            );
+            self.order.shuffle(&mut rng);
+            self.epoch += 1;
+            self.pos = 0;
+        }
+        let batch = self.order[self.pos..self.pos + b].to_vec();
+        self.pos += b;
+        batch
+    }
+
+    /// Runs `n` iterations (submitted, not waited for).
+    pub fn step(&mut self, n: usize) -> Result<()> {
+        for _ in 0..n {
+            self.last_batch = self.next_batch();
+            self.idx.write(self.gpu, 0, &self.last_batch);
+            let c = &self.config;
+            self.hyper.write(
+                self.gpu,
+                0,
+                &[c.lr(self.iteration), c.momentum, c.weight_decay],
+            );
+            let mut encoder =
+                self.gpu
+                    .device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                        label: Some("train"),
+                    });
+            {
+                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("train"),
+                    timestamp_writes: None,
+                });
+                self.dispatches[0].record(&mut pass); // gather
+                self.plan.record(&mut pass); // forward
+                for d in &self.dispatches[1..] {
+                    d.record(&mut pass); // loss, backward, update
+                }
+            }
+            self.gpu.queue.submit([encoder.finish()]);
+            self.iteration += 1;
+        }
+        Ok(())
+    }
+
+    /// The mean loss of the last iteration's batch (waits for the device).
+    pub fn loss(&self) -> Result<f32> {
+        let l = self.loss.read(self.gpu)?;
+        Ok(l.iter().sum::<f32>() / l.len() as f32)
+    }
+
+    /// The last iteration's parameter gradients (of the mean loss, before weight decay), in
+    /// the order of `Arch::params`; waits for the device.
+    pub fn gradients(&self) -> Result<Vec<Vec<f32>>> {
+        self.buffers[..self.num_params]
+            .iter()
+            .map(|b| b.read(self.gpu))
+            .collect()
+    }
+
+    /// The current weights, copied back from the device.
+    pub fn weights(&self) -> Result<Weights> {
+        self.net.weights(self.gpu)
+    }
+}
+
+/// The fraction of `data` that `net` classifies right.
+pub fn accuracy(gpu: &Gpu, net: &Network, data: &Dataset) -> Result<f64> {
+    let scale = net.arch.pixel_scale;
+    let mut right = 0usize;
+    let step = net.max_chunk(gpu)?.clamp(1, 4096);
+    for start in (0..data.len()).step_by(step) {
+        let end = (start + step).min(data.len());
+        let pixels = data.height * data.width;
+        let input: Vec<f32> = data.images[start * pixels..end * pixels]
+            .iter()
+            .map(|&p| p as f32 * scale)
+            .collect();
+        let probs = net.classify(gpu, &input)?;
+        right += probs
+            .iter()
+            .zip(&data.labels[start..end])
+            .filter(|(p, &l)| {
+                p.iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .map(|m| m.0)
+                    == Some(l as usize)
+            })
+            .count();
+    }
+    Ok(right as f64 / data.len().max(1) as f64)
+}

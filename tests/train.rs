@@ -1,0 +1,133 @@
+//! Training LeNet on the device: the whole backward pass against finite differences of the
+//! CPU forward, and a short run on the shipped real digits.
+
+mod common;
+
+use common::{assert_close, F32_DOT};
+use common::{gpu, rng};
+use fooling::data::{load_dir, Dataset};
+use fooling::nn::{
+    accuracy, lenet, reference_backward, reference_forward, Network, TrainConfig, Trainer, Weights,
+};
+use rand::Rng;
+use std::path::Path;
+
+fn mnist() -> (Dataset, Dataset) {
+    load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-10k")).unwrap()
+}
+
+/// The mean cross-entropy of `weights` on images `idx` of `data`, on the CPU in f64.
+fn cpu_loss(weights: &Weights, data: &Dataset, idx: &[u32]) -> f64 {
+    let arch = lenet();
+    let input: Vec<f32> = idx
+        .iter()
+        .flat_map(|&i| data.image(i as usize).iter().map(|&p| p as f32 / 256.0))
+        .collect();
+    let (logits, _) = reference_forward(&arch, weights, &input).unwrap();
+    let mut total = 0.0;
+    for (row, &i) in logits.chunks(10).zip(idx) {
+        let m = row.iter().cloned().fold(f32::MIN, f32::max) as f64;
+        let lse = m + row.iter().map(|&v| (v as f64 - m).exp()).sum::<f64>().ln();
+        total += lse - row[data.labels[i as usize] as usize] as f64;
+    }
+    total / idx.len() as f64
+}
+
+#[test]
+fn network_gradients_match_finite_differences() {
+    let gpu = gpu();
+    let mut r = rng("network gradients");
+    let (train, _) = mnist();
+    let arch = lenet();
+    let weights = Weights::random(&arch, r.gen()).unwrap();
+    let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+    // lr 0: one iteration computes the gradients and leaves the weights as they were
+    let config = TrainConfig {
+        batch: 8,
+        base_lr: 0.0,
+        seed: r.gen(),
+        ..TrainConfig::default()
+    };
+    let mut t = Trainer::new(gpu, net, &train, config).unwrap();
+    t.step(1).unwrap();
+    let grads = t.gradients().unwrap();
+    assert_eq!(
+        t.weights().unwrap(),
+        weights,
+        "lr 0 leaves the weights unchanged"
+    );
+    let batch = t.last_batch.clone();
+    // the device's gradients equal the CPU twins' ...
+    let input: Vec<f32> = batch
+        .iter()
+        .flat_map(|&i| train.image(i as usize).iter().map(|&p| p as f32 / 256.0))
+        .collect();
+    let labels: Vec<u32> = batch
+        .iter()
+        .map(|&i| train.labels[i as usize] as u32)
+        .collect();
+    let (loss, want) = reference_backward(&arch, &weights, &input, &labels).unwrap();
+    assert!(
+        (loss - t.loss().unwrap() as f64).abs() < 1e-4,
+        "loss {loss} vs {}",
+        t.loss().unwrap()
+    );
+    for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
+        assert_close(&format!("gradient of {}", spec.name), g, w, F32_DOT);
+    }
+    // ... which equal finite differences of the CPU forward (eps small enough that no
+    // max-pool or ReLU switches)
+    let eps = 1e-3f32;
+    for (spec, g) in arch.params().unwrap().iter().zip(&want) {
+        let (mut checked, mut tries) = (0, 0);
+        while checked < 5 {
+            tries += 1;
+            assert!(
+                tries <= 40,
+                "{}: too many coordinates near a kink",
+                spec.name
+            );
+            let i = r.gen_range(0..spec.len());
+            let at = |d: f32| {
+                let mut w = weights.clone();
+                w.tensors.get_mut(&spec.name).unwrap().data[i] += d;
+                cpu_loss(&w, &train, &batch)
+            };
+            let (hi, mid, lo) = (at(eps), at(0.0), at(-eps));
+            let (right, left) = ((hi - mid) / eps as f64, (mid - lo) / eps as f64);
+            if (right - left).abs() > 1e-3 + 1e-2 * right.abs().max(left.abs()) {
+                continue; // a max-pool or ReLU switches within eps: no derivative to compare
+            }
+            let fd = (hi - lo) / (2.0 * eps as f64);
+            let a = g[i] as f64;
+            assert!(
+                (fd - a).abs() <= 1e-3 + 2e-2 * a.abs(),
+                "{}[{i}]: finite difference {fd} vs analytic {a}",
+                spec.name
+            );
+            checked += 1;
+        }
+    }
+}
+
+#[test]
+fn short_training_run_learns_real_digits() {
+    let gpu = gpu();
+    let (train, held) = mnist();
+    let arch = lenet();
+    let net = Network::new(gpu, arch.clone(), &Weights::random(&arch, 1).unwrap()).unwrap();
+    let config = TrainConfig {
+        iterations: 300,
+        seed: 1,
+        ..TrainConfig::default()
+    };
+    let mut t = Trainer::new(gpu, net, &train, config).unwrap();
+    t.step(1).unwrap();
+    let first = t.loss().unwrap();
+    t.step(299).unwrap();
+    let last = t.loss().unwrap();
+    assert!(last < first * 0.5, "loss {first} -> {last}");
+    let acc = accuracy(gpu, &t.net, &held).unwrap();
+    eprintln!("300 iterations: loss {first:.3} -> {last:.3}, held-out accuracy {acc:.4}");
+    assert!(acc > 0.90, "held-out accuracy {acc}");
+}
