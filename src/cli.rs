@@ -350,6 +350,17 @@ fn train(gpu_args: &GpuArgs, args: &TrainArgs) -> Result<()> {
         let rate = trainer.iteration as f64 * args.batch as f64 / start.elapsed().as_secs_f64();
         bar.set_position(trainer.iteration as u64);
         bar.set_message(format!("loss {loss:.4}  {rate:.0} images/s"));
+        if bar.is_hidden()
+            && (trainer.iteration % 1000 == 0 || trainer.iteration == args.iterations)
+        {
+            // headless (stderr is not a terminal): a plain line now and then instead
+            eprintln!(
+                "iteration {}/{}: loss {loss:.4}, {rate:.0} images/s, {:.0} s",
+                trainer.iteration,
+                args.iterations,
+                start.elapsed().as_secs_f64()
+            );
+        }
     }
     bar.finish();
     let seconds = start.elapsed().as_secs_f64();
@@ -362,7 +373,10 @@ fn train(gpu_args: &GpuArgs, args: &TrainArgs) -> Result<()> {
     trainer.weights()?.save(&args.out)?;
     let digest = format!("{:x}", sha2::Sha256::digest(std::fs::read(&args.out)?));
     let card = args.out.with_extension("md");
-    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let command = std::iter::once("fooling".to_string())
+        .chain(std::env::args().skip(1))
+        .collect::<Vec<_>>()
+        .join(" ");
     let extra_row = match (&args.extra_class, extra) {
         (Some(dir), Some(n)) => format!(
             "| extra class | {n} images from `{}` as class {base_classes} (\"fooling\") |\n",

@@ -141,3 +141,85 @@ fn classify_refuses_bad_input_clearly() {
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.safetensors"));
 }
+
+#[test]
+fn train_writes_weights_and_a_model_card_and_takes_an_extra_class() {
+    let dir = std::env::temp_dir().join(format!("fooling-cli-train-{}", std::process::id()));
+    let extra = dir.join("extra");
+    std::fs::create_dir_all(&extra).unwrap();
+    for (i, v) in [30u8, 220].iter().enumerate() {
+        image::GrayImage::from_pixel(28, 28, image::Luma([*v]))
+            .save(extra.join(format!("{i}.png")))
+            .unwrap();
+    }
+    let out = dir.join("w.safetensors");
+    let o = fooling(&[
+        "train",
+        "--iterations",
+        "3",
+        "--batch",
+        "8",
+        "--seed",
+        "5",
+        "--extra-class",
+        extra.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("held-out accuracy"), "{text}");
+    let card = std::fs::read_to_string(dir.join("w.md")).unwrap();
+    for want in [
+        "lenet (11 classes)",
+        "2 images from",
+        "| seed | 5 |",
+        "sha256",
+        "fooling train --iterations 3",
+    ] {
+        assert!(card.contains(want), "model card lacks {want}:\n{card}");
+    }
+    // an 11-class network: classify reads the class count from the file
+    let o = fooling(&[
+        "classify",
+        "--top",
+        "11",
+        "--json",
+        "--weights",
+        out.to_str().unwrap(),
+        "data/digits/digit0.png",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let top = line["top"].as_array().unwrap();
+    assert_eq!(top.len(), 11);
+    assert!(top
+        .iter()
+        .any(|t| t["label"] == "fooling" && t["class"] == 10));
+    // bad options are refused before any work, and nothing is written
+    let bad = dir.join("bad.safetensors");
+    for args in [
+        vec!["train", "--iterations", "0", "--out", bad.to_str().unwrap()],
+        vec![
+            "train",
+            "--batch",
+            "0",
+            "--iterations",
+            "1",
+            "--out",
+            bad.to_str().unwrap(),
+        ],
+        vec![
+            "train",
+            "--data",
+            "/nonexistent",
+            "--out",
+            bad.to_str().unwrap(),
+        ],
+        vec!["train", "--out", dir.join("w.bin").to_str().unwrap()],
+    ] {
+        let o = fooling(&args);
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(!bad.exists());
+    }
+}
