@@ -7,6 +7,7 @@
 
 pub mod data;
 pub mod error;
+pub mod evo;
 pub mod gpu;
 pub mod imageio;
 pub mod kernels;

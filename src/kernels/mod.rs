@@ -5,6 +5,7 @@
 
 mod bias;
 mod conv2d;
+mod evo;
 mod gather;
 mod linear;
 mod maxpool2d;
@@ -14,6 +15,7 @@ mod softmax;
 
 pub use bias::bias_bwd;
 pub use conv2d::{conv2d_bwd_input, conv2d_bwd_weight, conv2d_fwd, Conv2dShape};
+pub use evo::{elite_copy, elite_select, poly_mutate, render_grey, Mutation};
 pub use gather::{gather_batch, pack_bytes};
 pub use linear::{linear_bwd_input, linear_bwd_weight, linear_fwd, LinearShape};
 pub use maxpool2d::{caffe_pooled, maxpool2d_bwd, maxpool2d_fwd, Pool2dShape};
@@ -54,6 +56,16 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("bias.wgsl", include_str!("../../shaders/bias.wgsl")),
     ("sgd.wgsl", include_str!("../../shaders/sgd.wgsl")),
     ("gather.wgsl", include_str!("../../shaders/gather.wgsl")),
+    (
+        "poly_mutate.wgsl",
+        include_str!("../../shaders/poly_mutate.wgsl"),
+    ),
+    ("render.wgsl", include_str!("../../shaders/render.wgsl")),
+    ("elite.wgsl", include_str!("../../shaders/elite.wgsl")),
+    (
+        "elite_copy.wgsl",
+        include_str!("../../shaders/elite_copy.wgsl"),
+    ),
 ];
 
 pub(crate) fn shader(file: &'static str) -> &'static str {

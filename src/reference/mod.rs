@@ -314,3 +314,69 @@ pub fn gather_batch(
     }
     (x, idx.iter().map(|&i| labels[i as usize]).collect())
 }
+
+/// Twin of `poly_mutate`.
+pub fn poly_mutate(
+    genes: usize,
+    m: &crate::kernels::Mutation,
+    parents: &[f32],
+    parent: &[u32],
+) -> Vec<f32> {
+    use crate::evo::rng::uniform01;
+    let mut children = Vec::with_capacity(parent.len() * genes);
+    for (child, &p) in parent.iter().enumerate() {
+        for gene in 0..genes {
+            let mut g = parents[p as usize * genes + gene];
+            if uniform01(m.seed, m.generation, child as u32, gene as u32, 0) < m.rate {
+                let u = uniform01(m.seed, m.generation, child as u32, gene as u32, 1) as f64;
+                let e = 1.0 / (m.eta as f64 + 1.0);
+                let delta = if u < 0.5 {
+                    (2.0 * u).powf(e) - 1.0
+                } else {
+                    1.0 - (2.0 * (1.0 - u)).powf(e)
+                };
+                g = (g as f64 + delta).clamp(0.0, 1.0) as f32;
+            }
+            children.push(g);
+        }
+    }
+    children
+}
+
+/// Twin of `render_grey`.
+pub fn render_grey(scale: f32, genes: &[f32]) -> Vec<f32> {
+    genes
+        .iter()
+        .map(|&g| (g.clamp(0.0, 1.0) * 255.0).floor() * scale)
+        .collect()
+}
+
+/// Twin of `elite_select` followed by `elite_copy`, written as the sequential rule: children
+/// are offered to every cell one by one in index order and replace an elite they beat
+/// strictly. Returns the winners (`u32::MAX` where a cell kept its elite).
+pub fn elite_insert(
+    batch: usize,
+    classes: usize,
+    genes: usize,
+    probs: &[f32],
+    children: &[f32],
+    conf: &mut [f32],
+    archive: &mut [f32],
+) -> Vec<u32> {
+    let mut winner = vec![u32::MAX; classes];
+    for b in 0..batch {
+        for c in 0..classes {
+            if probs[b * classes + c] > conf[c] {
+                conf[c] = probs[b * classes + c];
+                winner[c] = b as u32;
+            }
+        }
+    }
+    for (c, &w) in winner.iter().enumerate() {
+        if w != u32::MAX {
+            archive[c * genes..(c + 1) * genes]
+                .copy_from_slice(&children[w as usize * genes..(w as usize + 1) * genes]);
+        }
+    }
+    winner
+}

@@ -1,0 +1,64 @@
+// poly_mutate: children of direct-encoding genomes by polynomial mutation (PAPER.md section 3).
+//
+// parents:  (cells, genes) f32 in [0, 1]: the archive's genomes
+// parent:   (batch) u32: each child's parent cell
+// children: (batch, genes) f32 in [0, 1]
+//
+// Each gene of each child is, with probability `rate`, moved by delta and clamped to [0, 1]:
+//   u ~ U[0,1);  delta = (2u)^(1/(eta+1)) - 1 if u < 0.5, else 1 - (2(1-u))^(1/(eta+1)).
+// Random numbers come from a counter-based hash of (seed, generation, child, gene, stream),
+// so they do not depend on the dispatch shape, and the CPU twin draws the same bits.
+
+struct Params {
+    batch: u32, genes: u32, seed: u32, generation: u32,
+    rate: f32, eta: f32, _pad0: u32, _pad1: u32,
+}
+
+@group(0) @binding(0) var<storage, read> parents: array<f32>;
+@group(0) @binding(1) var<storage, read> parent: array<u32>;
+@group(0) @binding(2) var<storage, read_write> children: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+// Chris Wellons' lowbias32 integer hash.
+fn hash(v: u32) -> u32 {
+    var x = v;
+    x ^= x >> 16u;
+    x *= 0x7feb352du;
+    x ^= x >> 15u;
+    x *= 0x846ca68bu;
+    x ^= x >> 16u;
+    return x;
+}
+
+// A uniform draw in [0, 1) with 24 random bits: exact in f32, the same on every device.
+fn uniform01(seed: u32, generation: u32, item: u32, gene: u32, stream: u32) -> f32 {
+    let h = hash(seed ^ hash(generation ^ hash(item ^ hash(gene ^ hash(stream)))));
+    return f32(h >> 8u) * (1.0 / 16777216.0);
+}
+
+@compute @workgroup_size(256)
+fn poly_mutate(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let i = (wid.x + wid.y * nwg.x) * 256u + li;
+    if i >= p.batch * p.genes {
+        return;
+    }
+    let child = i / p.genes;
+    let gene = i % p.genes;
+    var g = parents[parent[child] * p.genes + gene];
+    if uniform01(p.seed, p.generation, child, gene, 0u) < p.rate {
+        let u = uniform01(p.seed, p.generation, child, gene, 1u);
+        let e = 1.0 / (p.eta + 1.0);
+        var delta: f32;
+        if u < 0.5 {
+            delta = pow(2.0 * u, e) - 1.0;
+        } else {
+            delta = 1.0 - pow(2.0 * (1.0 - u), e);
+        }
+        g = clamp(g + delta, 0.0, 1.0);
+    }
+    children[i] = g;
+}

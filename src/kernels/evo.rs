@@ -1,0 +1,196 @@
+//! Launchers of the evolution kernels: `poly_mutate` (shaders/poly_mutate.wgsl), `render_grey`
+//! (shaders/render.wgsl), `elite_select` (shaders/elite.wgsl), `elite_copy`
+//! (shaders/elite_copy.wgsl).
+
+use super::{check_len, shader};
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct MutateParams {
+    batch: u32,
+    genes: u32,
+    seed: u32,
+    generation: u32,
+    rate: f32,
+    eta: f32,
+    _pad: [u32; 2],
+}
+
+/// The settings of one generation's polynomial mutation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Mutation {
+    pub seed: u32,
+    pub generation: u32,
+    /// Probability that a gene mutates.
+    pub rate: f32,
+    /// Distribution index η (15 in the paper).
+    pub eta: f32,
+}
+
+/// `children[b, :]` = `parents[parent[b], :]` mutated (see shaders/poly_mutate.wgsl); `parents`
+/// `(cells, genes)`, `parent` `(batch)` u32, `children` `(batch, genes)`.
+pub fn poly_mutate(
+    gpu: &Gpu,
+    genes: usize,
+    m: &Mutation,
+    parents: View<'_>,
+    parent: View<'_>,
+    children: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "poly_mutate";
+    let batch = parent.len;
+    check_len(K, "children", children.len, batch * genes)?;
+    check_len(
+        K,
+        "parents (a multiple of genes)",
+        parents.len % genes.max(1),
+        0,
+    )?;
+    let grid = grid_for(gpu, K, (batch * genes).div_ceil(256) as u64)?;
+    let pipeline = gpu.pipeline("poly_mutate.wgsl", shader("poly_mutate.wgsl"), K, &[])?;
+    let params = MutateParams {
+        batch: batch as u32,
+        genes: genes as u32,
+        seed: m.seed,
+        generation: m.generation,
+        rate: m.rate,
+        eta: m.eta,
+        _pad: [0; 2],
+    };
+    let u = gpu.uniform(K, &params);
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            parents.binding(gpu, "poly_mutate parents")?,
+            parent.binding(gpu, "poly_mutate parent")?,
+            children.binding(gpu, "poly_mutate children")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct RenderParams {
+    n: u32,
+    scale: f32,
+    _pad: [u32; 2],
+}
+
+/// `x = floor(clamp(genes, 0, 1) · 255) · scale`, element-wise.
+pub fn render_grey(gpu: &Gpu, scale: f32, genes: View<'_>, x: View<'_>) -> Result<Dispatch> {
+    const K: &str = "render_grey";
+    check_len(K, "x", x.len, genes.len)?;
+    let grid = grid_for(gpu, K, genes.len.div_ceil(256) as u64)?;
+    let pipeline = gpu.pipeline("render.wgsl", shader("render.wgsl"), K, &[])?;
+    let u = gpu.uniform(
+        K,
+        &RenderParams {
+            n: genes.len as u32,
+            scale,
+            _pad: [0; 2],
+        },
+    );
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            genes.binding(gpu, "render_grey genes")?,
+            x.binding(gpu, "render_grey x")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct EliteParams {
+    batch: u32,
+    classes: u32,
+    genes: u32,
+    _pad: u32,
+}
+
+/// Per class, the best child of `probs` `(batch, classes)` replaces the cell when strictly
+/// better than `conf` `(classes)`; `winner` `(classes)` u32 names it, or is `u32::MAX`.
+pub fn elite_select(
+    gpu: &Gpu,
+    batch: usize,
+    classes: usize,
+    probs: View<'_>,
+    conf: View<'_>,
+    winner: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "elite_select";
+    check_len(K, "probs", probs.len, batch * classes)?;
+    check_len(K, "conf", conf.len, classes)?;
+    check_len(K, "winner", winner.len, classes)?;
+    let grid = grid_for(gpu, K, classes as u64)?;
+    let pipeline = gpu.pipeline("elite.wgsl", shader("elite.wgsl"), K, &[])?;
+    let u = gpu.uniform(
+        K,
+        &EliteParams {
+            batch: batch as u32,
+            classes: classes as u32,
+            genes: 0,
+            _pad: 0,
+        },
+    );
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            probs.binding(gpu, "elite_select probs")?,
+            conf.binding(gpu, "elite_select conf")?,
+            winner.binding(gpu, "elite_select winner")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}
+
+/// `archive[c, :] = children[winner[c], :]` for every cell with a new elite.
+pub fn elite_copy(
+    gpu: &Gpu,
+    genes: usize,
+    children: View<'_>,
+    winner: View<'_>,
+    archive: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "elite_copy";
+    let classes = winner.len;
+    let batch = children.len / genes.max(1);
+    check_len(K, "archive", archive.len, classes * genes)?;
+    check_len(K, "children", children.len, batch * genes)?;
+    let grid = grid_for(gpu, K, (classes * genes).div_ceil(256) as u64)?;
+    let pipeline = gpu.pipeline("elite_copy.wgsl", shader("elite_copy.wgsl"), K, &[])?;
+    let u = gpu.uniform(
+        K,
+        &EliteParams {
+            batch: batch as u32,
+            classes: classes as u32,
+            genes: genes as u32,
+            _pad: 0,
+        },
+    );
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            children.binding(gpu, "elite_copy children")?,
+            winner.binding(gpu, "elite_copy winner")?,
+            archive.binding(gpu, "elite_copy archive")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}

@@ -1,0 +1,131 @@
+//! The evolution kernels against their twins: the same random draws bit for bit, the
+//! mutation's statistics, and MAP-Elites batch insertion equal to one-by-one insertion.
+
+mod common;
+
+use common::{gpu, rng, uniform};
+use fooling::evo::rng::uniform01;
+use fooling::gpu::GpuBuffer;
+use fooling::kernels::{self, Mutation};
+use fooling::reference as twin;
+use rand::Rng;
+
+#[test]
+fn poly_mutate_draws_the_twins_bits() {
+    let gpu = gpu();
+    let mut r = rng("poly_mutate");
+    let (cells, genes, batch) = (10, 784, 200);
+    let parents = uniform(&mut r, cells * genes, 0.0, 1.0);
+    let parent: Vec<u32> = (0..batch).map(|_| r.gen_range(0..cells as u32)).collect();
+    let m = Mutation {
+        seed: r.gen(),
+        generation: r.gen_range(0..5000),
+        rate: 0.1,
+        eta: 15.0,
+    };
+    let pb = GpuBuffer::from_slice(gpu, "parents", &parents).unwrap();
+    let ib = GpuBuffer::from_slice(gpu, "parent", &parent).unwrap();
+    let cb = GpuBuffer::<f32>::zeros(gpu, "children", batch * genes).unwrap();
+    cb.fill(gpu, f32::NAN);
+    let d = kernels::poly_mutate(gpu, genes, &m, pb.view(), ib.view(), cb.view()).unwrap();
+    gpu.run(&[&d]).unwrap();
+    let got = cb.read(gpu).unwrap();
+    let want = twin::poly_mutate(genes, &m, &parents, &parent);
+    let (mut mutated, mut sum_delta) = (0usize, 0.0f64);
+    for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
+        let (child, gene) = (i / genes, i % genes);
+        let p = parents[parent[child] as usize * genes + gene];
+        if uniform01(m.seed, m.generation, child as u32, gene as u32, 0) < m.rate {
+            mutated += 1;
+            sum_delta += (w as f64 - p as f64).abs();
+            assert!(
+                (g - w).abs() <= 1e-5,
+                "child {child} gene {gene}: {g} vs twin {w}"
+            );
+        } else {
+            assert_eq!(
+                g.to_bits(),
+                p.to_bits(),
+                "child {child} gene {gene} must not change"
+            );
+        }
+    }
+    let frac = mutated as f64 / got.len() as f64;
+    assert!((frac - 0.1).abs() < 0.005, "mutated fraction {frac}");
+    // E|delta| = 1/17 before clamping; clamping only shrinks it
+    let mean = sum_delta / mutated as f64;
+    assert!(
+        mean > 0.045 && mean < 1.0 / 17.0 + 0.003,
+        "mean |delta| {mean}"
+    );
+    assert!(got.iter().all(|&g| (0.0..=1.0).contains(&g)));
+}
+
+#[test]
+fn render_grey_matches_twin() {
+    let gpu = gpu();
+    let mut r = rng("render_grey");
+    let mut genes = uniform(&mut r, 3 * 784, -0.1, 1.1);
+    genes[0] = 1.0;
+    genes[1] = 0.0;
+    let gb = GpuBuffer::from_slice(gpu, "genes", &genes).unwrap();
+    let xb = GpuBuffer::<f32>::zeros(gpu, "x", genes.len()).unwrap();
+    xb.fill(gpu, f32::NAN);
+    let d = kernels::render_grey(gpu, 1.0 / 256.0, gb.view(), xb.view()).unwrap();
+    gpu.run(&[&d]).unwrap();
+    let got = xb.read(gpu).unwrap();
+    assert!(got == twin::render_grey(1.0 / 256.0, &genes));
+    assert_eq!((got[0], got[1]), (255.0 / 256.0, 0.0));
+}
+
+#[test]
+fn batch_insertion_equals_one_by_one_insertion() {
+    let gpu = gpu();
+    let mut r = rng("elite");
+    for (batch, classes, genes) in [(200, 10, 16), (7, 1000, 3), (130, 10, 5)] {
+        // confidences on a coarse grid, so ties within the batch and with the cells are common
+        let probs: Vec<f32> = (0..batch * classes)
+            .map(|_| r.gen_range(0..8) as f32 / 8.0)
+            .collect();
+        let children = uniform(&mut r, batch * genes, 0.0, 1.0);
+        let conf0: Vec<f32> = (0..classes)
+            .map(|c| {
+                if c % 3 == 0 {
+                    -1.0
+                } else {
+                    r.gen_range(0..8) as f32 / 8.0
+                }
+            })
+            .collect();
+        let archive0 = uniform(&mut r, classes * genes, 0.0, 1.0);
+        let pb = GpuBuffer::from_slice(gpu, "probs", &probs).unwrap();
+        let cb = GpuBuffer::from_slice(gpu, "conf", &conf0).unwrap();
+        let kb = GpuBuffer::from_slice(gpu, "children", &children).unwrap();
+        let ab = GpuBuffer::from_slice(gpu, "archive", &archive0).unwrap();
+        let wb = GpuBuffer::<u32>::zeros(gpu, "winner", classes).unwrap();
+        wb.fill(gpu, 12345);
+        let d1 =
+            kernels::elite_select(gpu, batch, classes, pb.view(), cb.view(), wb.view()).unwrap();
+        let d2 = kernels::elite_copy(gpu, genes, kb.view(), wb.view(), ab.view()).unwrap();
+        gpu.run(&[&d1, &d2]).unwrap();
+        let (mut conf, mut archive) = (conf0.clone(), archive0.clone());
+        let winner = twin::elite_insert(
+            batch,
+            classes,
+            genes,
+            &probs,
+            &children,
+            &mut conf,
+            &mut archive,
+        );
+        assert_eq!(
+            wb.read(gpu).unwrap(),
+            winner,
+            "winners ({batch}, {classes})"
+        );
+        assert_eq!(cb.read(gpu).unwrap(), conf, "confidences");
+        assert_eq!(ab.read(gpu).unwrap(), archive, "archive genomes");
+        // empty cells (-1) are always filled
+        assert!(conf.iter().all(|&c| c >= 0.0));
+    }
+}
