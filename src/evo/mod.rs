@@ -1,5 +1,8 @@
-//! Evolution: the counter-based random numbers shared with the shaders ([`rng`]).
-//! The search loop itself builds on the kernels of [`crate::kernels`] (`poly_mutate`,
-//! `render_grey`, `elite_select`, `elite_copy`).
+//! Evolution: the counter-based random numbers shared with the shaders ([`rng`]) and
+//! MAP-Elites with the direct encoding ([`DirectSearch`]), built on the kernels of
+//! [`crate::kernels`] (`poly_mutate`, `render_grey`, `elite_select`, `elite_copy`).
 
+mod direct;
 pub mod rng;
+
+pub use direct::{DirectConfig, DirectSearch, Schedule};

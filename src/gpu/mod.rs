@@ -293,7 +293,7 @@ impl Gpu {
             .create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some(label),
                 contents: bytemuck::bytes_of(params),
-                usage: wgpu::BufferUsages::UNIFORM,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             })
     }
 
@@ -340,6 +340,8 @@ pub struct Dispatch {
     pipeline: Arc<wgpu::ComputePipeline>,
     bind_group: wgpu::BindGroup,
     grid: [u32; 3],
+    /// The params uniform, kept by launchers whose params change between replays.
+    uniform: Option<wgpu::Buffer>,
 }
 
 impl Dispatch {
@@ -377,7 +379,24 @@ impl Dispatch {
             pipeline,
             bind_group,
             grid,
+            uniform: None,
         })
+    }
+
+    /// Keeps `uniform` (the dispatch's params buffer) so [`Dispatch::write_uniform`] can
+    /// change the params between replays without rebuilding the bind group.
+    pub fn keep_uniform(mut self, uniform: wgpu::Buffer) -> Dispatch {
+        self.uniform = Some(uniform);
+        self
+    }
+
+    /// Rewrites the kept params uniform (ordered before the next submit).
+    pub fn write_uniform<T: bytemuck::Pod>(&self, gpu: &Gpu, params: &T) {
+        let u = self
+            .uniform
+            .as_ref()
+            .expect("a dispatch built with keep_uniform");
+        gpu.queue.write_buffer(u, 0, bytemuck::bytes_of(params));
     }
 
     pub fn record(&self, pass: &mut wgpu::ComputePass<'_>) {

@@ -50,17 +50,8 @@ pub fn poly_mutate(
     )?;
     let grid = grid_for(gpu, K, (batch * genes).div_ceil(256) as u64)?;
     let pipeline = gpu.pipeline("poly_mutate.wgsl", shader("poly_mutate.wgsl"), K, &[])?;
-    let params = MutateParams {
-        batch: batch as u32,
-        genes: genes as u32,
-        seed: m.seed,
-        generation: m.generation,
-        rate: m.rate,
-        eta: m.eta,
-        _pad: [0; 2],
-    };
-    let u = gpu.uniform(K, &params);
-    Dispatch::new(
+    let u = gpu.uniform(K, &mutate_params(batch, genes, m));
+    let d = Dispatch::new(
         gpu,
         K,
         pipeline,
@@ -71,7 +62,26 @@ pub fn poly_mutate(
             u.as_entire_binding(),
         ],
         grid,
-    )
+    )?;
+    Ok(d.keep_uniform(u))
+}
+
+fn mutate_params(batch: usize, genes: usize, m: &Mutation) -> MutateParams {
+    MutateParams {
+        batch: batch as u32,
+        genes: genes as u32,
+        seed: m.seed,
+        generation: m.generation,
+        rate: m.rate,
+        eta: m.eta,
+        _pad: [0; 2],
+    }
+}
+
+/// Points a [`poly_mutate`] dispatch (built for `batch` children of `genes` genes) at
+/// another generation, rate or seed, for its next replay.
+pub fn set_mutation(gpu: &Gpu, d: &Dispatch, batch: usize, genes: usize, m: &Mutation) {
+    d.write_uniform(gpu, &mutate_params(batch, genes, m));
 }
 
 #[repr(C)]

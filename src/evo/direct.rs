@@ -1,0 +1,263 @@
+//! MAP-Elites with the direct encoding on a grey network (PAPER.md sections 2 and 3), with
+//! everything that grows with the genome on the device: the archive's genomes, the children,
+//! the rendered images and the activations. Per generation the host sends the children's
+//! parent cells (`batch` u32) and, when asked, reads back the cells' confidences.
+
+use super::rng::uniform01;
+use crate::error::{Error, Result};
+use crate::gpu::{Dispatch, Gpu, GpuBuffer};
+use crate::kernels::{self, Mutation};
+use crate::nn::{Forward, Network};
+
+/// How the mutation rate changes over generations.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Schedule {
+    /// The paper's: 0.1, halved every 1,000 generations.
+    Paper,
+    /// The authors' code: a constant rate.
+    Constant,
+}
+
+/// Settings of a direct-encoding run.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DirectConfig {
+    /// Children per generation (the paper's B).
+    pub batch: usize,
+    pub seed: u32,
+    /// The initial per-gene mutation probability.
+    pub rate: f32,
+    pub schedule: Schedule,
+    /// Polynomial mutation's distribution index η.
+    pub eta: f32,
+}
+
+impl Default for DirectConfig {
+    fn default() -> Self {
+        DirectConfig {
+            batch: 200,
+            seed: 0,
+            rate: 0.1,
+            schedule: Schedule::Paper,
+            eta: 15.0,
+        }
+    }
+}
+
+impl DirectConfig {
+    /// The mutation rate at `generation` (1-based; 0 is the random initial batch).
+    pub fn rate_at(&self, generation: u32) -> f32 {
+        match self.schedule {
+            Schedule::Constant => self.rate,
+            Schedule::Paper => {
+                self.rate * 0.5f32.powi(((generation.saturating_sub(1)) / 1000) as i32)
+            }
+        }
+    }
+}
+
+/// Random-number streams of the counter-based RNG (see `evo::rng`).
+const STREAM_INIT: u32 = 3;
+const STREAM_PARENT: u32 = 2;
+/// The "generation" of the initial random genomes in the RNG's counter.
+const INIT_GENERATION: u32 = u32::MAX;
+
+/// A direct-encoding MAP-Elites run on one device.
+pub struct DirectSearch<'g> {
+    gpu: &'g Gpu,
+    pub config: DirectConfig,
+    pub net: Network,
+    /// Genes per genome (the network's input pixels).
+    pub genes: usize,
+    pub classes: usize,
+    plan: Forward,
+    /// `(classes, genes)`: each cell's elite.
+    archive: GpuBuffer<f32>,
+    /// `(classes)`: each cell's confidence, -1 while empty.
+    conf: GpuBuffer<f32>,
+    // owned here, read and written through the dispatches' bind groups
+    _winner: GpuBuffer<u32>,
+    _children: GpuBuffer<f32>,
+    parent: GpuBuffer<u32>,
+    mutate: Dispatch,
+    /// render, forward's dispatches are the plan's; then select and copy
+    render: Dispatch,
+    select: Dispatch,
+    copy: Dispatch,
+    /// Generations done; 0 after the initial batch.
+    pub generation: u32,
+    /// Children evaluated so far, the initial batch included.
+    pub evaluations: u64,
+}
+
+impl<'g> DirectSearch<'g> {
+    /// Builds the run and evaluates the initial batch of random genomes (generation 0),
+    /// which fills every cell.
+    pub fn new(gpu: &'g Gpu, net: Network, config: DirectConfig) -> Result<DirectSearch<'g>> {
+        let [c, h, w] = net.arch.input;
+        if c != 1 {
+            return Err(Error::Option {
+                option: "--encoding".into(),
+                message: format!(
+                    "the grey direct encoding needs a 1-channel network; {} takes {c} channels",
+                    net.arch.name
+                ),
+            });
+        }
+        if config.batch == 0 {
+            return Err(Error::Option {
+                option: "--batch".into(),
+                message: "must be at least 1".into(),
+            });
+        }
+        if !(0.0..=1.0).contains(&config.rate) {
+            return Err(Error::Option {
+                option: "--rate".into(),
+                message: format!("{} is not a probability", config.rate),
+            });
+        }
+        let (genes, classes, b) = (h * w, net.arch.num_classes(), config.batch);
+        let plan = net.forward_plan(gpu, b)?;
+        let archive = GpuBuffer::<f32>::zeros(gpu, "archive", classes * genes)?;
+        let conf = GpuBuffer::from_slice(gpu, "cell confidences", &vec![-1.0f32; classes])?;
+        let winner = GpuBuffer::<u32>::zeros(gpu, "winners", classes)?;
+        let init: Vec<f32> = (0..b * genes)
+            .map(|i| {
+                uniform01(
+                    config.seed,
+                    INIT_GENERATION,
+                    (i / genes) as u32,
+                    (i % genes) as u32,
+                    STREAM_INIT,
+                )
+            })
+            .collect();
+        let children = GpuBuffer::from_slice(gpu, "children", &init)?;
+        let parent = GpuBuffer::<u32>::zeros(gpu, "parents", b)?;
+        let m = Mutation {
+            seed: config.seed,
+            generation: 1,
+            rate: config.rate_at(1),
+            eta: config.eta,
+        };
+        let mutate = kernels::poly_mutate(
+            gpu,
+            genes,
+            &m,
+            archive.view(),
+            parent.view(),
+            children.view(),
+        )?;
+        let render = kernels::render_grey(
+            gpu,
+            net.arch.pixel_scale,
+            children.view(),
+            plan.input.view(),
+        )?;
+        let select = kernels::elite_select(
+            gpu,
+            b,
+            classes,
+            plan.probs.view(),
+            conf.view(),
+            winner.view(),
+        )?;
+        let copy = kernels::elite_copy(gpu, genes, children.view(), winner.view(), archive.view())?;
+        let mut s = DirectSearch {
+            gpu,
+            config,
+            net,
+            genes,
+            classes,
+            plan,
+            archive,
+            conf,
+            _winner: winner,
+            _children: children,
+            parent,
+            mutate,
+            render,
+            select,
+            copy,
+            generation: 0,
+            evaluations: 0,
+        };
+        s.submit(false);
+        s.evaluations = b as u64;
+        Ok(s)
+    }
+
+    /// Records render, forward, select and copy (after a mutation when `mutate`), submits.
+    fn submit(&self, mutate: bool) {
+        let mut encoder = self
+            .gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("generation"),
+            });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("generation"),
+                timestamp_writes: None,
+            });
+            if mutate {
+                self.mutate.record(&mut pass);
+            }
+            self.render.record(&mut pass);
+            self.plan.record(&mut pass);
+            self.select.record(&mut pass);
+            self.copy.record(&mut pass);
+        }
+        self.gpu.queue.submit([encoder.finish()]);
+    }
+
+    /// The parent cell of each child of `generation`: uniform over the cells.
+    pub fn parents(&self, generation: u32) -> Vec<u32> {
+        (0..self.config.batch as u32)
+            .map(|b| {
+                ((uniform01(self.config.seed, generation, b, 0, STREAM_PARENT)
+                    * self.classes as f32) as u32)
+                    .min(self.classes as u32 - 1)
+            })
+            .collect()
+    }
+
+    /// Runs `n` generations (submitted, not waited for).
+    pub fn step(&mut self, n: u32) {
+        for _ in 0..n {
+            let g = self.generation + 1;
+            self.parent.write(self.gpu, 0, &self.parents(g));
+            let m = Mutation {
+                seed: self.config.seed,
+                generation: g,
+                rate: self.config.rate_at(g),
+                eta: self.config.eta,
+            };
+            kernels::set_mutation(self.gpu, &self.mutate, self.config.batch, self.genes, &m);
+            self.submit(true);
+            self.generation = g;
+            self.evaluations += self.config.batch as u64;
+        }
+    }
+
+    /// The cells' confidences (waits for the device): the only per-generation readback.
+    pub fn confidences(&self) -> Result<Vec<f32>> {
+        self.conf.read(self.gpu)
+    }
+
+    /// The cells' genomes `(classes, genes)`, for saving (waits for the device).
+    pub fn archive(&self) -> Result<Vec<f32>> {
+        self.archive.read(self.gpu)
+    }
+
+    /// The 8-bit pixels the network saw for each cell's elite.
+    pub fn archive_pixels(&self) -> Result<Vec<u8>> {
+        Ok(self
+            .archive()?
+            .iter()
+            .map(|&g| (g.clamp(0.0, 1.0) * 255.0).floor() as u8)
+            .collect())
+    }
+}

@@ -1,0 +1,120 @@
+//! MAP-Elites with the direct encoding on a real LeNet (the independent PyTorch-trained one).
+
+mod common;
+
+use common::gpu;
+use fooling::evo::{DirectConfig, DirectSearch, Schedule};
+use fooling::nn::{lenet, Network, Weights};
+use std::path::Path;
+
+fn net() -> Network {
+    let arch = lenet();
+    let w = Weights::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/lenet_mnist_torch.safetensors"),
+        &arch,
+    )
+    .unwrap();
+    Network::new(gpu(), arch, &w).unwrap()
+}
+
+fn median(v: &[f32]) -> f32 {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
+}
+
+#[test]
+fn elites_only_improve_and_classify_at_their_recorded_confidence() {
+    let gpu = gpu();
+    let mut s = DirectSearch::new(
+        gpu,
+        net(),
+        DirectConfig {
+            seed: 11,
+            ..DirectConfig::default()
+        },
+    )
+    .unwrap();
+    let mut prev = s.confidences().unwrap();
+    assert!(
+        prev.iter().all(|&c| (0.0..=1.0).contains(&c)),
+        "the initial batch fills every cell: {prev:?}"
+    );
+    let first_median = median(&prev);
+    for _ in 0..3 {
+        s.step(10);
+        let now = s.confidences().unwrap();
+        for (c, (a, b)) in prev.iter().zip(&now).enumerate() {
+            assert!(b >= a, "cell {c} went from {a} to {b}");
+        }
+        prev = now;
+    }
+    assert_eq!((s.generation, s.evaluations), (30, 31 * 200));
+    assert!(
+        median(&prev) > first_median,
+        "median {first_median} -> {}",
+        median(&prev)
+    );
+    eprintln!(
+        "median confidence: generation 0 {first_median:.4}, generation 30 {:.4}",
+        median(&prev)
+    );
+    // the saved 8-bit images are what the network saw
+    let pixels = s.archive_pixels().unwrap();
+    let input: Vec<f32> = pixels.iter().map(|&p| p as f32 / 256.0).collect();
+    let probs = s.net.classify(gpu, &input).unwrap();
+    for (c, p) in probs.iter().enumerate() {
+        assert!(
+            (p[c] - prev[c]).abs() <= 1e-6,
+            "cell {c}: recorded {} but the saved image scores {}",
+            prev[c],
+            p[c]
+        );
+    }
+}
+
+#[test]
+fn same_seed_same_run_and_the_schedules() {
+    let gpu = gpu();
+    let run = |seed| {
+        let mut s = DirectSearch::new(
+            gpu,
+            net(),
+            DirectConfig {
+                seed,
+                batch: 50,
+                ..DirectConfig::default()
+            },
+        )
+        .unwrap();
+        s.step(5);
+        (s.confidences().unwrap(), s.archive().unwrap())
+    };
+    let (a, b, c) = (run(3), run(3), run(4));
+    assert!(a == b, "the same seed gives the same archive");
+    assert!(a.1 != c.1, "another seed gives another archive");
+    let paper = DirectConfig::default();
+    assert_eq!(
+        (
+            paper.rate_at(1),
+            paper.rate_at(1000),
+            paper.rate_at(1001),
+            paper.rate_at(2500)
+        ),
+        (0.1, 0.1, 0.05, 0.025)
+    );
+    let constant = DirectConfig {
+        schedule: Schedule::Constant,
+        ..paper
+    };
+    assert_eq!(constant.rate_at(5000), 0.1);
+    assert!(DirectSearch::new(
+        gpu,
+        net(),
+        DirectConfig {
+            batch: 0,
+            ..DirectConfig::default()
+        }
+    )
+    .is_err());
+}
