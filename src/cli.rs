@@ -50,6 +50,52 @@ pub enum Command {
     Classify(ClassifyArgs),
     /// Train a network on the device (Caffe's LeNet recipe by default).
     Train(TrainArgs),
+    /// Evolve fooling images with MAP-Elites (one cell per class).
+    Evolve(EvolveArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Encoding {
+    /// One gene per pixel, polynomial mutation (PAPER.md section 3).
+    Direct,
+}
+
+#[derive(Args)]
+pub struct EvolveArgs {
+    /// Network architecture.
+    #[arg(long, default_value = "lenet")]
+    pub net: String,
+    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors].
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Encoding::Direct)]
+    pub encoding: Encoding,
+    /// Generations after the initial batch [default: 200; with --resume: the run's own].
+    #[arg(long)]
+    pub generations: Option<u32>,
+    /// Children per generation (the paper's B).
+    #[arg(long, default_value_t = 200)]
+    pub batch: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u32,
+    /// Mutation rate schedule: the paper's (0.1 halved every 1,000 generations) or the code's (constant).
+    #[arg(long, value_enum, default_value_t = fooling::evo::Schedule::Paper)]
+    pub schedule: fooling::evo::Schedule,
+    /// Initial per-gene mutation probability.
+    #[arg(long, default_value_t = 0.1)]
+    pub rate: f32,
+    /// Write a checkpoint every N generations (and always at the end or on Ctrl-C).
+    #[arg(long, default_value_t = 100)]
+    pub checkpoint_every: u32,
+    /// Read the confidences back and write a stats.csv row every N generations.
+    #[arg(long, default_value_t = 1)]
+    pub stats_every: u32,
+    /// The run directory to create.
+    #[arg(long, value_name = "DIR", required_unless_present = "resume")]
+    pub out: Option<PathBuf>,
+    /// Continue the run in DIR (its config.toml gives every parameter; --generations may extend it).
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub resume: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -111,6 +157,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Info => info(&cli.gpu),
         Command::Classify(args) => classify(&cli.gpu, &args),
         Command::Train(args) => train(&cli.gpu, &args),
+        Command::Evolve(args) => evolve(&cli.gpu, &args),
     }
 }
 
@@ -415,5 +462,189 @@ fn train(gpu_args: &GpuArgs, args: &TrainArgs) -> Result<()> {
     );
     fooling::nn::write_atomic(&card, text.as_bytes())?;
     println!("wrote {} and {}", args.out.display(), card.display());
+    Ok(())
+}
+
+fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::Digest;
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(format!("{:x}", sha2::Sha256::digest(bytes)))
+}
+
+fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
+    use fooling::evo::run::{truncate_stats, write_outputs, Checkpoint, RunConfig, Stats};
+    use fooling::evo::{DirectConfig, DirectSearch};
+    use indicatif::{ProgressBar, ProgressStyle};
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    // the run's configuration: from the options, or from the run being resumed
+    let (dir, config, resume) = match (&args.resume, &args.out) {
+        (Some(dir), _) => {
+            let mut config = RunConfig::load(dir)?;
+            if let Some(g) = args.generations {
+                config.generations = g;
+            }
+            (dir.clone(), config, true)
+        }
+        (None, Some(dir)) => {
+            if dir.join("config.toml").exists() {
+                bail!("--out {}: holds a run already; continue it with --resume {} or choose another directory", dir.display(), dir.display());
+            }
+            if args.batch == 0 {
+                bail!("--batch: must be at least 1");
+            }
+            if args.checkpoint_every == 0 || args.stats_every == 0 {
+                bail!("--checkpoint-every and --stats-every: must be at least 1");
+            }
+            let weights = match &args.weights {
+                Some(p) => p.clone(),
+                None => default_weights(&args.net)?,
+            };
+            let config = RunConfig {
+                net: args.net.clone(),
+                weights_sha256: sha256_file(&weights)?,
+                weights,
+                encoding: "direct".into(),
+                generations: args.generations.unwrap_or(200),
+                checkpoint_every: args.checkpoint_every,
+                stats_every: args.stats_every,
+                direct: DirectConfig {
+                    batch: args.batch,
+                    seed: args.seed,
+                    rate: args.rate,
+                    schedule: args.schedule,
+                    eta: 15.0,
+                },
+                fooling_version: env!("CARGO_PKG_VERSION").into(),
+            };
+            (dir.clone(), config, false)
+        }
+        (None, None) => bail!("--out DIR or --resume DIR is needed"),
+    };
+    let arch = nn::by_name(&config.net)?;
+    let classes = Weights::classes_in(&config.weights, &arch)?;
+    let arch = if classes != arch.num_classes() {
+        arch.with_classes(classes, "fooling")?
+    } else {
+        arch
+    };
+    let weights = Weights::load(&config.weights, &arch)?;
+    if resume && sha256_file(&config.weights)? != config.weights_sha256 {
+        bail!(
+            "--resume {}: the weights {} changed since the run started (sha256 differs)",
+            dir.display(),
+            config.weights.display()
+        );
+    }
+    let gpu = gpu_args.open()?;
+    let net = Network::new(&gpu, arch.clone(), &weights)?;
+    let mut search = DirectSearch::new(&gpu, net, config.direct.clone())?;
+    let [_, h, w] = arch.input;
+    let (genes, labels) = (search.genes, arch.labels.clone());
+
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let start = std::time::Instant::now();
+    let mut seconds_before = 0.0;
+    if resume {
+        let cp = Checkpoint::load(&dir, classes, genes)?;
+        search.restore(cp.generation, cp.evaluations, &cp.archive, &cp.conf)?;
+        seconds_before = cp.seconds;
+        truncate_stats(&dir, cp.generation)?;
+        eprintln!(
+            "resuming {} at generation {} of {}",
+            dir.display(),
+            cp.generation,
+            config.generations
+        );
+    } else {
+        config.save(&dir)?;
+        truncate_stats(&dir, 0)?;
+    }
+    config.save(&dir)?;
+    let mut stats = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("stats.csv"))?;
+    let seconds = |start: &std::time::Instant| seconds_before + start.elapsed().as_secs_f64();
+    if !resume {
+        let conf = search.confidences()?;
+        writeln!(
+            stats,
+            "{}",
+            Stats::of(&conf).csv_row(0, search.evaluations, seconds(&start))
+        )?;
+    }
+
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupted.clone();
+        // a second Ctrl-C while the checkpoint is written is ignored; the checkpoint is atomic anyway
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    }
+    let bar = ProgressBar::new(config.generations as u64);
+    bar.set_style(ProgressStyle::with_template(
+        "{bar:40} gen {pos}/{len}  {msg}  [{elapsed_precise}, {eta} left]",
+    )?);
+    bar.set_position(search.generation as u64);
+    let checkpoint = |search: &DirectSearch, conf: &[f32], secs: f64| -> Result<()> {
+        Checkpoint {
+            generation: search.generation,
+            evaluations: search.evaluations,
+            seconds: secs,
+            archive: search.archive()?,
+            conf: conf.to_vec(),
+        }
+        .save(&dir, classes, genes)?;
+        Ok(())
+    };
+    let run_start_evals = search.evaluations;
+    let mut conf = search.confidences()?;
+    while search.generation < config.generations && !interrupted.load(Ordering::SeqCst) {
+        let n = config
+            .stats_every
+            .min(config.generations - search.generation);
+        search.step(n);
+        conf = search.confidences()?;
+        let s = Stats::of(&conf);
+        writeln!(
+            stats,
+            "{}",
+            s.csv_row(search.generation, search.evaluations, seconds(&start))
+        )?;
+        let rate = (search.evaluations - run_start_evals) as f64 / start.elapsed().as_secs_f64();
+        bar.set_position(search.generation as u64);
+        bar.set_message(format!(
+            "median {:.4}  best {:.4}  {rate:.0} evaluations/s",
+            s.median, s.max
+        ));
+        if bar.is_hidden() && search.generation % 100 < n {
+            eprintln!(
+                "generation {}/{}: median {:.4}, best {:.4}, {rate:.0} evaluations/s",
+                search.generation, config.generations, s.median, s.max
+            );
+        }
+        if search.generation % config.checkpoint_every < n {
+            stats.flush()?;
+            checkpoint(&search, &conf, seconds(&start))?;
+        }
+    }
+    bar.finish_and_clear();
+    stats.flush()?;
+    checkpoint(&search, &conf, seconds(&start))?;
+    write_outputs(&dir, &labels, &conf, &search.archive_pixels()?, w, h)?;
+    let s = Stats::of(&conf);
+    println!(
+        "generation {}: median confidence {:.6}, {} of {} classes >= 0.99, {} >= 0.9999; {} evaluations in {:.1} s",
+        search.generation, s.median, s.n_ge_099, classes, s.n_ge_09999, search.evaluations, seconds(&start)
+    );
+    println!("wrote {}", dir.display());
+    if interrupted.load(Ordering::SeqCst) {
+        eprintln!(
+            "interrupted: checkpoint written; continue with `fooling evolve --resume {}`",
+            dir.display()
+        );
+        std::process::exit(130);
+    }
     Ok(())
 }

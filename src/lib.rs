@@ -13,6 +13,7 @@ pub mod imageio;
 pub mod kernels;
 pub mod nn;
 pub mod reference;
+pub mod report;
 
 pub use error::{Error, Result};
 pub use gpu::{Gpu, GpuOptions};

@@ -223,3 +223,203 @@ fn train_writes_weights_and_a_model_card_and_takes_an_extra_class() {
         assert!(!bad.exists());
     }
 }
+
+fn evolve_dir(name: &str) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("fooling-cli-evolve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// champions.csv and every archive PNG's bytes.
+fn run_result(dir: &Path) -> (String, Vec<Vec<u8>>) {
+    let csv = std::fs::read_to_string(dir.join("champions.csv")).unwrap();
+    let mut pngs: Vec<_> = std::fs::read_dir(dir.join("archive"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    pngs.sort();
+    (
+        csv,
+        pngs.iter().map(|p| std::fs::read(p).unwrap()).collect(),
+    )
+}
+
+const WEIGHTS: &str = "weights/lenet_mnist_torch.safetensors";
+
+#[test]
+fn evolve_writes_a_run_and_resumes_exactly() {
+    let (a, b) = (evolve_dir("a"), evolve_dir("b"));
+    let small = [
+        "--weights",
+        WEIGHTS,
+        "--batch",
+        "20",
+        "--checkpoint-every",
+        "2",
+    ];
+    let run = |dir: &Path, extra: &[&str]| {
+        let mut args = vec!["evolve"];
+        args.extend(extra);
+        args.push(dir.to_str().unwrap());
+        let o = fooling(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let mut args_a: Vec<&str> = small.to_vec();
+    args_a.extend(["--generations", "6", "--out"]);
+    run(&a, &args_a);
+    let mut args_b: Vec<&str> = small.to_vec();
+    args_b.extend(["--generations", "3", "--out"]);
+    run(&b, &args_b);
+    run(&b, &["--generations", "6", "--resume"]);
+    assert_eq!(
+        run_result(&a),
+        run_result(&b),
+        "resumed run differs from the uninterrupted one"
+    );
+
+    // the outputs a user reads
+    let stats = std::fs::read_to_string(a.join("stats.csv")).unwrap();
+    let mut lines = stats.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "generation,evaluations,median,mean,min,max,n_ge_0.99,n_ge_0.9999,seconds"
+    );
+    assert_eq!(lines.count(), 7, "generations 0..=6:\n{stats}");
+    assert_eq!(
+        std::fs::read_to_string(b.join("stats.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        8,
+        "the resumed run's stats have no duplicates"
+    );
+    let config = std::fs::read_to_string(a.join("config.toml")).unwrap();
+    for want in [
+        "weights_sha256",
+        "seed = 0",
+        "batch = 20",
+        "schedule = \"paper\"",
+        "generations = 6",
+    ] {
+        assert!(config.contains(want), "config.toml lacks {want}:\n{config}");
+    }
+    assert!(a.join("gallery.png").exists() && a.join("checkpoint/state.safetensors").exists());
+    // champions.csv's confidences are what `fooling classify` says of the PNGs
+    let (csv, _) = run_result(&a);
+    for row in csv.lines().skip(1) {
+        let f: Vec<&str> = row.split(',').collect();
+        let o = fooling(&[
+            "classify",
+            "--json",
+            "--top",
+            "10",
+            "--weights",
+            WEIGHTS,
+            a.join(f[3]).to_str().unwrap(),
+        ]);
+        let line: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let class: u64 = f[0].parse().unwrap();
+        let got = line["top"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["class"] == class)
+            .unwrap()["confidence"]
+            .as_f64()
+            .unwrap();
+        let want: f64 = f[2].parse().unwrap();
+        assert!(
+            (got - want).abs() <= 1e-6,
+            "class {class}: champions.csv {want}, classify {got}"
+        );
+    }
+    // a second run into the same directory is refused
+    let mut again: Vec<&str> = vec!["evolve"];
+    again.extend(small);
+    again.extend(["--out", a.to_str().unwrap()]);
+    let o = fooling(&again);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--resume"));
+}
+
+#[test]
+fn evolve_interrupted_by_ctrl_c_checkpoints_and_resumes_exactly() {
+    let (a, b) = (evolve_dir("int-a"), evolve_dir("int-b"));
+    let child = Command::new(env!("CARGO_BIN_EXE_fooling"))
+        .args([
+            "evolve",
+            "--weights",
+            WEIGHTS,
+            "--batch",
+            "10",
+            "--generations",
+            "100000",
+            "--checkpoint-every",
+            "100000",
+            "--out",
+            b.to_str().unwrap(),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // wait until it is past a few generations, then interrupt it as Ctrl-C would
+    let t0 = std::time::Instant::now();
+    while std::fs::read_to_string(b.join("stats.csv")).map_or(0, |s| s.lines().count()) < 5 {
+        assert!(t0.elapsed().as_secs() < 120, "the run did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--resume"));
+    let stats = std::fs::read_to_string(b.join("stats.csv")).unwrap();
+    let stopped: u32 = stats
+        .lines()
+        .last()
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(stopped >= 3);
+    let target = (stopped + 3).to_string();
+    let o = fooling(&[
+        "evolve",
+        "--resume",
+        b.to_str().unwrap(),
+        "--generations",
+        &target,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = fooling(&[
+        "evolve",
+        "--weights",
+        WEIGHTS,
+        "--batch",
+        "10",
+        "--generations",
+        &target,
+        "--checkpoint-every",
+        "100000",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        run_result(&a),
+        run_result(&b),
+        "the interrupted and resumed run differs from the uninterrupted one"
+    );
+}

@@ -252,6 +252,30 @@ impl<'g> DirectSearch<'g> {
         self.archive.read(self.gpu)
     }
 
+    /// Continues from a checkpoint: the archive `(classes, genes)`, the cells' confidences,
+    /// and the counters. The run then goes on exactly as the uninterrupted one would, since
+    /// every random draw depends only on (seed, generation, child, gene).
+    pub fn restore(
+        &mut self,
+        generation: u32,
+        evaluations: u64,
+        archive: &[f32],
+        conf: &[f32],
+    ) -> Result<()> {
+        crate::kernels::check_len(
+            "restore",
+            "archive",
+            archive.len(),
+            self.classes * self.genes,
+        )?;
+        crate::kernels::check_len("restore", "confidences", conf.len(), self.classes)?;
+        self.archive.write(self.gpu, 0, archive);
+        self.conf.write(self.gpu, 0, conf);
+        self.generation = generation;
+        self.evaluations = evaluations;
+        Ok(())
+    }
+
     /// The 8-bit pixels the network saw for each cell's elite.
     pub fn archive_pixels(&self) -> Result<Vec<u8>> {
         Ok(self

@@ -1,8 +1,10 @@
-//! Evolution: the counter-based random numbers shared with the shaders ([`rng`]) and
-//! MAP-Elites with the direct encoding ([`DirectSearch`]), built on the kernels of
-//! [`crate::kernels`] (`poly_mutate`, `render_grey`, `elite_select`, `elite_copy`).
+//! Evolution: the counter-based random numbers shared with the shaders ([`rng`]),
+//! MAP-Elites with the direct encoding ([`DirectSearch`]) built on the kernels of
+//! [`crate::kernels`] (`poly_mutate`, `render_grey`, `elite_select`, `elite_copy`), and run
+//! directories with checkpoints ([`run`]).
 
 mod direct;
 pub mod rng;
+pub mod run;
 
 pub use direct::{DirectConfig, DirectSearch, Schedule};

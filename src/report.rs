@@ -1,0 +1,106 @@
+//! Pictures of results: grey PNGs of evolved images and a labelled gallery of an archive.
+
+use crate::error::{Error, Result};
+use font8x8::UnicodeFonts;
+use std::path::Path;
+
+/// Writes `pixels` (`h × w` 8-bit grey, row-major) as a PNG, atomically.
+pub fn save_grey_png(path: &Path, pixels: &[u8], w: usize, h: usize) -> Result<()> {
+    let img =
+        image::GrayImage::from_raw(w as u32, h as u32, pixels.to_vec()).expect("w × h pixels");
+    let mut bytes = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Png,
+    )
+    .map_err(|e| Error::Image {
+        path: path.into(),
+        message: format!("cannot encode: {e}"),
+    })?;
+    crate::nn::write_atomic(path, &bytes)
+}
+
+/// Draws `text` in the 8×8 public-domain font at (x, y), `scale` pixels per font pixel.
+fn draw_text(img: &mut image::GrayImage, x: u32, y: u32, text: &str, scale: u32, ink: u8) {
+    for (i, ch) in text.chars().enumerate() {
+        let glyph = font8x8::BASIC_FONTS
+            .get(ch)
+            .or_else(|| font8x8::BASIC_FONTS.get('?'))
+            .unwrap();
+        for (row, bits) in glyph.iter().enumerate() {
+            for col in 0..8 {
+                if bits >> col & 1 == 1 {
+                    for dy in 0..scale {
+                        for dx in 0..scale {
+                            let (px, py) = (
+                                x + (i as u32 * 8 + col) * scale + dx,
+                                y + row as u32 * scale + dy,
+                            );
+                            if px < img.width() && py < img.height() {
+                                img.put_pixel(px, py, image::Luma([ink]));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One tile of a gallery.
+pub struct Tile<'a> {
+    pub pixels: &'a [u8],
+    pub caption: String,
+    pub sub: String,
+}
+
+/// A grid of grey `w × h` images, each scaled by `zoom` and captioned with two lines, on a
+/// white background; `columns` tiles per row.
+pub fn save_gallery(
+    path: &Path,
+    tiles: &[Tile<'_>],
+    w: usize,
+    h: usize,
+    zoom: usize,
+    columns: usize,
+) -> Result<()> {
+    let (tw, th) = ((w * zoom).max(8 * 12) as u32, (h * zoom) as u32);
+    let (pad, text_h) = (8u32, 2 * 10 + 4);
+    let cols = columns.max(1).min(tiles.len().max(1)) as u32;
+    let rows = (tiles.len() as u32).div_ceil(cols);
+    let mut img = image::GrayImage::from_pixel(
+        cols * (tw + pad) + pad,
+        rows * (th + text_h + pad) + pad,
+        image::Luma([255]),
+    );
+    for (i, t) in tiles.iter().enumerate() {
+        let (cx, cy) = (
+            pad + (i as u32 % cols) * (tw + pad),
+            pad + (i as u32 / cols) * (th + text_h + pad),
+        );
+        let x0 = cx + (tw - (w * zoom) as u32) / 2;
+        for y in 0..h * zoom {
+            for x in 0..w * zoom {
+                img.put_pixel(
+                    x0 + x as u32,
+                    cy + y as u32,
+                    image::Luma([t.pixels[(y / zoom) * w + x / zoom]]),
+                );
+            }
+        }
+        let max_chars = (tw / 8) as usize;
+        let cut = |s: &str| s.chars().take(max_chars).collect::<String>();
+        draw_text(&mut img, cx, cy + th + 3, &cut(&t.caption), 1, 0);
+        draw_text(&mut img, cx, cy + th + 13, &cut(&t.sub), 1, 90);
+    }
+    let mut bytes = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Png,
+    )
+    .map_err(|e| Error::Image {
+        path: path.into(),
+        message: format!("cannot encode: {e}"),
+    })?;
+    crate::nn::write_atomic(path, &bytes)
+}
