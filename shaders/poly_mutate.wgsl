@@ -1,8 +1,16 @@
-// poly_mutate: children of direct-encoding genomes by polynomial mutation (PAPER.md section 3).
+// poly_mutate: children of direct-encoding genomes by polynomial mutation (PAPER.md section 3),
+// optionally after simulated binary crossover (SBX) with a second parent.
 //
 // parents:  (cells, genes) f32 in [0, 1]: the archive's genomes
 // parent:   (batch) u32: each child's parent cell
+// mate:     (batch) u32: each child's second parent cell (read only when cross_prob > 0)
 // children: (batch, genes) f32 in [0, 1]
+//
+// Crossover (off unless cross_prob > 0): with probability cross_prob a child is the first
+// offspring of bounded SBX (Deb & Agrawal; distribution index eta_c) of its parent and mate:
+// each gene, with probability 1/2 and where the parents differ, is drawn around the pair;
+// genes equal in both parents are inherited as they are (the authors' code reset them to 0.5,
+// a bug not reproduced here).
 //
 // Each gene of each child is, with probability `rate`, moved by delta and clamped to [0, 1]:
 //   u ~ U[0,1);  delta = (2u)^(1/(eta+1)) - 1 if u < 0.5, else 1 - (2(1-u))^(1/(eta+1)).
@@ -11,13 +19,14 @@
 
 struct Params {
     batch: u32, genes: u32, seed: u32, generation: u32,
-    rate: f32, eta: f32, _pad0: u32, _pad1: u32,
+    rate: f32, eta: f32, cross_prob: f32, eta_c: f32,
 }
 
 @group(0) @binding(0) var<storage, read> parents: array<f32>;
 @group(0) @binding(1) var<storage, read> parent: array<u32>;
-@group(0) @binding(2) var<storage, read_write> children: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
+@group(0) @binding(2) var<storage, read> mate: array<u32>;
+@group(0) @binding(3) var<storage, read_write> children: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
 
 // Chris Wellons' lowbias32 integer hash.
 fn hash(v: u32) -> u32 {
@@ -36,6 +45,31 @@ fn uniform01(seed: u32, generation: u32, item: u32, gene: u32, stream: u32) -> f
     return f32(h >> 8u) * (1.0 / 16777216.0);
 }
 
+// The spread factor of bounded SBX on [0, 1] for a parent at distance `d` from its bound.
+fn betaq(u: f32, d: f32, spread: f32) -> f32 {
+    let beta = 1.0 + 2.0 * d / spread;
+    let alpha = 2.0 - pow(beta, -(p.eta_c + 1.0));
+    let e = 1.0 / (p.eta_c + 1.0);
+    if u <= 1.0 / alpha {
+        return pow(u * alpha, e);
+    }
+    return pow(1.0 / (2.0 - u * alpha), e);
+}
+
+// The first offspring of bounded SBX of genes a (the child's parent) and b (its mate): the
+// offspring on a's side of the pair's centre.
+fn sbx(a: f32, b: f32, u: f32) -> f32 {
+    if abs(a - b) <= 1e-14 {
+        return a;
+    }
+    let y1 = min(a, b);
+    let y2 = max(a, b);
+    let spread = y2 - y1;
+    let c1 = clamp(0.5 * ((y1 + y2) - betaq(u, y1, spread) * spread), 0.0, 1.0);
+    let c2 = clamp(0.5 * ((y1 + y2) + betaq(u, 1.0 - y2, spread) * spread), 0.0, 1.0);
+    return select(c2, c1, a <= b);
+}
+
 @compute @workgroup_size(256)
 fn poly_mutate(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -49,6 +83,10 @@ fn poly_mutate(
     let child = i / p.genes;
     let gene = i % p.genes;
     var g = parents[parent[child] * p.genes + gene];
+    if uniform01(p.seed, p.generation, child, 0u, 4u) < p.cross_prob
+        && uniform01(p.seed, p.generation, child, gene, 5u) < 0.5 {
+        g = sbx(g, parents[mate[child] * p.genes + gene], uniform01(p.seed, p.generation, child, gene, 6u));
+    }
     if uniform01(p.seed, p.generation, child, gene, 0u) < p.rate {
         let u = uniform01(p.seed, p.generation, child, gene, 1u);
         let e = 1.0 / (p.eta + 1.0);

@@ -84,6 +84,9 @@ pub struct EvolveArgs {
     /// Initial per-gene mutation probability.
     #[arg(long, default_value_t = 0.1)]
     pub rate: f32,
+    /// Recombination before mutation: none (the paper) or sbx (the authors' code, without its bug).
+    #[arg(long, value_enum, default_value_t = fooling::evo::Crossover::None)]
+    pub crossover: fooling::evo::Crossover,
     /// Write a checkpoint every N generations (and always at the end or on Ctrl-C).
     #[arg(long, default_value_t = 100)]
     pub checkpoint_every: u32,
@@ -516,6 +519,7 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
                     rate: args.rate,
                     schedule: args.schedule,
                     eta: 15.0,
+                    crossover: args.crossover,
                 },
                 fooling_version: env!("CARGO_PKG_VERSION").into(),
             };

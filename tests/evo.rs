@@ -22,15 +22,19 @@ fn poly_mutate_draws_the_twins_bits() {
         generation: r.gen_range(0..5000),
         rate: 0.1,
         eta: 15.0,
+        cross_prob: 0.0,
+        eta_c: 10.0,
     };
     let pb = GpuBuffer::from_slice(gpu, "parents", &parents).unwrap();
     let ib = GpuBuffer::from_slice(gpu, "parent", &parent).unwrap();
+    let mb = GpuBuffer::from_slice(gpu, "mate", &parent).unwrap();
     let cb = GpuBuffer::<f32>::zeros(gpu, "children", batch * genes).unwrap();
     cb.fill(gpu, f32::NAN);
-    let d = kernels::poly_mutate(gpu, genes, &m, pb.view(), ib.view(), cb.view()).unwrap();
+    let d =
+        kernels::poly_mutate(gpu, genes, &m, pb.view(), ib.view(), mb.view(), cb.view()).unwrap();
     gpu.run(&[&d]).unwrap();
     let got = cb.read(gpu).unwrap();
-    let want = twin::poly_mutate(genes, &m, &parents, &parent);
+    let want = twin::poly_mutate(genes, &m, &parents, &parent, &parent);
     let (mut mutated, mut sum_delta) = (0usize, 0.0f64);
     for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
         let (child, gene) = (i / genes, i % genes);
@@ -127,5 +131,100 @@ fn batch_insertion_equals_one_by_one_insertion() {
         assert_eq!(ab.read(gpu).unwrap(), archive, "archive genomes");
         // empty cells (-1) are always filled
         assert!(conf.iter().all(|&c| c >= 0.0));
+    }
+}
+
+#[test]
+fn sbx_crossover_matches_twin_and_keeps_equal_genes() {
+    let gpu = gpu();
+    let mut r = rng("sbx");
+    let (cells, genes, batch) = (10, 300, 64);
+    let mut parents = uniform(&mut r, cells * genes, 0.0, 1.0);
+    // cells 0 and 1 share their first 100 genes: crossing them must leave those genes alone
+    for g in 0..100 {
+        parents[genes + g] = parents[g];
+    }
+    let parent: Vec<u32> = (0..batch)
+        .map(|b| {
+            if b % 2 == 0 {
+                0
+            } else {
+                r.gen_range(0..cells as u32)
+            }
+        })
+        .collect();
+    let mate: Vec<u32> = (0..batch)
+        .map(|b| {
+            if b % 2 == 0 {
+                1
+            } else {
+                r.gen_range(0..cells as u32)
+            }
+        })
+        .collect();
+    let m = Mutation {
+        seed: r.gen(),
+        generation: 7,
+        rate: 0.0,
+        eta: 15.0,
+        cross_prob: 1.0,
+        eta_c: 10.0,
+    };
+    let bufs = [&parents].map(|v| GpuBuffer::from_slice(gpu, "parents", v).unwrap());
+    let (ib, mb) = (
+        GpuBuffer::from_slice(gpu, "parent", &parent).unwrap(),
+        GpuBuffer::from_slice(gpu, "mate", &mate).unwrap(),
+    );
+    let cb = GpuBuffer::<f32>::zeros(gpu, "children", batch * genes).unwrap();
+    cb.fill(gpu, f32::NAN);
+    let d = kernels::poly_mutate(
+        gpu,
+        genes,
+        &m,
+        bufs[0].view(),
+        ib.view(),
+        mb.view(),
+        cb.view(),
+    )
+    .unwrap();
+    gpu.run(&[&d]).unwrap();
+    let got = cb.read(gpu).unwrap();
+    let want = twin::poly_mutate(genes, &m, &parents, &parent, &mate);
+    let mut crossed = 0;
+    for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
+        let (child, gene) = (i / genes, i % genes);
+        assert!(
+            (g - w).abs() <= 1e-5,
+            "child {child} gene {gene}: {g} vs twin {w}"
+        );
+        assert!((0.0..=1.0).contains(&g));
+        let p = parents[parent[child] as usize * genes + gene];
+        if uniform01(m.seed, m.generation, child as u32, gene as u32, 5) >= 0.5 {
+            assert_eq!(
+                g.to_bits(),
+                p.to_bits(),
+                "an uncrossed gene is inherited as it is"
+            );
+        } else if g != p {
+            crossed += 1;
+        }
+        if child % 2 == 0 && gene < 100 {
+            assert_eq!(
+                g.to_bits(),
+                p.to_bits(),
+                "genes equal in both parents are kept (not reset to 0.5)"
+            );
+        }
+    }
+    assert!(crossed > batch * genes / 4, "{crossed} genes crossed");
+    // bounded SBX keeps the pair's centre when the parents sit symmetrically in [0, 1]
+    for _ in 0..1000 {
+        let (a, u) = (r.gen_range(0.05f32..0.45), r.gen_range(0.0f32..1.0));
+        let (c1, c2) = (
+            twin::sbx(a, 1.0 - a, u, 10.0),
+            twin::sbx(1.0 - a, a, u, 10.0),
+        );
+        assert!((c1 + c2 - 1.0).abs() < 1e-5, "{a}: {c1} + {c2}");
+        assert!(c1 <= 0.5 + 1e-6 && c2 >= 0.5 - 1e-6);
     }
 }

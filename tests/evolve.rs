@@ -3,7 +3,7 @@
 mod common;
 
 use common::gpu;
-use fooling::evo::{DirectConfig, DirectSearch, Schedule};
+use fooling::evo::{Crossover, DirectConfig, DirectSearch, Schedule};
 use fooling::nn::{lenet, Network, Weights};
 use std::path::Path;
 
@@ -117,4 +117,21 @@ fn same_seed_same_run_and_the_schedules() {
         }
     )
     .is_err());
+}
+
+#[test]
+fn sbx_runs_keep_their_elites() {
+    let gpu = gpu();
+    let config = DirectConfig {
+        seed: 2,
+        batch: 100,
+        crossover: Crossover::Sbx,
+        ..DirectConfig::default()
+    };
+    let mut s = DirectSearch::new(gpu, net(), config).unwrap();
+    let before = s.confidences().unwrap();
+    s.step(10);
+    let after = s.confidences().unwrap();
+    assert!(before.iter().zip(&after).all(|(a, b)| b >= a));
+    assert!(median(&after) > median(&before));
 }

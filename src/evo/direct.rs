@@ -21,6 +21,19 @@ pub enum Schedule {
     Constant,
 }
 
+/// Recombination of two parents before mutation.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Crossover {
+    /// The paper's: mutation only.
+    None,
+    /// The authors' code: simulated binary crossover (probability 0.5, η_c = 10) with a
+    /// second parent drawn uniformly over the cells, without the code's reset of equal genes.
+    Sbx,
+}
+
 /// Settings of a direct-encoding run.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirectConfig {
@@ -32,6 +45,7 @@ pub struct DirectConfig {
     pub schedule: Schedule,
     /// Polynomial mutation's distribution index η.
     pub eta: f32,
+    pub crossover: Crossover,
 }
 
 impl Default for DirectConfig {
@@ -42,11 +56,28 @@ impl Default for DirectConfig {
             rate: 0.1,
             schedule: Schedule::Paper,
             eta: 15.0,
+            crossover: Crossover::None,
         }
     }
 }
 
 impl DirectConfig {
+    /// The variation of `generation`'s children.
+    pub fn mutation(&self, generation: u32) -> Mutation {
+        let (cross_prob, eta_c) = match self.crossover {
+            Crossover::None => (0.0, 10.0),
+            Crossover::Sbx => (0.5, 10.0),
+        };
+        Mutation {
+            seed: self.seed,
+            generation,
+            rate: self.rate_at(generation),
+            eta: self.eta,
+            cross_prob,
+            eta_c,
+        }
+    }
+
     /// The mutation rate at `generation` (1-based; 0 is the random initial batch).
     pub fn rate_at(&self, generation: u32) -> f32 {
         match self.schedule {
@@ -61,6 +92,7 @@ impl DirectConfig {
 /// Random-number streams of the counter-based RNG (see `evo::rng`).
 const STREAM_INIT: u32 = 3;
 const STREAM_PARENT: u32 = 2;
+const STREAM_MATE: u32 = 7;
 /// The "generation" of the initial random genomes in the RNG's counter.
 const INIT_GENERATION: u32 = u32::MAX;
 
@@ -81,6 +113,7 @@ pub struct DirectSearch<'g> {
     _winner: GpuBuffer<u32>,
     _children: GpuBuffer<f32>,
     parent: GpuBuffer<u32>,
+    mate: GpuBuffer<u32>,
     mutate: Dispatch,
     /// render, forward's dispatches are the plan's; then select and copy
     render: Dispatch,
@@ -136,18 +169,14 @@ impl<'g> DirectSearch<'g> {
             .collect();
         let children = GpuBuffer::from_slice(gpu, "children", &init)?;
         let parent = GpuBuffer::<u32>::zeros(gpu, "parents", b)?;
-        let m = Mutation {
-            seed: config.seed,
-            generation: 1,
-            rate: config.rate_at(1),
-            eta: config.eta,
-        };
+        let mate = GpuBuffer::<u32>::zeros(gpu, "mates", b)?;
         let mutate = kernels::poly_mutate(
             gpu,
             genes,
-            &m,
+            &config.mutation(1),
             archive.view(),
             parent.view(),
+            mate.view(),
             children.view(),
         )?;
         let render = kernels::render_grey(
@@ -177,6 +206,7 @@ impl<'g> DirectSearch<'g> {
             _winner: winner,
             _children: children,
             parent,
+            mate,
             mutate,
             render,
             select,
@@ -215,10 +245,15 @@ impl<'g> DirectSearch<'g> {
 
     /// The parent cell of each child of `generation`: uniform over the cells.
     pub fn parents(&self, generation: u32) -> Vec<u32> {
+        self.cells(generation, STREAM_PARENT)
+    }
+
+    /// Cells drawn uniformly, one per child, from a stream of the RNG.
+    fn cells(&self, generation: u32, stream: u32) -> Vec<u32> {
         (0..self.config.batch as u32)
             .map(|b| {
-                ((uniform01(self.config.seed, generation, b, 0, STREAM_PARENT)
-                    * self.classes as f32) as u32)
+                ((uniform01(self.config.seed, generation, b, 0, stream) * self.classes as f32)
+                    as u32)
                     .min(self.classes as u32 - 1)
             })
             .collect()
@@ -229,12 +264,10 @@ impl<'g> DirectSearch<'g> {
         for _ in 0..n {
             let g = self.generation + 1;
             self.parent.write(self.gpu, 0, &self.parents(g));
-            let m = Mutation {
-                seed: self.config.seed,
-                generation: g,
-                rate: self.config.rate_at(g),
-                eta: self.config.eta,
-            };
+            if self.config.crossover == Crossover::Sbx {
+                self.mate.write(self.gpu, 0, &self.cells(g, STREAM_MATE));
+            }
+            let m = self.config.mutation(g);
             kernels::set_mutation(self.gpu, &self.mutate, self.config.batch, self.genes, &m);
             self.submit(true);
             self.generation = g;

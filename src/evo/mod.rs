@@ -7,4 +7,4 @@ mod direct;
 pub mod rng;
 pub mod run;
 
-pub use direct::{DirectConfig, DirectSearch, Schedule};
+pub use direct::{Crossover, DirectConfig, DirectSearch, Schedule};

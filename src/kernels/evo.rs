@@ -15,7 +15,8 @@ struct MutateParams {
     generation: u32,
     rate: f32,
     eta: f32,
-    _pad: [u32; 2],
+    cross_prob: f32,
+    eta_c: f32,
 }
 
 /// The settings of one generation's polynomial mutation.
@@ -27,21 +28,28 @@ pub struct Mutation {
     pub rate: f32,
     /// Distribution index η (15 in the paper).
     pub eta: f32,
+    /// Probability that a child is an SBX offspring of its parent and its mate (0: none).
+    pub cross_prob: f32,
+    /// SBX's distribution index η_c (10 in the authors' code).
+    pub eta_c: f32,
 }
 
-/// `children[b, :]` = `parents[parent[b], :]` mutated (see shaders/poly_mutate.wgsl); `parents`
-/// `(cells, genes)`, `parent` `(batch)` u32, `children` `(batch, genes)`.
+/// `children[b, :]` = `parents[parent[b], :]`, crossed with `parents[mate[b], :]` when
+/// `m.cross_prob > 0`, then mutated (see shaders/poly_mutate.wgsl); `parents`
+/// `(cells, genes)`, `parent` and `mate` `(batch)` u32, `children` `(batch, genes)`.
 pub fn poly_mutate(
     gpu: &Gpu,
     genes: usize,
     m: &Mutation,
     parents: View<'_>,
     parent: View<'_>,
+    mate: View<'_>,
     children: View<'_>,
 ) -> Result<Dispatch> {
     const K: &str = "poly_mutate";
     let batch = parent.len;
     check_len(K, "children", children.len, batch * genes)?;
+    check_len(K, "mate", mate.len, batch)?;
     check_len(
         K,
         "parents (a multiple of genes)",
@@ -58,6 +66,7 @@ pub fn poly_mutate(
         &[
             parents.binding(gpu, "poly_mutate parents")?,
             parent.binding(gpu, "poly_mutate parent")?,
+            mate.binding(gpu, "poly_mutate mate")?,
             children.binding(gpu, "poly_mutate children")?,
             u.as_entire_binding(),
         ],
@@ -74,7 +83,8 @@ fn mutate_params(batch: usize, genes: usize, m: &Mutation) -> MutateParams {
         generation: m.generation,
         rate: m.rate,
         eta: m.eta,
-        _pad: [0; 2],
+        cross_prob: m.cross_prob,
+        eta_c: m.eta_c,
     }
 }
 
