@@ -214,3 +214,54 @@ pub fn elite_copy(
         grid,
     )
 }
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct ColorParams {
+    pixels: u32,
+    plane: u32,
+    model: u32,
+    _pad: u32,
+}
+
+/// Colour genomes `(batch, 3, size, size)` to BGR pixel values `(batch, 3, size, size)`
+/// (0–255) through `model` (see shaders/render_color.wgsl).
+pub fn render_color(
+    gpu: &Gpu,
+    model: crate::reference::ColorModel,
+    batch: usize,
+    size: usize,
+    genes: View<'_>,
+    bgr: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "render_color";
+    check_len(K, "genes", genes.len, batch * 3 * size * size)?;
+    check_len(K, "bgr", bgr.len, batch * 3 * size * size)?;
+    let pixels = batch * size * size;
+    let grid = grid_for(gpu, K, pixels.div_ceil(256) as u64)?;
+    let pipeline = gpu.pipeline("render_color.wgsl", shader("render_color.wgsl"), K, &[])?;
+    let model = match model {
+        crate::reference::ColorModel::HlsOpencv => 0,
+        crate::reference::ColorModel::Hsv => 1,
+    };
+    let u = gpu.uniform(
+        K,
+        &ColorParams {
+            pixels: pixels as u32,
+            plane: (size * size) as u32,
+            model,
+            _pad: 0,
+        },
+    );
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            genes.binding(gpu, "render_color genes")?,
+            bgr.binding(gpu, "render_color bgr")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}

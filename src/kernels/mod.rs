@@ -15,7 +15,9 @@ mod softmax;
 
 pub use bias::bias_bwd;
 pub use conv2d::{conv2d_bwd_input, conv2d_bwd_weight, conv2d_fwd, Conv2dShape};
-pub use evo::{elite_copy, elite_select, poly_mutate, render_grey, set_mutation, Mutation};
+pub use evo::{
+    elite_copy, elite_select, poly_mutate, render_color, render_grey, set_mutation, Mutation,
+};
 pub use gather::{gather_batch, pack_bytes};
 pub use linear::{linear_bwd_input, linear_bwd_weight, linear_fwd, LinearShape};
 pub use maxpool2d::{caffe_pooled, maxpool2d_bwd, maxpool2d_fwd, Pool2dShape};
@@ -61,6 +63,10 @@ pub const SHADERS: &[(&str, &str)] = &[
         include_str!("../../shaders/poly_mutate.wgsl"),
     ),
     ("render.wgsl", include_str!("../../shaders/render.wgsl")),
+    (
+        "render_color.wgsl",
+        include_str!("../../shaders/render_color.wgsl"),
+    ),
     ("elite.wgsl", include_str!("../../shaders/elite.wgsl")),
     (
         "elite_copy.wgsl",
