@@ -16,7 +16,8 @@ mod softmax;
 pub use bias::bias_bwd;
 pub use conv2d::{conv2d_bwd_input, conv2d_bwd_weight, conv2d_fwd, Conv2dShape};
 pub use evo::{
-    elite_copy, elite_select, poly_mutate, render_color, render_grey, set_mutation, Mutation,
+    elite_copy, elite_select, poly_mutate, render_color, render_cppn, render_grey, set_mutation,
+    Mutation,
 };
 pub use gather::{gather_batch, pack_bytes};
 pub use linear::{linear_bwd_input, linear_bwd_weight, linear_fwd, LinearShape};
@@ -66,6 +67,10 @@ pub const SHADERS: &[(&str, &str)] = &[
     (
         "render_color.wgsl",
         include_str!("../../shaders/render_color.wgsl"),
+    ),
+    (
+        "render_cppn.wgsl",
+        include_str!("../../shaders/render_cppn.wgsl"),
     ),
     ("elite.wgsl", include_str!("../../shaders/elite.wgsl")),
     (
