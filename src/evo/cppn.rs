@@ -371,9 +371,8 @@ impl Cppn {
         let mut prog = vec![0u32; cap.stride()];
         prog[0] = order.len() as u32;
         prog[1] = self.outputs as u32;
-        for o in 0..self.outputs.min(3) {
-            prog[2 + o] = slot[INPUTS + o];
-        }
+        let k = self.outputs.min(3);
+        prog[2..2 + k].copy_from_slice(&slot[INPUTS..INPUTS + k]);
         let edges_at = HEADER + 2 * (cap.nodes - INPUTS);
         let mut k = 0;
         for (t, &n) in order.iter().enumerate() {
