@@ -58,6 +58,8 @@ pub enum Command {
 pub enum Encoding {
     /// One gene per pixel, polynomial mutation (PAPER.md section 3).
     Direct,
+    /// CPPNs grown NEAT-style (PAPER.md section 4), the whole batch rendered in one dispatch.
+    Cppn,
 }
 
 #[derive(Args)]
@@ -475,8 +477,8 @@ fn sha256_file(path: &Path) -> Result<String> {
 }
 
 fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
-    use fooling::evo::run::{truncate_stats, write_outputs, Checkpoint, RunConfig, Stats};
-    use fooling::evo::{DirectConfig, DirectSearch};
+    use fooling::evo::run::{truncate_stats, write_outputs, RunConfig, Search, Stats};
+    use fooling::evo::{CppnConfig, CppnSearch, DirectConfig, DirectSearch};
     use indicatif::{ProgressBar, ProgressStyle};
     use std::io::Write;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -505,22 +507,41 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
                 Some(p) => p.clone(),
                 None => default_weights(&args.net)?,
             };
+            let (direct, cppn) = match args.encoding {
+                Encoding::Direct => (
+                    Some(DirectConfig {
+                        batch: args.batch,
+                        seed: args.seed,
+                        rate: args.rate,
+                        schedule: args.schedule,
+                        eta: 15.0,
+                        crossover: args.crossover,
+                    }),
+                    None,
+                ),
+                Encoding::Cppn => (
+                    None,
+                    Some(CppnConfig {
+                        batch: args.batch,
+                        seed: args.seed,
+                        ..CppnConfig::default()
+                    }),
+                ),
+            };
             let config = RunConfig {
                 net: args.net.clone(),
                 weights_sha256: sha256_file(&weights)?,
                 weights,
-                encoding: "direct".into(),
+                encoding: match args.encoding {
+                    Encoding::Direct => "direct",
+                    Encoding::Cppn => "cppn",
+                }
+                .into(),
                 generations: args.generations.unwrap_or(200),
                 checkpoint_every: args.checkpoint_every,
                 stats_every: args.stats_every,
-                direct: DirectConfig {
-                    batch: args.batch,
-                    seed: args.seed,
-                    rate: args.rate,
-                    schedule: args.schedule,
-                    eta: 15.0,
-                    crossover: args.crossover,
-                },
+                direct,
+                cppn,
                 fooling_version: env!("CARGO_PKG_VERSION").into(),
             };
             (dir.clone(), config, false)
@@ -544,26 +565,30 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
     }
     let gpu = gpu_args.open()?;
     let net = Network::new(&gpu, arch.clone(), &weights)?;
-    let mut search = DirectSearch::new(&gpu, net, config.direct.clone())?;
+    let mut search: Box<dyn Search + '_> = match (&config.direct, &config.cppn) {
+        (Some(d), _) => Box::new(DirectSearch::new(&gpu, net, d.clone())?),
+        (None, Some(c)) => Box::new(CppnSearch::new(&gpu, net, c.clone())?),
+        (None, None) => bail!(
+            "{}: names no encoding's settings",
+            dir.join("config.toml").display()
+        ),
+    };
     let [_, h, w] = arch.input;
-    let (genes, labels) = (search.genes, arch.labels.clone());
+    let labels = arch.labels.clone();
 
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let start = std::time::Instant::now();
     let mut seconds_before = 0.0;
     if resume {
-        let cp = Checkpoint::load(&dir, classes, genes)?;
-        search.restore(cp.generation, cp.evaluations, &cp.archive, &cp.conf)?;
-        seconds_before = cp.seconds;
-        truncate_stats(&dir, cp.generation)?;
+        seconds_before = search.resume(&dir)?;
+        truncate_stats(&dir, search.generation())?;
         eprintln!(
             "resuming {} at generation {} of {}",
             dir.display(),
-            cp.generation,
+            search.generation(),
             config.generations
         );
     } else {
-        config.save(&dir)?;
         truncate_stats(&dir, 0)?;
     }
     config.save(&dir)?;
@@ -576,7 +601,7 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
         writeln!(
             stats,
             "{}",
-            Stats::of(&conf).csv_row(0, search.evaluations, seconds(&start))
+            Stats::of(&conf).csv_row(0, search.evaluations(), seconds(&start))
         )?;
     }
 
@@ -590,57 +615,53 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
     bar.set_style(ProgressStyle::with_template(
         "{bar:40} gen {pos}/{len}  {msg}  [{elapsed_precise}, {eta} left]",
     )?);
-    bar.set_position(search.generation as u64);
-    let checkpoint = |search: &DirectSearch, conf: &[f32], secs: f64| -> Result<()> {
-        Checkpoint {
-            generation: search.generation,
-            evaluations: search.evaluations,
-            seconds: secs,
-            archive: search.archive()?,
-            conf: conf.to_vec(),
-        }
-        .save(&dir, classes, genes)?;
-        Ok(())
-    };
-    let run_start_evals = search.evaluations;
+    bar.set_position(search.generation() as u64);
+    let run_start_evals = search.evaluations();
     let mut conf = search.confidences()?;
-    while search.generation < config.generations && !interrupted.load(Ordering::SeqCst) {
+    while search.generation() < config.generations && !interrupted.load(Ordering::SeqCst) {
         let n = config
             .stats_every
-            .min(config.generations - search.generation);
-        search.step(n);
+            .min(config.generations - search.generation());
+        search.step(n)?;
         conf = search.confidences()?;
         let s = Stats::of(&conf);
+        let (generation, evaluations) = (search.generation(), search.evaluations());
         writeln!(
             stats,
             "{}",
-            s.csv_row(search.generation, search.evaluations, seconds(&start))
+            s.csv_row(generation, evaluations, seconds(&start))
         )?;
-        let rate = (search.evaluations - run_start_evals) as f64 / start.elapsed().as_secs_f64();
-        bar.set_position(search.generation as u64);
+        let rate = (evaluations - run_start_evals) as f64 / start.elapsed().as_secs_f64();
+        bar.set_position(generation as u64);
         bar.set_message(format!(
             "median {:.4}  best {:.4}  {rate:.0} evaluations/s",
             s.median, s.max
         ));
-        if bar.is_hidden() && search.generation % 100 < n {
+        if bar.is_hidden() && generation % 100 < n {
             eprintln!(
-                "generation {}/{}: median {:.4}, best {:.4}, {rate:.0} evaluations/s",
-                search.generation, config.generations, s.median, s.max
+                "generation {generation}/{}: median {:.4}, best {:.4}, {rate:.0} evaluations/s",
+                config.generations, s.median, s.max
             );
         }
-        if search.generation % config.checkpoint_every < n {
+        if generation % config.checkpoint_every < n {
             stats.flush()?;
-            checkpoint(&search, &conf, seconds(&start))?;
+            search.checkpoint(&dir, &conf, seconds(&start))?;
         }
     }
     bar.finish_and_clear();
     stats.flush()?;
-    checkpoint(&search, &conf, seconds(&start))?;
+    search.checkpoint(&dir, &conf, seconds(&start))?;
     write_outputs(&dir, &labels, &conf, &search.archive_pixels()?, w, h)?;
     let s = Stats::of(&conf);
     println!(
         "generation {}: median confidence {:.6}, {} of {} classes >= 0.99, {} >= 0.9999; {} evaluations in {:.1} s",
-        search.generation, s.median, s.n_ge_099, classes, s.n_ge_09999, search.evaluations, seconds(&start)
+        search.generation(),
+        s.median,
+        s.n_ge_099,
+        classes,
+        s.n_ge_09999,
+        search.evaluations(),
+        seconds(&start)
     );
     println!("wrote {}", dir.display());
     if interrupted.load(Ordering::SeqCst) {

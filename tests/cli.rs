@@ -423,3 +423,54 @@ fn evolve_interrupted_by_ctrl_c_checkpoints_and_resumes_exactly() {
         "the interrupted and resumed run differs from the uninterrupted one"
     );
 }
+
+#[test]
+fn cppn_evolve_resumes_exactly() {
+    let (a, b) = (evolve_dir("cppn-a"), evolve_dir("cppn-b"));
+    let common = [
+        "--encoding",
+        "cppn",
+        "--weights",
+        WEIGHTS,
+        "--batch",
+        "20",
+        "--checkpoint-every",
+        "2",
+    ];
+    let run = |args: Vec<&str>| {
+        let o = fooling(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    fn with<'a>(common: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+        let mut v = vec!["evolve"];
+        v.extend_from_slice(common);
+        v.extend_from_slice(extra);
+        v
+    }
+    run(with(
+        &common,
+        &["--generations", "6", "--out", a.to_str().unwrap()],
+    ));
+    run(with(
+        &common,
+        &["--generations", "3", "--out", b.to_str().unwrap()],
+    ));
+    run(vec![
+        "evolve",
+        "--resume",
+        b.to_str().unwrap(),
+        "--generations",
+        "6",
+    ]);
+    assert_eq!(
+        run_result(&a),
+        run_result(&b),
+        "resumed CPPN run differs from the uninterrupted one"
+    );
+    let config = std::fs::read_to_string(a.join("config.toml")).unwrap();
+    assert!(
+        config.contains("encoding = \"cppn\"") && config.contains("[cppn]"),
+        "{config}"
+    );
+    assert!(a.join("checkpoint/state.json").exists());
+}

@@ -135,3 +135,62 @@ fn sbx_runs_keep_their_elites() {
     assert!(before.iter().zip(&after).all(|(a, b)| b >= a));
     assert!(median(&after) > median(&before));
 }
+
+#[test]
+fn cppn_runs_improve_deterministically_and_their_images_score_as_recorded() {
+    use fooling::evo::{CppnConfig, CppnSearch};
+    let gpu = gpu();
+    let run = |seed| {
+        let mut s = CppnSearch::new(
+            gpu,
+            net(),
+            CppnConfig {
+                seed,
+                batch: 60,
+                ..CppnConfig::default()
+            },
+        )
+        .unwrap();
+        let first = s.conf_host.clone();
+        assert!(
+            first.iter().all(|&c| (0.0..=1.0).contains(&c)),
+            "the initial batch fills every cell"
+        );
+        s.step(15).unwrap();
+        assert!(
+            first.iter().zip(&s.conf_host).all(|(a, b)| b >= a),
+            "elites never get worse"
+        );
+        assert_eq!(s.evaluations, 16 * 60);
+        (first, s)
+    };
+    let (first, s) = run(5);
+    assert!(
+        median(&s.conf_host) > median(&first),
+        "median {} -> {}",
+        median(&first),
+        median(&s.conf_host)
+    );
+    let pixels = s.archive_pixels().unwrap();
+    let input: Vec<f32> = pixels.iter().map(|&p| p as f32 / 256.0).collect();
+    let probs = s.net.classify(gpu, &input).unwrap();
+    for (c, p) in probs.iter().enumerate() {
+        assert!(
+            (p[c] - s.conf_host[c]).abs() <= 1e-6,
+            "cell {c}: recorded {} but its image scores {}",
+            s.conf_host[c],
+            p[c]
+        );
+    }
+    let (_, again) = run(5);
+    assert_eq!(
+        again.archive, s.archive,
+        "the same seed evolves the same genomes"
+    );
+    assert!(
+        s.archive
+            .iter()
+            .any(|c| c.nodes() > fooling::evo::cppn::INPUTS + 1),
+        "topologies grow"
+    );
+}

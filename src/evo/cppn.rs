@@ -13,7 +13,7 @@ use rand::Rng;
 pub const INPUTS: usize = 4;
 
 /// A node's activation function (protected: finite for any input).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Act {
     /// sin(p), with p wrapped into [−π, π].
     Sine,
@@ -54,7 +54,7 @@ impl Act {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Edge {
     pub from: usize,
     pub to: usize,
@@ -69,7 +69,7 @@ impl Edge {
 }
 
 /// Limits that keep every genome within the compiled program's padded capacity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Capacity {
     pub nodes: usize,
     pub edges: usize,
@@ -85,7 +85,7 @@ impl Default for Capacity {
 }
 
 /// A CPPN: activations of the non-input nodes (outputs first, then hidden) and the edges.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cppn {
     pub outputs: usize,
     /// Activation of node `INPUTS + i`.
@@ -94,7 +94,7 @@ pub struct Cppn {
 }
 
 /// The mutation probabilities of PAPER.md section 4.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CppnMutation {
     pub weight: f64,
     pub activation: f64,

@@ -4,8 +4,10 @@
 //! directories with checkpoints ([`run`]).
 
 pub mod cppn;
+mod cppn_search;
 mod direct;
 pub mod rng;
 pub mod run;
 
+pub use cppn_search::{CppnConfig, CppnSearch};
 pub use direct::{Crossover, DirectConfig, DirectSearch, Schedule};

@@ -4,6 +4,7 @@
 //! file written atomically so an interrupted run loses nothing already written.
 
 use super::direct::DirectConfig;
+use super::CppnConfig;
 use crate::error::{Error, Result};
 use crate::nn::write_atomic;
 use crate::report::{save_gallery, save_grey_png, Tile};
@@ -21,7 +22,10 @@ pub struct RunConfig {
     pub generations: u32,
     pub checkpoint_every: u32,
     pub stats_every: u32,
-    pub direct: DirectConfig,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct: Option<DirectConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cppn: Option<CppnConfig>,
     pub fooling_version: String,
 }
 
@@ -249,4 +253,105 @@ pub fn write_outputs(
     write_atomic(&dir.join("champions.csv"), csv.as_bytes())?;
     let columns = (labels.len() as f64).sqrt().ceil() as usize;
     save_gallery(&dir.join("gallery.png"), &tiles, w, h, 4, columns.max(5))
+}
+
+/// What the run loop needs of a search, whatever its encoding.
+pub trait Search {
+    /// Runs `n` generations.
+    fn step(&mut self, n: u32) -> Result<()>;
+    /// The cells' confidences (waits for the device).
+    fn confidences(&self) -> Result<Vec<f32>>;
+    fn generation(&self) -> u32;
+    fn evaluations(&self) -> u64;
+    /// The 8-bit grey pixels of every cell's elite, as the network saw them.
+    fn archive_pixels(&self) -> Result<Vec<u8>>;
+    /// Writes the checkpoint (atomically) with the run's wall-clock `seconds` so far.
+    fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64) -> Result<()>;
+    /// Continues from the checkpoint in `dir`; returns the seconds the run had taken.
+    fn resume(&mut self, dir: &Path) -> Result<f64>;
+}
+
+impl Search for super::DirectSearch<'_> {
+    fn step(&mut self, n: u32) -> Result<()> {
+        super::DirectSearch::step(self, n);
+        Ok(())
+    }
+    fn confidences(&self) -> Result<Vec<f32>> {
+        super::DirectSearch::confidences(self)
+    }
+    fn generation(&self) -> u32 {
+        self.generation
+    }
+    fn evaluations(&self) -> u64 {
+        self.evaluations
+    }
+    fn archive_pixels(&self) -> Result<Vec<u8>> {
+        super::DirectSearch::archive_pixels(self)
+    }
+    fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64) -> Result<()> {
+        Checkpoint {
+            generation: self.generation,
+            evaluations: self.evaluations,
+            seconds,
+            archive: self.archive()?,
+            conf: conf.to_vec(),
+        }
+        .save(dir, self.classes, self.genes)
+    }
+    fn resume(&mut self, dir: &Path) -> Result<f64> {
+        let cp = Checkpoint::load(dir, self.classes, self.genes)?;
+        self.restore(cp.generation, cp.evaluations, &cp.archive, &cp.conf)?;
+        Ok(cp.seconds)
+    }
+}
+
+/// A CPPN run's checkpoint: `checkpoint/state.json`, one file written atomically.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CppnCheckpoint {
+    generation: u32,
+    evaluations: u64,
+    seconds: f64,
+    conf: Vec<f32>,
+    archive: Vec<super::cppn::Cppn>,
+}
+
+impl Search for super::CppnSearch<'_> {
+    fn step(&mut self, n: u32) -> Result<()> {
+        super::CppnSearch::step(self, n)
+    }
+    fn confidences(&self) -> Result<Vec<f32>> {
+        Ok(self.conf_host.clone())
+    }
+    fn generation(&self) -> u32 {
+        self.generation
+    }
+    fn evaluations(&self) -> u64 {
+        self.evaluations
+    }
+    fn archive_pixels(&self) -> Result<Vec<u8>> {
+        super::CppnSearch::archive_pixels(self)
+    }
+    fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64) -> Result<()> {
+        let cp = CppnCheckpoint {
+            generation: self.generation,
+            evaluations: self.evaluations,
+            seconds,
+            conf: conf.to_vec(),
+            archive: self.archive.clone(),
+        };
+        std::fs::create_dir_all(dir.join("checkpoint"))
+            .map_err(|e| Error::io(dir.join("checkpoint"), e))?;
+        let json = serde_json::to_vec(&cp).expect("a checkpoint serialises");
+        write_atomic(&dir.join("checkpoint").join("state.json"), &json)
+    }
+    fn resume(&mut self, dir: &Path) -> Result<f64> {
+        let path = dir.join("checkpoint").join("state.json");
+        let text = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let cp: CppnCheckpoint = serde_json::from_slice(&text).map_err(|e| Error::Data {
+            path: path.clone(),
+            message: format!("not a CPPN checkpoint: {e}"),
+        })?;
+        self.restore(cp.generation, cp.evaluations, cp.archive, &cp.conf)?;
+        Ok(cp.seconds)
+    }
 }
