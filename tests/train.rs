@@ -131,3 +131,32 @@ fn short_training_run_learns_real_digits() {
     eprintln!("300 iterations: loss {first:.3} -> {last:.3}, held-out accuracy {acc:.4}");
     assert!(acc > 0.90, "held-out accuracy {acc}");
 }
+
+#[test]
+fn shipped_weights_reach_their_model_cards_accuracy() {
+    // weights/lenet_mnist.safetensors: `fooling train --seed 0` (Caffe's recipe, 10,000
+    // iterations) on the 8,000 training digits; its card records the held-out accuracy
+    let gpu = gpu();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (_, held) = mnist();
+    let arch = lenet();
+    let w = Weights::load(&root.join("weights/lenet_mnist.safetensors"), &arch).unwrap();
+    let acc = accuracy(gpu, &Network::new(gpu, arch, &w).unwrap(), &held).unwrap();
+    let card = std::fs::read_to_string(root.join("weights/lenet_mnist.md")).unwrap();
+    let recorded: f64 = card
+        .lines()
+        .find(|l| l.starts_with("| held-out accuracy |"))
+        .and_then(|l| l.split('|').nth(2))
+        .map(|v| v.trim().trim_end_matches('%').parse().unwrap())
+        .unwrap();
+    eprintln!(
+        "shipped LeNet: held-out accuracy {:.2}% (card: {recorded}%)",
+        acc * 100.0
+    );
+    assert!(
+        (acc * 100.0 - recorded).abs() < 0.051,
+        "the card says {recorded}%, the weights give {:.2}%",
+        acc * 100.0
+    );
+    assert!(acc >= 0.97, "held-out accuracy {acc}");
+}
