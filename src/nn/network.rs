@@ -319,18 +319,23 @@ impl Forward {
     }
 }
 
-/// The same network on the CPU through the kernels' twins: (logits, probabilities), each
-/// `(n, classes)` row-major. The oracle of the end-to-end tests and the benches' baseline.
-pub fn reference_forward(
-    arch: &Arch,
-    weights: &Weights,
-    images: &[f32],
-) -> Result<(Vec<f32>, Vec<f32>)> {
+/// The CPU forward pass through the twins, keeping what a backward pass needs: each layer's
+/// input, each max-pool's arg-max (empty for other layers), and the logits.
+struct Trace {
+    inputs: Vec<Vec<f32>>,
+    args: Vec<Vec<u32>>,
+    logits: Vec<f32>,
+}
+
+fn reference_trace(arch: &Arch, weights: &Weights, images: &[f32]) -> Result<Trace> {
     let n = images.len() / arch.input_len();
     let shapes = arch.shapes()?;
     let mut x = images.to_vec();
     let mut prev = arch.input;
+    let (mut inputs, mut args) = (Vec::new(), Vec::new());
     for (layer, shape) in arch.layers.iter().zip(&shapes) {
+        inputs.push(x.clone());
+        let mut arg = Vec::new();
         x = match layer {
             Layer::Conv2d { name, relu, .. } => {
                 let s = arch.conv_shape(n, prev, layer).unwrap();
@@ -369,17 +374,36 @@ pub fn reference_forward(
                     stride: *stride,
                     pad: *pad,
                 };
-                reference::maxpool2d_fwd(&s, &x).0
+                let (y, a) = reference::maxpool2d_fwd(&s, &x);
+                arg = a;
+                y
             }
             Layer::Relu => {
                 reference::relu_fwd(&mut x);
                 x
             }
         };
+        args.push(arg);
         prev = *shape;
     }
-    let probs = reference::softmax_fwd(n, arch.num_classes(), &x);
-    Ok((x, probs))
+    Ok(Trace {
+        inputs,
+        args,
+        logits: x,
+    })
+}
+
+/// The same network on the CPU through the kernels' twins: (logits, probabilities), each
+/// `(n, classes)` row-major. The oracle of the end-to-end tests and the benches' baseline.
+pub fn reference_forward(
+    arch: &Arch,
+    weights: &Weights,
+    images: &[f32],
+) -> Result<(Vec<f32>, Vec<f32>)> {
+    let n = images.len() / arch.input_len();
+    let logits = reference_trace(arch, weights, images)?.logits;
+    let probs = reference::softmax_fwd(n, arch.num_classes(), &logits);
+    Ok((logits, probs))
 }
 
 /// The mean softmax cross-entropy of `images` against `labels` and its gradient with respect
@@ -394,64 +418,11 @@ pub fn reference_backward(
     let n = labels.len();
     let shapes = arch.shapes()?;
     let in_shape = |i: usize| if i == 0 { arch.input } else { shapes[i - 1] };
-    // forward, keeping every layer's input and the pools' arg-max
-    let mut xs: Vec<Vec<f32>> = Vec::new();
-    let mut args: Vec<Vec<u32>> = Vec::new();
-    let mut x = images.to_vec();
-    for (i, layer) in arch.layers.iter().enumerate() {
-        xs.push(x.clone());
-        let prev = in_shape(i);
-        x = match layer {
-            Layer::Conv2d { name, relu, .. } => {
-                let s = arch.conv_shape(n, prev, layer).unwrap();
-                reference::conv2d_fwd(
-                    &s,
-                    *relu,
-                    &x,
-                    weights.get(&format!("{name}.weight")),
-                    weights.get(&format!("{name}.bias")),
-                )
-            }
-            Layer::Linear { name, out_f, relu } => {
-                let s = LinearShape {
-                    batch: n,
-                    in_f: prev.iter().product(),
-                    out_f: *out_f,
-                };
-                reference::linear_fwd(
-                    &s,
-                    *relu,
-                    &x,
-                    weights.get(&format!("{name}.weight")),
-                    weights.get(&format!("{name}.bias")),
-                )
-            }
-            Layer::MaxPool2d {
-                kernel,
-                stride,
-                pad,
-            } => {
-                let s = Pool2dShape {
-                    planes: n * prev[0],
-                    in_h: prev[1],
-                    in_w: prev[2],
-                    kernel: *kernel,
-                    stride: *stride,
-                    pad: *pad,
-                };
-                let (y, arg) = reference::maxpool2d_fwd(&s, &x);
-                args.push(arg);
-                y
-            }
-            Layer::Relu => {
-                reference::relu_fwd(&mut x);
-                x
-            }
-        };
-        if !matches!(layer, Layer::MaxPool2d { .. }) {
-            args.push(Vec::new());
-        }
-    }
+    let Trace {
+        inputs: xs,
+        args,
+        logits: x,
+    } = reference_trace(arch, weights, images)?;
     let classes = arch.num_classes();
     let (mut dy, loss) = reference::softmax_xent_bwd(n, classes, 1.0 / n as f32, &x, labels);
     let mean_loss = loss.iter().map(|&l| l as f64).sum::<f64>() / n as f64;
