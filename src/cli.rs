@@ -269,13 +269,7 @@ fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
         Some(p) => p.clone(),
         None => default_weights(&args.net)?,
     };
-    let classes = Weights::classes_in(&weights_path, &arch)?;
-    let arch = if classes != arch.num_classes() {
-        arch.with_classes(classes, "fooling")?
-    } else {
-        arch
-    };
-    let weights = Weights::load(&weights_path, &arch)?;
+    let (arch, weights) = Weights::load_sized(&weights_path, arch)?;
     let mut input = Vec::with_capacity(args.images.len() * arch.input_len());
     for path in &args.images {
         let pixels = fooling::imageio::load_grey(path, w, h, args.resize)?;
@@ -548,14 +542,8 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
         }
         (None, None) => bail!("--out DIR or --resume DIR is needed"),
     };
-    let arch = nn::by_name(&config.net)?;
-    let classes = Weights::classes_in(&config.weights, &arch)?;
-    let arch = if classes != arch.num_classes() {
-        arch.with_classes(classes, "fooling")?
-    } else {
-        arch
-    };
-    let weights = Weights::load(&config.weights, &arch)?;
+    let (arch, weights) = Weights::load_sized(&config.weights, nn::by_name(&config.net)?)?;
+    let classes = arch.num_classes();
     if resume && sha256_file(&config.weights)? != config.weights_sha256 {
         bail!(
             "--resume {}: the weights {} changed since the run started (sha256 differs)",

@@ -159,8 +159,8 @@ impl<'g> CppnSearch<'g> {
             self.select.record(&mut pass);
         }
         self.gpu.queue.submit([encoder.finish()]);
-        let winners = self.winner.read(self.gpu)?;
-        self.conf_host = self.conf.read(self.gpu)?;
+        let (winners, conf) = self.winner.read_with(&self.conf, self.gpu)?;
+        self.conf_host = conf;
         if self.archive.is_empty() {
             if winners.iter().any(|&w| w as usize >= self.children.len()) {
                 return Ok(()); // reported by the caller

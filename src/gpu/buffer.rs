@@ -166,6 +166,34 @@ impl<T: bytemuck::Pod> GpuBuffer<T> {
 
     /// Copies elements `[offset, offset + len)` back to the host; waits for the device.
     pub fn read_range(&self, gpu: &Gpu, offset: usize, len: usize) -> Result<Vec<T>> {
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        let staged = self.stage(gpu, &mut encoder, offset, len);
+        gpu.queue.submit([encoder.finish()]);
+        staged.finish(gpu)
+    }
+
+    /// Copies this buffer and `other` back to the host with one submit and one wait (for
+    /// loops that need both each iteration).
+    pub fn read_with<U: bytemuck::Pod>(
+        &self,
+        other: &GpuBuffer<U>,
+        gpu: &Gpu,
+    ) -> Result<(Vec<T>, Vec<U>)> {
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        let a = self.stage(gpu, &mut encoder, 0, self.len);
+        let b = other.stage(gpu, &mut encoder, 0, other.len);
+        gpu.queue.submit([encoder.finish()]);
+        Ok((a.finish(gpu)?, b.finish(gpu)?))
+    }
+
+    /// Records a copy of elements `[offset, offset + len)` into a new staging buffer.
+    fn stage(
+        &self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        offset: usize,
+        len: usize,
+    ) -> Staged<T> {
         assert!(offset + len <= self.len, "read past the end of the buffer");
         let size = std::mem::size_of::<T>();
         let (start, bytes) = ((offset * size) as u64, (len * size) as u64);
@@ -177,40 +205,49 @@ impl<T: bytemuck::Pod> GpuBuffer<T> {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let mut encoder = gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("readback"),
-            });
         if a_end > a_start {
             encoder.copy_buffer_to_buffer(&self.buffer, a_start, &staging, 0, a_end - a_start);
         }
-        gpu.queue.submit([encoder.finish()]);
+        Staged {
+            staging,
+            lo: (start - a_start) as usize,
+            bytes: bytes as usize,
+            _t: PhantomData,
+        }
+    }
+}
+
+/// A copy recorded by `GpuBuffer::stage`, to be mapped once its submit has run.
+struct Staged<T> {
+    staging: wgpu::Buffer,
+    lo: usize,
+    bytes: usize,
+    _t: PhantomData<T>,
+}
+
+impl<T: bytemuck::Pod> Staged<T> {
+    /// Waits for the device and returns the copied elements.
+    fn finish(self, gpu: &Gpu) -> Result<Vec<T>> {
+        let err = |context: &str, e: String| Error::Gpu {
+            context: context.into(),
+            message: e,
+        };
         let (tx, rx) = std::sync::mpsc::channel();
-        staging
+        self.staging
             .slice(..)
             .map_async(wgpu::MapMode::Read, move |r| tx.send(r).unwrap_or(()));
         gpu.wait()?;
         rx.recv()
-            .map_err(|e| Error::Gpu {
-                context: "reading a buffer back".into(),
-                message: e.to_string(),
-            })?
-            .map_err(|e| Error::Gpu {
-                context: "mapping a buffer for reading".into(),
-                message: e.to_string(),
-            })?;
-        let mapped = staging
+            .map_err(|e| err("reading a buffer back", e.to_string()))?
+            .map_err(|e| err("mapping a buffer for reading", e.to_string()))?;
+        let mapped = self
+            .staging
             .slice(..)
             .get_mapped_range()
-            .map_err(|e| Error::Gpu {
-                context: "reading a mapped buffer".into(),
-                message: e.to_string(),
-            })?;
-        let lo = (start - a_start) as usize;
-        let out = bytemuck::pod_collect_to_vec(&mapped[lo..lo + bytes as usize]);
+            .map_err(|e| err("reading a mapped buffer", e.to_string()))?;
+        let out = bytemuck::pod_collect_to_vec(&mapped[self.lo..self.lo + self.bytes]);
         drop(mapped);
-        staging.unmap();
+        self.staging.unmap();
         Ok(out)
     }
 }

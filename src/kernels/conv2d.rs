@@ -72,25 +72,37 @@ impl Conv2dShape {
     }
 }
 
+/// The params of every convolution kernel (mirrors `Params` in shaders/conv2d.wgsl and
+/// shaders/conv2d_bwd.wgsl): the shape, then the tile counts along the product's two sides and
+/// in all.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct Params {
-    batch: u32,
-    in_c: u32,
-    in_h: u32,
-    in_w: u32,
-    out_c: u32,
-    out_h: u32,
-    out_w: u32,
-    groups: u32,
-    kh: u32,
-    kw: u32,
-    stride: u32,
-    pad: u32,
-    tiles_m: u32,
-    tiles_n: u32,
-    num_tiles: u32,
-    _pad0: u32,
+    shape: [u32; 12],
+    tiles: [u32; 4],
+}
+
+impl Params {
+    fn new(s: &Conv2dShape, tiles_a: usize, tiles_b: usize, num_tiles: usize) -> Params {
+        let shape = [
+            s.batch,
+            s.in_c,
+            s.in_h,
+            s.in_w,
+            s.out_c,
+            s.out_h(),
+            s.out_w(),
+            s.groups,
+            s.kh,
+            s.kw,
+            s.stride,
+            s.pad,
+        ];
+        Params {
+            shape: shape.map(|v| v as u32),
+            tiles: [tiles_a as u32, tiles_b as u32, num_tiles as u32, 0],
+        }
+    }
 }
 
 const TILE: usize = 64;
@@ -130,24 +142,7 @@ pub fn conv2d_fwd(
     let tiles_n = ndim.div_ceil(tile_n);
     let num_tiles = (tiles_m * tiles_n * s.groups) as u64;
     let grid = grid_for(gpu, K, num_tiles)?;
-    let params = Params {
-        batch: s.batch as u32,
-        in_c: s.in_c as u32,
-        in_h: s.in_h as u32,
-        in_w: s.in_w as u32,
-        out_c: s.out_c as u32,
-        out_h: s.out_h() as u32,
-        out_w: s.out_w() as u32,
-        groups: s.groups as u32,
-        kh: s.kh as u32,
-        kw: s.kw as u32,
-        stride: s.stride as u32,
-        pad: s.pad as u32,
-        tiles_m: tiles_m as u32,
-        tiles_n: tiles_n as u32,
-        num_tiles: num_tiles as u32,
-        _pad0: 0,
-    };
+    let params = Params::new(s, tiles_m, tiles_n, num_tiles as usize);
     let pipeline = gpu.pipeline("conv2d.wgsl", shader("conv2d.wgsl"), entry, &constants)?;
     let u = gpu.uniform(K, &params);
     Dispatch::new(
@@ -165,27 +160,6 @@ pub fn conv2d_fwd(
     )
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct BwdParams {
-    batch: u32,
-    in_c: u32,
-    in_h: u32,
-    in_w: u32,
-    out_c: u32,
-    out_h: u32,
-    out_w: u32,
-    groups: u32,
-    kh: u32,
-    kw: u32,
-    stride: u32,
-    pad: u32,
-    tiles_r: u32,
-    tiles_c: u32,
-    num_tiles: u32,
-    _pad: u32,
-}
-
 /// Launches a backward kernel over a `rows × cols` result per group, in 64 × 64 tiles.
 fn conv_bwd(
     gpu: &Gpu,
@@ -197,24 +171,7 @@ fn conv_bwd(
     let (wy, wx) = direct_shape(rows, cols);
     let (tiles_r, tiles_c) = (rows.div_ceil(4 * wy), cols.div_ceil(4 * wx));
     let num_tiles = tiles_r * tiles_c * s.groups;
-    let params = BwdParams {
-        batch: s.batch as u32,
-        in_c: s.in_c as u32,
-        in_h: s.in_h as u32,
-        in_w: s.in_w as u32,
-        out_c: s.out_c as u32,
-        out_h: s.out_h() as u32,
-        out_w: s.out_w() as u32,
-        groups: s.groups as u32,
-        kh: s.kh as u32,
-        kw: s.kw as u32,
-        stride: s.stride as u32,
-        pad: s.pad as u32,
-        tiles_r: tiles_r as u32,
-        tiles_c: tiles_c as u32,
-        num_tiles: num_tiles as u32,
-        _pad: 0,
-    };
+    let params = Params::new(s, tiles_r, tiles_c, num_tiles);
     let grid = grid_for(gpu, entry, num_tiles as u64)?;
     let constants = [("WX", wx as f64), ("WY", wy as f64)];
     let pipeline = gpu.pipeline(

@@ -70,6 +70,21 @@ struct Params {
     pad: u32,
 }
 
+impl Params {
+    fn new(s: &Pool2dShape) -> Params {
+        Params {
+            planes: s.planes as u32,
+            in_h: s.in_h as u32,
+            in_w: s.in_w as u32,
+            out_h: s.out_h() as u32,
+            out_w: s.out_w() as u32,
+            kernel: s.kernel as u32,
+            stride: s.stride as u32,
+            pad: s.pad as u32,
+        }
+    }
+}
+
 /// Max-pools `x` into `y`, writing the arg-max of each window (index in its input plane)
 /// into `arg`.
 pub fn maxpool2d_fwd(
@@ -85,16 +100,7 @@ pub fn maxpool2d_fwd(
     check_len(K, "y", y.len, s.output_len())?;
     check_len(K, "arg", arg.len, s.output_len())?;
     let grid = grid_for(gpu, K, s.output_len().div_ceil(256) as u64)?;
-    let params = Params {
-        planes: s.planes as u32,
-        in_h: s.in_h as u32,
-        in_w: s.in_w as u32,
-        out_h: s.out_h() as u32,
-        out_w: s.out_w() as u32,
-        kernel: s.kernel as u32,
-        stride: s.stride as u32,
-        pad: s.pad as u32,
-    };
+    let params = Params::new(s);
     let pipeline = gpu.pipeline("maxpool2d.wgsl", shader("maxpool2d.wgsl"), K, &[])?;
     let u = gpu.uniform(K, &params);
     Dispatch::new(
@@ -126,16 +132,7 @@ pub fn maxpool2d_bwd(
     check_len(K, "arg", arg.len, s.output_len())?;
     check_len(K, "dx", dx.len, s.input_len())?;
     let grid = grid_for(gpu, K, s.input_len().div_ceil(256) as u64)?;
-    let params = Params {
-        planes: s.planes as u32,
-        in_h: s.in_h as u32,
-        in_w: s.in_w as u32,
-        out_h: s.out_h() as u32,
-        out_w: s.out_w() as u32,
-        kernel: s.kernel as u32,
-        stride: s.stride as u32,
-        pad: s.pad as u32,
-    };
+    let params = Params::new(s);
     let pipeline = gpu.pipeline("maxpool2d_bwd.wgsl", shader("maxpool2d_bwd.wgsl"), K, &[])?;
     let u = gpu.uniform(K, &params);
     Dispatch::new(

@@ -1,7 +1,7 @@
 //! Architectures as data: layers, shape inference, parameter names and shapes.
 
 use crate::error::{Error, Result};
-use crate::kernels::{caffe_pooled, Conv2dShape};
+use crate::kernels::{caffe_pooled, Conv2dShape, LinearShape, Pool2dShape};
 
 /// One layer. Activations are NCHW; a [`Layer::Linear`] reads its input flattened in
 /// (C, H, W) order, as Caffe and PyTorch do.
@@ -189,6 +189,47 @@ impl Arch {
             out.push(shape);
         }
         Ok(out)
+    }
+
+    /// The fully-connected shape of `layer` at `batch` for input `(c, h, w)` (read flattened).
+    pub fn linear_shape(
+        &self,
+        batch: usize,
+        input: [usize; 3],
+        layer: &Layer,
+    ) -> Option<LinearShape> {
+        match layer {
+            Layer::Linear { out_f, .. } => Some(LinearShape {
+                batch,
+                in_f: input.iter().product(),
+                out_f: *out_f,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The max-pooling shape of `layer` at `batch` for input `(c, h, w)`.
+    pub fn pool_shape(
+        &self,
+        batch: usize,
+        input: [usize; 3],
+        layer: &Layer,
+    ) -> Option<Pool2dShape> {
+        match layer {
+            Layer::MaxPool2d {
+                kernel,
+                stride,
+                pad,
+            } => Some(Pool2dShape {
+                planes: batch * input[0],
+                in_h: input[1],
+                in_w: input[2],
+                kernel: *kernel,
+                stride: *stride,
+                pad: *pad,
+            }),
+            _ => None,
+        }
     }
 
     /// The convolution shape of `layer` at `batch` for input `(c, h, w)`.

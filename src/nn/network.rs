@@ -4,7 +4,7 @@ use super::arch::{Arch, Layer};
 use super::weights::Weights;
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer, View};
-use crate::kernels::{self, LinearShape, Pool2dShape};
+use crate::kernels;
 use crate::reference;
 
 /// An architecture with its parameters uploaded to one device.
@@ -167,12 +167,8 @@ impl Network {
                         )?);
                         p += 2;
                     }
-                    Layer::Linear { out_f, relu, .. } => {
-                        let s = LinearShape {
-                            batch: b,
-                            in_f: prev.iter().product(),
-                            out_f: *out_f,
-                        };
+                    Layer::Linear { relu, .. } => {
+                        let s = self.arch.linear_shape(b, prev, layer).unwrap();
                         dispatches.push(kernels::linear_fwd(
                             gpu,
                             &s,
@@ -184,19 +180,8 @@ impl Network {
                         )?);
                         p += 2;
                     }
-                    Layer::MaxPool2d {
-                        kernel,
-                        stride,
-                        pad,
-                    } => {
-                        let s = Pool2dShape {
-                            planes: b * prev[0],
-                            in_h: prev[1],
-                            in_w: prev[2],
-                            kernel: *kernel,
-                            stride: *stride,
-                            pad: *pad,
-                        };
+                    Layer::MaxPool2d { .. } => {
+                        let s = self.arch.pool_shape(b, prev, layer).unwrap();
                         let arg = args[i].as_ref().unwrap().slice(0, out_len);
                         dispatches.push(kernels::maxpool2d_fwd(gpu, &s, x, y, arg)?);
                     }
@@ -347,12 +332,8 @@ fn reference_trace(arch: &Arch, weights: &Weights, images: &[f32]) -> Result<Tra
                     weights.get(&format!("{name}.bias")),
                 )
             }
-            Layer::Linear { name, out_f, relu } => {
-                let s = LinearShape {
-                    batch: n,
-                    in_f: prev.iter().product(),
-                    out_f: *out_f,
-                };
+            Layer::Linear { name, relu, .. } => {
+                let s = arch.linear_shape(n, prev, layer).unwrap();
                 reference::linear_fwd(
                     &s,
                     *relu,
@@ -361,19 +342,8 @@ fn reference_trace(arch: &Arch, weights: &Weights, images: &[f32]) -> Result<Tra
                     weights.get(&format!("{name}.bias")),
                 )
             }
-            Layer::MaxPool2d {
-                kernel,
-                stride,
-                pad,
-            } => {
-                let s = Pool2dShape {
-                    planes: n * prev[0],
-                    in_h: prev[1],
-                    in_w: prev[2],
-                    kernel: *kernel,
-                    stride: *stride,
-                    pad: *pad,
-                };
+            Layer::MaxPool2d { .. } => {
+                let s = arch.pool_shape(n, prev, layer).unwrap();
                 let (y, a) = reference::maxpool2d_fwd(&s, &x);
                 arg = a;
                 y
@@ -446,28 +416,13 @@ pub fn reference_backward(
                 if *relu {
                     reference::relu_bwd(&y, &mut dy);
                 }
-                let s = LinearShape {
-                    batch: n,
-                    in_f: prev.iter().product(),
-                    out_f: *out_f,
-                };
+                let s = arch.linear_shape(n, prev, layer).unwrap();
                 grads.push(reference::bias_bwd(n, *out_f, 1, &dy));
                 grads.push(reference::linear_bwd_weight(&s, &dy, x));
                 dy = reference::linear_bwd_input(&s, &dy, weights.get(&format!("{name}.weight")));
             }
-            Layer::MaxPool2d {
-                kernel,
-                stride,
-                pad,
-            } => {
-                let s = Pool2dShape {
-                    planes: n * prev[0],
-                    in_h: prev[1],
-                    in_w: prev[2],
-                    kernel: *kernel,
-                    stride: *stride,
-                    pad: *pad,
-                };
+            Layer::MaxPool2d { .. } => {
+                let s = arch.pool_shape(n, prev, layer).unwrap();
                 dy = reference::maxpool2d_bwd(&s, &dy, &args[i]);
             }
             Layer::Relu => reference::relu_bwd(&y, &mut dy),

@@ -9,7 +9,7 @@ use super::weights::Weights;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer};
-use crate::kernels::{self, LinearShape, Pool2dShape};
+use crate::kernels;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
@@ -233,11 +233,7 @@ impl<'g> Trainer<'g> {
                     if *relu {
                         backward.push(kernels::relu_bwd(gpu, y, dy)?);
                     }
-                    let s = LinearShape {
-                        batch: b,
-                        in_f: in_shape(i).iter().product(),
-                        out_f: *out_f,
-                    };
+                    let s = arch.linear_shape(b, in_shape(i), &arch.layers[i]).unwrap();
                     backward.push(kernels::linear_bwd_weight(
                         gpu,
                         &s,
@@ -263,20 +259,8 @@ impl<'g> Trainer<'g> {
                         )?);
                     }
                 }
-                Layer::MaxPool2d {
-                    kernel,
-                    stride,
-                    pad,
-                } => {
-                    let [ic, ih, iw] = in_shape(i);
-                    let s = Pool2dShape {
-                        planes: b * ic,
-                        in_h: ih,
-                        in_w: iw,
-                        kernel: *kernel,
-                        stride: *stride,
-                        pad: *pad,
-                    };
+                Layer::MaxPool2d { .. } => {
+                    let s = arch.pool_shape(b, in_shape(i), &arch.layers[i]).unwrap();
                     if let Some(dx) = dx {
                         backward.push(kernels::maxpool2d_bwd(
                             gpu,

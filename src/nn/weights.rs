@@ -133,6 +133,19 @@ impl Weights {
             .unwrap_or(arch.num_classes()))
     }
 
+    /// Loads the weights in `path` for `arch`, widened first to the class count the file was
+    /// made for (see [`Weights::classes_in`]): returns the architecture that fits them.
+    pub fn load_sized(path: &Path, arch: Arch) -> Result<(Arch, Weights)> {
+        let classes = Self::classes_in(path, &arch)?;
+        let arch = if classes != arch.num_classes() {
+            arch.with_classes(classes, "fooling")?
+        } else {
+            arch
+        };
+        let weights = Self::load(path, &arch)?;
+        Ok((arch, weights))
+    }
+
     /// Caffe-style random initialisation, deterministic in `seed`: weights uniform in
     /// ±sqrt(3 / fan_in) ("xavier"), biases zero.
     pub fn random(arch: &Arch, seed: u64) -> Result<Weights> {

@@ -4,19 +4,19 @@
 
 use crate::kernels::{Conv2dShape, LinearShape, Pool2dShape};
 
-/// Twin of `conv2d_fwd`.
-pub fn conv2d_fwd(s: &Conv2dShape, relu: bool, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
+/// Visits every term of a convolution: `f(xi, wi, yi)` for each input element `x[xi]` that
+/// weight `w[wi]` carries into output `y[yi]` (zero padding contributes nothing). The forward
+/// and both backward twins are sums over these triples.
+fn conv_terms(s: &Conv2dShape, mut f: impl FnMut(usize, usize, usize)) {
     let (oh, ow) = (s.out_h(), s.out_w());
     let (icg, ocg) = (s.in_c / s.groups, s.out_c / s.groups);
-    let mut y = vec![0f32; s.output_len()];
     for n in 0..s.batch {
         for oc in 0..s.out_c {
             let g = oc / ocg;
             for oy in 0..oh {
                 for ox in 0..ow {
-                    let mut acc = b[oc] as f64;
+                    let yi = ((n * s.out_c + oc) * oh + oy) * ow + ox;
                     for ic in 0..icg {
-                        let c = g * icg + ic;
                         for ky in 0..s.kh {
                             let iy = (oy * s.stride + ky) as isize - s.pad as isize;
                             if iy < 0 || iy >= s.in_h as isize {
@@ -27,22 +27,29 @@ pub fn conv2d_fwd(s: &Conv2dShape, relu: bool, x: &[f32], w: &[f32], b: &[f32]) 
                                 if ix < 0 || ix >= s.in_w as isize {
                                     continue;
                                 }
-                                let xv = x[((n * s.in_c + c) * s.in_h + iy as usize) * s.in_w
-                                    + ix as usize];
-                                let wv = w[((oc * icg + ic) * s.kh + ky) * s.kw + kx];
-                                acc += xv as f64 * wv as f64;
+                                let xi = ((n * s.in_c + g * icg + ic) * s.in_h + iy as usize)
+                                    * s.in_w
+                                    + ix as usize;
+                                f(xi, ((oc * icg + ic) * s.kh + ky) * s.kw + kx, yi);
                             }
                         }
                     }
-                    if relu {
-                        acc = acc.max(0.0);
-                    }
-                    y[((n * s.out_c + oc) * oh + oy) * ow + ox] = acc as f32;
                 }
             }
         }
     }
-    y
+}
+
+/// Twin of `conv2d_fwd`.
+pub fn conv2d_fwd(s: &Conv2dShape, relu: bool, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
+    let plane = s.out_h() * s.out_w();
+    let mut acc: Vec<f64> = (0..s.output_len())
+        .map(|i| b[(i / plane) % s.out_c] as f64)
+        .collect();
+    conv_terms(s, |xi, wi, yi| acc[yi] += x[xi] as f64 * w[wi] as f64);
+    acc.into_iter()
+        .map(|v| if relu { v.max(0.0) as f32 } else { v as f32 })
+        .collect()
 }
 
 /// Twin of `linear_fwd`.
@@ -209,73 +216,15 @@ pub fn maxpool2d_bwd(s: &Pool2dShape, dy: &[f32], arg: &[u32]) -> Vec<f32> {
 
 /// Twin of `conv2d_bwd_input`: dx `(batch, in_c, in_h, in_w)`.
 pub fn conv2d_bwd_input(s: &Conv2dShape, dy: &[f32], w: &[f32]) -> Vec<f32> {
-    let (oh, ow) = (s.out_h(), s.out_w());
-    let (icg, ocg) = (s.in_c / s.groups, s.out_c / s.groups);
     let mut dx = vec![0f64; s.input_len()];
-    for n in 0..s.batch {
-        for oc in 0..s.out_c {
-            let g = oc / ocg;
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let d = dy[((n * s.out_c + oc) * oh + oy) * ow + ox] as f64;
-                    for ic in 0..icg {
-                        for ky in 0..s.kh {
-                            let iy = (oy * s.stride + ky) as isize - s.pad as isize;
-                            if iy < 0 || iy >= s.in_h as isize {
-                                continue;
-                            }
-                            for kx in 0..s.kw {
-                                let ix = (ox * s.stride + kx) as isize - s.pad as isize;
-                                if ix < 0 || ix >= s.in_w as isize {
-                                    continue;
-                                }
-                                let wv = w[((oc * icg + ic) * s.kh + ky) * s.kw + kx] as f64;
-                                dx[((n * s.in_c + g * icg + ic) * s.in_h + iy as usize)
-                                    * s.in_w
-                                    + ix as usize] += wv * d;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    conv_terms(s, |xi, wi, yi| dx[xi] += w[wi] as f64 * dy[yi] as f64);
     dx.into_iter().map(|v| v as f32).collect()
 }
 
 /// Twin of `conv2d_bwd_weight`: dw `(out_c, in_c / groups, kh, kw)`.
 pub fn conv2d_bwd_weight(s: &Conv2dShape, dy: &[f32], x: &[f32]) -> Vec<f32> {
-    let (oh, ow) = (s.out_h(), s.out_w());
-    let (icg, ocg) = (s.in_c / s.groups, s.out_c / s.groups);
     let mut dw = vec![0f64; s.weight_len()];
-    for n in 0..s.batch {
-        for oc in 0..s.out_c {
-            let g = oc / ocg;
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let d = dy[((n * s.out_c + oc) * oh + oy) * ow + ox] as f64;
-                    for ic in 0..icg {
-                        for ky in 0..s.kh {
-                            let iy = (oy * s.stride + ky) as isize - s.pad as isize;
-                            if iy < 0 || iy >= s.in_h as isize {
-                                continue;
-                            }
-                            for kx in 0..s.kw {
-                                let ix = (ox * s.stride + kx) as isize - s.pad as isize;
-                                if ix < 0 || ix >= s.in_w as isize {
-                                    continue;
-                                }
-                                let xv = x[((n * s.in_c + g * icg + ic) * s.in_h + iy as usize)
-                                    * s.in_w
-                                    + ix as usize] as f64;
-                                dw[((oc * icg + ic) * s.kh + ky) * s.kw + kx] += xv * d;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    conv_terms(s, |xi, wi, yi| dw[wi] += x[xi] as f64 * dy[yi] as f64);
     dw.into_iter().map(|v| v as f32).collect()
 }
 
