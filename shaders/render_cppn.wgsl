@@ -5,7 +5,7 @@
 //   then per non-input node t < n (topological order): [activation, end of its edges]
 //   then per edge: [source slot, weight as f32 bits]
 //   slots 0-3 hold the inputs x, y, d, bias; slot 4 + t holds node t's value.
-// genes:    (batch, outputs, height, width) f32: (floor(|out| * 255) + 0.5) / 255, the
+// genes:    (batch, outputs, height, width) f32: (floor(|out| * 255 + 0.001) + 0.5) / 255, the
 //           byte-valued genes that render_grey / render_color turn into the network's input.
 //
 // Activations are protected: sine wraps its argument into [-pi, pi], tanh and exp see
@@ -86,6 +86,8 @@ fn render_cppn(
     }
     for (var o = 0u; o < p.outputs; o++) {
         let v = vals[min(programs[base + 2u + o], 63u)];
-        genes[(genome * p.outputs + o) * plane + pixel] = (floor(min(abs(v), 1.0) * 255.0) + 0.5) / 255.0;
+        // a thousandth of a grey level of slack: a saturated output is exactly 1 on one device
+        // and an ULP short on another, and floor would make that a whole grey level
+        genes[(genome * p.outputs + o) * plane + pixel] = (floor(min(abs(v), 1.0) * 255.0 + 1e-3) + 0.5) / 255.0;
     }
 }

@@ -9,6 +9,13 @@
 
 use rand::Rng;
 
+/// The grey level of an output, floor(|out| · 255) with a thousandth of a level of slack (as
+/// shaders/render_cppn.wgsl): a saturated output is exactly 1 on one device and an ULP short
+/// on another, and floor alone would make that a whole grey level.
+fn byte(out: f32) -> f32 {
+    (out.abs().min(1.0) * 255.0 + 1e-3).floor()
+}
+
 /// Inputs: x, y, d, bias.
 pub const INPUTS: usize = 4;
 
@@ -331,7 +338,7 @@ impl Cppn {
         for row in 0..h {
             for col in 0..w {
                 let o = self.eval(Self::inputs(col, row, w, h))[0];
-                px.push((o.abs().min(1.0) * 255.0).floor() as u8);
+                px.push(byte(o) as u8);
             }
         }
         px
@@ -399,8 +406,7 @@ impl Cppn {
                     .into_iter()
                     .enumerate()
                 {
-                    out[(o * h + row) * w + col] =
-                        ((v.abs().min(1.0) * 255.0).floor() + 0.5) / 255.0;
+                    out[(o * h + row) * w + col] = (byte(v) + 0.5) / 255.0;
                 }
             }
         }
