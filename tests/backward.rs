@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_close, gpu, rng, uniform, F32_DOT, F32_ELEMENTWISE};
+use common::{assert_close, gpu, rng, uniform, F32_DOT, F32_ELEMENTWISE, F32_PROB_GRAD};
 use fooling::gpu::GpuBuffer;
 use fooling::kernels::{self, Conv2dShape, LinearShape, Pool2dShape};
 use fooling::reference as twin;
@@ -359,7 +359,7 @@ fn softmax_xent_bwd_matches_twin_and_finite_differences() {
             "softmax_xent dx",
             &dxb.read(gpu).unwrap(),
             &want_dx,
-            F32_ELEMENTWISE,
+            F32_PROB_GRAD,
         );
         assert_close(
             "softmax_xent loss",

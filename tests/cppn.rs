@@ -4,12 +4,10 @@
 mod common;
 
 use fooling::evo::cppn::{Act, Capacity, Cppn, CppnMutation, Edge, INPUTS};
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 
 fn rng() -> rand::rngs::StdRng {
-    let seed = rand::thread_rng().gen::<u64>();
-    eprintln!("seed {seed}");
-    rand::rngs::StdRng::seed_from_u64(seed)
+    common::rng("cppn")
 }
 
 #[test]

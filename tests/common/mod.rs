@@ -72,6 +72,12 @@ pub const F32_ELEMENTWISE: Tol = Tol {
     rel: 1e-5,
     abs: 1e-7,
 };
+/// Softmax gradients p − onehot: where p is close to 1 the subtraction cancels, so f32's
+/// absolute error on p (a few ULPs of 1) is what bounds the result, not its magnitude.
+pub const F32_PROB_GRAD: Tol = Tol {
+    rel: 1e-5,
+    abs: 1e-6,
+};
 /// Two independent implementations of a whole network (different summation orders).
 pub const NETWORK: Tol = Tol {
     rel: 1e-4,
