@@ -48,12 +48,15 @@ fn uniform01(seed: u32, generation: u32, item: u32, gene: u32, stream: u32) -> f
 // The spread factor of bounded SBX on [0, 1] for a parent at distance `d` from its bound.
 fn betaq(u: f32, d: f32, spread: f32) -> f32 {
     let beta = 1.0 + 2.0 * d / spread;
-    let alpha = 2.0 - pow(beta, -(p.eta_c + 1.0));
+    let tail = pow(beta, -(p.eta_c + 1.0));
+    let alpha = 2.0 - tail;
     let e = 1.0 / (p.eta_c + 1.0);
     if u <= 1.0 / alpha {
         return pow(u * alpha, e);
     }
-    return pow(1.0 / (2.0 - u * alpha), e);
+    // 2 - u * alpha, written without the cancellation that costs f32 its digits as u -> 1
+    // (1 - u is exact for u's 24-bit draws)
+    return pow(1.0 / (2.0 * (1.0 - u) + u * tail), e);
 }
 
 // The first offspring of bounded SBX of genes a (the child's parent) and b (its mate): the

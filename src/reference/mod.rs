@@ -267,12 +267,13 @@ pub fn gather_batch(
 /// Bounded SBX's spread factor (twin of `betaq` in shaders/poly_mutate.wgsl).
 fn sbx_betaq(u: f64, d: f64, spread: f64, eta_c: f64) -> f64 {
     let beta = 1.0 + 2.0 * d / spread;
-    let alpha = 2.0 - beta.powf(-(eta_c + 1.0));
+    let tail = beta.powf(-(eta_c + 1.0));
+    let alpha = 2.0 - tail;
     let e = 1.0 / (eta_c + 1.0);
     if u <= 1.0 / alpha {
         (u * alpha).powf(e)
     } else {
-        (1.0 / (2.0 - u * alpha)).powf(e)
+        (1.0 / (2.0 * (1.0 - u) + u * tail)).powf(e)
     }
 }
 
