@@ -3,21 +3,13 @@
 
 mod common;
 
-use common::{assert_close, gpu, rng, uniform, F32_DOT, F32_ELEMENTWISE, F32_PROB_GRAD};
+use common::{
+    assert_close, gpu, poisoned, rng, uniform, up, F32_DOT, F32_ELEMENTWISE, F32_PROB_GRAD,
+};
 use fooling::gpu::GpuBuffer;
 use fooling::kernels::{self, Conv2dShape, LinearShape, Pool2dShape};
 use fooling::reference as twin;
 use rand::Rng;
-
-fn up(data: &[f32]) -> GpuBuffer<f32> {
-    GpuBuffer::from_slice(gpu(), "in", data).unwrap()
-}
-
-fn poisoned(n: usize) -> GpuBuffer<f32> {
-    let b = GpuBuffer::<f32>::zeros(gpu(), "out", n).unwrap();
-    b.fill(gpu(), f32::NAN);
-    b
-}
 
 /// Checks `analytic` = d(Σ r·f(x))/dx at `samples` random coordinates by central differences.
 fn check_fd(

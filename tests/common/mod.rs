@@ -50,6 +50,18 @@ pub fn rng(test: &str) -> rand::rngs::StdRng {
     rand::rngs::StdRng::seed_from_u64(seed)
 }
 
+/// `data` in a fresh device buffer of the shared device.
+pub fn up(data: &[f32]) -> fooling::gpu::GpuBuffer<f32> {
+    fooling::gpu::GpuBuffer::from_slice(gpu(), "in", data).unwrap()
+}
+
+/// An output buffer of `n` NaNs: an element a kernel fails to write fails any comparison.
+pub fn poisoned(n: usize) -> fooling::gpu::GpuBuffer<f32> {
+    let b = fooling::gpu::GpuBuffer::<f32>::zeros(gpu(), "out", n).unwrap();
+    b.fill(gpu(), f32::NAN);
+    b
+}
+
 pub fn uniform(rng: &mut impl Rng, n: usize, lo: f32, hi: f32) -> Vec<f32> {
     (0..n).map(|_| rng.gen_range(lo..hi)).collect()
 }
