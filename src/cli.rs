@@ -52,6 +52,8 @@ pub enum Command {
     Train(TrainArgs),
     /// Evolve fooling images with MAP-Elites (one cell per class).
     Evolve(EvolveArgs),
+    /// Fooling images by gradient ascent on the input, every target class in one batch.
+    Ascent(AscentArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -101,6 +103,49 @@ pub struct EvolveArgs {
     /// Continue the run in DIR (its config.toml gives every parameter; --generations may extend it).
     #[arg(long, value_name = "DIR", conflicts_with = "out")]
     pub resume: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct AscentArgs {
+    /// Network architecture.
+    #[arg(long, default_value = "lenet")]
+    pub net: String,
+    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors].
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Target classes: all, or a comma-separated list of class indices (e.g. 0,3,7).
+    #[arg(long, default_value = "all", value_name = "all|LIST")]
+    pub classes: String,
+    #[arg(long, default_value_t = 300)]
+    pub iterations: u32,
+    /// Pull toward the mean image by this fraction each step (the L2 regulariser; 0: none).
+    #[arg(long, default_value_t = 0.01)]
+    pub decay: f32,
+    /// The largest step size.
+    #[arg(long, default_value_t = 1e12)]
+    pub max_lr: f32,
+    /// Seeds the initial noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u32,
+    /// σ of the Gaussian noise added to the mean image at the start, in pixel units.
+    #[arg(long, default_value_t = 1.0)]
+    pub noise: f32,
+    /// Blur the images every K iterations (0: never).
+    #[arg(long, default_value_t = 0, value_name = "K")]
+    pub blur_every: u32,
+    /// σ of that blur, in pixels.
+    #[arg(long, default_value_t = 1.0)]
+    pub blur_sigma: f32,
+    /// The mean image (PNG of the network's input size) [default: the mean of --data's
+    /// training images].
+    #[arg(long, value_name = "FILE")]
+    pub mean_image: Option<PathBuf>,
+    /// Training data whose mean image the ascent starts from and decays toward.
+    #[arg(long, value_name = "DIR", default_value = "data/mnist-10k")]
+    pub data: PathBuf,
+    /// The run directory to create.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Args)]
@@ -163,6 +208,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Classify(args) => classify(&cli.gpu, &args),
         Command::Train(args) => train(&cli.gpu, &args),
         Command::Evolve(args) => evolve(&cli.gpu, &args),
+        Command::Ascent(args) => ascent(&cli.gpu, &args),
     }
 }
 
@@ -659,5 +705,210 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
         );
         std::process::exit(130);
     }
+    Ok(())
+}
+
+/// The classes named by `--classes` (all, or a comma-separated list), checked against `classes`.
+fn parse_classes(spec: &str, classes: usize) -> Result<Vec<u32>> {
+    if spec.trim() == "all" {
+        return Ok((0..classes as u32).collect());
+    }
+    let mut out = Vec::new();
+    for part in spec.split(',') {
+        let c: u32 = part
+            .trim()
+            .parse()
+            .with_context(|| format!("--classes: {part:?} is not a class index (or use all)"))?;
+        if c as usize >= classes {
+            bail!("--classes: class {c} is not one of the network's {classes} classes");
+        }
+        if out.contains(&c) {
+            bail!("--classes: class {c} is named twice");
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+fn ascent(gpu_args: &GpuArgs, args: &AscentArgs) -> Result<()> {
+    use fooling::ascent::{first_above, Ascent, AscentConfig};
+    use fooling::evo::run::Stats;
+    use indicatif::{ProgressBar, ProgressStyle};
+
+    let dir = &args.out;
+    if dir.join("config.toml").exists() {
+        bail!(
+            "--out {}: holds a run already; choose another directory",
+            dir.display()
+        );
+    }
+    let weights_path = match &args.weights {
+        Some(p) => p.clone(),
+        None => default_weights(&args.net)?,
+    };
+    let (arch, weights) = Weights::load_sized(&weights_path, nn::by_name(&args.net)?)?;
+    let [c, h, w] = arch.input;
+    if c != 1 {
+        bail!("--net {}: only grey-input networks so far", args.net);
+    }
+    let (mean, mean_source) = match &args.mean_image {
+        Some(path) => {
+            let px = fooling::imageio::load_grey(path, w, h, false)?;
+            (
+                px.iter().map(|&v| v as f32).collect::<Vec<f32>>(),
+                path.display().to_string(),
+            )
+        }
+        None => {
+            let (train, _) = fooling::data::load_dir(&args.data)?;
+            if (train.height, train.width) != (h, w) {
+                bail!(
+                    "--data {}: images are {}x{}, {} takes {w}x{h}",
+                    args.data.display(),
+                    train.width,
+                    train.height,
+                    arch.name
+                );
+            }
+            let mut sum = vec![0f64; h * w];
+            for i in 0..train.len() {
+                for (s, &v) in sum.iter_mut().zip(train.image(i)) {
+                    *s += v as f64;
+                }
+            }
+            (
+                sum.iter()
+                    .map(|&s| (s / train.len() as f64) as f32)
+                    .collect(),
+                format!(
+                    "the mean of the {} training images of {}",
+                    train.len(),
+                    args.data.display()
+                ),
+            )
+        }
+    };
+    let config = AscentConfig {
+        classes: parse_classes(&args.classes, arch.num_classes())?,
+        iterations: args.iterations,
+        decay: args.decay,
+        max_lr: args.max_lr,
+        seed: args.seed,
+        noise: args.noise,
+        blur_every: args.blur_every,
+        blur_sigma: args.blur_sigma,
+    };
+    #[derive(serde::Serialize)]
+    struct RunFile<'a> {
+        net: &'a str,
+        weights: &'a Path,
+        weights_sha256: String,
+        mean_image: &'a str,
+        #[serde(flatten)]
+        config: &'a AscentConfig,
+        fooling_version: &'a str,
+    }
+    let run_file = toml::to_string(&RunFile {
+        net: &args.net,
+        weights: &weights_path,
+        weights_sha256: sha256_file(&weights_path)?,
+        mean_image: &mean_source,
+        config: &config,
+        fooling_version: env!("CARGO_PKG_VERSION"),
+    })?;
+
+    let gpu = gpu_args.open()?;
+    let net = Network::new(&gpu, arch.clone(), &weights)?;
+    let mut run = Ascent::new(&gpu, net, &mean, config.clone())?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    nn::write_atomic(&dir.join("config.toml"), run_file.as_bytes())?;
+    let mut stats = String::from("iteration,median,mean,min,max,n_ge_0.99,n_ge_0.9999,seconds\n");
+    let classes = config.classes.len();
+    let bar = ProgressBar::new(config.iterations as u64);
+    bar.set_style(ProgressStyle::with_template(
+        "{bar:40} iteration {pos}/{len}  {msg}  [{elapsed_precise}, {eta} left]",
+    )?);
+    let start = std::time::Instant::now();
+    let mut history = Vec::new();
+    while run.iteration() < config.iterations {
+        let from = run.iteration();
+        run.step(10)?;
+        let rows = run.history(from, run.iteration())?;
+        for (k, row) in rows.chunks(classes).enumerate() {
+            let s = Stats::of(row);
+            stats.push_str(&format!(
+                "{},{:.6},{:.6},{:.6},{:.6},{},{},{:.3}\n",
+                from as usize + k,
+                s.median,
+                s.mean,
+                s.min,
+                s.max,
+                s.n_ge_099,
+                s.n_ge_09999,
+                start.elapsed().as_secs_f64()
+            ));
+        }
+        let s = Stats::of(&rows[rows.len() - classes..]);
+        let rate = run.iteration() as f64 * classes as f64 / start.elapsed().as_secs_f64();
+        bar.set_position(run.iteration() as u64);
+        bar.set_message(format!(
+            "median {:.4}  min {:.4}  {rate:.0} image steps/s",
+            s.median, s.min
+        ));
+        if bar.is_hidden() && run.iteration() % 100 < 10 {
+            eprintln!(
+                "iteration {}/{}: median {:.6}, min {:.6}, {rate:.0} image steps/s",
+                run.iteration(),
+                config.iterations,
+                s.median,
+                s.min
+            );
+        }
+        history.extend(rows);
+    }
+    bar.finish_and_clear();
+    let seconds = start.elapsed().as_secs_f64();
+    nn::write_atomic(&dir.join("stats.csv"), stats.as_bytes())?;
+
+    // the best images as the 8-bit PNGs a user will hand to a classifier, re-measured
+    let states = run.states()?;
+    let best = run.best_images()?;
+    let bytes: Vec<u8> = best
+        .iter()
+        .map(|&v| v.round().clamp(0.0, 255.0) as u8)
+        .collect();
+    let input: Vec<f32> = bytes.iter().map(|&b| b as f32 * arch.pixel_scale).collect();
+    let probs = run.net.classify(&gpu, &input)?;
+    let conf8: Vec<f32> = config
+        .classes
+        .iter()
+        .zip(&probs)
+        .map(|(&t, p)| p[t as usize])
+        .collect();
+    let firsts: Vec<[Option<u32>; 3]> = (0..classes)
+        .map(|i| [0.99, 0.999, 0.9999].map(|t| first_above(&history, classes, i, t)))
+        .collect();
+    fooling::ascent::write_outputs(
+        dir,
+        &arch.labels,
+        &config.classes,
+        &conf8,
+        &states,
+        &firsts,
+        &bytes,
+        w,
+        h,
+    )?;
+    let s = Stats::of(&conf8);
+    println!(
+        "{} iterations: median confidence {:.6} (saved 8-bit images), {} of {} classes >= 0.99, {} >= 0.9999; {:.1} s",
+        config.iterations,
+        s.median,
+        s.n_ge_099,
+        classes,
+        s.n_ge_09999,
+        seconds
+    );
+    println!("wrote {}", dir.display());
     Ok(())
 }

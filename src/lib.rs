@@ -5,6 +5,7 @@
 //! Layout: [`gpu`] owns the device; [`kernels`] launch the WGSL shaders of `shaders/`;
 //! [`reference`] holds their plain-Rust twins; [`nn`] builds networks from them.
 
+pub mod ascent;
 pub mod data;
 pub mod error;
 pub mod evo;

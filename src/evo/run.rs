@@ -209,7 +209,7 @@ pub fn truncate_stats(dir: &Path, generation: u32) -> Result<String> {
 }
 
 /// File-name-safe form of a label.
-fn slug(label: &str) -> String {
+pub(crate) fn slug(label: &str) -> String {
     label
         .chars()
         .map(|c| {

@@ -3,6 +3,7 @@
 //! replay it as often as they like. Each launcher's CPU twin, with the same name, is in
 //! [`crate::reference`].
 
+mod ascent;
 mod bias;
 mod conv2d;
 mod evo;
@@ -13,6 +14,7 @@ mod relu;
 mod sgd;
 mod softmax;
 
+pub use ascent::{ascent_step, blur, blur_radius, AscentState, Step};
 pub use bias::bias_bwd;
 pub use conv2d::{conv2d_bwd_input, conv2d_bwd_weight, conv2d_fwd, Conv2dShape};
 pub use evo::{
@@ -24,7 +26,7 @@ pub use linear::{linear_bwd_input, linear_bwd_weight, linear_fwd, LinearShape};
 pub use maxpool2d::{caffe_pooled, maxpool2d_bwd, maxpool2d_fwd, Pool2dShape};
 pub use relu::{relu_bwd, relu_fwd};
 pub use sgd::sgd_update;
-pub use softmax::{softmax_fwd, softmax_xent_bwd};
+pub use softmax::{softmax_fwd, softmax_prob_bwd, softmax_xent_bwd};
 
 use crate::error::{Error, Result};
 pub use crate::gpu::Dispatch;
@@ -73,6 +75,12 @@ pub const SHADERS: &[(&str, &str)] = &[
         include_str!("../../shaders/render_cppn.wgsl"),
     ),
     ("elite.wgsl", include_str!("../../shaders/elite.wgsl")),
+    (
+        "softmax_prob.wgsl",
+        include_str!("../../shaders/softmax_prob.wgsl"),
+    ),
+    ("ascent.wgsl", include_str!("../../shaders/ascent.wgsl")),
+    ("blur.wgsl", include_str!("../../shaders/blur.wgsl")),
     (
         "elite_copy.wgsl",
         include_str!("../../shaders/elite_copy.wgsl"),

@@ -4,11 +4,15 @@
 //! device ([`Trainer`]).
 
 mod arch;
+mod backward;
 mod network;
 mod train;
 mod weights;
 
 pub use arch::{by_name, lenet, Arch, Layer, ParamSpec};
-pub use network::{reference_backward, reference_forward, Forward, Network};
+pub use backward::InputGradient;
+pub use network::{
+    reference_backward, reference_forward, reference_input_gradient, Forward, Network,
+};
 pub use train::{accuracy, TrainConfig, Trainer};
 pub use weights::{write_atomic, Tensor, Weights};

@@ -386,17 +386,47 @@ pub fn reference_backward(
     labels: &[u32],
 ) -> Result<(f64, Vec<Vec<f32>>)> {
     let n = labels.len();
+    let trace = reference_trace(arch, weights, images)?;
+    let classes = arch.num_classes();
+    let (dy, loss) = reference::softmax_xent_bwd(n, classes, 1.0 / n as f32, &trace.logits, labels);
+    let mean_loss = loss.iter().map(|&l| l as f64).sum::<f64>() / n as f64;
+    let (grads, _) = reference_chain(arch, weights, n, trace, dy, true)?;
+    Ok((mean_loss, grads))
+}
+
+/// The probability of class `targets[i]` for each image and its gradient with respect to the
+/// network's input `(n, c, h, w)`, on the CPU through the kernels' twins: the oracle of
+/// [`super::InputGradient`] and the gradient-ascent bench's baseline.
+pub fn reference_input_gradient(
+    arch: &Arch,
+    weights: &Weights,
+    images: &[f32],
+    targets: &[u32],
+) -> Result<(Vec<f32>, Vec<f32>)> {
+    let n = targets.len();
+    let trace = reference_trace(arch, weights, images)?;
+    let (dy, prob) = reference::softmax_prob_bwd(n, arch.num_classes(), &trace.logits, targets);
+    let (_, dinput) = reference_chain(arch, weights, n, trace, dy, false)?;
+    Ok((prob, dinput))
+}
+
+/// Back-propagates `dy` (the gradient of the logits) through a traced forward pass: the
+/// parameters' gradients (when `params`, in the order of [`Arch::params`]) and the input's.
+fn reference_chain(
+    arch: &Arch,
+    weights: &Weights,
+    n: usize,
+    trace: Trace,
+    mut dy: Vec<f32>,
+    params: bool,
+) -> Result<(Vec<Vec<f32>>, Vec<f32>)> {
     let shapes = arch.shapes()?;
     let in_shape = |i: usize| if i == 0 { arch.input } else { shapes[i - 1] };
     let Trace {
         inputs: xs,
         args,
-        logits: x,
-    } = reference_trace(arch, weights, images)?;
-    let classes = arch.num_classes();
-    let (mut dy, loss) = reference::softmax_xent_bwd(n, classes, 1.0 / n as f32, &x, labels);
-    let mean_loss = loss.iter().map(|&l| l as f64).sum::<f64>() / n as f64;
-    let mut y = x;
+        logits: mut y,
+    } = trace;
     let mut grads: Vec<Vec<f32>> = Vec::new(); // filled last layer first
     for i in (0..arch.layers.len()).rev() {
         let layer = &arch.layers[i];
@@ -408,8 +438,10 @@ pub fn reference_backward(
                     reference::relu_bwd(&y, &mut dy);
                 }
                 let s = arch.conv_shape(n, prev, layer).unwrap();
-                grads.push(reference::bias_bwd(n, s.out_c, s.out_h() * s.out_w(), &dy));
-                grads.push(reference::conv2d_bwd_weight(&s, &dy, x));
+                if params {
+                    grads.push(reference::bias_bwd(n, s.out_c, s.out_h() * s.out_w(), &dy));
+                    grads.push(reference::conv2d_bwd_weight(&s, &dy, x));
+                }
                 dy = reference::conv2d_bwd_input(&s, &dy, weights.get(&format!("{name}.weight")));
             }
             Layer::Linear { name, out_f, relu } => {
@@ -417,8 +449,10 @@ pub fn reference_backward(
                     reference::relu_bwd(&y, &mut dy);
                 }
                 let s = arch.linear_shape(n, prev, layer).unwrap();
-                grads.push(reference::bias_bwd(n, *out_f, 1, &dy));
-                grads.push(reference::linear_bwd_weight(&s, &dy, x));
+                if params {
+                    grads.push(reference::bias_bwd(n, *out_f, 1, &dy));
+                    grads.push(reference::linear_bwd_weight(&s, &dy, x));
+                }
                 dy = reference::linear_bwd_input(&s, &dy, weights.get(&format!("{name}.weight")));
             }
             Layer::MaxPool2d { .. } => {
@@ -430,5 +464,5 @@ pub fn reference_backward(
         y = x.clone();
     }
     grads.reverse(); // weight, bias of the first layer first
-    Ok((mean_loss, grads))
+    Ok((grads, dy))
 }

@@ -3,8 +3,8 @@
 //! image indices and the scheduled learning rate, and records gather, forward, loss,
 //! backward and update into one command buffer.
 
-use super::arch::Layer;
-use super::network::{Forward, Network, Src};
+use super::backward::backward;
+use super::network::{Forward, Network};
 use super::weights::Weights;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
@@ -65,9 +65,10 @@ pub struct Trainer<'g> {
     idx: GpuBuffer<u32>,
     hyper: GpuBuffer<f32>,
     loss: GpuBuffer<f32>,
-    /// Parameter gradients (the first `num_params`), then activation gradients and momenta.
-    buffers: Vec<GpuBuffer<f32>>,
-    num_params: usize,
+    _dlogits: GpuBuffer<f32>,
+    /// The parameters' gradients, in the order of `Arch::params`.
+    grads: Vec<GpuBuffer<f32>>,
+    _momenta: Vec<GpuBuffer<f32>>,
     _batch_labels: GpuBuffer<u32>,
     /// The image indices of the last batch.
     pub last_batch: Vec<u32>,
@@ -144,34 +145,8 @@ impl<'g> Trainer<'g> {
             batch_labels.view(),
         )?];
         // the forward pass is recorded separately (it is the plan's); then loss and backward
-        let shapes = arch.shapes()?;
         let specs = arch.params()?;
-        let mut buffers: Vec<GpuBuffer<f32>> = Vec::new();
-        // gradient buffers of the parameters, in spec order
-        for spec in &specs {
-            buffers.push(GpuBuffer::zeros(
-                gpu,
-                &format!("grad {}", spec.name),
-                spec.len(),
-            )?);
-        }
-        let num_params = specs.len();
-        // first parameter index of each layer
-        let mut first_param = Vec::new();
-        let mut p = 0;
-        for layer in &arch.layers {
-            first_param.push(p);
-            if matches!(layer, Layer::Conv2d { .. } | Layer::Linear { .. }) {
-                p += 2;
-            }
-        }
-        let len_of = |i: usize| b * shapes[i].iter().product::<usize>();
-        let in_shape = |i: usize| if i == 0 { arch.input } else { shapes[i - 1] };
-        // gradient with respect to each layer's output: index into `buffers`
-        let mut grad_of = vec![usize::MAX; arch.layers.len()];
-        let last = arch.layers.len() - 1;
-        buffers.push(GpuBuffer::zeros(gpu, "dlogits", b * classes)?);
-        grad_of[last] = buffers.len() - 1;
+        let dlogits = GpuBuffer::zeros(gpu, "dlogits", b * classes)?;
         dispatches.push(kernels::softmax_xent_bwd(
             gpu,
             b,
@@ -179,103 +154,12 @@ impl<'g> Trainer<'g> {
             1.0 / b as f32,
             plan.logits.slice(0, b * classes),
             batch_labels.view(),
-            buffers[grad_of[last]].view(),
+            dlogits.view(),
             loss.view(),
         )?);
-        let mut backward: Vec<Dispatch> = Vec::new();
-        for i in (0..arch.layers.len()).rev() {
-            let (src_x, src_y) = plan.io(i);
-            let x_len = b * in_shape(i).iter().product::<usize>();
-            let x = plan.view(src_x, x_len);
-            let y = plan.view(src_y, len_of(i));
-            // a new buffer for the gradient with respect to this layer's input
-            if i > 0 && !matches!(arch.layers[i], Layer::Relu) {
-                buffers.push(GpuBuffer::zeros(gpu, "gradient", x_len)?);
-                grad_of[i - 1] = buffers.len() - 1;
-            } else if i > 0 {
-                grad_of[i - 1] = grad_of[i];
-            }
-            let dy = buffers[grad_of[i]].slice(0, len_of(i));
-            let dx = (i > 0).then(|| buffers[grad_of[i - 1]].slice(0, x_len));
-            let p = first_param[i];
-            match &arch.layers[i] {
-                Layer::Conv2d { relu, .. } => {
-                    if *relu {
-                        backward.push(kernels::relu_bwd(gpu, y, dy)?);
-                    }
-                    let s = arch.conv_shape(b, in_shape(i), &arch.layers[i]).unwrap();
-                    backward.push(kernels::conv2d_bwd_weight(
-                        gpu,
-                        &s,
-                        dy,
-                        x,
-                        buffers[p].view(),
-                    )?);
-                    backward.push(kernels::bias_bwd(
-                        gpu,
-                        b,
-                        s.out_c,
-                        s.out_h() * s.out_w(),
-                        dy,
-                        buffers[p + 1].view(),
-                    )?);
-                    if let Some(dx) = dx {
-                        backward.push(kernels::conv2d_bwd_input(
-                            gpu,
-                            &s,
-                            dy,
-                            net.params[p].view(),
-                            dx,
-                        )?);
-                    }
-                }
-                Layer::Linear { out_f, relu, .. } => {
-                    if *relu {
-                        backward.push(kernels::relu_bwd(gpu, y, dy)?);
-                    }
-                    let s = arch.linear_shape(b, in_shape(i), &arch.layers[i]).unwrap();
-                    backward.push(kernels::linear_bwd_weight(
-                        gpu,
-                        &s,
-                        dy,
-                        x,
-                        buffers[p].view(),
-                    )?);
-                    backward.push(kernels::bias_bwd(
-                        gpu,
-                        b,
-                        *out_f,
-                        1,
-                        dy,
-                        buffers[p + 1].view(),
-                    )?);
-                    if let Some(dx) = dx {
-                        backward.push(kernels::linear_bwd_input(
-                            gpu,
-                            &s,
-                            dy,
-                            net.params[p].view(),
-                            dx,
-                        )?);
-                    }
-                }
-                Layer::MaxPool2d { .. } => {
-                    let s = arch.pool_shape(b, in_shape(i), &arch.layers[i]).unwrap();
-                    if let Some(dx) = dx {
-                        backward.push(kernels::maxpool2d_bwd(
-                            gpu,
-                            &s,
-                            dy,
-                            plan.arg(i, len_of(i)),
-                            dx,
-                        )?);
-                    }
-                }
-                Layer::Relu => backward.push(kernels::relu_bwd(gpu, y, dy)?),
-            }
-            debug_assert!(src_x != Src::Logits);
-        }
-        dispatches.extend(backward);
+        let back = backward(gpu, &net, &plan, b, dlogits.view(), true, None)?;
+        dispatches.extend(back.dispatches);
+        let grads = back.params;
         let momenta = specs
             .iter()
             .map(|spec| {
@@ -292,13 +176,12 @@ impl<'g> Trainer<'g> {
                 gpu,
                 lr_mult,
                 1.0,
-                buffers[j].view(),
+                grads[j].view(),
                 hyper.view(),
                 net.params[j].view(),
                 momenta[j].view(),
             )?);
         }
-        buffers.extend(momenta);
 
         let order: Vec<u32> = (0..data.len() as u32).collect();
         Ok(Trainer {
@@ -311,8 +194,9 @@ impl<'g> Trainer<'g> {
             idx,
             hyper,
             loss,
-            buffers,
-            num_params,
+            _dlogits: dlogits,
+            grads,
+            _momenta: momenta,
             _batch_labels: batch_labels,
             last_batch: Vec::new(),
             pos: order.len(), // shuffle before the first batch
@@ -383,10 +267,7 @@ impl<'g> Trainer<'g> {
     /// The last iteration's parameter gradients (of the mean loss, before weight decay), in
     /// the order of `Arch::params`; waits for the device.
     pub fn gradients(&self) -> Result<Vec<Vec<f32>>> {
-        self.buffers[..self.num_params]
-            .iter()
-            .map(|b| b.read(self.gpu))
-            .collect()
+        self.grads.iter().map(|b| b.read(self.gpu)).collect()
     }
 
     /// The current weights, copied back from the device.

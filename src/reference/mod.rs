@@ -124,6 +124,30 @@ pub fn softmax_fwd(rows: usize, cols: usize, x: &[f32]) -> Vec<f32> {
     y
 }
 
+/// Twin of `softmax_prob_bwd`: (dx, p_t per row).
+pub fn softmax_prob_bwd(
+    rows: usize,
+    cols: usize,
+    x: &[f32],
+    target: &[u32],
+) -> (Vec<f32>, Vec<f32>) {
+    let mut dx = vec![0f32; rows * cols];
+    let mut prob = vec![0f32; rows];
+    for r in 0..rows {
+        let row = &x[r * cols..(r + 1) * cols];
+        let m = row.iter().cloned().fold(f32::MIN, f32::max) as f64;
+        let total: f64 = row.iter().map(|&v| (v as f64 - m).exp()).sum();
+        let t = (target[r] as usize).min(cols - 1);
+        let p = |c: usize| (row[c] as f64 - m).exp() / total;
+        let rest: f64 = (0..cols).filter(|&c| c != t).map(p).sum();
+        for c in 0..cols {
+            dx[r * cols + c] = if c == t { p(t) * rest } else { -p(t) * p(c) } as f32;
+        }
+        prob[r] = p(t) as f32;
+    }
+    (dx, prob)
+}
+
 /// Twin of `softmax_xent_bwd`: (dx, loss per row).
 pub fn softmax_xent_bwd(
     rows: usize,
@@ -459,4 +483,112 @@ pub fn render_color(model: ColorModel, batch: usize, size: usize, genes: &[f32])
         }
     }
     out
+}
+
+/// Twin of `ascent_step`: one step for every item, updating `image`, `input`, `best`,
+/// `state` and `history` in place (layouts as in shaders/ascent.wgsl).
+#[allow(clippy::too_many_arguments)]
+pub fn ascent_step(
+    n: usize,
+    s: &crate::kernels::Step,
+    grad: &[f32],
+    prob: &[f32],
+    mean: &[f32],
+    image: &mut [f32],
+    input: &mut [f32],
+    best: &mut [f32],
+    state: &mut [crate::kernels::AscentState],
+    history: &mut [f32],
+) {
+    let batch = state.len();
+    let iterations = history.len() / batch.max(1);
+    for item in 0..batch {
+        let range = item * n..(item + 1) * n;
+        let p = prob[item] as f64;
+        let improved = prob[item] > state[item].best_prob;
+        let scale = s.scale as f64;
+        let norm2 = grad[range.clone()]
+            .iter()
+            .map(|&g| g as f64 * g as f64)
+            .sum::<f64>()
+            * scale
+            * scale;
+        let desired = (0.1 * (1.0 - p)).min(0.03);
+        let lr = if norm2 > 0.0 {
+            (desired / norm2).min(s.max_lr as f64)
+        } else {
+            s.max_lr as f64
+        };
+        let keep = 1.0 - s.decay as f64;
+        for i in range {
+            let cur = image[i] as f64;
+            if improved {
+                best[i] = image[i];
+            }
+            let m = mean[i - item * n] as f64;
+            let next = (m + keep * (cur + lr * scale * grad[i] as f64 - m))
+                .clamp(s.lo as f64, s.hi as f64);
+            image[i] = next as f32;
+            input[i] = ((next - mean[n + i - item * n] as f64) * scale) as f32;
+        }
+        let st = &mut state[item];
+        if improved {
+            st.best_prob = prob[item];
+            st.best_iter = st.iter;
+        }
+        if (st.iter as usize) < iterations {
+            history[st.iter as usize * batch + item] = prob[item];
+        }
+        st.iter += 1;
+    }
+}
+
+/// Twin of `blur` (both passes): the blurred `(images, h, w)` planes, and the network's
+/// input `(blurred − offset) · scale` with the offset from row 1 of `mean`.
+pub fn blur(
+    shape: [usize; 3],
+    sigma: f32,
+    scale: f32,
+    image: &[f32],
+    mean: &[f32],
+) -> (Vec<f32>, Vec<f32>) {
+    let [c, h, w] = shape;
+    let n = c * h * w;
+    let r = crate::kernels::blur_radius(sigma) as i64;
+    let sigma = sigma as f64;
+    let weights: Vec<f64> = (-r..=r)
+        .map(|k| (-((k * k) as f64) / (2.0 * sigma * sigma)).exp())
+        .collect();
+    let total: f64 = weights.iter().sum();
+    let at = |v: i64, len: usize| v.clamp(0, len as i64 - 1) as usize;
+    let mut rows = vec![0f64; image.len()];
+    for (plane, out) in rows.chunks_mut(h * w).enumerate() {
+        let src = &image[plane * h * w..(plane + 1) * h * w];
+        for y in 0..h {
+            for x in 0..w {
+                out[y * w + x] = (-r..=r)
+                    .map(|k| weights[(k + r) as usize] * src[y * w + at(x as i64 + k, w)] as f64)
+                    .sum::<f64>()
+                    / total;
+            }
+        }
+    }
+    let mut out = vec![0f32; image.len()];
+    for (plane, dst) in out.chunks_mut(h * w).enumerate() {
+        let src = &rows[plane * h * w..(plane + 1) * h * w];
+        for y in 0..h {
+            for x in 0..w {
+                dst[y * w + x] = ((-r..=r)
+                    .map(|k| weights[(k + r) as usize] * src[at(y as i64 + k, h) * w + x])
+                    .sum::<f64>()
+                    / total) as f32;
+            }
+        }
+    }
+    let input = out
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| ((v as f64 - mean[n + i % n] as f64) * scale as f64) as f32)
+        .collect();
+    (out, input)
 }

@@ -1,0 +1,329 @@
+//! Fooling images by gradient ascent on the input (PAPER.md section 6): every target class
+//! is one item of one batch; each iteration runs the forward pass, the gradient of the
+//! target's probability back to the input, and the progress-based step with decay and
+//! clipping, all on the device. Only the target probabilities (one float per class and
+//! iteration) come back while it runs; the best images come back once, at the end.
+
+use crate::error::{Error, Result};
+use crate::evo::rng::uniform01;
+use crate::gpu::{Dispatch, Gpu, GpuBuffer};
+use crate::kernels::{self, AscentState, Step};
+use crate::nn::{InputGradient, Network};
+
+/// Every parameter of an ascent run. [`Default`] is the paper's.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AscentConfig {
+    /// The target classes, one item of the batch each.
+    pub classes: Vec<u32>,
+    pub iterations: u32,
+    /// Each step pulls the image this fraction of the way back to the mean image (the L2
+    /// regulariser); 0 switches it off.
+    pub decay: f32,
+    /// The largest step size.
+    pub max_lr: f32,
+    /// Seeds the initial noise.
+    pub seed: u32,
+    /// σ of the Gaussian noise added to the mean image at the start, in pixel units.
+    pub noise: f32,
+    /// Blur the images every this many iterations (0: never), the supplementary regulariser.
+    pub blur_every: u32,
+    /// σ of that blur, in pixels.
+    pub blur_sigma: f32,
+}
+
+impl Default for AscentConfig {
+    fn default() -> Self {
+        AscentConfig {
+            classes: Vec::new(),
+            iterations: 300,
+            decay: 0.01,
+            max_lr: 1e12,
+            seed: 0,
+            noise: 1.0,
+            blur_every: 0,
+            blur_sigma: 1.0,
+        }
+    }
+}
+
+/// The valid range of an 8-bit pixel: images are clipped to it every step.
+pub const PIXEL_RANGE: (f32, f32) = (0.0, 255.0);
+
+/// The initial images: `mean` plus Gaussian noise of σ = `noise` pixels, clipped, one per
+/// target class. The noise of class `c` depends only on (seed, c), not on which other
+/// classes share the batch.
+pub fn initial_images(mean: &[f32], classes: &[u32], seed: u32, noise: f32) -> Vec<f32> {
+    let mut out = Vec::with_capacity(mean.len() * classes.len());
+    for &c in classes {
+        for (i, &m) in mean.iter().enumerate() {
+            // Box–Muller on two counter-based draws; 1 - u is in (0, 1], so the log is finite
+            let u1 = 1.0 - uniform01(seed, 0, c, i as u32, 100) as f64;
+            let u2 = uniform01(seed, 0, c, i as u32, 101) as f64;
+            let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+            out.push(((m as f64 + noise as f64 * z) as f32).clamp(PIXEL_RANGE.0, PIXEL_RANGE.1));
+        }
+    }
+    out
+}
+
+/// A gradient-ascent run on the device.
+pub struct Ascent<'g> {
+    gpu: &'g Gpu,
+    pub net: Network,
+    pub config: AscentConfig,
+    plan: InputGradient,
+    _mean: GpuBuffer<f32>,
+    _image: GpuBuffer<f32>,
+    best: GpuBuffer<f32>,
+    state: GpuBuffer<AscentState>,
+    history: GpuBuffer<f32>,
+    _scratch: Option<GpuBuffer<f32>>,
+    step: Dispatch,
+    blur: Option<[Dispatch; 2]>,
+    iteration: u32,
+}
+
+impl<'g> Ascent<'g> {
+    /// Uploads the initial images (see [`initial_images`]) for `config.classes` around the
+    /// mean image `mean` (`(c, h, w)`, pixel units) and builds every dispatch.
+    pub fn new(
+        gpu: &'g Gpu,
+        net: Network,
+        mean: &[f32],
+        config: AscentConfig,
+    ) -> Result<Ascent<'g>> {
+        let arch = &net.arch;
+        let n = arch.input_len();
+        let classes = arch.num_classes();
+        kernels::check_len("ascent", "mean image", mean.len(), n)?;
+        let bad = |option: &str, message: String| Error::Option {
+            option: option.into(),
+            message,
+        };
+        if config.classes.is_empty() {
+            return Err(bad("--classes", "names no class".into()));
+        }
+        if let Some(&c) = config.classes.iter().find(|&&c| c as usize >= classes) {
+            return Err(bad(
+                "--classes",
+                format!("class {c} is not one of {}'s {classes} classes", arch.name),
+            ));
+        }
+        if config.iterations == 0 {
+            return Err(bad("--iterations", "must be at least 1".into()));
+        }
+        if !(0.0..1.0).contains(&config.decay) {
+            return Err(bad(
+                "--decay",
+                format!("must be in [0, 1), not {}", config.decay),
+            ));
+        }
+        if config.max_lr.is_nan() || config.max_lr <= 0.0 {
+            return Err(bad(
+                "--max-lr",
+                format!("must be positive, not {}", config.max_lr),
+            ));
+        }
+        if config.noise.is_nan() || config.noise < 0.0 {
+            return Err(bad(
+                "--noise",
+                format!("must not be negative, not {}", config.noise),
+            ));
+        }
+        let batch = config.classes.len();
+        let plan = net.input_gradient_plan(gpu, batch).map_err(|e| match e {
+            Error::Option { message, .. } => bad("--classes", message),
+            e => e,
+        })?;
+        if plan.forward.chunk < batch {
+            return Err(bad(
+                "--classes",
+                format!(
+                    "{batch} classes do not fit one pass on this adapter (at most {})",
+                    plan.forward.chunk
+                ),
+            ));
+        }
+        // row 0: the mean image; row 1: the network's input offset (none for LeNet)
+        let mut mean_rows = mean.to_vec();
+        mean_rows.extend(std::iter::repeat_n(0.0, n));
+        let mean_buf = GpuBuffer::from_slice(gpu, "mean image", &mean_rows)?;
+        let images = initial_images(mean, &config.classes, config.seed, config.noise);
+        let scale = arch.pixel_scale;
+        let input: Vec<f32> = images.iter().map(|&v| v * scale).collect();
+        plan.forward.input.write(gpu, 0, &input);
+        plan.target.write(gpu, 0, &config.classes);
+        let image = GpuBuffer::from_slice(gpu, "ascent images", &images)?;
+        let best = GpuBuffer::from_slice(gpu, "best images", &images)?;
+        let state = GpuBuffer::from_slice(gpu, "ascent state", &vec![AscentState::START; batch])?;
+        let history = GpuBuffer::<f32>::zeros(
+            gpu,
+            "probability history",
+            config.iterations as usize * batch,
+        )?;
+        history.fill(gpu, f32::NAN);
+        let step = kernels::ascent_step(
+            gpu,
+            n,
+            &Step {
+                scale,
+                decay: config.decay,
+                max_lr: config.max_lr,
+                lo: PIXEL_RANGE.0,
+                hi: PIXEL_RANGE.1,
+            },
+            plan.grad.view(),
+            plan.prob.view(),
+            mean_buf.view(),
+            image.view(),
+            plan.forward.input.view(),
+            best.view(),
+            state.view(),
+            history.view(),
+        )?;
+        let (scratch, blur) = if config.blur_every > 0 {
+            let scratch = GpuBuffer::<f32>::zeros(gpu, "blur scratch", batch * n)?;
+            let blur = kernels::blur(
+                gpu,
+                arch.input,
+                config.blur_sigma,
+                scale,
+                image.view(),
+                scratch.view(),
+                mean_buf.view(),
+                plan.forward.input.view(),
+            )?;
+            (Some(scratch), Some(blur))
+        } else {
+            (None, None)
+        };
+        Ok(Ascent {
+            gpu,
+            net,
+            config,
+            plan,
+            _mean: mean_buf,
+            _image: image,
+            best,
+            state,
+            history,
+            _scratch: scratch,
+            step,
+            blur,
+            iteration: 0,
+        })
+    }
+
+    /// Iterations done.
+    pub fn iteration(&self) -> u32 {
+        self.iteration
+    }
+
+    /// Runs the next `n` iterations (at most those left) in one submission, and waits.
+    pub fn step(&mut self, n: u32) -> Result<()> {
+        let n = n.min(self.config.iterations - self.iteration);
+        let mut encoder = self
+            .gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("ascent"),
+            });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("ascent"),
+                timestamp_writes: None,
+            });
+            for _ in 0..n {
+                self.plan.record(&mut pass);
+                self.step.record(&mut pass);
+                self.iteration += 1;
+                if let Some(blur) = &self.blur {
+                    if self.iteration.is_multiple_of(self.config.blur_every) {
+                        blur[0].record(&mut pass);
+                        blur[1].record(&mut pass);
+                    }
+                }
+            }
+        }
+        self.gpu.queue.submit([encoder.finish()]);
+        self.gpu.wait()
+    }
+
+    /// The target probabilities of iterations `from..to`, `(to − from, classes)`.
+    pub fn history(&self, from: u32, to: u32) -> Result<Vec<f32>> {
+        let b = self.config.classes.len();
+        self.history
+            .read_range(self.gpu, from as usize * b, (to - from) as usize * b)
+    }
+
+    /// Per class: the best probability, the iteration that reached it, iterations done.
+    pub fn states(&self) -> Result<Vec<AscentState>> {
+        self.state.read(self.gpu)
+    }
+
+    /// The best image of each class, `(classes, c, h, w)` in pixel units.
+    pub fn best_images(&self) -> Result<Vec<f32>> {
+        self.best.read(self.gpu)
+    }
+}
+
+/// The first iteration whose probability exceeds `threshold`, from a `(iterations, classes)`
+/// history, for item `item`.
+pub fn first_above(history: &[f32], classes: usize, item: usize, threshold: f32) -> Option<u32> {
+    history
+        .chunks(classes)
+        .position(|row| row[item] > threshold)
+        .map(|i| i as u32)
+}
+
+/// The header of an ascent run's `champions.csv`.
+pub const CHAMPIONS_HEADER: &str =
+    "class,label,confidence,image,first_0.99,first_0.999,first_0.9999,confidence_float,best_iteration";
+
+/// Writes `archive/` (one grey PNG per target class), `champions.csv` and `gallery.png`:
+/// `conf8` is each saved 8-bit image's confidence, re-measured; `states` carry the best
+/// float confidence and its iteration; `firsts` the first iterations above 0.99, 0.999 and
+/// 0.9999 (empty in the CSV when never reached).
+#[allow(clippy::too_many_arguments)]
+pub fn write_outputs(
+    dir: &std::path::Path,
+    labels: &[String],
+    classes: &[u32],
+    conf8: &[f32],
+    states: &[AscentState],
+    firsts: &[[Option<u32>; 3]],
+    pixels: &[u8],
+    w: usize,
+    h: usize,
+) -> Result<()> {
+    use crate::report::{save_gallery, save_grey_png, Tile};
+    let archive = dir.join("archive");
+    std::fs::create_dir_all(&archive).map_err(|e| Error::io(&archive, e))?;
+    let mut csv = format!("{CHAMPIONS_HEADER}\n");
+    let mut tiles = Vec::new();
+    for (i, &c) in classes.iter().enumerate() {
+        let label = &labels[c as usize];
+        let name = format!("archive/{c:04}_{}.png", crate::evo::run::slug(label));
+        let px = &pixels[i * w * h..(i + 1) * w * h];
+        save_grey_png(&dir.join(&name), px, w, h)?;
+        let first = firsts[i].map(|f| f.map_or(String::new(), |v| v.to_string()));
+        csv.push_str(&format!(
+            "{c},{},{},{name},{},{},{},{},{}\n",
+            label.replace(',', ";"),
+            conf8[i],
+            first[0],
+            first[1],
+            first[2],
+            states[i].best_prob,
+            states[i].best_iter
+        ));
+        tiles.push(Tile {
+            pixels: px,
+            caption: label.clone(),
+            sub: format!("{:.5}%", conf8[i] as f64 * 100.0),
+        });
+    }
+    crate::nn::write_atomic(&dir.join("champions.csv"), csv.as_bytes())?;
+    let columns = (classes.len() as f64).sqrt().ceil() as usize;
+    save_gallery(&dir.join("gallery.png"), &tiles, w, h, 4, columns.max(5))
+}

@@ -1,0 +1,290 @@
+//! The backward pass on the device: from a gradient with respect to the logits down through
+//! every layer of a [`Forward`] plan, to the parameters (training) and to the input
+//! (gradient ascent), with the same kernels for both.
+
+use super::arch::Layer;
+use super::network::{Forward, Network};
+use crate::error::{Error, Result};
+use crate::gpu::{Dispatch, Gpu, GpuBuffer, View};
+use crate::kernels;
+
+/// The dispatches of one backward pass and the buffers they write.
+pub(crate) struct Backward {
+    /// The parameters' gradients, in the order of [`super::Arch::params`] (empty unless
+    /// asked for).
+    pub params: Vec<GpuBuffer<f32>>,
+    /// Gradients with respect to the activations.
+    _activations: Vec<GpuBuffer<f32>>,
+    pub dispatches: Vec<Dispatch>,
+}
+
+/// Records the backward pass over the first `batch` images of `plan` (one chunk) from
+/// `dlogits` `(batch, classes)`: the parameters' gradients when `params` is set (summed over
+/// the batch), and the gradient with respect to the network's input into `dinput` when given.
+/// The gradient of each activation is written in place where a ReLU follows it, so
+/// `dlogits` is the only input the pass reads besides the forward plan's buffers.
+pub(crate) fn backward(
+    gpu: &Gpu,
+    net: &Network,
+    plan: &Forward,
+    batch: usize,
+    dlogits: View<'_>,
+    params: bool,
+    dinput: Option<View<'_>>,
+) -> Result<Backward> {
+    let arch = &net.arch;
+    let b = batch;
+    if b > plan.chunk {
+        return Err(Error::Option {
+            option: "batch".into(),
+            message: format!(
+                "a backward pass takes at most the {} images of one forward chunk on this adapter",
+                plan.chunk
+            ),
+        });
+    }
+    if dinput.is_some() && matches!(arch.layers.first(), Some(Layer::Relu)) {
+        return Err(Error::Option {
+            option: "architecture".into(),
+            message: "an input gradient needs a first layer other than a standalone ReLU".into(),
+        });
+    }
+    let shapes = arch.shapes()?;
+    let specs = arch.params()?;
+    let mut param_grads = Vec::new();
+    if params {
+        for spec in &specs {
+            param_grads.push(GpuBuffer::zeros(
+                gpu,
+                &format!("grad {}", spec.name),
+                spec.len(),
+            )?);
+        }
+    }
+    // first parameter index of each layer
+    let mut first_param = Vec::new();
+    let mut p = 0;
+    for layer in &arch.layers {
+        first_param.push(p);
+        if matches!(layer, Layer::Conv2d { .. } | Layer::Linear { .. }) {
+            p += 2;
+        }
+    }
+    let len_of = |i: usize| b * shapes[i].iter().product::<usize>();
+    let in_shape = |i: usize| if i == 0 { arch.input } else { shapes[i - 1] };
+
+    // gradient with respect to each layer's output: None = dlogits, Some(j) = activations[j]
+    let mut activations: Vec<GpuBuffer<f32>> = Vec::new();
+    let mut grad_of: Vec<Option<usize>> = vec![None; arch.layers.len()];
+    let mut dispatches = Vec::new();
+    for i in (0..arch.layers.len()).rev() {
+        let (src_x, src_y) = plan.io(i);
+        let x_len = b * in_shape(i).iter().product::<usize>();
+        let x = plan.view(src_x, x_len);
+        let y = plan.view(src_y, len_of(i));
+        if i > 0 {
+            grad_of[i - 1] = if matches!(arch.layers[i], Layer::Relu) {
+                grad_of[i] // a standalone ReLU works in place
+            } else {
+                activations.push(GpuBuffer::zeros(gpu, "gradient", x_len)?);
+                Some(activations.len() - 1)
+            };
+        }
+        let view_of = |g: Option<usize>, len: usize| match g {
+            None => dlogits,
+            Some(j) => activations[j].slice(0, len),
+        };
+        let dy = view_of(grad_of[i], len_of(i));
+        let dx = if i > 0 {
+            Some(view_of(grad_of[i - 1], x_len))
+        } else {
+            dinput
+        };
+        let p = first_param[i];
+        match &arch.layers[i] {
+            Layer::Conv2d { relu, .. } => {
+                if *relu {
+                    dispatches.push(kernels::relu_bwd(gpu, y, dy)?);
+                }
+                let s = arch.conv_shape(b, in_shape(i), &arch.layers[i]).unwrap();
+                if params {
+                    dispatches.push(kernels::conv2d_bwd_weight(
+                        gpu,
+                        &s,
+                        dy,
+                        x,
+                        param_grads[p].view(),
+                    )?);
+                    dispatches.push(kernels::bias_bwd(
+                        gpu,
+                        b,
+                        s.out_c,
+                        s.out_h() * s.out_w(),
+                        dy,
+                        param_grads[p + 1].view(),
+                    )?);
+                }
+                if let Some(dx) = dx {
+                    dispatches.push(kernels::conv2d_bwd_input(
+                        gpu,
+                        &s,
+                        dy,
+                        net.params[p].view(),
+                        dx,
+                    )?);
+                }
+            }
+            Layer::Linear { out_f, relu, .. } => {
+                if *relu {
+                    dispatches.push(kernels::relu_bwd(gpu, y, dy)?);
+                }
+                let s = arch.linear_shape(b, in_shape(i), &arch.layers[i]).unwrap();
+                if params {
+                    dispatches.push(kernels::linear_bwd_weight(
+                        gpu,
+                        &s,
+                        dy,
+                        x,
+                        param_grads[p].view(),
+                    )?);
+                    dispatches.push(kernels::bias_bwd(
+                        gpu,
+                        b,
+                        *out_f,
+                        1,
+                        dy,
+                        param_grads[p + 1].view(),
+                    )?);
+                }
+                if let Some(dx) = dx {
+                    dispatches.push(kernels::linear_bwd_input(
+                        gpu,
+                        &s,
+                        dy,
+                        net.params[p].view(),
+                        dx,
+                    )?);
+                }
+            }
+            Layer::MaxPool2d { .. } => {
+                let s = arch.pool_shape(b, in_shape(i), &arch.layers[i]).unwrap();
+                if let Some(dx) = dx {
+                    dispatches.push(kernels::maxpool2d_bwd(
+                        gpu,
+                        &s,
+                        dy,
+                        plan.arg(i, len_of(i)),
+                        dx,
+                    )?);
+                }
+            }
+            Layer::Relu => dispatches.push(kernels::relu_bwd(gpu, y, dy)?),
+        }
+    }
+    Ok(Backward {
+        params: param_grads,
+        _activations: activations,
+        dispatches,
+    })
+}
+
+/// The gradient of one class's softmax probability with respect to the network's input, for
+/// every image of a batch, each with its own target class: a forward pass, the probability's
+/// gradient at the logits (`softmax_prob_bwd`) and the backward pass to the input, all
+/// recorded once and replayed.
+pub struct InputGradient {
+    pub forward: Forward,
+    /// `(batch)` u32: the class whose probability each image's gradient is of.
+    pub target: GpuBuffer<u32>,
+    /// `(batch)` f32: that class's probability.
+    pub prob: GpuBuffer<f32>,
+    /// `(batch, c, h, w)` f32: d prob / d input.
+    pub grad: GpuBuffer<f32>,
+    _dlogits: GpuBuffer<f32>,
+    _backward: Backward,
+    dispatches: Vec<Dispatch>,
+}
+
+impl Network {
+    /// Buffers and dispatches for the input gradient of `batch` images (at most one forward
+    /// chunk on this adapter, see [`Network::max_chunk`]).
+    pub fn input_gradient_plan(&self, gpu: &Gpu, batch: usize) -> Result<InputGradient> {
+        let forward = self.forward_plan(gpu, batch)?;
+        let classes = self.arch.num_classes();
+        let target = GpuBuffer::<u32>::zeros(gpu, "target classes", batch)?;
+        let prob = GpuBuffer::<f32>::zeros(gpu, "target probabilities", batch)?;
+        let grad = GpuBuffer::<f32>::zeros(gpu, "input gradient", forward.input.len())?;
+        let dlogits = GpuBuffer::<f32>::zeros(gpu, "dlogits", batch * classes)?;
+        let mut dispatches = vec![kernels::softmax_prob_bwd(
+            gpu,
+            batch,
+            classes,
+            forward.logits.view(),
+            target.view(),
+            dlogits.view(),
+            prob.view(),
+        )?];
+        let mut back = backward(
+            gpu,
+            self,
+            &forward,
+            batch,
+            dlogits.view(),
+            false,
+            Some(grad.view()),
+        )?;
+        dispatches.append(&mut back.dispatches);
+        Ok(InputGradient {
+            forward,
+            target,
+            prob,
+            grad,
+            _dlogits: dlogits,
+            _backward: back,
+            dispatches,
+        })
+    }
+}
+
+impl InputGradient {
+    /// Records the forward pass, the probability's gradient and the backward pass.
+    pub fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.forward.record(pass);
+        for d in &self.dispatches {
+            d.record(pass);
+        }
+    }
+
+    /// Uploads `images` (the network's input values) and `targets`, runs, waits and reads
+    /// back (the target probabilities, the input gradient).
+    pub fn run(&self, gpu: &Gpu, images: &[f32], targets: &[u32]) -> Result<(Vec<f32>, Vec<f32>)> {
+        kernels::check_len(
+            "input gradient",
+            "input",
+            images.len(),
+            self.forward.input.len(),
+        )?;
+        kernels::check_len(
+            "input gradient",
+            "targets",
+            targets.len(),
+            self.target.len(),
+        )?;
+        self.forward.input.write(gpu, 0, images);
+        self.target.write(gpu, 0, targets);
+        let mut encoder = gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("input gradient"),
+            });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("input gradient"),
+                timestamp_writes: None,
+            });
+            self.record(&mut pass);
+        }
+        gpu.queue.submit([encoder.finish()]);
+        self.prob.read_with(&self.grad, gpu)
+    }
+}

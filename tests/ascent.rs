@@ -1,0 +1,380 @@
+//! Gradient ascent on the input: the probability-gradient, step and blur kernels against
+//! their twins with outputs poisoned first, LeNet's whole input gradient against the CPU
+//! twin and finite differences, and `fooling ascent` fooling the shipped LeNet on every digit.
+
+mod common;
+
+use common::{assert_close, gpu, poisoned, rng, uniform, up, Tol, F32_DOT, F32_ELEMENTWISE};
+use fooling::gpu::GpuBuffer;
+use fooling::kernels::{self, AscentState, Step};
+use fooling::nn::{lenet, reference_forward, reference_input_gradient, Network, Weights};
+use fooling::reference as twin;
+use rand::Rng;
+use std::path::Path;
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn softmax_prob_bwd_matches_twin_and_finite_differences() {
+    let gpu = gpu();
+    let mut r = rng("softmax_prob_bwd");
+    for (rows, cols, spread) in [(10, 10, 5.0), (3, 1000, 8.0), (5, 11, 30.0)] {
+        let x = uniform(&mut r, rows * cols, -spread, spread);
+        let target: Vec<u32> = (0..rows).map(|_| r.gen_range(0..cols as u32)).collect();
+        let (xb, tb) = (up(&x), GpuBuffer::from_slice(gpu, "t", &target).unwrap());
+        let (dxb, pb) = (poisoned(rows * cols), poisoned(rows));
+        let d =
+            kernels::softmax_prob_bwd(gpu, rows, cols, xb.view(), tb.view(), dxb.view(), pb.view())
+                .unwrap();
+        gpu.run(&[&d]).unwrap();
+        let (want_dx, want_p) = twin::softmax_prob_bwd(rows, cols, &x, &target);
+        let tol = Tol {
+            rel: 1e-5,
+            abs: 1e-7,
+        };
+        assert_close("softmax_prob dx", &dxb.read(gpu).unwrap(), &want_dx, tol);
+        assert_close(
+            "softmax_prob p",
+            &pb.read(gpu).unwrap(),
+            &want_p,
+            F32_ELEMENTWISE,
+        );
+        // the twin is the derivative of the target's probability
+        let eps = 1e-3;
+        for _ in 0..12 {
+            let (row, c) = (r.gen_range(0..rows), r.gen_range(0..cols));
+            let p_at = |d: f32| {
+                let mut x = x.clone();
+                x[row * cols + c] += d;
+                let p = twin::softmax_fwd(rows, cols, &x);
+                p[row * cols + target[row] as usize] as f64
+            };
+            let fd = (p_at(eps) - p_at(-eps)) / (2.0 * eps as f64);
+            let a = want_dx[row * cols + c] as f64;
+            assert!(
+                (fd - a).abs() <= 1e-4 + 1e-2 * a.abs(),
+                "row {row} logit {c}: finite difference {fd} vs {a}"
+            );
+        }
+    }
+    // saturated: p_t = 1 - 9e-9 in f32 is 1.0, yet the target's own term keeps its value
+    let (cols, mut x) = (10, vec![0f32; 10]);
+    x[3] = 20.0;
+    let (xb, tb) = (up(&x), GpuBuffer::from_slice(gpu, "t", &[3u32]).unwrap());
+    let (dxb, pb) = (poisoned(cols), poisoned(1));
+    let d = kernels::softmax_prob_bwd(gpu, 1, cols, xb.view(), tb.view(), dxb.view(), pb.view())
+        .unwrap();
+    gpu.run(&[&d]).unwrap();
+    let want = 9.0 * (-20f64).exp() / (1.0 + 9.0 * (-20f64).exp()).powi(2);
+    let got = dxb.read(gpu).unwrap()[3] as f64;
+    assert!(
+        (got - want).abs() <= 1e-4 * want,
+        "d p_t / d x_t near saturation: {got} vs {want}"
+    );
+}
+
+/// Two ascent steps on the device and in the twin: the first improves every item, the
+/// second lowers one item's probability (its best image must stay) and gives another a zero
+/// gradient.
+#[test]
+fn ascent_step_matches_twin() {
+    let gpu = gpu();
+    let mut r = rng("ascent_step");
+    for (batch, n) in [(3, 1000), (2, 37)] {
+        let iterations = 4;
+        let s = Step {
+            scale: 1.0 / 256.0,
+            decay: r.gen_range(0.0..0.1),
+            max_lr: 1e12,
+            lo: 0.0,
+            hi: 255.0,
+        };
+        let mut mean = uniform(&mut r, n, 0.0, 255.0);
+        mean.extend(uniform(&mut r, n, -10.0, 10.0)); // the network's input offset
+        let mut image = uniform(&mut r, batch * n, 0.0, 255.0);
+        let mut input = vec![f32::NAN; batch * n];
+        let mut best = vec![f32::NAN; batch * n];
+        let mut state = vec![AscentState::START; batch];
+        let mut history = vec![f32::NAN; iterations * batch];
+        let (mb, ib, inb, bb) = (
+            up(&mean),
+            up(&image),
+            poisoned(batch * n),
+            poisoned(batch * n),
+        );
+        let sb = GpuBuffer::from_slice(gpu, "state", &state).unwrap();
+        let hb = poisoned(iterations * batch);
+        let (gb, pb) = (poisoned(batch * n), poisoned(batch));
+        let d = kernels::ascent_step(
+            gpu,
+            n,
+            &s,
+            gb.view(),
+            pb.view(),
+            mb.view(),
+            ib.view(),
+            inb.view(),
+            bb.view(),
+            sb.view(),
+            hb.view(),
+        )
+        .unwrap();
+        for step in 0..2 {
+            let mut grad = uniform(&mut r, batch * n, -0.05, 0.05);
+            let mut prob = uniform(&mut r, batch, 0.3, 0.9);
+            if step == 1 {
+                prob[0] = state[0].best_prob - 0.1; // no improvement: the best image stays
+                grad[n..2 * n].fill(0.0); // no gradient: only the decay moves the image
+            }
+            gb.write(gpu, 0, &grad);
+            pb.write(gpu, 0, &prob);
+            gpu.run(&[&d]).unwrap();
+            twin::ascent_step(
+                n,
+                &s,
+                &grad,
+                &prob,
+                &mean,
+                &mut image,
+                &mut input,
+                &mut best,
+                &mut state,
+                &mut history,
+            );
+            let tol = Tol {
+                rel: 1e-5,
+                abs: 1e-4,
+            };
+            assert_close("ascent image", &ib.read(gpu).unwrap(), &image, tol);
+            assert_close("ascent input", &inb.read(gpu).unwrap(), &input, tol);
+            assert_close("ascent best", &bb.read(gpu).unwrap(), &best, tol);
+            assert_eq!(sb.read(gpu).unwrap(), state, "state after step {step}");
+            let h = hb.read(gpu).unwrap();
+            for (k, (&g, &w)) in h.iter().zip(&history).enumerate() {
+                assert!(
+                    g.to_bits() == w.to_bits() || k >= (step + 1) * batch,
+                    "history[{k}]: {g} vs {w}"
+                );
+            }
+            assert!(image.iter().all(|v| (0.0..=255.0).contains(v)));
+        }
+        assert_eq!(state[0].best_iter, 0, "item 0 peaked at iteration 0");
+    }
+}
+
+#[test]
+fn blur_matches_twin_and_keeps_constants() {
+    let gpu = gpu();
+    let mut r = rng("blur");
+    for (shape, batch, sigma) in [([1, 28, 28], 3, 1.0f32), ([3, 17, 23], 2, 0.6)] {
+        let n: usize = shape.iter().product();
+        let mut mean = uniform(&mut r, n, 0.0, 255.0);
+        mean.extend(uniform(&mut r, n, -5.0, 5.0));
+        let image = uniform(&mut r, batch * n, 0.0, 255.0);
+        let scale = 1.0 / 256.0;
+        let (ib, tmp, mb, inb) = (
+            up(&image),
+            poisoned(batch * n),
+            up(&mean),
+            poisoned(batch * n),
+        );
+        let d = kernels::blur(
+            gpu,
+            shape,
+            sigma,
+            scale,
+            ib.view(),
+            tmp.view(),
+            mb.view(),
+            inb.view(),
+        )
+        .unwrap();
+        gpu.run(&[&d[0], &d[1]]).unwrap();
+        let (want, want_input) = twin::blur(shape, sigma, scale, &image, &mean);
+        let tol = Tol {
+            rel: 1e-5,
+            abs: 1e-4,
+        };
+        assert_close("blurred", &ib.read(gpu).unwrap(), &want, tol);
+        assert_close("blurred input", &inb.read(gpu).unwrap(), &want_input, tol);
+        let flat = vec![77.0f32; batch * n];
+        let (blurred, _) = twin::blur(shape, sigma, scale, &flat, &mean);
+        assert_close("a constant image", &blurred, &flat, F32_ELEMENTWISE);
+    }
+    assert!(kernels::blur(
+        gpu,
+        [1, 2, 2],
+        0.0,
+        1.0,
+        up(&[0.0; 4]).view(),
+        up(&[0.0; 4]).view(),
+        up(&[0.0; 8]).view(),
+        up(&[0.0; 4]).view()
+    )
+    .is_err());
+}
+
+/// The gradient of each target's probability with respect to LeNet's input: on the device
+/// against the CPU twin, and the twin against central differences of the CPU forward.
+#[test]
+fn lenet_input_gradient_matches_twin_and_finite_differences() {
+    let gpu = gpu();
+    let mut r = rng("input gradient");
+    let arch = lenet();
+    let (train, _) = fooling::data::load_dir(&root().join("data/mnist-10k")).unwrap();
+    let shipped = Weights::load(&root().join("weights/lenet_mnist.safetensors"), &arch).unwrap();
+    for weights in [shipped, Weights::random(&arch, r.gen()).unwrap()] {
+        let batch = 10;
+        let picks: Vec<usize> = (0..batch).map(|_| r.gen_range(0..train.len())).collect();
+        let images: Vec<f32> = picks
+            .iter()
+            .flat_map(|&i| train.image(i).to_vec())
+            .map(|p| (p as f32 + r.gen_range(-20.0f32..20.0)).clamp(0.0, 255.0) / 256.0)
+            .collect();
+        // every class once, in a shuffled order
+        let mut targets: Vec<u32> = (0..batch as u32).collect();
+        for i in (1..batch).rev() {
+            targets.swap(i, r.gen_range(0..=i));
+        }
+        let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+        let plan = net.input_gradient_plan(gpu, batch).unwrap();
+        plan.grad.fill(gpu, f32::NAN);
+        plan.prob.fill(gpu, f32::NAN);
+        let (prob, grad) = plan.run(gpu, &images, &targets).unwrap();
+        let (want_p, want_g) =
+            reference_input_gradient(&arch, &weights, &images, &targets).unwrap();
+        assert_close("target probabilities", &prob, &want_p, F32_ELEMENTWISE);
+        assert_close("input gradient", &grad, &want_g, F32_DOT);
+
+        let n = arch.input_len();
+        let eps = 1e-3f32;
+        let (mut checked, mut tries) = (0, 0);
+        while checked < 12 {
+            tries += 1;
+            assert!(tries <= 100, "too many coordinates near a kink");
+            let (item, i) = (r.gen_range(0..batch), r.gen_range(0..n));
+            let p_at = |d: f32| {
+                let mut x = images[item * n..(item + 1) * n].to_vec();
+                x[i] += d;
+                let (_, p) = reference_forward(&arch, &weights, &x).unwrap();
+                p[targets[item] as usize] as f64
+            };
+            let (hi, mid, lo) = (p_at(eps), p_at(0.0), p_at(-eps));
+            let (right, left) = ((hi - mid) / eps as f64, (mid - lo) / eps as f64);
+            if (right - left).abs() > 1e-5 + 1e-2 * right.abs().max(left.abs()) {
+                continue; // a max-pool or ReLU switches within eps
+            }
+            let fd = (hi - lo) / (2.0 * eps as f64);
+            let a = want_g[item * n + i] as f64;
+            assert!(
+                (fd - a).abs() <= 1e-5 + 2e-2 * a.abs(),
+                "image {item} pixel {i}: finite difference {fd} vs analytic {a}"
+            );
+            checked += 1;
+        }
+    }
+}
+
+fn fooling(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_fooling"))
+        .args(args)
+        .current_dir(root())
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .output()
+        .unwrap()
+}
+
+/// `fooling ascent` on the shipped LeNet, lightly regularised, at the default 300
+/// iterations: every digit's saved 8-bit PNG is classified as that digit at >= 0.9999 by
+/// `fooling classify`, at the confidence champions.csv reports.
+#[test]
+fn ascent_fools_the_shipped_lenet_on_every_digit() {
+    let dir = std::env::temp_dir().join(format!("fooling-ascent-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = fooling(&["ascent", "--decay", "0.001", "--out", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(dir.join("champions.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some(fooling::ascent::CHAMPIONS_HEADER));
+    let mut images = Vec::new();
+    let mut reported = Vec::new();
+    for (c, line) in lines.enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f[0], c.to_string());
+        let conf: f32 = f[2].parse().unwrap();
+        assert!(conf >= 0.9999, "class {c}: {conf}");
+        let first: Vec<u32> = f[4..7].iter().map(|v| v.parse().unwrap()).collect();
+        assert!(first[0] <= first[1] && first[1] <= first[2] && first[2] < 300);
+        images.push(dir.join(f[3]).to_str().unwrap().to_string());
+        reported.push(conf);
+    }
+    assert_eq!(images.len(), 10);
+    let mut args = vec!["classify", "--json", "--top", "1"];
+    args.extend(images.iter().map(|s| s.as_str()));
+    let out = fooling(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (c, line) in String::from_utf8(out.stdout).unwrap().lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let top = &v["top"][0];
+        assert_eq!(top["class"], c, "{line}");
+        let conf = top["confidence"].as_f64().unwrap();
+        assert!(conf >= 0.9999, "{line}");
+        assert!(
+            (conf - reported[c] as f64).abs() < 1e-6,
+            "{line} vs {}",
+            reported[c]
+        );
+    }
+    let stats = std::fs::read_to_string(dir.join("stats.csv")).unwrap();
+    assert_eq!(
+        stats.lines().count(),
+        301,
+        "a header and a row per iteration"
+    );
+    assert!(dir.join("gallery.png").exists() && dir.join("config.toml").exists());
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert!(config.contains("decay = 0.001") && config.contains("weights_sha256"));
+    // a run directory is never overwritten
+    let again = fooling(&["ascent", "--out", dir.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("holds a run already"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ascent_refuses_bad_options_clearly() {
+    let dir = std::env::temp_dir().join(format!("fooling-ascent-bad-{}", std::process::id()));
+    for (args, needle) in [
+        (vec!["--classes", "3,10"], "--classes: class 10"),
+        (vec!["--classes", "2,x"], "--classes"),
+        (vec!["--classes", "2,2"], "named twice"),
+        (vec!["--decay", "1.5"], "--decay"),
+        (vec!["--iterations", "0"], "--iterations"),
+        (vec!["--max-lr", "0"], "--max-lr"),
+        (vec!["--noise=-1"], "--noise"),
+        (
+            vec!["--blur-every", "5", "--blur-sigma", "0"],
+            "--blur-sigma",
+        ),
+        (vec!["--mean-image", "no/such.png"], "no/such.png"),
+    ] {
+        let mut all = vec!["ascent", "--out", dir.to_str().unwrap()];
+        all.extend(args.iter());
+        let out = fooling(&all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!dir.join("config.toml").exists(), "{args:?} wrote a run");
+    }
+}
