@@ -9,6 +9,7 @@ mod conv2d;
 mod evo;
 mod gather;
 mod linear;
+mod lrn;
 mod maxpool2d;
 mod relu;
 mod sgd;
@@ -23,6 +24,7 @@ pub use evo::{
 };
 pub use gather::{gather_batch, pack_bytes};
 pub use linear::{linear_bwd_input, linear_bwd_weight, linear_fwd, LinearShape};
+pub use lrn::{lrn_bwd, lrn_fwd, LrnShape};
 pub use maxpool2d::{caffe_pooled, maxpool2d_bwd, maxpool2d_fwd, Pool2dShape};
 pub use relu::{relu_bwd, relu_fwd};
 pub use sgd::sgd_update;
@@ -81,6 +83,8 @@ pub const SHADERS: &[(&str, &str)] = &[
     ),
     ("ascent.wgsl", include_str!("../../shaders/ascent.wgsl")),
     ("blur.wgsl", include_str!("../../shaders/blur.wgsl")),
+    ("lrn.wgsl", include_str!("../../shaders/lrn.wgsl")),
+    ("lrn_bwd.wgsl", include_str!("../../shaders/lrn_bwd.wgsl")),
     (
         "elite_copy.wgsl",
         include_str!("../../shaders/elite_copy.wgsl"),

@@ -1,0 +1,125 @@
+//! Launchers of local response normalisation across channels: `lrn_fwd` (shaders/lrn.wgsl)
+//! and `lrn_bwd` (shaders/lrn_bwd.wgsl).
+
+use super::{bad_shape, check_len, shader};
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+
+/// Shape and constants of an LRN across channels: `(batch, channels, spatial)` activations,
+/// windows of `size` channels, `y = x · (k + α/size · Σ x²)^(−β)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LrnShape {
+    pub batch: usize,
+    pub channels: usize,
+    pub spatial: usize,
+    pub size: usize,
+    pub alpha: f32,
+    pub beta: f32,
+    pub k: f32,
+}
+
+impl LrnShape {
+    pub fn len(&self) -> usize {
+        self.batch * self.channels * self.spatial
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The channels `[lo, hi)` whose squares normalise channel `c` (Caffe's window: `(size −
+    /// 1) / 2` before, `size / 2` after).
+    pub fn window(&self, c: usize) -> (usize, usize) {
+        (
+            c.saturating_sub((self.size - 1) / 2),
+            (c + self.size / 2 + 1).min(self.channels),
+        )
+    }
+    fn validate(&self, kernel: &str) -> Result<()> {
+        if self.size == 0 || !(self.k > 0.0) || !(self.alpha >= 0.0) || !self.beta.is_finite() {
+            return Err(bad_shape(
+                kernel,
+                "constants",
+                "size > 0, k > 0, alpha >= 0, finite beta",
+                format!("{self:?}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    batch: u32,
+    channels: u32,
+    spatial: u32,
+    size: u32,
+    alpha: f32,
+    beta: f32,
+    k: f32,
+    _pad: u32,
+}
+
+fn params(s: &LrnShape) -> Params {
+    Params {
+        batch: s.batch as u32,
+        channels: s.channels as u32,
+        spatial: s.spatial as u32,
+        size: s.size as u32,
+        alpha: s.alpha,
+        beta: s.beta,
+        k: s.k,
+        _pad: 0,
+    }
+}
+
+/// `y = lrn(x)`, both `(batch, channels, spatial)`.
+pub fn lrn_fwd(gpu: &Gpu, s: &LrnShape, x: View<'_>, y: View<'_>) -> Result<Dispatch> {
+    const K: &str = "lrn_fwd";
+    s.validate(K)?;
+    check_len(K, "x", x.len, s.len())?;
+    check_len(K, "y", y.len, s.len())?;
+    let grid = grid_for(gpu, K, s.len().div_ceil(256) as u64)?;
+    let pipeline = gpu.pipeline("lrn.wgsl", shader("lrn.wgsl"), K, &[])?;
+    let u = gpu.uniform(K, &params(s));
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            x.binding(gpu, "lrn_fwd x")?,
+            y.binding(gpu, "lrn_fwd y")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}
+
+/// `dx` = the gradient of `lrn_fwd` at `x` applied to `dy`, all `(batch, channels, spatial)`.
+pub fn lrn_bwd(
+    gpu: &Gpu,
+    s: &LrnShape,
+    x: View<'_>,
+    dy: View<'_>,
+    dx: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "lrn_bwd";
+    s.validate(K)?;
+    check_len(K, "x", x.len, s.len())?;
+    check_len(K, "dy", dy.len, s.len())?;
+    check_len(K, "dx", dx.len, s.len())?;
+    let grid = grid_for(gpu, K, s.len().div_ceil(256) as u64)?;
+    let pipeline = gpu.pipeline("lrn_bwd.wgsl", shader("lrn_bwd.wgsl"), K, &[])?;
+    let u = gpu.uniform(K, &params(s));
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            x.binding(gpu, "lrn_bwd x")?,
+            dy.binding(gpu, "lrn_bwd dy")?,
+            dx.binding(gpu, "lrn_bwd dx")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}
