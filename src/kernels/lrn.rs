@@ -34,7 +34,12 @@ impl LrnShape {
         )
     }
     fn validate(&self, kernel: &str) -> Result<()> {
-        if self.size == 0 || !(self.k > 0.0) || !(self.alpha >= 0.0) || !self.beta.is_finite() {
+        let positive = |v: f32| v.is_finite() && v > 0.0;
+        if self.size == 0
+            || !positive(self.k)
+            || !(self.alpha == 0.0 || positive(self.alpha))
+            || !self.beta.is_finite()
+        {
             return Err(bad_shape(
                 kernel,
                 "constants",
