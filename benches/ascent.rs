@@ -25,14 +25,17 @@ fn main() {
     let classes: Vec<u32> = (0..10).collect();
     let b = classes.len();
     let mut image = initial_images(&mean, &classes, 0, 1.0);
-    let mut input: Vec<f32> = image.iter().map(|&v| v * arch.pixel_scale).collect();
+    let mut input: Vec<f32> = image
+        .iter()
+        .map(|&v| v * arch.grey_scale().unwrap())
+        .collect();
     let mut mean2 = mean.clone();
     mean2.extend(vec![0.0; n]);
     let (mut best, mut state) = (image.clone(), vec![AscentState::START; b]);
     let cpu_iters = if quick { 2 } else { 5 };
     let mut history = vec![0.0; cpu_iters * b];
     let step = Step {
-        scale: arch.pixel_scale,
+        scale: arch.grey_scale().unwrap(),
         decay: 0.01,
         max_lr: 1e12,
         lo: 0.0,

@@ -144,13 +144,31 @@ impl<'g> Ascent<'g> {
                 ),
             ));
         }
-        // row 0: the mean image; row 1: the network's input offset (none for LeNet)
+        // row 0: the mean image; row 1: the network's own input mean (LeNet: none), per pixel
+        let [c, h, w] = arch.input;
+        let std = arch.pixels.std[0];
+        if arch.pixels.std.iter().any(|&s| s != std) {
+            return Err(bad(
+                "--net",
+                format!(
+                    "{}: ascent needs one input scale for every channel",
+                    arch.name
+                ),
+            ));
+        }
+        let scale = 1.0 / std;
+        let offset: Vec<f32> = (0..c * h * w)
+            .map(|i| arch.pixels.mean[i / (h * w)])
+            .collect();
         let mut mean_rows = mean.to_vec();
-        mean_rows.extend(std::iter::repeat_n(0.0, n));
+        mean_rows.extend(&offset);
         let mean_buf = GpuBuffer::from_slice(gpu, "mean image", &mean_rows)?;
         let images = initial_images(mean, &config.classes, config.seed, config.noise);
-        let scale = arch.pixel_scale;
-        let input: Vec<f32> = images.iter().map(|&v| v * scale).collect();
+        let input: Vec<f32> = images
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (v - offset[i % n]) * scale)
+            .collect();
         plan.forward.input.write(gpu, 0, &input);
         plan.target.write(gpu, 0, &config.classes);
         let image = GpuBuffer::from_slice(gpu, "ascent images", &images)?;

@@ -319,7 +319,7 @@ fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
     let mut input = Vec::with_capacity(args.images.len() * arch.input_len());
     for path in &args.images {
         let pixels = fooling::imageio::load_grey(path, w, h, args.resize)?;
-        input.extend(pixels.iter().map(|&p| p as f32 * arch.pixel_scale));
+        input.extend(arch.to_input(&pixels));
     }
     let gpu = gpu_args.open()?;
     let net = Network::new(&gpu, arch, &weights)?;
@@ -877,7 +877,7 @@ fn ascent(gpu_args: &GpuArgs, args: &AscentArgs) -> Result<()> {
         .iter()
         .map(|&v| v.round().clamp(0.0, 255.0) as u8)
         .collect();
-    let input: Vec<f32> = bytes.iter().map(|&b| b as f32 * arch.pixel_scale).collect();
+    let input = arch.to_input(&bytes);
     let probs = run.net.classify(&gpu, &input)?;
     let conf8: Vec<f32> = config
         .classes

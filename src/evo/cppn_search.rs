@@ -95,7 +95,7 @@ impl<'g> CppnSearch<'g> {
         let winner = GpuBuffer::<u32>::zeros(gpu, "winners", classes)?;
         let render = kernels::render_cppn(gpu, cap, 1, (w, h), programs.view(), genes.view())?;
         let to_input =
-            kernels::render_grey(gpu, net.arch.pixel_scale, genes.view(), plan.input.view())?;
+            kernels::render_grey(gpu, net.arch.grey_scale()?, genes.view(), plan.input.view())?;
         let select = kernels::elite_select(
             gpu,
             b,

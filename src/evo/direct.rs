@@ -181,7 +181,7 @@ impl<'g> DirectSearch<'g> {
         )?;
         let render = kernels::render_grey(
             gpu,
-            net.arch.pixel_scale,
+            net.arch.grey_scale()?,
             children.view(),
             plan.input.view(),
         )?;

@@ -1,7 +1,7 @@
 //! Architectures as data: layers, shape inference, parameter names and shapes.
 
 use crate::error::{Error, Result};
-use crate::kernels::{caffe_pooled, Conv2dShape, LinearShape, Pool2dShape};
+use crate::kernels::{caffe_pooled, Conv2dShape, LinearShape, LrnShape, Pool2dShape};
 
 /// One layer. Activations are NCHW; a [`Layer::Linear`] reads its input flattened in
 /// (C, H, W) order, as Caffe and PyTorch do.
@@ -31,6 +31,17 @@ pub enum Layer {
     },
     /// ReLU on its own, for a layer that cannot take it fused.
     Relu,
+    /// Local response normalisation across `size` channels (Caffe's ACROSS_CHANNELS):
+    /// `y = x · (k + α/size · Σ x²)^(−β)`.
+    Lrn {
+        size: usize,
+        alpha: f32,
+        beta: f32,
+        k: f32,
+    },
+    /// Dropout with drop probability `p` while training; the identity at inference, which is
+    /// how every forward pass here runs.
+    Dropout { p: f32 },
 }
 
 /// A parameter tensor the architecture expects.
@@ -49,14 +60,32 @@ impl ParamSpec {
     }
 }
 
+/// The order of an input's colour channels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChannelOrder {
+    Grey,
+    /// Caffe's networks.
+    Bgr,
+    /// torchvision's networks.
+    Rgb,
+}
+
+/// How 8-bit pixels become a network's input: `(pixel − mean[c]) / std[c]` for each channel
+/// `c`, channels in `order`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pixels {
+    pub order: ChannelOrder,
+    pub mean: Vec<f32>,
+    pub std: Vec<f32>,
+}
+
 /// A classifier: input shape, layers (a softmax follows the last one), class labels.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Arch {
     pub name: String,
     /// `(channels, height, width)` of one input image.
     pub input: [usize; 3],
-    /// What one 8-bit pixel value is multiplied by to make the network's input.
-    pub pixel_scale: f32,
+    pub pixels: Pixels,
     pub layers: Vec<Layer>,
     pub labels: Vec<String>,
 }
@@ -81,7 +110,11 @@ pub fn lenet() -> Arch {
     Arch {
         name: "lenet".into(),
         input: [1, 28, 28],
-        pixel_scale: 1.0 / 256.0,
+        pixels: Pixels {
+            order: ChannelOrder::Grey,
+            mean: vec![0.0],
+            std: vec![256.0],
+        },
         layers: vec![
             conv("conv1", 20),
             pool.clone(),
@@ -102,18 +135,180 @@ pub fn lenet() -> Arch {
     }
 }
 
+/// The 1,000 ILSVRC-2012 class names in output order (data/imagenet_labels.txt).
+pub fn imagenet_labels() -> Vec<String> {
+    include_str!("../../data/imagenet_labels.txt")
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// The BVLC reference CaffeNet (PAPER.md section 5), input `(3, 227, 227)` BGR minus the
+/// ILSVRC-2012 per-channel mean: conv1 96×11×11/4 + ReLU → max-pool 3/2 → LRN 5 → conv2
+/// 256×5×5 pad 2 groups 2 + ReLU → max-pool 3/2 → LRN 5 → conv3 384×3×3 pad 1 + ReLU → conv4
+/// 384×3×3 pad 1 groups 2 + ReLU → conv5 256×3×3 pad 1 groups 2 + ReLU → max-pool 3/2 → fc6
+/// 4096 + ReLU → dropout → fc7 4096 + ReLU → dropout → fc8 1000 → softmax.
+pub fn caffenet() -> Arch {
+    caffenet_narrow(1)
+}
+
+/// CaffeNet with every channel count and hidden width divided by `divisor` (and the same
+/// geometry, layer kinds and 1000 classes): the small twin the PyTorch fixtures use.
+pub fn caffenet_narrow(divisor: usize) -> Arch {
+    let d = divisor.max(1);
+    let conv = |name: &str, out_c: usize, kernel, stride, pad, groups| Layer::Conv2d {
+        name: name.into(),
+        out_c: out_c / d,
+        kernel,
+        stride,
+        pad,
+        groups,
+        relu: true,
+    };
+    let pool = || Layer::MaxPool2d {
+        kernel: 3,
+        stride: 2,
+        pad: 0,
+    };
+    let lrn = || Layer::Lrn {
+        size: 5,
+        alpha: 1e-4,
+        beta: 0.75,
+        k: 1.0,
+    };
+    let fc = |name: &str, out_f: usize, relu| Layer::Linear {
+        name: name.into(),
+        out_f,
+        relu,
+    };
+    Arch {
+        name: if d == 1 {
+            "caffenet".into()
+        } else {
+            format!("caffenet/{d}")
+        },
+        input: [3, 227, 227],
+        pixels: Pixels {
+            order: ChannelOrder::Bgr,
+            mean: vec![104.007, 116.669, 122.679],
+            std: vec![1.0; 3],
+        },
+        layers: vec![
+            conv("conv1", 96, 11, 4, 0, 1),
+            pool(),
+            lrn(),
+            conv("conv2", 256, 5, 1, 2, 2),
+            pool(),
+            lrn(),
+            conv("conv3", 384, 3, 1, 1, 1),
+            conv("conv4", 384, 3, 1, 1, 2),
+            conv("conv5", 256, 3, 1, 1, 2),
+            pool(),
+            fc("fc6", 4096 / d, true),
+            Layer::Dropout { p: 0.5 },
+            fc("fc7", 4096 / d, true),
+            Layer::Dropout { p: 0.5 },
+            fc("fc8", 1000, false),
+        ],
+        labels: imagenet_labels(),
+    }
+}
+
+/// torchvision's `alexnet` (64/192/384/256/256 channels, no LRN, no groups), input `(3, 224,
+/// 224)` RGB normalised by ImageNet's mean and standard deviation as torchvision does
+/// (`(pixel/255 − mean) / std`). Layers keep torchvision's names (`features.0`, …,
+/// `classifier.6`), so its state dict loads as it is; its adaptive average pool is the
+/// identity at this input size (the features are already 6×6) and is left out.
+pub fn alexnet() -> Arch {
+    let conv = |name: &str, out_c, kernel, stride, pad| Layer::Conv2d {
+        name: name.into(),
+        out_c,
+        kernel,
+        stride,
+        pad,
+        groups: 1,
+        relu: true,
+    };
+    let pool = || Layer::MaxPool2d {
+        kernel: 3,
+        stride: 2,
+        pad: 0,
+    };
+    let fc = |name: &str, out_f, relu| Layer::Linear {
+        name: name.into(),
+        out_f,
+        relu,
+    };
+    Arch {
+        name: "alexnet".into(),
+        input: [3, 224, 224],
+        pixels: Pixels {
+            order: ChannelOrder::Rgb,
+            mean: vec![0.485 * 255.0, 0.456 * 255.0, 0.406 * 255.0],
+            std: vec![0.229 * 255.0, 0.224 * 255.0, 0.225 * 255.0],
+        },
+        layers: vec![
+            conv("features.0", 64, 11, 4, 2),
+            pool(),
+            conv("features.3", 192, 5, 1, 2),
+            pool(),
+            conv("features.6", 384, 3, 1, 1),
+            conv("features.8", 256, 3, 1, 1),
+            conv("features.10", 256, 3, 1, 1),
+            pool(),
+            Layer::Dropout { p: 0.5 },
+            fc("classifier.1", 4096, true),
+            Layer::Dropout { p: 0.5 },
+            fc("classifier.4", 4096, true),
+            fc("classifier.6", 1000, false),
+        ],
+        labels: imagenet_labels(),
+    }
+}
+
 /// The architecture called `name` (as `--net` spells it).
 pub fn by_name(name: &str) -> Result<Arch> {
     match name {
         "lenet" => Ok(lenet()),
+        "caffenet" => Ok(caffenet()),
+        "alexnet" => Ok(alexnet()),
         _ => Err(Error::Option {
             option: "--net".into(),
-            message: format!("unknown network '{name}' (known: lenet)"),
+            message: format!("unknown network '{name}' (known: lenet, caffenet, alexnet)"),
         }),
     }
 }
 
 impl Arch {
+    /// What one 8-bit pixel is multiplied by to make the input of a grey network without a
+    /// mean (LeNet: 1/256); an error naming the network for any other.
+    pub fn grey_scale(&self) -> Result<f32> {
+        let p = &self.pixels;
+        if p.order != ChannelOrder::Grey || p.mean.iter().any(|&m| m != 0.0) {
+            return Err(Error::Option {
+                option: "--net".into(),
+                message: format!(
+                    "{} takes {:?} input with a mean; this needs a grey network without one",
+                    self.name, p.order
+                ),
+            });
+        }
+        Ok(1.0 / p.std[0])
+    }
+
+    /// The network's input for `(n, c, h, w)` 8-bit pixels already in its channel order.
+    pub fn to_input(&self, pixels: &[u8]) -> Vec<f32> {
+        let [c, h, w] = self.input;
+        pixels
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let ch = (i / (h * w)) % c;
+                (v as f32 - self.pixels.mean[ch]) / self.pixels.std[ch]
+            })
+            .collect()
+    }
+
     /// The same architecture with its last (fully-connected) layer widened to
     /// `classes` outputs; labels past the current ones are `extra_label`, `extra_label-2`, ….
     /// The retraining experiment adds a "fooling" class this way.
@@ -184,7 +379,7 @@ impl Arch {
                     ]
                 }
                 Layer::Linear { out_f, .. } => [*out_f, 1, 1],
-                Layer::Relu => shape,
+                Layer::Relu | Layer::Lrn { .. } | Layer::Dropout { .. } => shape,
             };
             out.push(shape);
         }
@@ -227,6 +422,27 @@ impl Arch {
                 kernel: *kernel,
                 stride: *stride,
                 pad: *pad,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The LRN shape of `layer` at `batch` for input `(c, h, w)`.
+    pub fn lrn_shape(&self, batch: usize, input: [usize; 3], layer: &Layer) -> Option<LrnShape> {
+        match layer {
+            Layer::Lrn {
+                size,
+                alpha,
+                beta,
+                k,
+            } => Some(LrnShape {
+                batch,
+                channels: input[0],
+                spatial: input[1] * input[2],
+                size: *size,
+                alpha: *alpha,
+                beta: *beta,
+                k: *k,
             }),
             _ => None,
         }
@@ -362,6 +578,44 @@ mod tests {
         assert_eq!(names[0], ("conv1.weight".to_string(), vec![20, 1, 5, 5]));
         assert_eq!(names[4], ("ip1.weight".to_string(), vec![500, 800]));
         assert_eq!(names[6], ("ip2.weight".to_string(), vec![10, 500]));
+    }
+
+    #[test]
+    fn caffenet_matches_the_paper() {
+        let a = caffenet();
+        let shapes = a.shapes().unwrap();
+        assert_eq!(shapes[0], [96, 55, 55]);
+        assert_eq!(shapes[1], [96, 27, 27]); // round-up pooling
+        assert_eq!(shapes[4], [256, 13, 13]);
+        assert_eq!(shapes[9], [256, 6, 6]);
+        assert_eq!(*shapes.last().unwrap(), [1000, 1, 1]);
+        let n: usize = a.params().unwrap().iter().map(|p| p.len()).sum();
+        assert_eq!(n, 60_965_224);
+        // PAPER.md's 724 M: the convolutions and fully-connected layers of one crop
+        assert_eq!(a.macs().unwrap() / 1_000_000, 724);
+        let names: Vec<_> = a
+            .params()
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.name, p.shape))
+            .collect();
+        assert_eq!(names[2], ("conv2.weight".to_string(), vec![256, 48, 5, 5]));
+        assert_eq!(names[10], ("fc6.weight".to_string(), vec![4096, 9216]));
+        assert_eq!(a.labels.len(), 1000);
+        assert_eq!(a.labels[0], "tench");
+    }
+
+    #[test]
+    fn alexnet_matches_torchvision() {
+        let a = alexnet();
+        let shapes = a.shapes().unwrap();
+        assert_eq!(shapes[0], [64, 55, 55]);
+        assert_eq!(shapes[7], [256, 6, 6]);
+        let n: usize = a.params().unwrap().iter().map(|p| p.len()).sum();
+        assert_eq!(n, 61_100_840); // torchvision's count
+        let names: Vec<_> = a.params().unwrap().into_iter().map(|p| p.name).collect();
+        assert_eq!(names[0], "features.0.weight");
+        assert_eq!(names[15], "classifier.6.bias");
     }
 
     #[test]

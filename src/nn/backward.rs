@@ -43,10 +43,17 @@ pub(crate) fn backward(
             ),
         });
     }
-    if dinput.is_some() && matches!(arch.layers.first(), Some(Layer::Relu)) {
+    if dinput.is_some()
+        && matches!(
+            arch.layers.first(),
+            Some(Layer::Relu | Layer::Dropout { .. })
+        )
+    {
         return Err(Error::Option {
             option: "architecture".into(),
-            message: "an input gradient needs a first layer other than a standalone ReLU".into(),
+            message:
+                "an input gradient needs a first layer other than a standalone ReLU or dropout"
+                    .into(),
         });
     }
     let shapes = arch.shapes()?;
@@ -83,8 +90,8 @@ pub(crate) fn backward(
         let x = plan.view(src_x, x_len);
         let y = plan.view(src_y, len_of(i));
         if i > 0 {
-            grad_of[i - 1] = if matches!(arch.layers[i], Layer::Relu) {
-                grad_of[i] // a standalone ReLU works in place
+            grad_of[i - 1] = if matches!(arch.layers[i], Layer::Relu | Layer::Dropout { .. }) {
+                grad_of[i] // a standalone ReLU works in place; dropout is the identity
             } else {
                 activations.push(GpuBuffer::zeros(gpu, "gradient", x_len)?);
                 Some(activations.len() - 1)
@@ -179,6 +186,13 @@ pub(crate) fn backward(
                 }
             }
             Layer::Relu => dispatches.push(kernels::relu_bwd(gpu, y, dy)?),
+            Layer::Lrn { .. } => {
+                let s = arch.lrn_shape(b, in_shape(i), &arch.layers[i]).unwrap();
+                if let Some(dx) = dx {
+                    dispatches.push(kernels::lrn_bwd(gpu, &s, x, dy, dx)?);
+                }
+            }
+            Layer::Dropout { .. } => {}
         }
     }
     Ok(Backward {

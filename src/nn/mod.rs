@@ -9,7 +9,10 @@ mod network;
 mod train;
 mod weights;
 
-pub use arch::{by_name, lenet, Arch, Layer, ParamSpec};
+pub use arch::{
+    alexnet, by_name, caffenet, caffenet_narrow, imagenet_labels, lenet, Arch, ChannelOrder, Layer,
+    ParamSpec, Pixels,
+};
 pub use backward::InputGradient;
 pub use network::{
     reference_backward, reference_forward, reference_input_gradient, Forward, Network,

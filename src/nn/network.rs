@@ -112,7 +112,7 @@ impl Network {
             let n = chunk * s.iter().product::<usize>();
             acts.push(match layer {
                 _ if i == last => None, // the last layer writes the logits
-                Layer::Relu => None,
+                Layer::Relu | Layer::Dropout { .. } => None, // in place / the identity
                 _ => Some(GpuBuffer::zeros(gpu, "activation", n)?),
             });
             args.push(match layer {
@@ -148,7 +148,7 @@ impl Network {
                     let src_x = cur.map_or(Src::Input, Src::Act);
                     let src_y = match layer {
                         _ if i == last => Src::Logits,
-                        Layer::Relu => src_x,
+                        Layer::Relu | Layer::Dropout { .. } => src_x,
                         _ => Src::Act(i),
                     };
                     io.push((src_x, src_y));
@@ -185,17 +185,25 @@ impl Network {
                         let arg = args[i].as_ref().unwrap().slice(0, out_len);
                         dispatches.push(kernels::maxpool2d_fwd(gpu, &s, x, y, arg)?);
                     }
-                    Layer::Relu => {
+                    Layer::Lrn { .. } => {
+                        let s = self.arch.lrn_shape(b, prev, layer).unwrap();
+                        dispatches.push(kernels::lrn_fwd(gpu, &s, x, y)?);
+                    }
+                    Layer::Relu | Layer::Dropout { .. } => {
                         if i == last {
                             return Err(Error::Option {
                                 option: "architecture".into(),
-                                message: "a standalone ReLU cannot be the last layer".into(),
+                                message:
+                                    "the last layer must write the logits (not a ReLU or dropout)"
+                                        .into(),
                             });
                         }
-                        dispatches.push(kernels::relu_fwd(gpu, x)?);
+                        if matches!(layer, Layer::Relu) {
+                            dispatches.push(kernels::relu_fwd(gpu, x)?);
+                        }
                     }
                 }
-                if !matches!(layer, Layer::Relu) {
+                if !matches!(layer, Layer::Relu | Layer::Dropout { .. }) {
                     cur = Some(i);
                 }
                 prev = *shape;
@@ -352,6 +360,8 @@ fn reference_trace(arch: &Arch, weights: &Weights, images: &[f32]) -> Result<Tra
                 reference::relu_fwd(&mut x);
                 x
             }
+            Layer::Lrn { .. } => reference::lrn_fwd(&arch.lrn_shape(n, prev, layer).unwrap(), &x),
+            Layer::Dropout { .. } => x,
         };
         args.push(arg);
         prev = *shape;
@@ -460,6 +470,10 @@ fn reference_chain(
                 dy = reference::maxpool2d_bwd(&s, &dy, &args[i]);
             }
             Layer::Relu => reference::relu_bwd(&y, &mut dy),
+            Layer::Lrn { .. } => {
+                dy = reference::lrn_bwd(&arch.lrn_shape(n, prev, layer).unwrap(), x, &dy);
+            }
+            Layer::Dropout { .. } => {}
         }
         y = x.clone();
     }

@@ -137,7 +137,7 @@ impl<'g> Trainer<'g> {
         let mut dispatches = vec![kernels::gather_batch(
             gpu,
             pixels,
-            arch.pixel_scale,
+            arch.grey_scale()?,
             data_buf.view(),
             labels_buf.view(),
             idx.view(),
@@ -278,7 +278,7 @@ impl<'g> Trainer<'g> {
 
 /// The fraction of `data` that `net` classifies right.
 pub fn accuracy(gpu: &Gpu, net: &Network, data: &Dataset) -> Result<f64> {
-    let scale = net.arch.pixel_scale;
+    let scale = net.arch.grey_scale()?;
     let mut right = 0usize;
     let step = net.max_chunk(gpu)?.clamp(1, 4096);
     for start in (0..data.len()).step_by(step) {
