@@ -182,3 +182,68 @@ fn caffenet_convolutions_match_twins() {
         );
     }
 }
+
+/// Image `b`'s bytes as tools/caffenet_fixture.py draws them.
+fn fixture_bytes(arch: &fooling::nn::Arch, seed: u32, b: u32) -> Vec<u8> {
+    (0..arch.input_len() as u32)
+        .map(|i| (256.0 * fooling::evo::rng::uniform01(seed, 1000, b, i, 8)).floor() as u8)
+        .collect()
+}
+
+/// A CaffeNet with counter-based random weights against PyTorch (float64) on two images of
+/// random bytes: logits, probabilities, and the input gradient of each image's target
+/// probability (every 97th element, and its norm).
+fn check_against_pytorch(arch: fooling::nn::Arch, fixture: &str) {
+    use fooling::nn::{Network, Weights};
+    let gpu = gpu();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture);
+    let bytes = std::fs::read(&path).unwrap();
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let get = |name: &str| -> Vec<f32> {
+        bytemuck::pod_collect_to_vec::<u8, f32>(st.tensor(name).unwrap().data())
+    };
+    let stride: usize = 97;
+    let weights = Weights::hashed(&arch, 7).unwrap();
+    let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+    let images = 2;
+    let pixels: Vec<u8> = (0..images as u32)
+        .flat_map(|b| fixture_bytes(&arch, 7, b))
+        .collect();
+    let input = arch.to_input(&pixels);
+    let targets: Vec<u32> = get("target").iter().map(|&t| t as u32).collect();
+    let plan = net.input_gradient_plan(gpu, images).unwrap();
+    plan.forward.logits.fill(gpu, f32::NAN);
+    plan.grad.fill(gpu, f32::NAN);
+    let (prob, grad) = plan.run(gpu, &input, &targets).unwrap();
+    let logits = plan.forward.logits.read(gpu).unwrap();
+    let probs = plan.forward.probs.read(gpu).unwrap();
+    let what = |s: &str| format!("{} {s}", arch.name);
+    let tol = common::Tol {
+        rel: 1e-3,
+        abs: 1e-4,
+    };
+    assert_close(&what("logits"), &logits, &get("logits"), tol);
+    assert_close(&what("probabilities"), &probs, &get("probs"), tol);
+    let want_p: Vec<f32> = (0..images)
+        .map(|b| get("probs")[b * 1000 + targets[b] as usize])
+        .collect();
+    assert_close(&what("target probabilities"), &prob, &want_p, tol);
+    let n = arch.input_len();
+    let samples: Vec<f32> = (0..images)
+        .flat_map(|b| grad[b * n..(b + 1) * n].iter().step_by(stride).copied().collect::<Vec<_>>())
+        .collect();
+    assert_close(&what("input gradient samples"), &samples, &get("grad_samples"), tol);
+    let norms: Vec<f32> = grad
+        .chunks(n)
+        .map(|g| g.iter().map(|&v| v as f64 * v as f64).sum::<f64>().sqrt() as f32)
+        .collect();
+    assert_close(&what("input gradient norms"), &norms, &get("grad_norm"), tol);
+}
+
+#[test]
+fn narrow_caffenet_matches_pytorch() {
+    check_against_pytorch(
+        fooling::nn::caffenet_narrow(8),
+        "tests/fixtures/caffenet_hashed_seed7_div8.safetensors",
+    );
+}

@@ -170,6 +170,37 @@ impl Weights {
         Ok(Weights { tensors })
     }
 
+    /// Random weights that any language can reproduce from `seed` with the crate's
+    /// counter-based hash ([`crate::evo::rng::uniform01`]): element `i` of the `k`-th tensor
+    /// of [`Arch::params`] is `(2u − 1) · sqrt(3 / fan_in)` for weights and `(2u − 1) · 0.1`
+    /// for biases, with `u = uniform01(seed, k, 0, i, 7)` (computed in f64, stored as f32).
+    /// `tools/caffenet_fixture.py` builds the same network in PyTorch this way.
+    pub fn hashed(arch: &Arch, seed: u32) -> Result<Weights> {
+        use crate::evo::rng::uniform01;
+        let mut tensors = BTreeMap::new();
+        for (k, spec) in arch.params()?.into_iter().enumerate() {
+            let bound = if spec.shape.len() == 1 {
+                0.1
+            } else {
+                (3.0 / spec.shape[1..].iter().product::<usize>() as f64).sqrt()
+            };
+            let data = (0..spec.len())
+                .map(|i| {
+                    let u = uniform01(seed, k as u32, 0, i as u32, 7) as f64;
+                    ((2.0 * u - 1.0) * bound) as f32
+                })
+                .collect();
+            tensors.insert(
+                spec.name,
+                Tensor {
+                    shape: spec.shape,
+                    data,
+                },
+            );
+        }
+        Ok(Weights { tensors })
+    }
+
     /// The values of tensor `name`.
     pub fn get(&self, name: &str) -> &[f32] {
         &self.tensors[name].data
