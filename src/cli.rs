@@ -30,6 +30,10 @@ pub struct GpuArgs {
     /// Matrix-kernel implementation: auto picks direct on CPU adapters, tiled on GPUs.
     #[arg(long, global = true, value_enum, default_value_t = KernelChoice::Auto)]
     pub kernels: KernelChoice,
+    /// Bind at most this many bytes per storage buffer, below the adapter's limit (to see how
+    /// a smaller device splits the work).
+    #[arg(long, global = true, value_name = "BYTES")]
+    pub max_binding: Option<u64>,
 }
 
 impl GpuArgs {
@@ -38,6 +42,7 @@ impl GpuArgs {
             backend: self.backend,
             adapter: self.adapter.clone(),
             kernels: self.kernels,
+            max_binding: self.max_binding,
         })?)
     }
 }

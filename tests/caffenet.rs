@@ -230,14 +230,30 @@ fn check_against_pytorch(arch: fooling::nn::Arch, fixture: &str) {
     assert_close(&what("target probabilities"), &prob, &want_p, tol);
     let n = arch.input_len();
     let samples: Vec<f32> = (0..images)
-        .flat_map(|b| grad[b * n..(b + 1) * n].iter().step_by(stride).copied().collect::<Vec<_>>())
+        .flat_map(|b| {
+            grad[b * n..(b + 1) * n]
+                .iter()
+                .step_by(stride)
+                .copied()
+                .collect::<Vec<_>>()
+        })
         .collect();
-    assert_close(&what("input gradient samples"), &samples, &get("grad_samples"), tol);
+    assert_close(
+        &what("input gradient samples"),
+        &samples,
+        &get("grad_samples"),
+        tol,
+    );
     let norms: Vec<f32> = grad
         .chunks(n)
         .map(|g| g.iter().map(|&v| v as f64 * v as f64).sum::<f64>().sqrt() as f32)
         .collect();
-    assert_close(&what("input gradient norms"), &norms, &get("grad_norm"), tol);
+    assert_close(
+        &what("input gradient norms"),
+        &norms,
+        &get("grad_norm"),
+        tol,
+    );
 }
 
 #[test]
@@ -245,5 +261,15 @@ fn narrow_caffenet_matches_pytorch() {
     check_against_pytorch(
         fooling::nn::caffenet_narrow(8),
         "tests/fixtures/caffenet_hashed_seed7_div8.safetensors",
+    );
+}
+
+/// The full BVLC CaffeNet (60,965,224 counter-based random weights) against PyTorch. On
+/// lavapipe, which binds at most 128 MiB, fc6's 151 MB of weights run as row blocks.
+#[test]
+fn full_caffenet_matches_pytorch() {
+    check_against_pytorch(
+        fooling::nn::caffenet(),
+        "tests/fixtures/caffenet_hashed_seed7_div1.safetensors",
     );
 }

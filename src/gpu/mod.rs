@@ -67,6 +67,9 @@ pub struct GpuOptions {
     /// order discrete GPU, integrated GPU, virtual, CPU, other.
     pub adapter: Option<String>,
     pub kernels: KernelChoice,
+    /// Bind at most this many bytes per storage binding, below the adapter's own limit: how
+    /// a smaller device would split the same work (the tests exercise splitting with it).
+    pub max_binding: Option<u64>,
 }
 
 /// Optional features found on the adapter and enabled on the device. None is required.
@@ -108,7 +111,8 @@ pub struct Gpu {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub info: wgpu::AdapterInfo,
-    /// The limits the device was opened with: the adapter's own.
+    /// The limits the device was opened with (the adapter's own), with the storage-binding
+    /// size lowered to [`GpuOptions::max_binding`] when one was asked for.
     pub limits: wgpu::Limits,
     pub features: OptionalFeatures,
     /// The implementation of the matrix kernels this device launches.
@@ -201,11 +205,18 @@ impl Gpu {
             })?;
         let info = adapter.get_info();
         let limits = adapter.limits();
+        let opened = limits.clone();
+        let mut limits = limits;
+        if let Some(cap) = opts.max_binding {
+            // a lower limit than the device's is always safe to hold ourselves to
+            limits.max_storage_buffer_binding_size =
+                limits.max_storage_buffer_binding_size.min(cap.max(256));
+        }
         let features = OptionalFeatures::from_wgpu(adapter.features());
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("fooling"),
             required_features: features.to_wgpu(),
-            required_limits: limits.clone(),
+            required_limits: opened,
             ..Default::default()
         }))
         .map_err(|source| Error::RequestDevice {

@@ -163,3 +163,28 @@ pub fn linear_bwd_weight(
     check_len(K, "dw", dw.len, s.out_f * s.in_f)?;
     linear_bwd(gpu, s, K, s.out_f, [dy, x, dw])
 }
+
+/// Blocks of rows `(first, rows)` of a fully-connected layer's weights `(out_f, in_f)` that
+/// each fit one storage binding on `gpu`: the whole matrix when it fits (as everywhere but
+/// CaffeNet's fc6 on small devices), otherwise blocks of a multiple of 64 rows, so that every
+/// block's byte offset in the weights and the bias stays aligned.
+pub fn linear_pieces(gpu: &Gpu, s: &LinearShape) -> Result<Vec<(usize, usize)>> {
+    let row_bytes = (s.in_f * 4) as u64;
+    let limit = gpu.max_binding();
+    if row_bytes * s.out_f as u64 <= limit {
+        return Ok(vec![(0, s.out_f)]);
+    }
+    let rows = (limit / row_bytes) as usize / 64 * 64;
+    if rows == 0 {
+        return Err(crate::error::Error::LimitExceeded {
+            what: format!("64 rows of a {}x{} fully-connected weight", s.out_f, s.in_f),
+            limit_name: "max_storage_buffer_binding_size",
+            requested: 64 * row_bytes,
+            limit,
+        });
+    }
+    Ok((0..s.out_f)
+        .step_by(rows)
+        .map(|first| (first, rows.min(s.out_f - first)))
+        .collect())
+}

@@ -6,6 +6,7 @@
 mod ascent;
 mod bias;
 mod conv2d;
+mod copy;
 mod evo;
 mod gather;
 mod linear;
@@ -18,12 +19,13 @@ mod softmax;
 pub use ascent::{ascent_step, blur, blur_radius, AscentState, Step};
 pub use bias::bias_bwd;
 pub use conv2d::{conv2d_bwd_input, conv2d_bwd_weight, conv2d_fwd, Conv2dShape};
+pub use copy::{add_inplace, copy_cols, Cols};
 pub use evo::{
     elite_copy, elite_select, poly_mutate, render_color, render_cppn, render_grey, set_mutation,
     Mutation,
 };
 pub use gather::{gather_batch, pack_bytes};
-pub use linear::{linear_bwd_input, linear_bwd_weight, linear_fwd, LinearShape};
+pub use linear::{linear_bwd_input, linear_bwd_weight, linear_fwd, linear_pieces, LinearShape};
 pub use lrn::{lrn_bwd, lrn_fwd, LrnShape};
 pub use maxpool2d::{caffe_pooled, maxpool2d_bwd, maxpool2d_fwd, Pool2dShape};
 pub use relu::{relu_bwd, relu_fwd};
@@ -84,6 +86,11 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("ascent.wgsl", include_str!("../../shaders/ascent.wgsl")),
     ("blur.wgsl", include_str!("../../shaders/blur.wgsl")),
     ("lrn.wgsl", include_str!("../../shaders/lrn.wgsl")),
+    (
+        "copy_cols.wgsl",
+        include_str!("../../shaders/copy_cols.wgsl"),
+    ),
+    ("add.wgsl", include_str!("../../shaders/add.wgsl")),
     ("lrn_bwd.wgsl", include_str!("../../shaders/lrn_bwd.wgsl")),
     (
         "elite_copy.wgsl",

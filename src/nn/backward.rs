@@ -6,7 +6,7 @@ use super::arch::Layer;
 use super::network::{Forward, Network};
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer, View};
-use crate::kernels;
+use crate::kernels::{self, LinearShape};
 
 /// The dispatches of one backward pass and the buffers they write.
 pub(crate) struct Backward {
@@ -141,36 +141,59 @@ pub(crate) fn backward(
                     )?);
                 }
             }
-            Layer::Linear { out_f, relu, .. } => {
+            Layer::Linear { relu, .. } => {
                 if *relu {
                     dispatches.push(kernels::relu_bwd(gpu, y, dy)?);
                 }
                 let s = arch.linear_shape(b, in_shape(i), &arch.layers[i]).unwrap();
-                if params {
-                    dispatches.push(kernels::linear_bwd_weight(
-                        gpu,
-                        &s,
-                        dy,
-                        x,
-                        param_grads[p].view(),
-                    )?);
-                    dispatches.push(kernels::bias_bwd(
-                        gpu,
-                        b,
-                        *out_f,
-                        1,
-                        dy,
-                        param_grads[p + 1].view(),
-                    )?);
-                }
-                if let Some(dx) = dx {
-                    dispatches.push(kernels::linear_bwd_input(
-                        gpu,
-                        &s,
-                        dy,
-                        net.params[p].view(),
-                        dx,
-                    )?);
+                let blocks = kernels::linear_pieces(gpu, &s)?;
+                let (w, gw, gb) = (&net.params[p], param_grads.get(p), param_grads.get(p + 1));
+                if blocks.len() == 1 {
+                    if let (Some(gw), Some(gb)) = (gw, gb) {
+                        dispatches.push(kernels::linear_bwd_weight(gpu, &s, dy, x, gw.view())?);
+                        dispatches.push(kernels::bias_bwd(gpu, b, s.out_f, 1, dy, gb.view())?);
+                    }
+                    if let Some(dx) = dx {
+                        dispatches.push(kernels::linear_bwd_input(gpu, &s, dy, w.view(), dx)?);
+                    }
+                } else {
+                    // weights past one binding: each block of output features takes its
+                    // columns of dy; the blocks' input gradients are summed
+                    let block_dy = GpuBuffer::<f32>::zeros(gpu, "fc block dy", b * blocks[0].1)?;
+                    let block_dx = GpuBuffer::<f32>::zeros(gpu, "fc block dx", x_len)?;
+                    for (k, &(first, rows)) in blocks.iter().enumerate() {
+                        let part = LinearShape { out_f: rows, ..s };
+                        let pdy = block_dy.slice(0, b * rows);
+                        let cols = kernels::Cols {
+                            rows: b,
+                            width: rows,
+                            src_stride: s.out_f,
+                            src_col: first,
+                            dst_stride: rows,
+                            dst_col: 0,
+                        };
+                        dispatches.push(kernels::copy_cols(gpu, &cols, dy, pdy)?);
+                        if let (Some(gw), Some(gb)) = (gw, gb) {
+                            let gw = gw.slice(first * s.in_f, rows * s.in_f);
+                            dispatches.push(kernels::linear_bwd_weight(gpu, &part, pdy, x, gw)?);
+                            let gb = gb.slice(first, rows);
+                            dispatches.push(kernels::bias_bwd(gpu, b, rows, 1, pdy, gb)?);
+                        }
+                        if let Some(dx) = dx {
+                            let wp = w.slice(first * s.in_f, rows * s.in_f);
+                            if k == 0 {
+                                dispatches
+                                    .push(kernels::linear_bwd_input(gpu, &part, pdy, wp, dx)?);
+                            } else {
+                                let pdx = block_dx.view();
+                                dispatches
+                                    .push(kernels::linear_bwd_input(gpu, &part, pdy, wp, pdx)?);
+                                dispatches.push(kernels::add_inplace(gpu, pdx, dx)?);
+                            }
+                        }
+                    }
+                    activations.push(block_dy);
+                    activations.push(block_dx);
                 }
             }
             Layer::MaxPool2d { .. } => {

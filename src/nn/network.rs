@@ -4,7 +4,7 @@ use super::arch::{Arch, Layer};
 use super::weights::Weights;
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer, View};
-use crate::kernels;
+use crate::kernels::{self, LinearShape};
 use crate::reference;
 
 /// An architecture with its parameters uploaded to one device.
@@ -121,6 +121,26 @@ impl Network {
             });
         }
 
+        // fully-connected layers whose weights exceed one binding: their row blocks and a
+        // scratch buffer for one block's outputs
+        let mut pieces = Vec::new();
+        let mut prev = self.arch.input;
+        for (layer, shape) in self.arch.layers.iter().zip(&shapes) {
+            pieces.push(match self.arch.linear_shape(chunk, prev, layer) {
+                Some(s) => {
+                    let blocks = kernels::linear_pieces(gpu, &s)?;
+                    if blocks.len() > 1 {
+                        let scratch = GpuBuffer::zeros(gpu, "fc block", chunk * blocks[0].1)?;
+                        Some((blocks, scratch))
+                    } else {
+                        None
+                    }
+                }
+                None => None,
+            });
+            prev = *shape;
+        }
+
         let mut dispatches = Vec::new();
         let mut io = Vec::new();
         let mut start = 0;
@@ -169,15 +189,44 @@ impl Network {
                     }
                     Layer::Linear { relu, .. } => {
                         let s = self.arch.linear_shape(b, prev, layer).unwrap();
-                        dispatches.push(kernels::linear_fwd(
-                            gpu,
-                            &s,
-                            *relu,
-                            x,
-                            self.params[p].view(),
-                            self.params[p + 1].view(),
-                            y,
-                        )?);
+                        let (w, bias) = (&self.params[p], &self.params[p + 1]);
+                        match &pieces[i] {
+                            None => dispatches.push(kernels::linear_fwd(
+                                gpu,
+                                &s,
+                                *relu,
+                                x,
+                                w.view(),
+                                bias.view(),
+                                y,
+                            )?),
+                            // weights past one binding: blocks of output features, each
+                            // computed into the scratch buffer and copied into its columns
+                            Some((blocks, scratch)) => {
+                                for &(first, rows) in blocks {
+                                    let part = LinearShape { out_f: rows, ..s };
+                                    let out = scratch.slice(0, b * rows);
+                                    dispatches.push(kernels::linear_fwd(
+                                        gpu,
+                                        &part,
+                                        *relu,
+                                        x,
+                                        w.slice(first * s.in_f, rows * s.in_f),
+                                        bias.slice(first, rows),
+                                        out,
+                                    )?);
+                                    let cols = kernels::Cols {
+                                        rows: b,
+                                        width: rows,
+                                        src_stride: rows,
+                                        src_col: 0,
+                                        dst_stride: s.out_f,
+                                        dst_col: first,
+                                    };
+                                    dispatches.push(kernels::copy_cols(gpu, &cols, out, y)?);
+                                }
+                            }
+                        }
                         p += 2;
                     }
                     Layer::MaxPool2d { .. } => {
@@ -226,6 +275,7 @@ impl Network {
             probs,
             acts,
             args,
+            _pieces: pieces,
             io,
             dispatches,
         })
@@ -258,6 +308,8 @@ pub struct Forward {
     pub probs: GpuBuffer<f32>,
     acts: Vec<Option<GpuBuffer<f32>>>,
     args: Vec<Option<GpuBuffer<u32>>>,
+    /// Row blocks and scratch of the fully-connected layers split across bindings.
+    _pieces: Vec<Option<(Vec<(usize, usize)>, GpuBuffer<f32>)>>,
     /// Where each layer reads its input and writes its output, in the first chunk.
     io: Vec<(Src, Src)>,
     dispatches: Vec<Dispatch>,

@@ -172,15 +172,20 @@ impl<'g> Trainer<'g> {
             } else {
                 1.0
             };
-            dispatches.push(kernels::sgd_update(
-                gpu,
-                lr_mult,
-                1.0,
-                grads[j].view(),
-                hyper.view(),
-                net.params[j].view(),
-                momenta[j].view(),
-            )?);
+            // element-wise, so a tensor past one binding is updated in aligned blocks
+            let block = (gpu.max_binding() / 4) as usize / 64 * 64;
+            for first in (0..spec.len()).step_by(block.max(64)) {
+                let n = block.max(64).min(spec.len() - first);
+                dispatches.push(kernels::sgd_update(
+                    gpu,
+                    lr_mult,
+                    1.0,
+                    grads[j].slice(first, n),
+                    hyper.view(),
+                    net.params[j].slice(first, n),
+                    momenta[j].slice(first, n),
+                )?);
+            }
         }
 
         let order: Vec<u32> = (0..data.len() as u32).collect();

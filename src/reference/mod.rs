@@ -643,3 +643,19 @@ pub fn lrn_bwd(s: &crate::kernels::LrnShape, x: &[f32], dy: &[f32]) -> Vec<f32> 
     }
     dx.into_iter().map(|v| v as f32).collect()
 }
+
+/// Twin of `copy_cols` (into `dst` in place).
+pub fn copy_cols(s: &crate::kernels::Cols, src: &[f32], dst: &mut [f32]) {
+    for r in 0..s.rows {
+        for c in 0..s.width {
+            dst[r * s.dst_stride + s.dst_col + c] = src[r * s.src_stride + s.src_col + c];
+        }
+    }
+}
+
+/// Twin of `add_inplace`.
+pub fn add_inplace(x: &[f32], y: &mut [f32]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y += x;
+    }
+}
