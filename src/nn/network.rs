@@ -309,11 +309,15 @@ pub struct Forward {
     acts: Vec<Option<GpuBuffer<f32>>>,
     args: Vec<Option<GpuBuffer<u32>>>,
     /// Row blocks and scratch of the fully-connected layers split across bindings.
-    _pieces: Vec<Option<(Vec<(usize, usize)>, GpuBuffer<f32>)>>,
+    _pieces: Vec<Option<SplitLinear>>,
     /// Where each layer reads its input and writes its output, in the first chunk.
     io: Vec<(Src, Src)>,
     dispatches: Vec<Dispatch>,
 }
+
+/// A fully-connected layer run in row blocks: `(first row, rows)` of each block, and the
+/// scratch buffer one block's outputs go through.
+type SplitLinear = (Vec<(usize, usize)>, GpuBuffer<f32>);
 
 /// A buffer of a forward plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
