@@ -1,7 +1,8 @@
-//! The layers CaffeNet adds to LeNet's, at CaffeNet's own sizes: local response normalisation
-//! (forward, backward, finite differences) and grouped, strided, padded convolutions
-//! (forward in both implementations, backward to the input and the weights), each against
-//! its CPU twin with the output poisoned first.
+//! CaffeNet and AlexNet end to end against PyTorch (logits, probabilities, input gradient),
+//! and the layers CaffeNet adds to LeNet's at CaffeNet's own sizes: local response
+//! normalisation (forward, backward, finite differences) and grouped, strided, padded
+//! convolutions (forward in both implementations, backward to the input and the weights),
+//! each against its CPU twin with the output poisoned first.
 
 mod common;
 
@@ -271,5 +272,15 @@ fn full_caffenet_matches_pytorch() {
     check_against_pytorch(
         fooling::nn::caffenet(),
         "tests/fixtures/caffenet_hashed_seed7_div1.safetensors",
+    );
+}
+
+/// torchvision's AlexNet (its own layer names, RGB input normalised as torchvision does)
+/// against PyTorch running torchvision's module.
+#[test]
+fn alexnet_matches_pytorch() {
+    check_against_pytorch(
+        fooling::nn::alexnet(),
+        "tests/fixtures/alexnet_hashed_seed7.safetensors",
     );
 }

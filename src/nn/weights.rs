@@ -174,7 +174,7 @@ impl Weights {
     /// counter-based hash ([`crate::evo::rng::uniform01`]): element `i` of the `k`-th tensor
     /// of [`Arch::params`] is `(2u − 1) · sqrt(3 / fan_in)` for weights and `(2u − 1) · 0.1`
     /// for biases, with `u = uniform01(seed, k, 0, i, 7)` (computed in f64, stored as f32).
-    /// `tools/caffenet_fixture.py` builds the same network in PyTorch this way.
+    /// `tools/imagenet_fixture.py` builds the same network in PyTorch this way.
     pub fn hashed(arch: &Arch, seed: u32) -> Result<Weights> {
         use crate::evo::rng::uniform01;
         let mut tensors = BTreeMap::new();

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Fixtures: CaffeNet (full size and a narrow twin) with counter-based random weights, as
-PyTorch computes it: logits, probabilities and the input gradient of one class's
-probability, for two images of random bytes.
+"""Fixtures: CaffeNet (full size and a narrow twin) and torchvision's AlexNet with
+counter-based random weights, as PyTorch computes them: logits, probabilities and the input
+gradient of one class's probability, for two images of random bytes.
 
 The weights and the images are not stored: both this script and the tests generate them
 from the seed with the crate's counter-based hash (lowbias32; `fooling::evo::rng`), so the
@@ -11,15 +11,17 @@ fixtures hold only PyTorch's outputs. The weights follow `Weights::hashed`:
     weight i of tensor k (in Arch::params order) = (2 u − 1) · sqrt(3 / fan_in)
     bias i of tensor k                           = (2 u − 1) · 0.1
 
-and image b's byte i (in (c, h, w) order, BGR) = floor(256 · uniform01(seed, 1000, b, i, 8)),
-its input = byte − the ILSVRC-2012 mean of its channel. The target class of each image is
+and image b's byte i (in (c, h, w) order) = floor(256 · uniform01(seed, 1000, b, i, 8)),
+its input = (byte − mean[c]) / std[c]: for CaffeNet (BGR) the ILSVRC-2012 mean and std 1,
+for AlexNet (RGB) torchvision's normalisation in pixel units (255 · its mean and std). The target class of each image is
 its second most probable class (so its probability is neither 0 nor 1 in f32), stored as
 `target`.
 
 Usage (from the repository root, in a virtualenv with torch, numpy, safetensors):
-    python3 tools/caffenet_fixture.py
+    python3 tools/imagenet_fixture.py
 
-Writes tests/fixtures/caffenet_hashed_seed7_div{1,8}.safetensors: `logits`, `probs`
+Writes tests/fixtures/caffenet_hashed_seed7_div{1,8}.safetensors and
+tests/fixtures/alexnet_hashed_seed7.safetensors: `logits`, `probs`
 (2, 1000), `target` (2) and `grad_norm` (2), computed in float64 and stored as f32, and
 `grad_samples` (2, S): the input gradient at every 97th element.
 """
@@ -89,8 +91,19 @@ class CaffeNet(torch.nn.Module):
             yield layer.bias
 
 
-def fixture(d):
-    model = CaffeNet(d).double().eval()
+def alexnet():
+    import torchvision
+
+    model = torchvision.models.alexnet(weights=None)
+    names = ["features.0", "features.3", "features.6", "features.8", "features.10",
+             "classifier.1", "classifier.4", "classifier.6"]
+    layers = dict(model.named_modules())
+    model.params_in_order = lambda: (p for n in names for p in (layers[n].weight, layers[n].bias))
+    return model
+
+
+def fixture(model, size, mean, std, out_name):
+    model = model.double().eval()
     with torch.no_grad():
         for k, p in enumerate(model.params_in_order()):
             u = uniform01(SEED, k, 0, np.arange(p.numel(), dtype=np.uint64), 7)
@@ -100,21 +113,22 @@ def fixture(d):
                 bound = np.sqrt(3.0 / (p.numel() // p.shape[0]))
             w = ((2.0 * u - 1.0) * bound).astype(np.float32)  # the f32 values the engine holds
             p.copy_(torch.from_numpy(w.astype(np.float64)).reshape(p.shape))
-    n = 3 * 227 * 227
+    n = 3 * size * size
     inputs = []
+    mean = np.array(mean, dtype=np.float32).astype(np.float64).reshape(3, 1, 1)
+    std = np.array(std, dtype=np.float32).astype(np.float64).reshape(3, 1, 1)
     for b in range(IMAGES):
         u = uniform01(SEED, 1000, b, np.arange(n, dtype=np.uint64), 8)
-        byte = np.floor(256.0 * u).reshape(3, 227, 227)
-        mean = np.array(MEAN_BGR, dtype=np.float32).astype(np.float64).reshape(3, 1, 1)
-        inputs.append(byte - mean)
+        byte = np.floor(256.0 * u).reshape(3, size, size)
+        inputs.append((byte - mean) / std)
     x = torch.tensor(np.stack(inputs), dtype=torch.float64, requires_grad=True)
     logits = model(x)
     probs = torch.softmax(logits, dim=1)
     targets = probs.argsort(dim=1, descending=True)[:, 1].tolist()
     probs[range(IMAGES), targets].sum().backward()
     grad = x.grad.reshape(IMAGES, -1)
-    out = Path("tests/fixtures") / f"caffenet_hashed_seed{SEED}_div{d}.safetensors"
-    meta = {"script": "tools/caffenet_fixture.py", "seed": str(SEED), "divisor": str(d),
+    out = Path("tests/fixtures") / out_name
+    meta = {"script": "tools/imagenet_fixture.py", "seed": str(SEED),
             "torch": torch.__version__, "sample_stride": str(STRIDE)}
     save_file({
         "logits": logits.detach().float(),
@@ -129,4 +143,7 @@ def fixture(d):
 
 if __name__ == "__main__":
     for d in (8, 1):
-        fixture(d)
+        fixture(CaffeNet(d), 227, MEAN_BGR, (1.0, 1.0, 1.0),
+                f"caffenet_hashed_seed{SEED}_div{d}.safetensors")
+    fixture(alexnet(), 224, [255 * m for m in (0.485, 0.456, 0.406)],
+            [255 * s for s in (0.229, 0.224, 0.225)], f"alexnet_hashed_seed{SEED}.safetensors")
