@@ -59,6 +59,21 @@ pub enum Command {
     Evolve(EvolveArgs),
     /// Fooling images by gradient ascent on the input, every target class in one batch.
     Ascent(AscentArgs),
+    /// Convert Caffe weights (a .caffemodel, any layer format) to our safetensors.
+    Convert(ConvertArgs),
+}
+
+#[derive(Args)]
+pub struct ConvertArgs {
+    /// The network the weights are for.
+    #[arg(long, default_value = "caffenet")]
+    pub net: String,
+    /// The Caffe weights, e.g. bvlc_reference_caffenet.caffemodel.
+    #[arg(long, value_name = "FILE")]
+    pub caffemodel: PathBuf,
+    /// Where to write the safetensors file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -214,6 +229,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Train(args) => train(&cli.gpu, &args),
         Command::Evolve(args) => evolve(&cli.gpu, &args),
         Command::Ascent(args) => ascent(&cli.gpu, &args),
+        Command::Convert(args) => convert(&args),
     }
 }
 
@@ -290,7 +306,13 @@ fn info(gpu_args: &GpuArgs) -> Result<()> {
 /// The shipped weights for `net`, looked up in `weights/` of the working directory, then of
 /// the source tree the binary was built from.
 fn default_weights(net: &str) -> Result<PathBuf> {
-    let name = format!("{net}_mnist.safetensors");
+    // LeNet's ship with the crate; ImageNet networks' are the ones a user converted
+    // (weights/README.md) into weights/<net>.safetensors
+    let name = if net == "lenet" {
+        format!("{net}_mnist.safetensors")
+    } else {
+        format!("{net}.safetensors")
+    };
     let candidates = [
         Path::new("weights").join(&name),
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -301,7 +323,7 @@ fn default_weights(net: &str) -> Result<PathBuf> {
         .iter()
         .find(|p| p.exists())
         .cloned()
-        .with_context(|| format!("--weights not given and no shipped weights weights/{name} found: pass --weights FILE"))
+        .with_context(|| format!("--weights not given and no weights/{name} found: pass --weights FILE (weights/README.md says how to convert Caffe's or torchvision's)"))
 }
 
 fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
@@ -310,12 +332,6 @@ fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
         bail!("--top: must be at least 1");
     }
     let [c, h, w] = arch.input;
-    if c != 1 {
-        bail!(
-            "--net {}: only grey-input networks can classify PNGs so far",
-            args.net
-        );
-    }
     let weights_path = match &args.weights {
         Some(p) => p.clone(),
         None => default_weights(&args.net)?,
@@ -323,7 +339,11 @@ fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
     let (arch, weights) = Weights::load_sized(&weights_path, arch)?;
     let mut input = Vec::with_capacity(args.images.len() * arch.input_len());
     for path in &args.images {
-        let pixels = fooling::imageio::load_grey(path, w, h, args.resize)?;
+        let pixels = if c == 1 {
+            fooling::imageio::load_grey(path, w, h, args.resize)?
+        } else {
+            fooling::imageio::load_color(path, w, h, args.resize, arch.pixels.order)?
+        };
         input.extend(arch.to_input(&pixels));
     }
     let gpu = gpu_args.open()?;
@@ -915,5 +935,24 @@ fn ascent(gpu_args: &GpuArgs, args: &AscentArgs) -> Result<()> {
         seconds
     );
     println!("wrote {}", dir.display());
+    Ok(())
+}
+
+fn convert(args: &ConvertArgs) -> Result<()> {
+    let arch = nn::by_name(&args.net)?;
+    let weights = nn::caffemodel::load(&args.caffemodel, &arch)?;
+    // through the checked loader before anything is written: names, shapes, finite values
+    let bytes = weights.to_bytes();
+    Weights::from_bytes(&bytes, &args.caffemodel, &arch)?;
+    nn::write_atomic(&args.out, &bytes)?;
+    let n: usize = weights.tensors.values().map(|t| t.data.len()).sum();
+    println!(
+        "wrote {} ({} tensors, {n} parameters of {}) from {}; sha256 {}",
+        args.out.display(),
+        weights.tensors.len(),
+        arch.name,
+        args.caffemodel.display(),
+        sha256_file(&args.out)?
+    );
     Ok(())
 }

@@ -32,3 +32,47 @@ pub fn load_grey(path: &Path, w: usize, h: usize, resize: bool) -> Result<Vec<u8
     }
     Ok(grey.into_raw())
 }
+
+/// Reads a PNG (or any format the `image` crate knows) as `(3, h, w)` 8-bit planes in
+/// `order` (grey images are repeated into three channels), scaling it to `w × h` when
+/// `resize` allows, and otherwise refusing another size.
+pub fn load_color(
+    path: &Path,
+    w: usize,
+    h: usize,
+    resize: bool,
+    order: crate::nn::ChannelOrder,
+) -> Result<Vec<u8>> {
+    let img = image::open(path).map_err(|e| Error::Image {
+        path: path.into(),
+        message: format!("cannot read: {e}"),
+    })?;
+    let mut rgb = img.to_rgb8();
+    if (rgb.width() as usize, rgb.height() as usize) != (w, h) {
+        if !resize {
+            return Err(Error::Image {
+                path: path.into(),
+                message: format!(
+                    "is {}x{}, the network takes {w}x{h}: pass --resize to scale it",
+                    rgb.width(),
+                    rgb.height()
+                ),
+            });
+        }
+        rgb = image::imageops::resize(
+            &rgb,
+            w as u32,
+            h as u32,
+            image::imageops::FilterType::Triangle,
+        );
+    }
+    let channels: [usize; 3] = match order {
+        crate::nn::ChannelOrder::Bgr => [2, 1, 0],
+        _ => [0, 1, 2],
+    };
+    let mut planes = Vec::with_capacity(3 * w * h);
+    for c in channels {
+        planes.extend(rgb.pixels().map(|p| p.0[c]));
+    }
+    Ok(planes)
+}

@@ -5,6 +5,7 @@
 
 mod arch;
 mod backward;
+pub mod caffemodel;
 mod network;
 mod train;
 mod weights;
