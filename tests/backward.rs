@@ -429,3 +429,59 @@ fn gather_batch_matches_twin() {
     assert!(xb.read(gpu).unwrap() == want_x);
     assert_eq!(lob.read(gpu).unwrap(), want_l);
 }
+
+#[test]
+fn dropout_matches_twin_and_drops_the_same_gradient() {
+    use fooling::kernels::DropoutMask;
+    let gpu = gpu();
+    let mut r = rng("dropout");
+    let n = 100_003;
+    let x = uniform(&mut r, n, 0.5, 1.5);
+    let step = GpuBuffer::from_slice(gpu, "step", &[5u32]).unwrap();
+    for p in [0.0f32, 0.5, 0.9] {
+        let m = DropoutMask {
+            p,
+            seed: r.gen(),
+            stream: 3,
+        };
+        let xb = up(&x);
+        let d = kernels::dropout(gpu, &m, step.view(), xb.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        let got = xb.read(gpu).unwrap();
+        let mut want = x.clone();
+        twin::dropout(&m, 5, &mut want);
+        assert_close(&format!("dropout p {p}"), &got, &want, F32_ELEMENTWISE);
+        let kept = got.iter().filter(|&&v| v != 0.0).count() as f64 / n as f64;
+        assert!((kept - (1.0 - p as f64)).abs() < 0.01, "p {p}: kept {kept}");
+        // the backward pass is the same kernel: it drops exactly the same elements
+        gpu.run(&[&d]).unwrap();
+        let twice = xb.read(gpu).unwrap();
+        assert!(got
+            .iter()
+            .zip(&twice)
+            .all(|(a, b)| (*a == 0.0) == (*b == 0.0)));
+    }
+    // another step draws another mask
+    let m = DropoutMask {
+        p: 0.5,
+        seed: 1,
+        stream: 3,
+    };
+    let (mut a, mut b) = (x.clone(), x.clone());
+    twin::dropout(&m, 5, &mut a);
+    twin::dropout(&m, 6, &mut b);
+    assert!(
+        a.iter()
+            .zip(&b)
+            .filter(|(a, b)| (**a == 0.0) != (**b == 0.0))
+            .count()
+            > n / 4
+    );
+    assert!(kernels::dropout(
+        gpu,
+        &DropoutMask { p: 1.0, ..m },
+        step.view(),
+        up(&x).view()
+    )
+    .is_err());
+}

@@ -160,3 +160,64 @@ fn shipped_weights_reach_their_model_cards_accuracy() {
     );
     assert!(acc >= 0.97, "held-out accuracy {acc}");
 }
+
+/// LeNet with dropout (p = 0.5) after ip1: a training step's gradients are those of the
+/// network with that step's mask (the CPU twins, with the same counter-based mask), not
+/// those of the network at inference; the next step draws another mask.
+#[test]
+fn dropout_training_gradients_use_the_steps_mask() {
+    use fooling::nn::{reference_backward_train, Layer};
+    let gpu = gpu();
+    let mut r = rng("dropout training");
+    let (train, _) = mnist();
+    let mut arch = lenet();
+    arch.layers.insert(5, Layer::Dropout { p: 0.5 });
+    let weights = Weights::random(&arch, r.gen()).unwrap();
+    let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+    let config = TrainConfig {
+        batch: 8,
+        base_lr: 0.0,
+        seed: r.gen::<u32>() as u64,
+        ..TrainConfig::default()
+    };
+    let seed = config.seed as u32;
+    let mut t = Trainer::new(gpu, net, &train, config).unwrap();
+    for step in 0..2u32 {
+        t.step(1).unwrap();
+        let batch = t.last_batch.clone();
+        let input: Vec<f32> = batch
+            .iter()
+            .flat_map(|&i| train.image(i as usize).iter().map(|&p| p as f32 / 256.0))
+            .collect();
+        let labels: Vec<u32> = batch
+            .iter()
+            .map(|&i| train.labels[i as usize] as u32)
+            .collect();
+        let (loss, want) =
+            reference_backward_train(&arch, &weights, &input, &labels, Some((seed, step))).unwrap();
+        assert!(
+            (loss - t.loss().unwrap() as f64).abs() < 1e-4,
+            "step {step}: loss {loss}"
+        );
+        let grads = t.gradients().unwrap();
+        for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
+            assert_close(
+                &format!("step {step}: gradient of {}", spec.name),
+                g,
+                w,
+                F32_DOT,
+            );
+        }
+        let (_, inference) = reference_backward(&arch, &weights, &input, &labels).unwrap();
+        let ip2 = &inference[6]; // ip2.weight: its input is ip1's dropped output
+        let differs = grads[6]
+            .iter()
+            .zip(ip2)
+            .filter(|(a, b)| (*a - *b).abs() > 1e-4)
+            .count();
+        assert!(
+            differs > ip2.len() / 4,
+            "step {step}: the mask changed nothing"
+        );
+    }
+}

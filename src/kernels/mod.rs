@@ -7,6 +7,7 @@ mod ascent;
 mod bias;
 mod conv2d;
 mod copy;
+mod dropout;
 mod evo;
 mod gather;
 mod linear;
@@ -20,6 +21,7 @@ pub use ascent::{ascent_step, blur, blur_radius, AscentState, Step};
 pub use bias::bias_bwd;
 pub use conv2d::{conv2d_bwd_input, conv2d_bwd_weight, conv2d_fwd, Conv2dShape};
 pub use copy::{add_inplace, copy_cols, Cols};
+pub use dropout::{dropout, DropoutMask};
 pub use evo::{
     elite_copy, elite_select, poly_mutate, render_color, render_cppn, render_grey, set_mutation,
     Mutation,
@@ -91,6 +93,7 @@ pub const SHADERS: &[(&str, &str)] = &[
         include_str!("../../shaders/copy_cols.wgsl"),
     ),
     ("add.wgsl", include_str!("../../shaders/add.wgsl")),
+    ("dropout.wgsl", include_str!("../../shaders/dropout.wgsl")),
     ("lrn_bwd.wgsl", include_str!("../../shaders/lrn_bwd.wgsl")),
     (
         "elite_copy.wgsl",

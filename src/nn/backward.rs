@@ -22,7 +22,10 @@ pub(crate) struct Backward {
 /// `dlogits` `(batch, classes)`: the parameters' gradients when `params` is set (summed over
 /// the batch), and the gradient with respect to the network's input into `dinput` when given.
 /// The gradient of each activation is written in place where a ReLU follows it, so
-/// `dlogits` is the only input the pass reads besides the forward plan's buffers.
+/// `dlogits` is the only input the pass reads besides the forward plan's buffers. With
+/// `dropout` (`(seed, step)` of a [`Network::train_plan`]), dropout layers drop the same
+/// elements of the gradient as the forward pass did; without, they are the identity.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn backward(
     gpu: &Gpu,
     net: &Network,
@@ -31,6 +34,7 @@ pub(crate) fn backward(
     dlogits: View<'_>,
     params: bool,
     dinput: Option<View<'_>>,
+    dropout: Option<(u32, View<'_>)>,
 ) -> Result<Backward> {
     let arch = &net.arch;
     let b = batch;
@@ -215,7 +219,16 @@ pub(crate) fn backward(
                     dispatches.push(kernels::lrn_bwd(gpu, &s, x, dy, dx)?);
                 }
             }
-            Layer::Dropout { .. } => {}
+            Layer::Dropout { p } => {
+                if let Some((seed, step)) = dropout {
+                    let m = kernels::DropoutMask {
+                        p: *p,
+                        seed,
+                        stream: i as u32,
+                    };
+                    dispatches.push(kernels::dropout(gpu, &m, step, dy)?);
+                }
+            }
         }
     }
     Ok(Backward {
@@ -269,6 +282,7 @@ impl Network {
             dlogits.view(),
             false,
             Some(grad.view()),
+            None,
         )?;
         dispatches.append(&mut back.dispatches);
         Ok(InputGradient {

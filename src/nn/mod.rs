@@ -16,7 +16,8 @@ pub use arch::{
 };
 pub use backward::InputGradient;
 pub use network::{
-    reference_backward, reference_forward, reference_input_gradient, Forward, Network,
+    reference_backward, reference_backward_train, reference_forward, reference_input_gradient,
+    Forward, Network,
 };
 pub use train::{accuracy, TrainConfig, Trainer};
 pub use weights::{write_atomic, Tensor, Weights};

@@ -75,6 +75,30 @@ impl Network {
     /// As [`Network::forward_plan`], with at most `max` images per pass of the layers
     /// (clamped to [`Network::max_chunk`]).
     pub fn forward_plan_chunked(&self, gpu: &Gpu, batch: usize, max: usize) -> Result<Forward> {
+        self.build_plan(gpu, batch, max, None)
+    }
+
+    /// A forward pass for training: as [`Network::forward_plan`], with every dropout layer
+    /// dropping elements (masks from `seed`, the layer's index and the step held in `step`,
+    /// which the trainer rewrites each iteration). One chunk: `batch` images at most
+    /// [`Network::max_chunk`].
+    pub(crate) fn train_plan(
+        &self,
+        gpu: &Gpu,
+        batch: usize,
+        seed: u32,
+        step: View<'_>,
+    ) -> Result<Forward> {
+        self.build_plan(gpu, batch, self.max_chunk(gpu)?, Some((seed, step)))
+    }
+
+    fn build_plan(
+        &self,
+        gpu: &Gpu,
+        batch: usize,
+        max: usize,
+        train: Option<(u32, View<'_>)>,
+    ) -> Result<Forward> {
         if batch == 0 {
             return Err(Error::Option {
                 option: "batch".into(),
@@ -247,8 +271,17 @@ impl Network {
                                         .into(),
                             });
                         }
-                        if matches!(layer, Layer::Relu) {
-                            dispatches.push(kernels::relu_fwd(gpu, x)?);
+                        match (layer, train) {
+                            (Layer::Relu, _) => dispatches.push(kernels::relu_fwd(gpu, x)?),
+                            (Layer::Dropout { p }, Some((seed, step))) => {
+                                let m = kernels::DropoutMask {
+                                    p: *p,
+                                    seed,
+                                    stream: i as u32,
+                                };
+                                dispatches.push(kernels::dropout(gpu, &m, step, x)?);
+                            }
+                            _ => {} // dropout at inference: the identity
                         }
                     }
                 }
@@ -376,7 +409,14 @@ struct Trace {
     logits: Vec<f32>,
 }
 
-fn reference_trace(arch: &Arch, weights: &Weights, images: &[f32]) -> Result<Trace> {
+/// `dropout`: `Some((seed, step))` for a training pass (masks as the `dropout` kernel
+/// draws them), `None` for inference.
+fn reference_trace(
+    arch: &Arch,
+    weights: &Weights,
+    images: &[f32],
+    dropout: Option<(u32, u32)>,
+) -> Result<Trace> {
     let n = images.len() / arch.input_len();
     let shapes = arch.shapes()?;
     let mut x = images.to_vec();
@@ -417,7 +457,22 @@ fn reference_trace(arch: &Arch, weights: &Weights, images: &[f32]) -> Result<Tra
                 x
             }
             Layer::Lrn { .. } => reference::lrn_fwd(&arch.lrn_shape(n, prev, layer).unwrap(), &x),
-            Layer::Dropout { .. } => x,
+            Layer::Dropout { p } => match dropout {
+                Some((seed, step)) => {
+                    let stream = inputs.len() as u32 - 1; // this layer's index
+                    reference::dropout(
+                        &kernels::DropoutMask {
+                            p: *p,
+                            seed,
+                            stream,
+                        },
+                        step,
+                        &mut x,
+                    );
+                    x
+                }
+                None => x,
+            },
         };
         args.push(arg);
         prev = *shape;
@@ -437,7 +492,7 @@ pub fn reference_forward(
     images: &[f32],
 ) -> Result<(Vec<f32>, Vec<f32>)> {
     let n = images.len() / arch.input_len();
-    let logits = reference_trace(arch, weights, images)?.logits;
+    let logits = reference_trace(arch, weights, images, None)?.logits;
     let probs = reference::softmax_fwd(n, arch.num_classes(), &logits);
     Ok((logits, probs))
 }
@@ -451,12 +506,24 @@ pub fn reference_backward(
     images: &[f32],
     labels: &[u32],
 ) -> Result<(f64, Vec<Vec<f32>>)> {
+    reference_backward_train(arch, weights, images, labels, None)
+}
+
+/// As [`reference_backward`], with the dropout layers dropping as a training pass at
+/// `(seed, step)` does (the trainer's masks).
+pub fn reference_backward_train(
+    arch: &Arch,
+    weights: &Weights,
+    images: &[f32],
+    labels: &[u32],
+    dropout: Option<(u32, u32)>,
+) -> Result<(f64, Vec<Vec<f32>>)> {
     let n = labels.len();
-    let trace = reference_trace(arch, weights, images)?;
+    let trace = reference_trace(arch, weights, images, dropout)?;
     let classes = arch.num_classes();
     let (dy, loss) = reference::softmax_xent_bwd(n, classes, 1.0 / n as f32, &trace.logits, labels);
     let mean_loss = loss.iter().map(|&l| l as f64).sum::<f64>() / n as f64;
-    let (grads, _) = reference_chain(arch, weights, n, trace, dy, true)?;
+    let (grads, _) = reference_chain(arch, weights, n, trace, dy, true, dropout)?;
     Ok((mean_loss, grads))
 }
 
@@ -470,9 +537,9 @@ pub fn reference_input_gradient(
     targets: &[u32],
 ) -> Result<(Vec<f32>, Vec<f32>)> {
     let n = targets.len();
-    let trace = reference_trace(arch, weights, images)?;
+    let trace = reference_trace(arch, weights, images, None)?;
     let (dy, prob) = reference::softmax_prob_bwd(n, arch.num_classes(), &trace.logits, targets);
-    let (_, dinput) = reference_chain(arch, weights, n, trace, dy, false)?;
+    let (_, dinput) = reference_chain(arch, weights, n, trace, dy, false, None)?;
     Ok((prob, dinput))
 }
 
@@ -485,6 +552,7 @@ fn reference_chain(
     trace: Trace,
     mut dy: Vec<f32>,
     params: bool,
+    dropout: Option<(u32, u32)>,
 ) -> Result<(Vec<Vec<f32>>, Vec<f32>)> {
     let shapes = arch.shapes()?;
     let in_shape = |i: usize| if i == 0 { arch.input } else { shapes[i - 1] };
@@ -529,7 +597,16 @@ fn reference_chain(
             Layer::Lrn { .. } => {
                 dy = reference::lrn_bwd(&arch.lrn_shape(n, prev, layer).unwrap(), x, &dy);
             }
-            Layer::Dropout { .. } => {}
+            Layer::Dropout { p } => {
+                if let Some((seed, step)) = dropout {
+                    let m = kernels::DropoutMask {
+                        p: *p,
+                        seed,
+                        stream: i as u32,
+                    };
+                    reference::dropout(&m, step, &mut dy);
+                }
+            }
         }
         y = x.clone();
     }

@@ -66,6 +66,8 @@ pub struct Trainer<'g> {
     hyper: GpuBuffer<f32>,
     loss: GpuBuffer<f32>,
     _dlogits: GpuBuffer<f32>,
+    /// `(1)` u32: the iteration, which seeds the dropout masks with `config.seed`.
+    step: GpuBuffer<u32>,
     /// The parameters' gradients, in the order of `Arch::params`.
     grads: Vec<GpuBuffer<f32>>,
     _momenta: Vec<GpuBuffer<f32>>,
@@ -117,7 +119,10 @@ impl<'g> Trainer<'g> {
             });
         }
         let b = config.batch;
-        let plan = net.forward_plan(gpu, b)?;
+        // the iteration, for the dropout layers' masks
+        let step = GpuBuffer::<u32>::zeros(gpu, "step", 1)?;
+        let seed = config.seed as u32;
+        let plan = net.train_plan(gpu, b, seed, step.view())?;
         if plan.chunk < b {
             return Err(Error::Option {
                 option: "--batch".into(),
@@ -157,7 +162,16 @@ impl<'g> Trainer<'g> {
             dlogits.view(),
             loss.view(),
         )?);
-        let back = backward(gpu, &net, &plan, b, dlogits.view(), true, None)?;
+        let back = backward(
+            gpu,
+            &net,
+            &plan,
+            b,
+            dlogits.view(),
+            true,
+            None,
+            Some((seed, step.view())),
+        )?;
         dispatches.extend(back.dispatches);
         let grads = back.params;
         let momenta = specs
@@ -200,6 +214,7 @@ impl<'g> Trainer<'g> {
             hyper,
             loss,
             _dlogits: dlogits,
+            step,
             grads,
             _momenta: momenta,
             _batch_labels: batch_labels,
@@ -234,6 +249,7 @@ impl<'g> Trainer<'g> {
         for _ in 0..n {
             self.last_batch = self.next_batch();
             self.idx.write(self.gpu, 0, &self.last_batch);
+            self.step.write(self.gpu, 0, &[self.iteration as u32]);
             let c = &self.config;
             self.hyper.write(
                 self.gpu,

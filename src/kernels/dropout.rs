@@ -1,0 +1,59 @@
+//! Launcher of `dropout` (shaders/dropout.wgsl).
+
+use super::{bad_shape, check_len, shader};
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+
+/// Which elements a dropout layer drops: those whose draw
+/// `uniform01(seed, step, stream, i, 9)` is below `p`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DropoutMask {
+    pub p: f32,
+    pub seed: u32,
+    pub stream: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    n: u32,
+    seed: u32,
+    stream: u32,
+    _pad0: u32,
+    p: f32,
+    _pad1: [f32; 3],
+}
+
+/// In place on `x`: dropped elements become 0, kept ones are scaled by `1 / (1 − p)`; the
+/// step comes from `step` `(1)` u32 at run time.
+pub fn dropout(gpu: &Gpu, m: &DropoutMask, step: View<'_>, x: View<'_>) -> Result<Dispatch> {
+    const K: &str = "dropout";
+    check_len(K, "step", step.len, 1)?;
+    if !(0.0..1.0).contains(&m.p) {
+        return Err(bad_shape(K, "p", "0 <= p < 1", m.p.to_string()));
+    }
+    let grid = grid_for(gpu, K, x.len.div_ceil(256) as u64)?;
+    let pipeline = gpu.pipeline("dropout.wgsl", shader("dropout.wgsl"), K, &[])?;
+    let u = gpu.uniform(
+        K,
+        &Params {
+            n: x.len as u32,
+            seed: m.seed,
+            stream: m.stream,
+            _pad0: 0,
+            p: m.p,
+            _pad1: [0.0; 3],
+        },
+    );
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            step.binding(gpu, "dropout step")?,
+            x.binding(gpu, "dropout x")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}
