@@ -71,7 +71,7 @@ fn main() {
             iterations,
             ..AscentConfig::default()
         };
-        let mut run = Ascent::new(&gpu, net, &mean, config).unwrap();
+        let mut run = Ascent::new(&gpu, &net, &mean, config).unwrap();
         run.step(1).unwrap(); // pipelines built, caches warm
         let start = Instant::now();
         while run.iteration() < iterations {

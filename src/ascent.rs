@@ -69,7 +69,7 @@ pub fn initial_images(mean: &[f32], classes: &[u32], seed: u32, noise: f32) -> V
 /// A gradient-ascent run on the device.
 pub struct Ascent<'g> {
     gpu: &'g Gpu,
-    pub net: Network,
+    pub net: &'g Network,
     pub config: AscentConfig,
     plan: InputGradient,
     _mean: GpuBuffer<f32>,
@@ -88,7 +88,7 @@ impl<'g> Ascent<'g> {
     /// mean image `mean` (`(c, h, w)`, pixel units) and builds every dispatch.
     pub fn new(
         gpu: &'g Gpu,
-        net: Network,
+        net: &'g Network,
         mean: &[f32],
         config: AscentConfig,
     ) -> Result<Ascent<'g>> {
@@ -298,7 +298,8 @@ pub fn first_above(history: &[f32], classes: usize, item: usize, threshold: f32)
 pub const CHAMPIONS_HEADER: &str =
     "class,label,confidence,image,first_0.99,first_0.999,first_0.9999,confidence_float,best_iteration";
 
-/// Writes `archive/` (one grey PNG per target class), `champions.csv` and `gallery.png`:
+/// Writes `archive/` (one PNG per target class), `champions.csv` and `gallery.png`:
+/// `pixels` holds each class's `(c, h, w)` 8-bit planes in the network's channel `order`;
 /// `conf8` is each saved 8-bit image's confidence, re-measured; `states` carry the best
 /// float confidence and its iteration; `firsts` the first iterations above 0.99, 0.999 and
 /// 0.9999 (empty in the CSV when never reached).
@@ -311,22 +312,26 @@ pub fn write_outputs(
     states: &[AscentState],
     firsts: &[[Option<u32>; 3]],
     pixels: &[u8],
-    w: usize,
-    h: usize,
+    shape: [usize; 3],
+    order: crate::nn::ChannelOrder,
 ) -> Result<()> {
-    use crate::report::{save_gallery, save_grey_png, Tile};
+    use crate::report::{interleave, save_gallery, save_png, Tile};
+    let [c, h, w] = shape;
     let archive = dir.join("archive");
     std::fs::create_dir_all(&archive).map_err(|e| Error::io(&archive, e))?;
     let mut csv = format!("{CHAMPIONS_HEADER}\n");
+    let images: Vec<Vec<u8>> = pixels
+        .chunks(c * h * w)
+        .map(|planes| interleave(planes, c, order))
+        .collect();
     let mut tiles = Vec::new();
-    for (i, &c) in classes.iter().enumerate() {
-        let label = &labels[c as usize];
-        let name = format!("archive/{c:04}_{}.png", crate::evo::run::slug(label));
-        let px = &pixels[i * w * h..(i + 1) * w * h];
-        save_grey_png(&dir.join(&name), px, w, h)?;
+    for (i, &class) in classes.iter().enumerate() {
+        let label = &labels[class as usize];
+        let name = format!("archive/{class:04}_{}.png", crate::evo::run::slug(label));
+        save_png(&dir.join(&name), &images[i], w, h)?;
         let first = firsts[i].map(|f| f.map_or(String::new(), |v| v.to_string()));
         csv.push_str(&format!(
-            "{c},{},{},{name},{},{},{},{},{}\n",
+            "{class},{},{},{name},{},{},{},{},{}\n",
             label.replace(',', ";"),
             conf8[i],
             first[0],
@@ -336,12 +341,13 @@ pub fn write_outputs(
             states[i].best_iter
         ));
         tiles.push(Tile {
-            pixels: px,
+            pixels: &images[i],
             caption: label.clone(),
             sub: format!("{:.5}%", conf8[i] as f64 * 100.0),
         });
     }
     crate::nn::write_atomic(&dir.join("champions.csv"), csv.as_bytes())?;
     let columns = (classes.len() as f64).sqrt().ceil() as usize;
-    save_gallery(&dir.join("gallery.png"), &tiles, w, h, 4, columns.max(5))
+    let zoom = (112 / w.max(1)).max(1);
+    save_gallery(&dir.join("gallery.png"), &tiles, w, h, zoom, columns.max(5))
 }

@@ -66,13 +66,47 @@ pub fn load_color(
             image::imageops::FilterType::Triangle,
         );
     }
+    Ok(planes(&rgb, order))
+}
+
+/// An RGB image as `(3, h, w)` planes in `order`.
+fn planes(rgb: &image::RgbImage, order: crate::nn::ChannelOrder) -> Vec<u8> {
     let channels: [usize; 3] = match order {
         crate::nn::ChannelOrder::Bgr => [2, 1, 0],
         _ => [0, 1, 2],
     };
-    let mut planes = Vec::with_capacity(3 * w * h);
+    let mut out = Vec::with_capacity(rgb.len());
     for c in channels {
-        planes.extend(rgb.pixels().map(|p| p.0[c]));
+        out.extend(rgb.pixels().map(|p| p.0[c]));
     }
-    Ok(planes)
+    out
+}
+
+/// Reads a colour image of at least `w × h` and takes its centre `w × h` (a 256×256
+/// ImageNet mean image gives rows and columns 14..241 for 227×227), as `(3, h, w)` planes
+/// in `order`.
+pub fn load_color_cropped(
+    path: &Path,
+    w: usize,
+    h: usize,
+    order: crate::nn::ChannelOrder,
+) -> Result<Vec<u8>> {
+    let img = image::open(path).map_err(|e| Error::Image {
+        path: path.into(),
+        message: format!("cannot read: {e}"),
+    })?;
+    let (iw, ih) = (img.width() as usize, img.height() as usize);
+    if iw < w || ih < h {
+        return Err(Error::Image {
+            path: path.into(),
+            message: format!("is {iw}x{ih}, smaller than the network's {w}x{h}"),
+        });
+    }
+    let crop = img.crop_imm(
+        ((iw - w) / 2) as u32,
+        ((ih - h) / 2) as u32,
+        w as u32,
+        h as u32,
+    );
+    Ok(planes(&crop.to_rgb8(), order))
 }

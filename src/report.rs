@@ -21,7 +21,7 @@ pub fn save_grey_png(path: &Path, pixels: &[u8], w: usize, h: usize) -> Result<(
 }
 
 /// Draws `text` in the 8×8 public-domain font at (x, y), `scale` pixels per font pixel.
-fn draw_text(img: &mut image::GrayImage, x: u32, y: u32, text: &str, scale: u32, ink: u8) {
+fn draw_text(img: &mut image::RgbImage, x: u32, y: u32, text: &str, scale: u32, ink: u8) {
     for (i, ch) in text.chars().enumerate() {
         let glyph = font8x8::BASIC_FONTS
             .get(ch)
@@ -37,7 +37,7 @@ fn draw_text(img: &mut image::GrayImage, x: u32, y: u32, text: &str, scale: u32,
                                 y + row as u32 * scale + dy,
                             );
                             if px < img.width() && py < img.height() {
-                                img.put_pixel(px, py, image::Luma([ink]));
+                                img.put_pixel(px, py, image::Rgb([ink; 3]));
                             }
                         }
                     }
@@ -47,15 +47,49 @@ fn draw_text(img: &mut image::GrayImage, x: u32, y: u32, text: &str, scale: u32,
     }
 }
 
-/// One tile of a gallery.
+/// Writes `pixels` (`h × w` 8-bit grey, or `h × w × 3` RGB, row-major) as a PNG, atomically.
+pub fn save_png(path: &Path, pixels: &[u8], w: usize, h: usize) -> Result<()> {
+    if pixels.len() == w * h {
+        return save_grey_png(path, pixels, w, h);
+    }
+    let img = image::RgbImage::from_raw(w as u32, h as u32, pixels.to_vec()).expect("w × h × 3");
+    let mut bytes = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Png,
+    )
+    .map_err(|e| Error::Image {
+        path: path.into(),
+        message: format!("cannot encode: {e}"),
+    })?;
+    crate::nn::write_atomic(path, &bytes)
+}
+
+/// `(c, h, w)` planes in a network's channel order as a grey image (one channel) or RGB
+/// pixels interleaved (three).
+pub fn interleave(planes: &[u8], channels: usize, order: crate::nn::ChannelOrder) -> Vec<u8> {
+    if channels == 1 {
+        return planes.to_vec();
+    }
+    let n = planes.len() / 3;
+    let src = match order {
+        crate::nn::ChannelOrder::Bgr => [2, 1, 0],
+        _ => [0, 1, 2],
+    };
+    (0..n)
+        .flat_map(|i| src.map(|c| planes[c * n + i]))
+        .collect()
+}
+
+/// One tile of a gallery: `h × w` grey or `h × w × 3` RGB pixels.
 pub struct Tile<'a> {
     pub pixels: &'a [u8],
     pub caption: String,
     pub sub: String,
 }
 
-/// A grid of grey `w × h` images, each scaled by `zoom` and captioned with two lines, on a
-/// white background; `columns` tiles per row.
+/// A grid of `w × h` images (grey or RGB), each scaled by `zoom` and captioned with two
+/// lines, on a white background; `columns` tiles per row.
 pub fn save_gallery(
     path: &Path,
     tiles: &[Tile<'_>],
@@ -68,10 +102,10 @@ pub fn save_gallery(
     let (pad, text_h) = (8u32, 2 * 10 + 4);
     let cols = columns.max(1).min(tiles.len().max(1)) as u32;
     let rows = (tiles.len() as u32).div_ceil(cols);
-    let mut img = image::GrayImage::from_pixel(
+    let mut img = image::RgbImage::from_pixel(
         cols * (tw + pad) + pad,
         rows * (th + text_h + pad) + pad,
-        image::Luma([255]),
+        image::Rgb([255; 3]),
     );
     for (i, t) in tiles.iter().enumerate() {
         let (cx, cy) = (
@@ -81,11 +115,13 @@ pub fn save_gallery(
         let x0 = cx + (tw - (w * zoom) as u32) / 2;
         for y in 0..h * zoom {
             for x in 0..w * zoom {
-                img.put_pixel(
-                    x0 + x as u32,
-                    cy + y as u32,
-                    image::Luma([t.pixels[(y / zoom) * w + x / zoom]]),
-                );
+                let k = (y / zoom) * w + x / zoom;
+                let rgb = if t.pixels.len() == w * h {
+                    [t.pixels[k]; 3]
+                } else {
+                    [t.pixels[3 * k], t.pixels[3 * k + 1], t.pixels[3 * k + 2]]
+                };
+                img.put_pixel(x0 + x as u32, cy + y as u32, image::Rgb(rgb));
             }
         }
         let max_chars = (tw / 8) as usize;

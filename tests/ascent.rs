@@ -378,3 +378,82 @@ fn ascent_refuses_bad_options_clearly() {
         assert!(!dir.join("config.toml").exists(), "{args:?} wrote a run");
     }
 }
+
+/// ImageNet size: `fooling ascent --net caffenet/8` (CaffeNet's geometry and layer kinds at
+/// an eighth of the width, random weights) on two classes writes colour PNGs that
+/// `fooling classify` scores at the confidences `champions.csv` reports, and the
+/// probability of each target rises.
+#[test]
+fn ascent_runs_on_a_caffenet_with_random_weights() {
+    let dir = std::env::temp_dir().join(format!("fooling-ascent-caffenet-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let arch = fooling::nn::caffenet_narrow(8);
+    let weights = dir.join("caffenet8.safetensors");
+    Weights::hashed(&arch, 7).unwrap().save(&weights).unwrap();
+    let out = dir.join("run");
+    let o = fooling(&[
+        "ascent",
+        "--net",
+        "caffenet/8",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--classes",
+        "3,700",
+        "--iterations",
+        "6",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let config = std::fs::read_to_string(out.join("config.toml")).unwrap();
+    assert!(config.contains("per-channel input mean"), "{config}");
+    let stats = std::fs::read_to_string(out.join("stats.csv")).unwrap();
+    let mean_p: Vec<f64> = stats
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(mean_p.len(), 6);
+    assert!(
+        mean_p[5] > mean_p[0],
+        "the targets' mean probability fell: {mean_p:?}"
+    );
+    let csv = std::fs::read_to_string(out.join("champions.csv")).unwrap();
+    for (line, class) in csv.lines().skip(1).zip(["3", "700"]) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f[0], class);
+        let png = out.join(f[3]);
+        let img = image::open(&png).unwrap();
+        assert_eq!((img.width(), img.height()), (227, 227));
+        assert!(matches!(img, image::DynamicImage::ImageRgb8(_)));
+        let c = fooling(&[
+            "classify",
+            "--net",
+            "caffenet/8",
+            "--weights",
+            weights.to_str().unwrap(),
+            "--json",
+            "--top",
+            "1000",
+            png.to_str().unwrap(),
+        ]);
+        assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&c.stdout).unwrap();
+        let p = v["top"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["class"].as_u64().map(|k| k.to_string()).as_deref() == Some(class))
+            .unwrap()["confidence"]
+            .as_f64()
+            .unwrap();
+        let reported: f64 = f[2].parse().unwrap();
+        assert!(
+            (p - reported).abs() < 1e-6 * reported.max(1e-3),
+            "{class}: {p} vs {reported}"
+        );
+    }
+    assert!(out.join("gallery.png").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -272,10 +272,16 @@ pub fn by_name(name: &str) -> Result<Arch> {
         "lenet" => Ok(lenet()),
         "caffenet" => Ok(caffenet()),
         "alexnet" => Ok(alexnet()),
-        _ => Err(Error::Option {
-            option: "--net".into(),
-            message: format!("unknown network '{name}' (known: lenet, caffenet, alexnet)"),
-        }),
+        _ => match name.strip_prefix("caffenet/").map(str::parse::<usize>) {
+            Some(Ok(d)) if d >= 1 && 16 % d == 0 => Ok(caffenet_narrow(d)),
+            _ => Err(Error::Option {
+                option: "--net".into(),
+                message: format!(
+                    "unknown network '{name}' (known: lenet, caffenet, alexnet, and caffenet/N: \
+                     CaffeNet at 1/N of its width, N = 2, 4, 8 or 16)"
+                ),
+            }),
+        },
     }
 }
 
