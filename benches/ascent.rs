@@ -2,12 +2,15 @@
 //! target probability's gradient back to the input and the step, for all target classes in
 //! one batch, on the device; against the same iteration done by the CPU twins in this run.
 //!
+//! Without `--quick` it also runs the full CaffeNet (random weights): its image steps/s and
+//! GFLOP/s, against its CPU twins at one image.
+//!
 //! `cargo bench --bench ascent` or `cargo bench --bench ascent -- --quick`.
 
 use fooling::ascent::{initial_images, Ascent, AscentConfig};
 use fooling::gpu::GpuOptions;
 use fooling::kernels::{AscentState, Step};
-use fooling::nn::{lenet, reference_input_gradient, Network, Weights};
+use fooling::nn::{caffenet, lenet, reference_input_gradient, Network, Weights};
 use fooling::reference as twin;
 use std::time::Instant;
 
@@ -87,6 +90,47 @@ fn main() {
             done * batch as f64 / secs,
             done / secs,
             done * batch as f64 / secs / cpu
+        );
+    }
+
+    if quick {
+        return;
+    }
+
+    // the full CaffeNet: batches up to one forward chunk on this adapter
+    let arch = caffenet();
+    let weights = Weights::hashed(&arch, 7).unwrap();
+    let net = Network::new(&gpu, arch.clone(), &weights).unwrap();
+    let n = arch.input_len();
+    let mean: Vec<f32> = (0..n).map(|i| arch.pixels.mean[i / (n / 3)]).collect();
+    // forward + input gradient ≈ 3 × the forward's multiply-adds
+    let flop = 3.0 * 2.0 * arch.macs().unwrap() as f64;
+    let x = arch.to_input(&vec![128u8; n]);
+    let start = Instant::now();
+    reference_input_gradient(&arch, &weights, &x, &[1]).unwrap();
+    let cpu = 1.0 / start.elapsed().as_secs_f64();
+    println!("\nCaffeNet CPU twins (f64 accumulation, one thread): {cpu:.3} image steps/s\n");
+    println!("| gradient ascent, CaffeNet | batch | iterations | image steps/s | GFLOP/s | vs CPU twins |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let chunk = net.max_chunk(&gpu).unwrap();
+    for batch in [1usize, 10, 1000].into_iter().filter(|&b| b <= chunk) {
+        let iterations = 3;
+        let config = AscentConfig {
+            classes: (0..batch as u32).collect(),
+            iterations,
+            ..AscentConfig::default()
+        };
+        let mut run = Ascent::new(&gpu, &net, &mean, config).unwrap();
+        run.step(1).unwrap();
+        let start = Instant::now();
+        run.step(iterations - 1).unwrap();
+        let secs = start.elapsed().as_secs_f64();
+        let steps = ((iterations - 1) as usize * batch) as f64 / secs;
+        println!(
+            "| one submit | {batch} | {} | {steps:.2} | {:.1} | {:.1}× |",
+            iterations - 1,
+            steps * flop / 1e9,
+            steps / cpu
         );
     }
 }
