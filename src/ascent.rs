@@ -131,19 +131,11 @@ impl<'g> Ascent<'g> {
             ));
         }
         let batch = config.classes.len();
+        // more classes than one forward chunk holds are refused here, as --classes
         let plan = net.input_gradient_plan(gpu, batch).map_err(|e| match e {
             Error::Option { message, .. } => bad("--classes", message),
             e => e,
         })?;
-        if plan.forward.chunk < batch {
-            return Err(bad(
-                "--classes",
-                format!(
-                    "{batch} classes do not fit one pass on this adapter (at most {})",
-                    plan.forward.chunk
-                ),
-            ));
-        }
         // row 0: the mean image; row 1: the network's own input mean (LeNet: none), per pixel
         let [c, h, w] = arch.input;
         let std = arch.pixels.std[0];

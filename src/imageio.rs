@@ -3,34 +3,49 @@
 use crate::error::{Error, Result};
 use std::path::Path;
 
+/// Decodes `path` (PNG or any format the `image` crate knows).
+fn open(path: &Path) -> Result<image::DynamicImage> {
+    image::open(path).map_err(|e| Error::Image {
+        path: path.into(),
+        message: format!("cannot read: {e}"),
+    })
+}
+
+/// `img` at `w × h`: as it is, scaled with a triangle filter when `resize`, else an error
+/// naming `path`.
+fn fit<P: image::Pixel + 'static>(
+    img: image::ImageBuffer<P, Vec<P::Subpixel>>,
+    path: &Path,
+    w: usize,
+    h: usize,
+    resize: bool,
+) -> Result<image::ImageBuffer<P, Vec<P::Subpixel>>> {
+    if (img.width() as usize, img.height() as usize) == (w, h) {
+        return Ok(img);
+    }
+    if !resize {
+        return Err(Error::Image {
+            path: path.into(),
+            message: format!(
+                "is {}x{}, the network takes {w}x{h}: pass --resize to scale it",
+                img.width(),
+                img.height()
+            ),
+        });
+    }
+    Ok(image::imageops::resize(
+        &img,
+        w as u32,
+        h as u32,
+        image::imageops::FilterType::Triangle,
+    ))
+}
+
 /// Reads a PNG (or any format the `image` crate decodes) as `w × h` 8-bit grey, row-major.
 /// Colour is converted to luma (Rec. 709 weights); alpha is dropped. An image of another size
 /// is an error unless `resize`, which scales it with a triangle filter.
 pub fn load_grey(path: &Path, w: usize, h: usize, resize: bool) -> Result<Vec<u8>> {
-    let img = image::open(path).map_err(|e| Error::Image {
-        path: path.into(),
-        message: format!("cannot read: {e}"),
-    })?;
-    let mut grey = img.to_luma8();
-    if (grey.width() as usize, grey.height() as usize) != (w, h) {
-        if !resize {
-            return Err(Error::Image {
-                path: path.into(),
-                message: format!(
-                    "is {}x{}, the network takes {w}x{h}: pass --resize to scale it",
-                    grey.width(),
-                    grey.height()
-                ),
-            });
-        }
-        grey = image::imageops::resize(
-            &grey,
-            w as u32,
-            h as u32,
-            image::imageops::FilterType::Triangle,
-        );
-    }
-    Ok(grey.into_raw())
+    Ok(fit(open(path)?.to_luma8(), path, w, h, resize)?.into_raw())
 }
 
 /// Reads a PNG (or any format the `image` crate knows) as `(3, h, w)` 8-bit planes in
@@ -43,40 +58,14 @@ pub fn load_color(
     resize: bool,
     order: crate::nn::ChannelOrder,
 ) -> Result<Vec<u8>> {
-    let img = image::open(path).map_err(|e| Error::Image {
-        path: path.into(),
-        message: format!("cannot read: {e}"),
-    })?;
-    let mut rgb = img.to_rgb8();
-    if (rgb.width() as usize, rgb.height() as usize) != (w, h) {
-        if !resize {
-            return Err(Error::Image {
-                path: path.into(),
-                message: format!(
-                    "is {}x{}, the network takes {w}x{h}: pass --resize to scale it",
-                    rgb.width(),
-                    rgb.height()
-                ),
-            });
-        }
-        rgb = image::imageops::resize(
-            &rgb,
-            w as u32,
-            h as u32,
-            image::imageops::FilterType::Triangle,
-        );
-    }
+    let rgb = fit(open(path)?.to_rgb8(), path, w, h, resize)?;
     Ok(planes(&rgb, order))
 }
 
 /// An RGB image as `(3, h, w)` planes in `order`.
 fn planes(rgb: &image::RgbImage, order: crate::nn::ChannelOrder) -> Vec<u8> {
-    let channels: [usize; 3] = match order {
-        crate::nn::ChannelOrder::Bgr => [2, 1, 0],
-        _ => [0, 1, 2],
-    };
     let mut out = Vec::with_capacity(rgb.len());
-    for c in channels {
+    for c in order.rgb_channels() {
         out.extend(rgb.pixels().map(|p| p.0[c]));
     }
     out
@@ -91,10 +80,7 @@ pub fn load_color_cropped(
     h: usize,
     order: crate::nn::ChannelOrder,
 ) -> Result<Vec<u8>> {
-    let img = image::open(path).map_err(|e| Error::Image {
-        path: path.into(),
-        message: format!("cannot read: {e}"),
-    })?;
+    let img = open(path)?;
     let (iw, ih) = (img.width() as usize, img.height() as usize);
     if iw < w || ih < h {
         return Err(Error::Image {

@@ -72,12 +72,11 @@ pub fn interleave(planes: &[u8], channels: usize, order: crate::nn::ChannelOrder
         return planes.to_vec();
     }
     let n = planes.len() / 3;
-    let src = match order {
-        crate::nn::ChannelOrder::Bgr => [2, 1, 0],
-        _ => [0, 1, 2],
-    };
+    // plane k holds RGB channel src[k], and the orders are their own inverses, so RGB
+    // channel c is in plane src[c]
+    let src = order.rgb_channels();
     (0..n)
-        .flat_map(|i| src.map(|c| planes[c * n + i]))
+        .flat_map(|i| src.map(|k| planes[k * n + i]))
         .collect()
 }
 

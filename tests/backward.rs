@@ -4,10 +4,10 @@
 mod common;
 
 use common::{
-    assert_close, gpu, poisoned, rng, uniform, up, F32_DOT, F32_ELEMENTWISE, F32_PROB_GRAD,
+    assert_close, conv, gpu, poisoned, rng, uniform, up, F32_DOT, F32_ELEMENTWISE, F32_PROB_GRAD,
 };
 use fooling::gpu::GpuBuffer;
-use fooling::kernels::{self, Conv2dShape, LinearShape, Pool2dShape};
+use fooling::kernels::{self, LinearShape, Pool2dShape};
 use fooling::reference as twin;
 use rand::Rng;
 
@@ -38,23 +38,6 @@ fn check_fd(
             (fd - a).abs() <= 2e-3 * (1.0 + a.abs()),
             "{what}: coordinate {i}: finite difference {fd} vs analytic {a}"
         );
-    }
-}
-
-fn conv(x: [usize; 4], out_c: usize, k: usize, spg: [usize; 3]) -> Conv2dShape {
-    let [batch, in_c, in_h, in_w] = x;
-    let [stride, pad, groups] = spg;
-    Conv2dShape {
-        batch,
-        in_c,
-        in_h,
-        in_w,
-        out_c,
-        kh: k,
-        kw: k,
-        stride,
-        pad,
-        groups,
     }
 }
 

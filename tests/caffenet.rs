@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_close, gpu, gpus_for_each_variant, poisoned, rng, uniform, up, F32_DOT};
+use common::{assert_close, conv, gpu, gpus_for_each_variant, poisoned, rng, uniform, up, F32_DOT};
 use fooling::kernels::{self, Conv2dShape, LrnShape};
 use fooling::reference as twin;
 use rand::Rng;
@@ -106,23 +106,6 @@ fn lrn_bwd_matches_twin_and_finite_differences() {
                 "{s:?} element {i}: finite difference {fd} vs analytic {a}"
             );
         }
-    }
-}
-
-fn conv(x: [usize; 4], out_c: usize, k: usize, spg: [usize; 3]) -> Conv2dShape {
-    let [batch, in_c, in_h, in_w] = x;
-    let [stride, pad, groups] = spg;
-    Conv2dShape {
-        batch,
-        in_c,
-        in_h,
-        in_w,
-        out_c,
-        kh: k,
-        kw: k,
-        stride,
-        pad,
-        groups,
     }
 }
 

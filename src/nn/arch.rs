@@ -70,6 +70,17 @@ pub enum ChannelOrder {
     Rgb,
 }
 
+impl ChannelOrder {
+    /// The RGB channel each of a network's input planes holds, in plane order (grey: the
+    /// same as RGB, for a colour image read for a grey network's conversion).
+    pub fn rgb_channels(self) -> [usize; 3] {
+        match self {
+            ChannelOrder::Bgr => [2, 1, 0],
+            ChannelOrder::Rgb | ChannelOrder::Grey => [0, 1, 2],
+        }
+    }
+}
+
 /// How 8-bit pixels become a network's input: `(pixel − mean[c]) / std[c]` for each channel
 /// `c`, channels in `order`.
 #[derive(Clone, Debug, PartialEq)]

@@ -50,6 +50,30 @@ pub fn rng(test: &str) -> rand::rngs::StdRng {
     rand::rngs::StdRng::seed_from_u64(seed)
 }
 
+/// A square-kernel convolution: `[batch, in_c, in_h, in_w]`, `out_c`, kernel `k`,
+/// `[stride, pad, groups]`.
+pub fn conv(
+    x: [usize; 4],
+    out_c: usize,
+    k: usize,
+    spg: [usize; 3],
+) -> fooling::kernels::Conv2dShape {
+    let [batch, in_c, in_h, in_w] = x;
+    let [stride, pad, groups] = spg;
+    fooling::kernels::Conv2dShape {
+        batch,
+        in_c,
+        in_h,
+        in_w,
+        out_c,
+        kh: k,
+        kw: k,
+        stride,
+        pad,
+        groups,
+    }
+}
+
 /// `data` in a fresh device buffer of the shared device.
 pub fn up(data: &[f32]) -> fooling::gpu::GpuBuffer<f32> {
     fooling::gpu::GpuBuffer::from_slice(gpu(), "in", data).unwrap()
