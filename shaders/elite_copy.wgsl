@@ -1,10 +1,16 @@
 // elite_copy: archive[c, :] = children[winner[c], :] for every cell c that elite_select
 // gave a new elite (winner[c] != 0xffffffff). One invocation per archive gene.
 //
-// children: (batch, genes) f32     winner: (classes) u32     archive: (classes, genes) f32
+// children: (batch, genes) f32: children first_child .. first_child + batch
+// winner:   (all cells) u32
+// archive:  (classes, genes) f32: cells first_cell .. first_cell + classes
+//
+// An archive or a batch too large for one binding is split into blocks, and this kernel runs
+// once per (archive block, children block).
 
 struct Params {
-    batch: u32, classes: u32, genes: u32, _pad0: u32,
+    batch: u32, classes: u32, genes: u32, first_child: u32,
+    first_cell: u32, _pad0: u32, _pad1: u32, _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> children: array<f32>;
@@ -23,7 +29,7 @@ fn elite_copy(
         return;
     }
     let c = i / p.genes;
-    let w = winner[c];
+    let w = winner[p.first_cell + c] - p.first_child; // wraps past batch when below first_child
     if w < p.batch {
         archive[i] = children[w * p.genes + i % p.genes];
     }

@@ -1,10 +1,14 @@
 // poly_mutate: children of direct-encoding genomes by polynomial mutation (PAPER.md section 3),
 // optionally after simulated binary crossover (SBX) with a second parent.
 //
-// parents:  (cells, genes) f32 in [0, 1]: the archive's genomes
-// parent:   (batch) u32: each child's parent cell
-// mate:     (batch) u32: each child's second parent cell (read only when cross_prob > 0)
-// children: (batch, genes) f32 in [0, 1]
+// parents:  (cells, genes) f32 in [0, 1]: the archive's cells first_cell .. first_cell + cells
+// parent:   (all children) u32: each child's parent cell
+// mate:     (all children) u32: each child's second parent cell (read only when cross_prob > 0)
+// children: (batch, genes) f32 in [0, 1]: children first_child .. first_child + batch
+//
+// An archive or a batch too large for one binding is split into blocks, and this kernel runs
+// once per (children block, archive block): it writes the children whose parent lies in its
+// archive block and leaves the others alone. Crossover needs the mate in the same block.
 //
 // Crossover (off unless cross_prob > 0): with probability cross_prob a child is the first
 // offspring of bounded SBX (Deb & Agrawal; distribution index eta_c) of its parent and mate:
@@ -20,6 +24,7 @@
 struct Params {
     batch: u32, genes: u32, seed: u32, generation: u32,
     rate: f32, eta: f32, cross_prob: f32, eta_c: f32,
+    first_child: u32, first_cell: u32, cells: u32, _pad0: u32,
 }
 
 @group(0) @binding(0) var<storage, read> parents: array<f32>;
@@ -83,12 +88,17 @@ fn poly_mutate(
     if i >= p.batch * p.genes {
         return;
     }
-    let child = i / p.genes;
+    let child = p.first_child + i / p.genes;
     let gene = i % p.genes;
-    var g = parents[parent[child] * p.genes + gene];
+    let cell = parent[child] - p.first_cell; // wraps past cells when below first_cell
+    if cell >= p.cells {
+        return;
+    }
+    var g = parents[cell * p.genes + gene];
+    let other = mate[child] - p.first_cell;
     if uniform01(p.seed, p.generation, child, 0u, 4u) < p.cross_prob
-        && uniform01(p.seed, p.generation, child, gene, 5u) < 0.5 {
-        g = sbx(g, parents[mate[child] * p.genes + gene], uniform01(p.seed, p.generation, child, gene, 6u));
+        && uniform01(p.seed, p.generation, child, gene, 5u) < 0.5 && other < p.cells {
+        g = sbx(g, parents[other * p.genes + gene], uniform01(p.seed, p.generation, child, gene, 6u));
     }
     if uniform01(p.seed, p.generation, child, gene, 0u) < p.rate {
         let u = uniform01(p.seed, p.generation, child, gene, 1u);

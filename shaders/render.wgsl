@@ -1,10 +1,10 @@
 // render_grey: direct-encoding genomes to a grey network input, as the authors' code does:
 // pixel = floor(g * 255) (g clamped to [0, 1]), input = pixel * scale (LeNet: 1/256).
 //
-// genes: (batch, pixels) f32     x: (batch, pixels) f32
+// genes: (.., pixels) f32, read from element `first` on     x: (n) f32
 
 struct Params {
-    n: u32, scale: f32, _pad0: u32, _pad1: u32,
+    n: u32, scale: f32, first: u32, _pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> genes: array<f32>;
@@ -19,6 +19,6 @@ fn render_grey(
 ) {
     let i = (wid.x + wid.y * nwg.x) * 256u + li;
     if i < p.n {
-        x[i] = floor(clamp(genes[i], 0.0, 1.0) * 255.0) * p.scale;
+        x[i] = floor(clamp(genes[p.first + i], 0.0, 1.0) * 255.0) * p.scale;
     }
 }

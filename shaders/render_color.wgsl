@@ -1,20 +1,33 @@
-// render_color: colour direct-encoding genomes to BGR pixel values, as OpenCV's 8-bit
-// conversions compute them (f32 throughout, rounding half to even as cvRound does).
+// render_color: colour genomes to a network's input, as the authors' pipeline made it: genes to
+// bytes, bytes to BGR through OpenCV's 8-bit colour conversions (f32 throughout, rounding half
+// to even as cvRound does), then crops, the channel order, the mean and the scale.
 //
-// genes: (batch, 3, size, size) f32, planar, in the model's letter order:
+// genes: (.., 3, size, size) f32, planar, in the colour model's letter order; genome
+//        `first + i` is the i-th rendered:
 //        model 0 (hls-opencv): H, L, S through HLS2BGR, hue scale 0-180 (bytes 180-255 wrap)
 //        model 1 (hsv):        H, S, V through HSV2BGR_FULL, hue on the full byte range
-// bgr:   (batch, 3, size, size) f32: B, G, R planes, values 0-255
+// mean_image: (3, crop, crop) f32 in the output's channel order, subtracted when
+//        mean_image_on is 1 (after the per-channel mean); any buffer otherwise
+// x:     (items * crops, 3, crop, crop) f32: for each genome its crops in Caffe's `oversample`
+//        order (crops = 10: the corners (0,0), (0,S-K), (S-K,0), (S-K,S-K) as (row, column),
+//        the centre ((S-K)/2, (S-K)/2), then the horizontal mirror of each of those five;
+//        crops = 1: the centre), each value (pixel - mean[c] - mean_image) * inv_std[c],
+//        planes B, G, R (rgb = 0) or R, G, B (rgb = 1).
 //
-// Each gene becomes a byte by floor(clamp(g, 0, 1) * 255), as in the authors' code.
+// Each gene becomes a byte by floor(clamp(g, 0, 1) * 255), as in the authors' code. With
+// crop = size, crops = 1, zero mean, inv_std 1 and rgb 0 this is the plain BGR rendering.
 
 struct Params {
-    pixels: u32, plane: u32, model: u32, _pad0: u32,
+    items: u32, first: u32, size: u32, crop: u32,
+    crops: u32, model: u32, rgb: u32, mean_image_on: u32,
+    mean: vec4<f32>,
+    inv_std: vec4<f32>,
 }
 
 @group(0) @binding(0) var<storage, read> genes: array<f32>;
-@group(0) @binding(1) var<storage, read_write> bgr: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> mean_image: array<f32>;
+@group(0) @binding(2) var<storage, read_write> x: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
 
 fn byte(g: f32) -> f32 {
     return floor(clamp(g, 0.0, 1.0) * 255.0);
@@ -79,6 +92,18 @@ fn to_bgr(h8: f32, a8: f32, c8: f32) -> vec3<f32> {
     return clamp(round(out * 255.0), vec3<f32>(0.0), vec3<f32>(255.0));
 }
 
+// The top-left corner (row, column) of crop `k` of 5 (before mirroring).
+fn corner(k: u32) -> vec2<u32> {
+    let far = p.size - p.crop;
+    switch k {
+        case 0u: { return vec2<u32>(0u, 0u); }
+        case 1u: { return vec2<u32>(0u, far); }
+        case 2u: { return vec2<u32>(far, 0u); }
+        case 3u: { return vec2<u32>(far, far); }
+        default: { return vec2<u32>(far / 2u, far / 2u); }
+    }
+}
+
 @compute @workgroup_size(256)
 fn render_color(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -86,14 +111,36 @@ fn render_color(
     @builtin(local_invocation_index) li: u32,
 ) {
     let i = (wid.x + wid.y * nwg.x) * 256u + li;
-    if i >= p.pixels {
+    let area = p.crop * p.crop;
+    if i >= p.items * p.crops * area {
         return;
     }
-    let b = i / p.plane;
-    let at = i % p.plane;
-    let base = b * 3u * p.plane + at;
-    let c = to_bgr(byte(genes[base]), byte(genes[base + p.plane]), byte(genes[base + 2u * p.plane]));
-    bgr[base] = c.x;
-    bgr[base + p.plane] = c.y;
-    bgr[base + 2u * p.plane] = c.z;
+    let image = i / area; // item * crops + k
+    let item = image / p.crops;
+    var k = image % p.crops;
+    if p.crops == 1u {
+        k = 4u; // the centre
+    }
+    let at = i % area;
+    let row = at / p.crop;
+    var col = at % p.crop;
+    if k >= 5u {
+        col = p.crop - 1u - col; // the mirror: column c of the crop shows column K-1-c
+    }
+    let c0 = corner(k % 5u);
+    let plane = p.size * p.size;
+    let src = (p.first + item) * 3u * plane + (c0.x + row) * p.size + c0.y + col;
+    let bgr = to_bgr(byte(genes[src]), byte(genes[src + plane]), byte(genes[src + 2u * plane]));
+    let out = image * 3u * area + at;
+    for (var c = 0u; c < 3u; c++) {
+        var v = bgr[c];
+        if p.rgb == 1u {
+            v = bgr[2u - c];
+        }
+        v -= p.mean[c];
+        if p.mean_image_on == 1u {
+            v -= mean_image[c * area + at];
+        }
+        x[out + c * area] = v * p.inv_std[c];
+    }
 }

@@ -5,7 +5,7 @@
 //   then per non-input node t < n (topological order): [activation, end of its edges]
 //   then per edge: [source slot, weight as f32 bits]
 //   slots 0-3 hold the inputs x, y, d, bias; slot 4 + t holds node t's value.
-// genes:    (batch, outputs, height, width) f32: (floor(|out| * 255 + 0.001) + 0.5) / 255, the
+// genes:    (batch, outputs, height, width) f32, for programs first .. first + batch: (floor(|out| * 255 + 0.001) + 0.5) / 255, the
 //           byte-valued genes that render_grey / render_color turn into the network's input.
 //
 // Activations are protected: sine wraps its argument into [-pi, pi], tanh and exp see
@@ -13,7 +13,7 @@
 
 struct Params {
     batch: u32, width: u32, height: u32, stride: u32,
-    max_nodes: u32, outputs: u32, _pad0: u32, _pad1: u32,
+    max_nodes: u32, outputs: u32, first: u32, _pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> programs: array<u32>;
@@ -57,7 +57,7 @@ fn render_cppn(
     let pixel = i % plane;
     let col = pixel % p.width;
     let row = pixel / p.width;
-    let base = genome * p.stride;
+    let base = (p.first + genome) * p.stride;
     var vals: array<f32, 64>;
     var xn = 0.0;
     var yn = 0.0;

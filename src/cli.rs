@@ -97,11 +97,22 @@ pub struct EvolveArgs {
     /// Generations after the initial batch [default: 200; with --resume: the run's own].
     #[arg(long)]
     pub generations: Option<u32>,
-    /// Children per generation (the paper's B).
-    #[arg(long, default_value_t = 200)]
-    pub batch: usize,
+    /// Children per generation (the paper's B) [default: 200; 400 for CPPNs on an ImageNet network].
+    #[arg(long)]
+    pub batch: Option<usize>,
     #[arg(long, default_value_t = 0)]
     pub seed: u32,
+    /// ImageNet networks: how three genes make a pixel's colour [default: hls-opencv].
+    #[arg(long, value_enum)]
+    pub color: Option<fooling::reference::ColorModel>,
+    /// ImageNet networks: crops per evaluation, 10 (the corners, the centre and their mirrors;
+    /// confidence = the mean softmax) or 1 (the centre, ten times faster) [default: 10].
+    #[arg(long)]
+    pub crops: Option<usize>,
+    /// ImageNet networks: a mean image (PNG, e.g. ILSVRC-2012's 256×256 mean, cropped at the
+    /// centre) to subtract instead of the per-channel mean.
+    #[arg(long, value_name = "FILE")]
+    pub mean_image: Option<PathBuf>,
     /// Mutation rate schedule: the paper's (0.1 halved every 1,000 generations) or the code's (constant).
     #[arg(long, value_enum, default_value_t = fooling::evo::Schedule::Paper)]
     pub schedule: fooling::evo::Schedule,
@@ -216,8 +227,13 @@ pub struct ClassifyArgs {
     #[arg(long)]
     pub json: bool,
     /// Scale images of another size to the network's input instead of refusing them.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "crops")]
     pub resize: bool,
+    /// ImageNet networks: classify square images at least the network's size (evolved ones are
+    /// 256×256) by the mean softmax over 10 crops (the corners, the centre and their mirrors)
+    /// or over 1 (the centre), as `fooling evolve --crops` scores them.
+    #[arg(long)]
+    pub crops: Option<usize>,
     /// Images (PNG; colour is converted to grey for LeNet).
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<PathBuf>,
@@ -339,7 +355,23 @@ fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
     };
     let (arch, weights) = Weights::load_sized(&weights_path, arch)?;
     let mut input = Vec::with_capacity(args.images.len() * arch.input_len());
+    let crops = args.crops.unwrap_or(1);
+    if args.crops.is_some() && c != 3 {
+        bail!(
+            "--crops: {} takes grey {w}x{h} images; crops are for ImageNet networks",
+            arch.name
+        );
+    }
     for path in &args.images {
+        if let Some(n) = args.crops {
+            let (pixels, size) = fooling::imageio::load_color_square(path, arch.pixels.order)?;
+            for crop in
+                fooling::crops::crops(size, h, n).with_context(|| format!("{}", path.display()))?
+            {
+                input.extend(arch.to_input(&fooling::crops::cut(&pixels, size, h, crop)));
+            }
+            continue;
+        }
         let pixels = if c == 1 {
             fooling::imageio::load_grey(path, w, h, args.resize)?
         } else {
@@ -349,7 +381,16 @@ fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
     }
     let gpu = gpu_args.open()?;
     let net = Network::new(&gpu, arch, &weights)?;
-    let probs = net.classify(&gpu, &input)?;
+    // the mean over each image's crops, summed in order as the device's crop_mean does
+    let probs: Vec<Vec<f32>> = net
+        .classify(&gpu, &input)?
+        .chunks(crops)
+        .map(|rows| {
+            (0..rows[0].len())
+                .map(|k| rows.iter().fold(0f32, |s, r| s + r[k]) / crops as f32)
+                .collect()
+        })
+        .collect();
     for (path, p) in args.images.iter().zip(&probs) {
         let mut order: Vec<usize> = (0..p.len()).collect();
         order.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
@@ -563,12 +604,47 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
             if dir.join("config.toml").exists() {
                 bail!("--out {}: holds a run already; continue it with --resume {} or choose another directory", dir.display(), dir.display());
             }
-            if args.batch == 0 {
+            if args.batch == Some(0) {
                 bail!("--batch: must be at least 1");
             }
             if args.checkpoint_every == 0 || args.stats_every == 0 {
                 bail!("--checkpoint-every and --stats-every: must be at least 1");
             }
+            let arch = nn::by_name(&args.net)?;
+            let colour = arch.input[0] == 3;
+            let color = if colour {
+                let mean_image_sha256 = match &args.mean_image {
+                    Some(p) => Some(sha256_file(p).with_context(|| "--mean-image")?),
+                    None => None,
+                };
+                Some(fooling::evo::run::ColorConfig {
+                    model: args
+                        .color
+                        .unwrap_or(fooling::reference::ColorModel::HlsOpencv),
+                    size: fooling::evo::IMAGENET_SIZE,
+                    crops: args.crops.unwrap_or(10),
+                    mean_image: args.mean_image.clone(),
+                    mean_image_sha256,
+                })
+            } else {
+                for (given, option) in [
+                    (args.color.is_some(), "--color"),
+                    (args.crops.is_some(), "--crops"),
+                    (args.mean_image.is_some(), "--mean-image"),
+                ] {
+                    if given {
+                        bail!(
+                            "{option}: {} takes grey images; {option} is for ImageNet networks",
+                            arch.name
+                        );
+                    }
+                }
+                None
+            };
+            let batch = args.batch.unwrap_or(match (args.encoding, colour) {
+                (Encoding::Cppn, true) => 400,
+                _ => 200,
+            });
             let weights = match &args.weights {
                 Some(p) => p.clone(),
                 None => default_weights(&args.net)?,
@@ -576,7 +652,7 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
             let (direct, cppn) = match args.encoding {
                 Encoding::Direct => (
                     Some(DirectConfig {
-                        batch: args.batch,
+                        batch,
                         seed: args.seed,
                         rate: args.rate,
                         schedule: args.schedule,
@@ -588,7 +664,7 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
                 Encoding::Cppn => (
                     None,
                     Some(CppnConfig {
-                        batch: args.batch,
+                        batch,
                         seed: args.seed,
                         ..CppnConfig::default()
                     }),
@@ -608,6 +684,7 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
                 stats_every: args.stats_every,
                 direct,
                 cppn,
+                color,
                 fooling_version: env!("CARGO_PKG_VERSION").into(),
             };
             (dir.clone(), config, false)
@@ -623,17 +700,35 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
             config.weights.display()
         );
     }
+    let imaging = match &config.color {
+        None => fooling::evo::Imaging::Grey,
+        Some(c) => {
+            let [_, h, w] = arch.input;
+            let mean = match &c.mean_image {
+                Some(p) => {
+                    if resume && Some(sha256_file(p)?) != c.mean_image_sha256 {
+                        bail!("--resume {}: the mean image {} changed since the run started (sha256 differs)", dir.display(), p.display());
+                    }
+                    let px = fooling::imageio::load_color_cropped(p, w, h, arch.pixels.order)
+                        .context("--mean-image")?;
+                    Some(px.iter().map(|&v| v as f32).collect())
+                }
+                None => None,
+            };
+            fooling::evo::Imaging::color(&arch, c.model, c.size, c.crops, mean)?
+        }
+    };
     let gpu = gpu_args.open()?;
     let net = Network::new(&gpu, arch.clone(), &weights)?;
     let mut search: Box<dyn Search + '_> = match (&config.direct, &config.cppn) {
-        (Some(d), _) => Box::new(DirectSearch::new(&gpu, net, d.clone())?),
-        (None, Some(c)) => Box::new(CppnSearch::new(&gpu, net, c.clone())?),
+        (Some(d), _) => Box::new(DirectSearch::with_imaging(&gpu, net, d.clone(), imaging)?),
+        (None, Some(c)) => Box::new(CppnSearch::with_imaging(&gpu, net, c.clone(), imaging)?),
         (None, None) => bail!(
             "{}: names no encoding's settings",
             dir.join("config.toml").display()
         ),
     };
-    let [_, h, w] = arch.input;
+    let (w, h) = search.picture();
     let labels = arch.labels.clone();
 
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;

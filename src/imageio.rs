@@ -96,3 +96,20 @@ pub fn load_color_cropped(
     );
     Ok(planes(&crop.to_rgb8(), order))
 }
+
+/// Reads a square colour image of any size as `(3, size, size)` 8-bit planes in `order`,
+/// with its side.
+pub fn load_color_square(path: &Path, order: crate::nn::ChannelOrder) -> Result<(Vec<u8>, usize)> {
+    let rgb = open(path)?.to_rgb8();
+    if rgb.width() != rgb.height() {
+        return Err(Error::Image {
+            path: path.into(),
+            message: format!(
+                "is {}x{}; crops are taken from square images",
+                rgb.width(),
+                rgb.height()
+            ),
+        });
+    }
+    Ok((planes(&rgb, order), rgb.width() as usize))
+}

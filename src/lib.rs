@@ -6,6 +6,7 @@
 //! [`reference`] holds their plain-Rust twins; [`nn`] builds networks from them.
 
 pub mod ascent;
+pub mod crops;
 pub mod data;
 pub mod error;
 pub mod evo;

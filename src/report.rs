@@ -87,8 +87,34 @@ pub struct Tile<'a> {
     pub sub: String,
 }
 
-/// A grid of `w × h` images (grey or RGB), each scaled by `zoom` and captioned with two
-/// lines, on a white background; `columns` tiles per row.
+/// The largest side of a gallery tile: larger images are shrunk by an integer factor
+/// (averaging each block of pixels) so that a gallery of 1000 ImageNet images stays a few
+/// thousand pixels wide.
+const MAX_TILE: usize = 96;
+
+/// `pixels` (`w × h`, `ch` bytes per pixel) shrunk by `f`, averaging `f × f` blocks.
+fn shrink(pixels: &[u8], w: usize, h: usize, ch: usize, f: usize) -> Vec<u8> {
+    let (sw, sh) = (w / f, h / f);
+    let mut out = Vec::with_capacity(sw * sh * ch);
+    for y in 0..sh {
+        for x in 0..sw {
+            for c in 0..ch {
+                let mut sum = 0usize;
+                for dy in 0..f {
+                    for dx in 0..f {
+                        sum += pixels[((y * f + dy) * w + x * f + dx) * ch + c] as usize;
+                    }
+                }
+                out.push(((sum + f * f / 2) / (f * f)) as u8);
+            }
+        }
+    }
+    out
+}
+
+/// A grid of `w × h` images (grey or RGB), each scaled by `zoom` (or shrunk to at most
+/// 96 pixels a side when larger) and captioned with two lines, on a white background;
+/// `columns` tiles per row.
 pub fn save_gallery(
     path: &Path,
     tiles: &[Tile<'_>],
@@ -97,6 +123,23 @@ pub fn save_gallery(
     zoom: usize,
     columns: usize,
 ) -> Result<()> {
+    let f = w.max(h).div_ceil(MAX_TILE);
+    if f > 1 {
+        let small: Vec<Vec<u8>> = tiles
+            .iter()
+            .map(|t| shrink(t.pixels, w, h, t.pixels.len() / (w * h), f))
+            .collect();
+        let tiles: Vec<Tile<'_>> = tiles
+            .iter()
+            .zip(&small)
+            .map(|(t, px)| Tile {
+                pixels: px,
+                caption: t.caption.clone(),
+                sub: t.sub.clone(),
+            })
+            .collect();
+        return save_gallery(path, &tiles, w / f, h / f, 1, columns);
+    }
     let (tw, th) = ((w * zoom).max(8 * 12) as u32, (h * zoom) as u32);
     let (pad, text_h) = (8u32, 2 * 10 + 4);
     let cols = columns.max(1).min(tiles.len().max(1)) as u32;

@@ -170,8 +170,8 @@ fn render_cppn_matches_the_cpu_evaluation() {
         let pb = GpuBuffer::from_slice(gpu, "programs", &programs).unwrap();
         let gb = GpuBuffer::<f32>::zeros(gpu, "genes", pop.len() * outputs * w * h).unwrap();
         gb.fill(gpu, f32::NAN);
-        let d =
-            fooling::kernels::render_cppn(gpu, cap, outputs, (w, h), pb.view(), gb.view()).unwrap();
+        let d = fooling::kernels::render_cppn(gpu, cap, outputs, (w, h), pb.view(), 0, gb.view())
+            .unwrap();
         gpu.run(&[&d]).unwrap();
         let got = gb.read(gpu).unwrap();
         let want: Vec<f32> = pop.iter().flat_map(|c| c.render_genes(w, h)).collect();

@@ -6,7 +6,7 @@ mod common;
 use common::{gpu, rng, uniform};
 use fooling::evo::rng::uniform01;
 use fooling::gpu::GpuBuffer;
-use fooling::kernels::{self, Mutation};
+use fooling::kernels::{self, Mutation, Offsets};
 use fooling::reference as twin;
 use rand::Rng;
 
@@ -30,8 +30,17 @@ fn poly_mutate_draws_the_twins_bits() {
     let mb = GpuBuffer::from_slice(gpu, "mate", &parent).unwrap();
     let cb = GpuBuffer::<f32>::zeros(gpu, "children", batch * genes).unwrap();
     cb.fill(gpu, f32::NAN);
-    let d =
-        kernels::poly_mutate(gpu, genes, &m, pb.view(), ib.view(), mb.view(), cb.view()).unwrap();
+    let d = kernels::poly_mutate(
+        gpu,
+        genes,
+        &m,
+        Offsets::default(),
+        pb.view(),
+        ib.view(),
+        mb.view(),
+        cb.view(),
+    )
+    .unwrap();
     gpu.run(&[&d]).unwrap();
     let got = cb.read(gpu).unwrap();
     let want = twin::poly_mutate(genes, &m, &parents, &parent, &parent);
@@ -75,7 +84,7 @@ fn render_grey_matches_twin() {
     let gb = GpuBuffer::from_slice(gpu, "genes", &genes).unwrap();
     let xb = GpuBuffer::<f32>::zeros(gpu, "x", genes.len()).unwrap();
     xb.fill(gpu, f32::NAN);
-    let d = kernels::render_grey(gpu, 1.0 / 256.0, gb.view(), xb.view()).unwrap();
+    let d = kernels::render_grey(gpu, 1.0 / 256.0, gb.view(), 0, xb.view()).unwrap();
     gpu.run(&[&d]).unwrap();
     let got = xb.read(gpu).unwrap();
     assert!(got == twin::render_grey(1.0 / 256.0, &genes));
@@ -110,7 +119,15 @@ fn batch_insertion_equals_one_by_one_insertion() {
         wb.fill(gpu, 12345);
         let d1 =
             kernels::elite_select(gpu, batch, classes, pb.view(), cb.view(), wb.view()).unwrap();
-        let d2 = kernels::elite_copy(gpu, genes, kb.view(), wb.view(), ab.view()).unwrap();
+        let d2 = kernels::elite_copy(
+            gpu,
+            genes,
+            Offsets::default(),
+            kb.view(),
+            wb.view(),
+            ab.view(),
+        )
+        .unwrap();
         gpu.run(&[&d1, &d2]).unwrap();
         let (mut conf, mut archive) = (conf0.clone(), archive0.clone());
         let winner = twin::elite_insert(
@@ -181,6 +198,7 @@ fn sbx_crossover_matches_twin_and_keeps_equal_genes() {
         gpu,
         genes,
         &m,
+        Offsets::default(),
         bufs[0].view(),
         ib.view(),
         mb.view(),

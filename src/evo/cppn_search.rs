@@ -1,15 +1,16 @@
-//! MAP-Elites with the CPPN encoding on a grey network (PAPER.md sections 2 and 4). The
+//! MAP-Elites with the CPPN encoding (PAPER.md sections 2 and 4), grey or colour. The
 //! archive's genomes live on the host, where they are mutated (they are a few kilobytes);
-//! the device renders the whole batch in one dispatch, classifies it and finds each class's
-//! winner. Per generation the compiled programs go up and the cells' winners and confidences
-//! come down.
+//! the device renders the whole batch (one dispatch per binding-sized block), classifies it
+//! and finds each class's winner. Per generation the compiled programs go up and the cells'
+//! winners and confidences come down.
 
 use super::cppn::{Capacity, Cppn, CppnMutation};
+use super::genomes::{color_pictures, Fitness, Genomes, Imaging};
 use super::rng::{hash, uniform01};
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer};
 use crate::kernels;
-use crate::nn::{Forward, Network};
+use crate::nn::Network;
 use rand::SeedableRng;
 
 /// Settings of a CPPN run.
@@ -54,25 +55,40 @@ pub struct CppnSearch<'g> {
     pub archive: Vec<Cppn>,
     /// The cells' confidences, as the device last reported them.
     pub conf_host: Vec<f32>,
-    plan: Forward,
+    pub imaging: Imaging,
     programs: GpuBuffer<u32>,
-    _genes: GpuBuffer<f32>,
+    _genes: Genomes,
     conf: GpuBuffer<f32>,
     winner: GpuBuffer<u32>,
-    render: Dispatch,
-    to_input: Dispatch,
+    /// one per block of genes
+    render: Vec<Dispatch>,
+    fitness: Fitness,
     select: Dispatch,
     children: Vec<Cppn>,
     pub generation: u32,
     pub evaluations: u64,
+    /// outputs per pixel, and the picture's width and height
+    outputs: usize,
     size: (usize, usize),
 }
 
 impl<'g> CppnSearch<'g> {
-    /// Builds the run and evaluates the initial batch (generation 0), which fills every cell.
+    /// Builds a run on a grey network and evaluates the initial batch (generation 0), which
+    /// fills every cell.
     pub fn new(gpu: &'g Gpu, net: Network, config: CppnConfig) -> Result<CppnSearch<'g>> {
-        let [c, h, w] = net.arch.input;
-        if c != 1 {
+        Self::with_imaging(gpu, net, config, Imaging::Grey)
+    }
+
+    /// As [`CppnSearch::new`], with CPPNs of three outputs rendered at the colour genome's
+    /// size when `imaging` is colour.
+    pub fn with_imaging(
+        gpu: &'g Gpu,
+        net: Network,
+        config: CppnConfig,
+        imaging: Imaging,
+    ) -> Result<CppnSearch<'g>> {
+        let c = net.arch.input[0];
+        if imaging == Imaging::Grey && c != 1 {
             return Err(Error::Option {
                 option: "--encoding".into(),
                 message: format!(
@@ -88,24 +104,36 @@ impl<'g> CppnSearch<'g> {
             });
         }
         let (b, classes, cap) = (config.batch, net.arch.num_classes(), config.capacity);
-        let plan = net.forward_plan(gpu, b)?;
+        let (w, h, outputs) = imaging.picture(&net.arch);
         let programs = GpuBuffer::<u32>::zeros(gpu, "programs", b * cap.stride())?;
-        let genes = GpuBuffer::<f32>::zeros(gpu, "cppn genes", b * h * w)?;
+        let genes = Genomes::zeros(gpu, "cppn genes", b, outputs * w * h)?;
         let conf = GpuBuffer::from_slice(gpu, "cell confidences", &vec![-1.0f32; classes])?;
         let winner = GpuBuffer::<u32>::zeros(gpu, "winners", classes)?;
-        let render = kernels::render_cppn(gpu, cap, 1, (w, h), programs.view(), genes.view())?;
-        let to_input =
-            kernels::render_grey(gpu, net.arch.grey_scale()?, genes.view(), plan.input.view())?;
+        let render = genes
+            .blocks()
+            .map(|(first, _, buf)| {
+                kernels::render_cppn(
+                    gpu,
+                    cap,
+                    outputs,
+                    (w, h),
+                    programs.view(),
+                    first,
+                    buf.view(),
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let fitness = Fitness::new(gpu, &net, &imaging, &genes)?;
         let select = kernels::elite_select(
             gpu,
             b,
             classes,
-            plan.probs.view(),
+            fitness.probs.view(),
             conf.view(),
             winner.view(),
         )?;
         let children: Vec<Cppn> = (0..b as u32)
-            .map(|i| Cppn::random(1, &mut child_rng(config.seed, INIT_GENERATION, i)))
+            .map(|i| Cppn::random(outputs, &mut child_rng(config.seed, INIT_GENERATION, i)))
             .collect();
         let mut s = CppnSearch {
             gpu,
@@ -114,17 +142,18 @@ impl<'g> CppnSearch<'g> {
             classes,
             archive: Vec::new(),
             conf_host: Vec::new(),
-            plan,
+            imaging,
             programs,
             _genes: genes,
             conf,
             winner,
             render,
-            to_input,
+            fitness,
             select,
             children,
             generation: 0,
             evaluations: 0,
+            outputs,
             size: (w, h),
         };
         s.evaluate()?;
@@ -153,9 +182,10 @@ impl<'g> CppnSearch<'g> {
                 label: Some("cppn generation"),
                 timestamp_writes: None,
             });
-            self.render.record(&mut pass);
-            self.to_input.record(&mut pass);
-            self.plan.record(&mut pass);
+            for d in &self.render {
+                d.record(&mut pass);
+            }
+            self.fitness.record(&mut pass);
             self.select.record(&mut pass);
         }
         self.gpu.queue.submit([encoder.finish()]);
@@ -233,19 +263,39 @@ impl<'g> CppnSearch<'g> {
     }
 
     /// The 8-bit pixels of each cell's elite exactly as the device renders them (so saved
-    /// PNGs classify at the recorded confidences).
+    /// PNGs classify at the recorded confidences): grey, or RGB interleaved for colour.
     pub fn archive_pixels(&self) -> Result<Vec<u8>> {
         let cap = self.config.capacity;
         let (w, h) = self.size;
         let programs: Vec<u32> = self.archive.iter().flat_map(|c| c.compile(cap)).collect();
         let pb = GpuBuffer::from_slice(self.gpu, "archive programs", &programs)?;
-        let gb = GpuBuffer::<f32>::zeros(self.gpu, "archive genes", self.classes * w * h)?;
-        let d = kernels::render_cppn(self.gpu, cap, 1, (w, h), pb.view(), gb.view())?;
-        self.gpu.run(&[&d])?;
-        Ok(gb
-            .read(self.gpu)?
-            .iter()
-            .map(|&g| (g.clamp(0.0, 1.0) * 255.0).floor() as u8)
-            .collect())
+        let genes = Genomes::zeros(
+            self.gpu,
+            "archive genes",
+            self.classes,
+            self.outputs * w * h,
+        )?;
+        for (first, _, buf) in genes.blocks() {
+            let d = kernels::render_cppn(
+                self.gpu,
+                cap,
+                self.outputs,
+                (w, h),
+                pb.view(),
+                first,
+                buf.view(),
+            )?;
+            self.gpu.run(&[&d])?;
+        }
+        match &self.imaging {
+            Imaging::Grey => Ok(genes
+                .read(self.gpu)?
+                .iter()
+                .map(|&g| (g.clamp(0.0, 1.0) * 255.0).floor() as u8)
+                .collect()),
+            Imaging::Color { render, .. } => {
+                color_pictures(self.gpu, render.model, render.size, &genes)
+            }
+        }
     }
 }

@@ -1,13 +1,14 @@
-//! MAP-Elites with the direct encoding on a grey network (PAPER.md sections 2 and 3), with
+//! MAP-Elites with the direct encoding (PAPER.md sections 2 and 3), grey or colour, with
 //! everything that grows with the genome on the device: the archive's genomes, the children,
 //! the rendered images and the activations. Per generation the host sends the children's
 //! parent cells (`batch` u32) and, when asked, reads back the cells' confidences.
 
+use super::genomes::{color_pictures, Fitness, Genomes, Imaging};
 use super::rng::uniform01;
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer};
-use crate::kernels::{self, Mutation};
-use crate::nn::{Forward, Network};
+use crate::kernels::{self, Mutation, Offsets};
+use crate::nn::Network;
 
 /// How the mutation rate changes over generations.
 #[derive(
@@ -101,24 +102,25 @@ pub struct DirectSearch<'g> {
     gpu: &'g Gpu,
     pub config: DirectConfig,
     pub net: Network,
-    /// Genes per genome (the network's input pixels).
+    pub imaging: Imaging,
+    /// Genes per genome (grey: the network's input pixels; colour: 3 × size × size).
     pub genes: usize,
     pub classes: usize,
-    plan: Forward,
     /// `(classes, genes)`: each cell's elite.
-    archive: GpuBuffer<f32>,
+    archive: Genomes,
     /// `(classes)`: each cell's confidence, -1 while empty.
     conf: GpuBuffer<f32>,
     // owned here, read and written through the dispatches' bind groups
     _winner: GpuBuffer<u32>,
-    _children: GpuBuffer<f32>,
+    children: Genomes,
     parent: GpuBuffer<u32>,
     mate: GpuBuffer<u32>,
-    mutate: Dispatch,
-    /// render, forward's dispatches are the plan's; then select and copy
-    render: Dispatch,
+    /// one per (children block, archive block), with its sizes and offsets
+    mutate: Vec<(Dispatch, (usize, usize, usize), Offsets)>,
+    fitness: Fitness,
     select: Dispatch,
-    copy: Dispatch,
+    /// one per (archive block, children block)
+    copy: Vec<Dispatch>,
     /// Generations done; 0 after the initial batch.
     pub generation: u32,
     /// Children evaluated so far, the initial batch included.
@@ -126,11 +128,22 @@ pub struct DirectSearch<'g> {
 }
 
 impl<'g> DirectSearch<'g> {
-    /// Builds the run and evaluates the initial batch of random genomes (generation 0),
-    /// which fills every cell.
+    /// Builds a run on a grey network (one gene per input pixel) and evaluates the initial
+    /// batch of random genomes (generation 0), which fills every cell.
     pub fn new(gpu: &'g Gpu, net: Network, config: DirectConfig) -> Result<DirectSearch<'g>> {
-        let [c, h, w] = net.arch.input;
-        if c != 1 {
+        Self::with_imaging(gpu, net, config, Imaging::Grey)
+    }
+
+    /// As [`DirectSearch::new`], with genomes that become images as `imaging` says (colour
+    /// genomes for ImageNet networks).
+    pub fn with_imaging(
+        gpu: &'g Gpu,
+        net: Network,
+        config: DirectConfig,
+        imaging: Imaging,
+    ) -> Result<DirectSearch<'g>> {
+        let c = net.arch.input[0];
+        if imaging == Imaging::Grey && c != 1 {
             return Err(Error::Option {
                 option: "--encoding".into(),
                 message: format!(
@@ -151,64 +164,92 @@ impl<'g> DirectSearch<'g> {
                 message: format!("{} is not a probability", config.rate),
             });
         }
-        let (genes, classes, b) = (h * w, net.arch.num_classes(), config.batch);
-        let plan = net.forward_plan(gpu, b)?;
-        let archive = GpuBuffer::<f32>::zeros(gpu, "archive", classes * genes)?;
+        let (genes, classes, b) = (
+            imaging.genes(&net.arch),
+            net.arch.num_classes(),
+            config.batch,
+        );
+        let archive = Genomes::zeros(gpu, "archive", classes, genes)?;
+        if config.crossover == Crossover::Sbx && archive.bufs.len() > 1 {
+            return Err(Error::Option {
+                option: "--crossover".into(),
+                message: format!(
+                    "sbx needs the archive in one buffer; on this device its {classes} genomes \
+                     of {genes} genes take {} (binding limit {} bytes)",
+                    archive.bufs.len(),
+                    gpu.max_binding()
+                ),
+            });
+        }
         let conf = GpuBuffer::from_slice(gpu, "cell confidences", &vec![-1.0f32; classes])?;
         let winner = GpuBuffer::<u32>::zeros(gpu, "winners", classes)?;
-        let init: Vec<f32> = (0..b * genes)
-            .map(|i| {
-                uniform01(
-                    config.seed,
-                    INIT_GENERATION,
-                    (i / genes) as u32,
-                    (i % genes) as u32,
-                    STREAM_INIT,
-                )
-            })
-            .collect();
-        let children = GpuBuffer::from_slice(gpu, "children", &init)?;
+        let children = Genomes::zeros(gpu, "children", b, genes)?;
+        for (first, n, buf) in children.blocks() {
+            let init: Vec<f32> = (first * genes..(first + n) * genes)
+                .map(|i| {
+                    uniform01(
+                        config.seed,
+                        INIT_GENERATION,
+                        (i / genes) as u32,
+                        (i % genes) as u32,
+                        STREAM_INIT,
+                    )
+                })
+                .collect();
+            buf.write(gpu, 0, &init);
+        }
         let parent = GpuBuffer::<u32>::zeros(gpu, "parents", b)?;
         let mate = GpuBuffer::<u32>::zeros(gpu, "mates", b)?;
-        let mutate = kernels::poly_mutate(
-            gpu,
-            genes,
-            &config.mutation(1),
-            archive.view(),
-            parent.view(),
-            mate.view(),
-            children.view(),
-        )?;
-        let render = kernels::render_grey(
-            gpu,
-            net.arch.grey_scale()?,
-            children.view(),
-            plan.input.view(),
-        )?;
+        let mut mutate = Vec::new();
+        let mut copy = Vec::new();
+        for (child, n, kids) in children.blocks() {
+            for (cell, cells, elites) in archive.blocks() {
+                let at = Offsets { cell, child };
+                let d = kernels::poly_mutate(
+                    gpu,
+                    genes,
+                    &config.mutation(1),
+                    at,
+                    elites.view(),
+                    parent.view(),
+                    mate.view(),
+                    kids.view(),
+                )?;
+                mutate.push((d, (n, genes, cells), at));
+                copy.push(kernels::elite_copy(
+                    gpu,
+                    genes,
+                    at,
+                    kids.view(),
+                    winner.view(),
+                    elites.view(),
+                )?);
+            }
+        }
+        let fitness = Fitness::new(gpu, &net, &imaging, &children)?;
         let select = kernels::elite_select(
             gpu,
             b,
             classes,
-            plan.probs.view(),
+            fitness.probs.view(),
             conf.view(),
             winner.view(),
         )?;
-        let copy = kernels::elite_copy(gpu, genes, children.view(), winner.view(), archive.view())?;
         let mut s = DirectSearch {
             gpu,
             config,
             net,
+            imaging,
             genes,
             classes,
-            plan,
             archive,
             conf,
             _winner: winner,
-            _children: children,
+            children,
             parent,
             mate,
             mutate,
-            render,
+            fitness,
             select,
             copy,
             generation: 0,
@@ -219,7 +260,7 @@ impl<'g> DirectSearch<'g> {
         Ok(s)
     }
 
-    /// Records render, forward, select and copy (after a mutation when `mutate`), submits.
+    /// Records mutation (when `mutate`), render, forward, select and copy, and submits.
     fn submit(&self, mutate: bool) {
         let mut encoder = self
             .gpu
@@ -233,12 +274,15 @@ impl<'g> DirectSearch<'g> {
                 timestamp_writes: None,
             });
             if mutate {
-                self.mutate.record(&mut pass);
+                for (d, _, _) in &self.mutate {
+                    d.record(&mut pass);
+                }
             }
-            self.render.record(&mut pass);
-            self.plan.record(&mut pass);
+            self.fitness.record(&mut pass);
             self.select.record(&mut pass);
-            self.copy.record(&mut pass);
+            for d in &self.copy {
+                d.record(&mut pass);
+            }
         }
         self.gpu.queue.submit([encoder.finish()]);
     }
@@ -268,7 +312,9 @@ impl<'g> DirectSearch<'g> {
                 self.mate.write(self.gpu, 0, &self.cells(g, STREAM_MATE));
             }
             let m = self.config.mutation(g);
-            kernels::set_mutation(self.gpu, &self.mutate, self.config.batch, self.genes, &m);
+            for (d, sizes, at) in &self.mutate {
+                kernels::set_mutation(self.gpu, d, *sizes, *at, &m);
+            }
             self.submit(true);
             self.generation = g;
             self.evaluations += self.config.batch as u64;
@@ -283,6 +329,11 @@ impl<'g> DirectSearch<'g> {
     /// The cells' genomes `(classes, genes)`, for saving (waits for the device).
     pub fn archive(&self) -> Result<Vec<f32>> {
         self.archive.read(self.gpu)
+    }
+
+    /// The children of the last generation `(batch, genes)` (waits for the device).
+    pub fn children(&self) -> Result<Vec<f32>> {
+        self.children.read(self.gpu)
     }
 
     /// Continues from a checkpoint: the archive `(classes, genes)`, the cells' confidences,
@@ -302,19 +353,25 @@ impl<'g> DirectSearch<'g> {
             self.classes * self.genes,
         )?;
         crate::kernels::check_len("restore", "confidences", conf.len(), self.classes)?;
-        self.archive.write(self.gpu, 0, archive);
+        self.archive.write(self.gpu, archive)?;
         self.conf.write(self.gpu, 0, conf);
         self.generation = generation;
         self.evaluations = evaluations;
         Ok(())
     }
 
-    /// The 8-bit pixels the network saw for each cell's elite.
+    /// The 8-bit pixels of each cell's elite as the network saw them before any crop: grey,
+    /// or RGB interleaved for colour genomes.
     pub fn archive_pixels(&self) -> Result<Vec<u8>> {
-        Ok(self
-            .archive()?
-            .iter()
-            .map(|&g| (g.clamp(0.0, 1.0) * 255.0).floor() as u8)
-            .collect())
+        match &self.imaging {
+            Imaging::Grey => Ok(self
+                .archive()?
+                .iter()
+                .map(|&g| (g.clamp(0.0, 1.0) * 255.0).floor() as u8)
+                .collect()),
+            Imaging::Color { render, .. } => {
+                color_pictures(self.gpu, render.model, render.size, &self.archive)
+            }
+        }
     }
 }

@@ -6,8 +6,10 @@
 pub mod cppn;
 mod cppn_search;
 mod direct;
+pub mod genomes;
 pub mod rng;
 pub mod run;
 
 pub use cppn_search::{CppnConfig, CppnSearch};
 pub use direct::{Crossover, DirectConfig, DirectSearch, Schedule};
+pub use genomes::{Fitness, Genomes, Imaging, IMAGENET_SIZE};

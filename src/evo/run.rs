@@ -7,7 +7,7 @@ use super::direct::DirectConfig;
 use super::CppnConfig;
 use crate::error::{Error, Result};
 use crate::nn::write_atomic;
-use crate::report::{save_gallery, save_grey_png, Tile};
+use crate::report::{save_gallery, save_png, Tile};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -26,7 +26,26 @@ pub struct RunConfig {
     pub direct: Option<DirectConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cppn: Option<CppnConfig>,
+    /// Colour genomes for ImageNet networks (absent for grey networks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<ColorConfig>,
     pub fooling_version: String,
+}
+
+/// How colour genomes become an ImageNet network's input (PAPER.md sections 3 and 5).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ColorConfig {
+    pub model: crate::reference::ColorModel,
+    /// The genome's side (256).
+    pub size: usize,
+    /// Crops per evaluation: 10 (Caffe's oversample) or 1 (the centre).
+    pub crops: usize,
+    /// A mean image (PNG, cropped at the centre) instead of the per-channel mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_image: Option<PathBuf>,
+    /// Its sha256: `--resume` refuses another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_image_sha256: Option<String>,
 }
 
 /// The header of `stats.csv`.
@@ -222,7 +241,8 @@ pub(crate) fn slug(label: &str) -> String {
         .collect()
 }
 
-/// Writes `archive/`, `champions.csv` and `gallery.png` for grey `w × h` elites.
+/// Writes `archive/`, `champions.csv` and `gallery.png` for `w × h` elites, grey or RGB
+/// interleaved (`pixels` holds one or three bytes per pixel).
 pub fn write_outputs(
     dir: &Path,
     labels: &[String],
@@ -235,10 +255,11 @@ pub fn write_outputs(
     std::fs::create_dir_all(&archive_dir).map_err(|e| Error::io(&archive_dir, e))?;
     let mut csv = String::from("class,label,confidence,image\n");
     let mut tiles = Vec::new();
+    let n = pixels.len() / labels.len().max(1);
     for (c, label) in labels.iter().enumerate() {
         let name = format!("archive/{c:04}_{}.png", slug(label));
-        let px = &pixels[c * w * h..(c + 1) * w * h];
-        save_grey_png(&dir.join(&name), px, w, h)?;
+        let px = &pixels[c * n..(c + 1) * n];
+        save_png(&dir.join(&name), px, w, h)?;
         csv.push_str(&format!(
             "{c},{},{},{name}\n",
             label.replace(',', ";"),
@@ -263,8 +284,10 @@ pub trait Search {
     fn confidences(&self) -> Result<Vec<f32>>;
     fn generation(&self) -> u32;
     fn evaluations(&self) -> u64;
-    /// The 8-bit grey pixels of every cell's elite, as the network saw them.
+    /// The 8-bit pixels of every cell's elite before any crop: grey, or RGB interleaved.
     fn archive_pixels(&self) -> Result<Vec<u8>>;
+    /// `(width, height)` of those pictures.
+    fn picture(&self) -> (usize, usize);
     /// Writes the checkpoint (atomically) with the run's wall-clock `seconds` so far.
     fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64) -> Result<()>;
     /// Continues from the checkpoint in `dir`; returns the seconds the run had taken.
@@ -287,6 +310,10 @@ impl Search for super::DirectSearch<'_> {
     }
     fn archive_pixels(&self) -> Result<Vec<u8>> {
         super::DirectSearch::archive_pixels(self)
+    }
+    fn picture(&self) -> (usize, usize) {
+        let (w, h, _) = self.imaging.picture(&self.net.arch);
+        (w, h)
     }
     fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64) -> Result<()> {
         Checkpoint {
@@ -330,6 +357,10 @@ impl Search for super::CppnSearch<'_> {
     }
     fn archive_pixels(&self) -> Result<Vec<u8>> {
         super::CppnSearch::archive_pixels(self)
+    }
+    fn picture(&self) -> (usize, usize) {
+        let (w, h, _) = self.imaging.picture(&self.net.arch);
+        (w, h)
     }
     fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64) -> Result<()> {
         let cp = CppnCheckpoint {

@@ -17,6 +17,20 @@ struct MutateParams {
     eta: f32,
     cross_prob: f32,
     eta_c: f32,
+    first_child: u32,
+    first_cell: u32,
+    cells: u32,
+    _pad: u32,
+}
+
+/// Where a block of an archive and a block of children start, for the kernels that run once
+/// per pair of blocks when genomes exceed one binding (`Offsets::default()`: one block each).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Offsets {
+    /// The first cell of the archive block.
+    pub cell: usize,
+    /// The first child of the children block.
+    pub child: usize,
 }
 
 /// The settings of one generation's polynomial mutation.
@@ -36,29 +50,47 @@ pub struct Mutation {
 
 /// `children[b, :]` = `parents[parent[b], :]`, crossed with `parents[mate[b], :]` when
 /// `m.cross_prob > 0`, then mutated (see shaders/poly_mutate.wgsl); `parents`
-/// `(cells, genes)`, `parent` and `mate` `(batch)` u32, `children` `(batch, genes)`.
+/// `(cells, genes)`, `parent` and `mate` `(all children)` u32, `children` `(batch, genes)`.
+/// With `at` other than the default, `parents` holds the cells from `at.cell` and `children`
+/// the children from `at.child`, and only the children whose parent is in `parents` are written.
+#[allow(clippy::too_many_arguments)]
 pub fn poly_mutate(
     gpu: &Gpu,
     genes: usize,
     m: &Mutation,
+    at: Offsets,
     parents: View<'_>,
     parent: View<'_>,
     mate: View<'_>,
     children: View<'_>,
 ) -> Result<Dispatch> {
     const K: &str = "poly_mutate";
-    let batch = parent.len;
+    let batch = children.len / genes.max(1);
     check_len(K, "children", children.len, batch * genes)?;
-    check_len(K, "mate", mate.len, batch)?;
+    check_len(K, "mate", mate.len, parent.len)?;
+    if at.child + batch > parent.len {
+        return Err(super::bad_shape(
+            K,
+            "parent",
+            "an entry for every child",
+            format!(
+                "{} entries for children {}..{}",
+                parent.len,
+                at.child,
+                at.child + batch
+            ),
+        ));
+    }
     check_len(
         K,
         "parents (a multiple of genes)",
         parents.len % genes.max(1),
         0,
     )?;
+    let cells = parents.len / genes.max(1);
     let grid = grid_for(gpu, K, (batch * genes).div_ceil(256) as u64)?;
     let pipeline = gpu.pipeline("poly_mutate.wgsl", shader("poly_mutate.wgsl"), K, &[])?;
-    let u = gpu.uniform(K, &mutate_params(batch, genes, m));
+    let u = gpu.uniform(K, &mutate_params(batch, genes, m, at, cells));
     let d = Dispatch::new(
         gpu,
         K,
@@ -75,8 +107,18 @@ pub fn poly_mutate(
     Ok(d.keep_uniform(u))
 }
 
-fn mutate_params(batch: usize, genes: usize, m: &Mutation) -> MutateParams {
+fn mutate_params(
+    batch: usize,
+    genes: usize,
+    m: &Mutation,
+    at: Offsets,
+    cells: usize,
+) -> MutateParams {
     MutateParams {
+        first_child: at.child as u32,
+        first_cell: at.cell as u32,
+        cells: cells as u32,
+        _pad: 0,
         batch: batch as u32,
         genes: genes as u32,
         seed: m.seed,
@@ -88,10 +130,17 @@ fn mutate_params(batch: usize, genes: usize, m: &Mutation) -> MutateParams {
     }
 }
 
-/// Points a [`poly_mutate`] dispatch (built for `batch` children of `genes` genes) at
-/// another generation, rate or seed, for its next replay.
-pub fn set_mutation(gpu: &Gpu, d: &Dispatch, batch: usize, genes: usize, m: &Mutation) {
-    d.write_uniform(gpu, &mutate_params(batch, genes, m));
+/// Points a [`poly_mutate`] dispatch (built for `batch` children of `genes` genes, blocks at
+/// `at`, `cells` cells in its archive block) at another generation, rate or seed, for its
+/// next replay.
+pub fn set_mutation(
+    gpu: &Gpu,
+    d: &Dispatch,
+    (batch, genes, cells): (usize, usize, usize),
+    at: Offsets,
+    m: &Mutation,
+) {
+    d.write_uniform(gpu, &mutate_params(batch, genes, m, at, cells));
 }
 
 #[repr(C)]
@@ -99,21 +148,36 @@ pub fn set_mutation(gpu: &Gpu, d: &Dispatch, batch: usize, genes: usize, m: &Mut
 struct RenderParams {
     n: u32,
     scale: f32,
-    _pad: [u32; 2],
+    first: u32,
+    _pad: u32,
 }
 
-/// `x = floor(clamp(genes, 0, 1) · 255) · scale`, element-wise.
-pub fn render_grey(gpu: &Gpu, scale: f32, genes: View<'_>, x: View<'_>) -> Result<Dispatch> {
+/// `x[i] = floor(clamp(genes[first + i], 0, 1) · 255) · scale` for every element of `x`.
+pub fn render_grey(
+    gpu: &Gpu,
+    scale: f32,
+    genes: View<'_>,
+    first: usize,
+    x: View<'_>,
+) -> Result<Dispatch> {
     const K: &str = "render_grey";
-    check_len(K, "x", x.len, genes.len)?;
-    let grid = grid_for(gpu, K, genes.len.div_ceil(256) as u64)?;
+    if first + x.len > genes.len {
+        return Err(super::bad_shape(
+            K,
+            "genes",
+            "first + x's length elements at least",
+            format!("{} elements, first {first}, x {}", genes.len, x.len),
+        ));
+    }
+    let grid = grid_for(gpu, K, x.len.div_ceil(256) as u64)?;
     let pipeline = gpu.pipeline("render.wgsl", shader("render.wgsl"), K, &[])?;
     let u = gpu.uniform(
         K,
         &RenderParams {
-            n: genes.len as u32,
+            n: x.len as u32,
             scale,
-            _pad: [0; 2],
+            first: first as u32,
+            _pad: 0,
         },
     );
     Dispatch::new(
@@ -136,6 +200,17 @@ struct EliteParams {
     classes: u32,
     genes: u32,
     _pad: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct CopyParams {
+    batch: u32,
+    classes: u32,
+    genes: u32,
+    first_child: u32,
+    first_cell: u32,
+    _pad: [u32; 3],
 }
 
 /// Per class, the best child of `probs` `(batch, classes)` replaces the cell when strictly
@@ -177,28 +252,46 @@ pub fn elite_select(
     )
 }
 
-/// `archive[c, :] = children[winner[c], :]` for every cell with a new elite.
+/// `archive[c, :] = children[winner[c], :]` for every cell with a new elite. With `at` other
+/// than the default, `archive` holds the cells from `at.cell` and `children` the children
+/// from `at.child`; a cell is written when its winner is in `children`.
 pub fn elite_copy(
     gpu: &Gpu,
     genes: usize,
+    at: Offsets,
     children: View<'_>,
     winner: View<'_>,
     archive: View<'_>,
 ) -> Result<Dispatch> {
     const K: &str = "elite_copy";
-    let classes = winner.len;
+    let classes = archive.len / genes.max(1);
     let batch = children.len / genes.max(1);
     check_len(K, "archive", archive.len, classes * genes)?;
     check_len(K, "children", children.len, batch * genes)?;
+    if at.cell + classes > winner.len {
+        return Err(super::bad_shape(
+            K,
+            "winner",
+            "an entry for every cell",
+            format!(
+                "{} entries for cells {}..{}",
+                winner.len,
+                at.cell,
+                at.cell + classes
+            ),
+        ));
+    }
     let grid = grid_for(gpu, K, (classes * genes).div_ceil(256) as u64)?;
     let pipeline = gpu.pipeline("elite_copy.wgsl", shader("elite_copy.wgsl"), K, &[])?;
     let u = gpu.uniform(
         K,
-        &EliteParams {
+        &CopyParams {
             batch: batch as u32,
             classes: classes as u32,
             genes: genes as u32,
-            _pad: 0,
+            first_child: at.child as u32,
+            first_cell: at.cell as u32,
+            _pad: [0; 3],
         },
     );
     Dispatch::new(
@@ -218,39 +311,101 @@ pub fn elite_copy(
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct ColorParams {
-    pixels: u32,
-    plane: u32,
+    items: u32,
+    first: u32,
+    size: u32,
+    crop: u32,
+    crops: u32,
     model: u32,
-    _pad: u32,
+    rgb: u32,
+    mean_image_on: u32,
+    mean: [f32; 4],
+    inv_std: [f32; 4],
 }
 
-/// Colour genomes `(batch, 3, size, size)` to BGR pixel values `(batch, 3, size, size)`
-/// (0–255) through `model` (see shaders/render_color.wgsl).
-pub fn render_color(
+/// How colour genomes become a network's input (see shaders/render_color.wgsl): `size ×
+/// size` genomes through `model` to BGR bytes, `crops` crops of `crop × crop` (1: the centre;
+/// 10: Caffe's corners, centre and their mirrors), planes in RGB order when `rgb`, then
+/// `(pixel − mean[c] − mean image) · inv_std[c]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColorRender {
+    pub model: crate::reference::ColorModel,
+    pub size: usize,
+    pub crop: usize,
+    pub crops: usize,
+    pub rgb: bool,
+    pub mean: [f32; 3],
+    pub inv_std: [f32; 3],
+}
+
+impl ColorRender {
+    /// Genes of one genome: `3 × size × size`.
+    pub fn genes(&self) -> usize {
+        3 * self.size * self.size
+    }
+
+    /// Input values of one crop: `3 × crop × crop`.
+    pub fn crop_len(&self) -> usize {
+        3 * self.crop * self.crop
+    }
+}
+
+/// Renders genomes `first .. first + items` of `genes` into `x` `(items · crops, 3, crop,
+/// crop)`, subtracting `mean_image` `(3, crop, crop)` too when given.
+pub fn render_color_crops(
     gpu: &Gpu,
-    model: crate::reference::ColorModel,
-    batch: usize,
-    size: usize,
+    r: &ColorRender,
     genes: View<'_>,
-    bgr: View<'_>,
+    first: usize,
+    mean_image: Option<View<'_>>,
+    x: View<'_>,
 ) -> Result<Dispatch> {
     const K: &str = "render_color";
-    check_len(K, "genes", genes.len, batch * 3 * size * size)?;
-    check_len(K, "bgr", bgr.len, batch * 3 * size * size)?;
-    let pixels = batch * size * size;
-    let grid = grid_for(gpu, K, pixels.div_ceil(256) as u64)?;
+    if !(r.crops == 1 || r.crops == 10) || r.crop == 0 || r.crop > r.size {
+        return Err(super::bad_shape(
+            K,
+            "crops",
+            "1 or 10 crops no larger than the genome",
+            format!("{} crops of {} from {}", r.crops, r.crop, r.size),
+        ));
+    }
+    let items = x.len / (r.crops * r.crop_len());
+    check_len(K, "x", x.len, items * r.crops * r.crop_len())?;
+    if (first + items) * r.genes() > genes.len {
+        return Err(super::bad_shape(
+            K,
+            "genes",
+            "genomes first .. first + items",
+            format!(
+                "{} genomes, first {first}, items {items}",
+                genes.len / r.genes()
+            ),
+        ));
+    }
+    if let Some(m) = mean_image {
+        check_len(K, "mean_image", m.len, r.crop_len())?;
+    }
+    let invocations = items * r.crops * r.crop * r.crop;
+    let grid = grid_for(gpu, K, invocations.div_ceil(256) as u64)?;
     let pipeline = gpu.pipeline("render_color.wgsl", shader("render_color.wgsl"), K, &[])?;
-    let model = match model {
-        crate::reference::ColorModel::HlsOpencv => 0,
-        crate::reference::ColorModel::Hsv => 1,
-    };
+    let [m0, m1, m2] = r.mean;
+    let [s0, s1, s2] = r.inv_std;
     let u = gpu.uniform(
         K,
         &ColorParams {
-            pixels: pixels as u32,
-            plane: (size * size) as u32,
-            model,
-            _pad: 0,
+            items: items as u32,
+            first: first as u32,
+            size: r.size as u32,
+            crop: r.crop as u32,
+            crops: r.crops as u32,
+            model: match r.model {
+                crate::reference::ColorModel::HlsOpencv => 0,
+                crate::reference::ColorModel::Hsv => 1,
+            },
+            rgb: r.rgb as u32,
+            mean_image_on: mean_image.is_some() as u32,
+            mean: [m0, m1, m2, 0.0],
+            inv_std: [s0, s1, s2, 0.0],
         },
     );
     Dispatch::new(
@@ -259,7 +414,92 @@ pub fn render_color(
         pipeline,
         &[
             genes.binding(gpu, "render_color genes")?,
-            bgr.binding(gpu, "render_color bgr")?,
+            // unread without a mean image: any buffer fills the slot
+            mean_image
+                .unwrap_or(genes)
+                .binding(gpu, "render_color mean image")?,
+            x.binding(gpu, "render_color x")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}
+
+/// Colour genomes `(batch, 3, size, size)` to BGR pixel values `(batch, 3, size, size)`
+/// (0–255) through `model`: [`render_color_crops`] with one full-size crop and no mean.
+pub fn render_color(
+    gpu: &Gpu,
+    model: crate::reference::ColorModel,
+    batch: usize,
+    size: usize,
+    genes: View<'_>,
+    bgr: View<'_>,
+) -> Result<Dispatch> {
+    check_len("render_color", "genes", genes.len, batch * 3 * size * size)?;
+    check_len("render_color", "bgr", bgr.len, batch * 3 * size * size)?;
+    let r = ColorRender {
+        model,
+        size,
+        crop: size,
+        crops: 1,
+        rgb: false,
+        mean: [0.0; 3],
+        inv_std: [1.0; 3],
+    };
+    render_color_crops(gpu, &r, genes, 0, None, bgr)
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct MeanParams {
+    items: u32,
+    crops: u32,
+    classes: u32,
+    first: u32,
+}
+
+/// `out[first + i, :]` = the mean of rows `i · crops .. (i + 1) · crops` of `probs`
+/// `(items · crops, classes)`, for every item (see shaders/crop_mean.wgsl).
+pub fn crop_mean(
+    gpu: &Gpu,
+    crops: usize,
+    classes: usize,
+    probs: View<'_>,
+    first: usize,
+    out: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "crop_mean";
+    let items = probs.len / (crops * classes).max(1);
+    check_len(K, "probs", probs.len, items * crops * classes)?;
+    if (first + items) * classes > out.len {
+        return Err(super::bad_shape(
+            K,
+            "out",
+            "rows first .. first + items",
+            format!(
+                "{} rows, first {first}, items {items}",
+                out.len / classes.max(1)
+            ),
+        ));
+    }
+    let grid = grid_for(gpu, K, (items * classes).div_ceil(256) as u64)?;
+    let pipeline = gpu.pipeline("crop_mean.wgsl", shader("crop_mean.wgsl"), K, &[])?;
+    let u = gpu.uniform(
+        K,
+        &MeanParams {
+            items: items as u32,
+            crops: crops as u32,
+            classes: classes as u32,
+            first: first as u32,
+        },
+    );
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            probs.binding(gpu, "crop_mean probs")?,
+            out.binding(gpu, "crop_mean out")?,
             u.as_entire_binding(),
         ],
         grid,
@@ -275,17 +515,20 @@ struct CppnParams {
     stride: u32,
     max_nodes: u32,
     outputs: u32,
-    _pad: [u32; 2],
+    first: u32,
+    _pad: u32,
 }
 
-/// Renders `batch` compiled CPPNs (`(batch, cap.stride())` u32) into byte-valued genes
-/// `(batch, outputs, height, width)` (see shaders/render_cppn.wgsl).
+/// Renders compiled CPPNs `first ..` of `programs` (`(.., cap.stride())` u32), as many as
+/// `genes` holds, into byte-valued genes `(batch, outputs, height, width)` (see
+/// shaders/render_cppn.wgsl).
 pub fn render_cppn(
     gpu: &Gpu,
     cap: crate::evo::cppn::Capacity,
     outputs: usize,
     (width, height): (usize, usize),
     programs: View<'_>,
+    first: usize,
     genes: View<'_>,
 ) -> Result<Dispatch> {
     const K: &str = "render_cppn";
@@ -297,9 +540,19 @@ pub fn render_cppn(
             format!("{cap:?}, {outputs} outputs"),
         ));
     }
-    let batch = programs.len / cap.stride();
-    check_len(K, "programs", programs.len, batch * cap.stride())?;
+    let batch = genes.len / (outputs * width * height).max(1);
     check_len(K, "genes", genes.len, batch * outputs * width * height)?;
+    if (first + batch) * cap.stride() > programs.len {
+        return Err(super::bad_shape(
+            K,
+            "programs",
+            "programs first .. first + batch",
+            format!(
+                "{} programs, first {first}, batch {batch}",
+                programs.len / cap.stride()
+            ),
+        ));
+    }
     let grid = grid_for(gpu, K, (batch * width * height).div_ceil(256) as u64)?;
     let pipeline = gpu.pipeline("render_cppn.wgsl", shader("render_cppn.wgsl"), K, &[])?;
     let params = CppnParams {
@@ -309,7 +562,8 @@ pub fn render_cppn(
         stride: cap.stride() as u32,
         max_nodes: cap.nodes as u32,
         outputs: outputs as u32,
-        _pad: [0; 2],
+        first: first as u32,
+        _pad: 0,
     };
     let u = gpu.uniform(K, &params);
     Dispatch::new(

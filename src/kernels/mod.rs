@@ -23,8 +23,8 @@ pub use conv2d::{conv2d_bwd_input, conv2d_bwd_weight, conv2d_fwd, Conv2dShape};
 pub use copy::{add_inplace, copy_cols, Cols};
 pub use dropout::{dropout, DropoutMask};
 pub use evo::{
-    elite_copy, elite_select, poly_mutate, render_color, render_cppn, render_grey, set_mutation,
-    Mutation,
+    crop_mean, elite_copy, elite_select, poly_mutate, render_color, render_color_crops,
+    render_cppn, render_grey, set_mutation, ColorRender, Mutation, Offsets,
 };
 pub use gather::{gather_batch, pack_bytes};
 pub use linear::{linear_bwd_input, linear_bwd_weight, linear_fwd, linear_pieces, LinearShape};
@@ -95,6 +95,10 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("add.wgsl", include_str!("../../shaders/add.wgsl")),
     ("dropout.wgsl", include_str!("../../shaders/dropout.wgsl")),
     ("lrn_bwd.wgsl", include_str!("../../shaders/lrn_bwd.wgsl")),
+    (
+        "crop_mean.wgsl",
+        include_str!("../../shaders/crop_mean.wgsl"),
+    ),
     (
         "elite_copy.wgsl",
         include_str!("../../shaders/elite_copy.wgsl"),

@@ -485,6 +485,57 @@ pub fn render_color(model: ColorModel, batch: usize, size: usize, genes: &[f32])
     out
 }
 
+/// Twin of `render_color_crops`: genomes `first .. first + items` of `genes` (`(.., 3, S, S)`)
+/// to the network's input `(items · crops, 3, K, K)`.
+pub fn render_color_crops(
+    r: &crate::kernels::ColorRender,
+    genes: &[f32],
+    first: usize,
+    items: usize,
+    mean_image: Option<&[f32]>,
+) -> Vec<f32> {
+    let g = r.genes();
+    let bgr = render_color(
+        r.model,
+        items,
+        r.size,
+        &genes[first * g..(first + items) * g],
+    );
+    let crops = crate::crops::crops(r.size, r.crop, r.crops).expect("valid crops");
+    let area = r.crop * r.crop;
+    let mut out = Vec::with_capacity(items * crops.len() * 3 * area);
+    for item in 0..items {
+        for &crop in &crops {
+            let cut = crate::crops::cut(&bgr[item * g..(item + 1) * g], r.size, r.crop, crop);
+            for c in 0..3 {
+                let src = if r.rgb { 2 - c } else { c };
+                for at in 0..area {
+                    let mut v = cut[src * area + at] as f64 - r.mean[c] as f64;
+                    if let Some(m) = mean_image {
+                        v -= m[c * area + at] as f64;
+                    }
+                    out.push((v * r.inv_std[c] as f64) as f32);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Twin of `crop_mean`: the mean of each item's `crops` rows of `probs`.
+pub fn crop_mean(crops: usize, classes: usize, probs: &[f32]) -> Vec<f32> {
+    let items = probs.len() / (crops * classes);
+    (0..items * classes)
+        .map(|i| {
+            let (item, c) = (i / classes, i % classes);
+            let sum: f64 = (0..crops)
+                .map(|k| probs[(item * crops + k) * classes + c] as f64)
+                .sum();
+            (sum / crops as f64) as f32
+        })
+        .collect()
+}
+
 /// Twin of `ascent_step`: one step for every item, updating `image`, `input`, `best`,
 /// `state` and `history` in place (layouts as in shaders/ascent.wgsl).
 #[allow(clippy::too_many_arguments)]
