@@ -1,5 +1,8 @@
 // elite_copy: archive[c, :] = children[winner[c], :] for every cell c that elite_select
-// gave a new elite (winner[c] != 0xffffffff). One invocation per archive gene.
+// gave a new elite (winner[c] != 0xffffffff). Each invocation copies up to GENES_PER genes of
+// one cell, strided so that neighbouring invocations touch neighbouring genes; a cell without
+// a new elite costs one read of its winner per invocation (an ImageNet archive is 196,608
+// genes per cell, and few cells change per generation).
 //
 // children: (batch, genes) f32: children first_child .. first_child + batch
 // winner:   (all cells) u32
@@ -18,6 +21,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> archive: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
+const GENES_PER: u32 = 16u;
+
 @compute @workgroup_size(256)
 fn elite_copy(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -25,12 +30,16 @@ fn elite_copy(
     @builtin(local_invocation_index) li: u32,
 ) {
     let i = (wid.x + wid.y * nwg.x) * 256u + li;
-    if i >= p.classes * p.genes {
+    let per_cell = (p.genes + GENES_PER - 1u) / GENES_PER;
+    if i >= p.classes * per_cell {
         return;
     }
-    let c = i / p.genes;
+    let c = i / per_cell;
     let w = winner[p.first_cell + c] - p.first_child; // wraps past batch when below first_child
-    if w < p.batch {
-        archive[i] = children[w * p.genes + i % p.genes];
+    if w >= p.batch {
+        return;
+    }
+    for (var g = i % per_cell; g < p.genes; g += per_cell) {
+        archive[c * p.genes + g] = children[w * p.genes + g];
     }
 }

@@ -281,7 +281,8 @@ pub fn elite_copy(
             ),
         ));
     }
-    let grid = grid_for(gpu, K, (classes * genes).div_ceil(256) as u64)?;
+    // 16 genes per invocation (GENES_PER in the shader)
+    let grid = grid_for(gpu, K, (classes * genes.div_ceil(16)).div_ceil(256) as u64)?;
     let pipeline = gpu.pipeline("elite_copy.wgsl", shader("elite_copy.wgsl"), K, &[])?;
     let u = gpu.uniform(
         K,

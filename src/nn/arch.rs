@@ -547,20 +547,50 @@ impl Arch {
 
     /// Multiply-adds of one image's forward pass.
     pub fn macs(&self) -> Result<u64> {
+        Ok(self.layer_macs()?.iter().sum())
+    }
+
+    /// Multiply-adds of one image in each layer (0 for pooling, LRN, ReLU and dropout).
+    pub fn layer_macs(&self) -> Result<Vec<u64>> {
         let shapes = self.shapes()?;
         let mut prev = self.input;
-        let mut macs = 0u64;
+        let mut macs = Vec::with_capacity(shapes.len());
         for (layer, out) in self.layers.iter().zip(&shapes) {
-            macs += match layer {
+            macs.push(match layer {
                 Layer::Conv2d { kernel, groups, .. } => {
                     (out.iter().product::<usize>() * (prev[0] / groups) * kernel * kernel) as u64
                 }
                 Layer::Linear { out_f, .. } => (prev.iter().product::<usize>() * out_f) as u64,
                 _ => 0,
-            };
+            });
             prev = *out;
         }
         Ok(macs)
+    }
+
+    /// A short name for layer `i`: its own for convolutions and fully-connected layers,
+    /// else its kind and the name of the layer before it (`relu(conv1)`, `pool(conv1)`).
+    pub fn layer_label(&self, i: usize) -> String {
+        let named = |l: &Layer| match l {
+            Layer::Conv2d { name, .. } | Layer::Linear { name, .. } => Some(name.clone()),
+            _ => None,
+        };
+        if let Some(n) = named(&self.layers[i]) {
+            return n;
+        }
+        let kind = match &self.layers[i] {
+            Layer::Relu => "relu",
+            Layer::MaxPool2d { .. } => "pool",
+            Layer::Lrn { .. } => "lrn",
+            Layer::Dropout { .. } => "dropout",
+            _ => "layer",
+        };
+        let before = self.layers[..i]
+            .iter()
+            .rev()
+            .find_map(named)
+            .unwrap_or_else(|| "input".into());
+        format!("{kind}({before})")
     }
 }
 

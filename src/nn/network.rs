@@ -167,6 +167,7 @@ impl Network {
 
         let mut dispatches = Vec::new();
         let mut io = Vec::new();
+        let mut spans = Vec::new();
         let mut start = 0;
         while start < batch {
             let b = chunk.min(batch - start);
@@ -175,6 +176,7 @@ impl Network {
             let mut cur: Option<usize> = None;
             let mut p = 0;
             for (i, (layer, shape)) in self.arch.layers.iter().zip(&shapes).enumerate() {
+                let first_dispatch = dispatches.len();
                 let x = match cur {
                     None => input.slice(start * in_len, b * in_len),
                     Some(j) => acts[j]
@@ -288,8 +290,12 @@ impl Network {
                 if !matches!(layer, Layer::Relu | Layer::Dropout { .. }) {
                     cur = Some(i);
                 }
+                if start == 0 {
+                    spans.push((first_dispatch, dispatches.len()));
+                }
                 prev = *shape;
             }
+            let first_dispatch = dispatches.len();
             dispatches.push(kernels::softmax_fwd(
                 gpu,
                 b,
@@ -297,6 +303,9 @@ impl Network {
                 logits.slice(start * classes, b * classes),
                 probs.slice(start * classes, b * classes),
             )?);
+            if start == 0 {
+                spans.push((first_dispatch, dispatches.len()));
+            }
             start += b;
         }
         Ok(Forward {
@@ -311,6 +320,7 @@ impl Network {
             _pieces: pieces,
             io,
             dispatches,
+            spans,
         })
     }
 
@@ -346,6 +356,9 @@ pub struct Forward {
     /// Where each layer reads its input and writes its output, in the first chunk.
     io: Vec<(Src, Src)>,
     dispatches: Vec<Dispatch>,
+    /// The first chunk's dispatches of each layer, then the softmax's: `[start, end)` into
+    /// `dispatches`.
+    spans: Vec<(usize, usize)>,
 }
 
 /// A fully-connected layer run in row blocks: `(first row, rows)` of each block, and the
@@ -384,6 +397,13 @@ impl Forward {
             .as_ref()
             .expect("a max-pool layer")
             .slice(0, len)
+    }
+
+    /// The dispatches of layer `i` in the first chunk (`i` = the number of layers: the
+    /// softmax), for timing one layer at a time.
+    pub fn layer_dispatches(&self, i: usize) -> &[Dispatch] {
+        let (a, b) = self.spans[i];
+        &self.dispatches[a..b]
     }
 
     /// Records the whole forward pass into `pass`.
