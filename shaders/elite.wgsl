@@ -5,13 +5,15 @@
 //   elite: conf[c] is updated and winner[c] names the child, else winner[c] = 0xffffffff.
 // elite_copy: copies each winning child's genome into its cell.
 //
-// probs:    (batch, classes) f32, the children's softmax outputs (or 10-crop means)
+// probs:    (batch, stride) f32, the children's softmax outputs (or 10-crop means); the
+//           cells are the first `classes` columns (a retrained network's extra "fooling"
+//           class has no cell)
 // conf:     (classes) f32, the cells' confidences (-1 for an empty cell)
 // winner:   (classes) u32
 // children: (batch, genes) f32     archive: (classes, genes) f32
 
 struct Params {
-    batch: u32, classes: u32, genes: u32, _pad0: u32,
+    batch: u32, classes: u32, stride: u32, _pad0: u32,
 }
 
 @group(0) @binding(0) var<storage, read> probs: array<f32>;
@@ -37,7 +39,7 @@ fn elite_select(
     var v = -3.402823e38;
     var at = 0xffffffffu;
     for (var b = li; b < p.batch; b += WG) {
-        let x = probs[b * p.classes + c];
+        let x = probs[b * p.stride + c];
         if x > v {
             v = x;
             at = b;

@@ -61,6 +61,79 @@ pub enum Command {
     Ascent(AscentArgs),
     /// Convert Caffe weights (a .caffemodel, any layer format) to our safetensors.
     Convert(ConvertArgs),
+    /// Re-score a run's champions on another network (the paper's transfer experiment).
+    Transfer(TransferArgs),
+    /// Combine the archives of several runs cell by cell (each class's most confident champion).
+    Merge(MergeArgs),
+    /// Retrain a network with its fooling images as an extra class, and evolve again, round
+    /// after round (PAPER.md section 7).
+    Retrain(RetrainArgs),
+}
+
+#[derive(Args)]
+pub struct RetrainArgs {
+    /// The first network's architecture (grey).
+    #[arg(long, default_value = "lenet")]
+    pub net: String,
+    /// DNN_1's weights [default: weights/<net>_mnist.safetensors].
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Training data (IDX directory) of the retrained networks.
+    #[arg(long, value_name = "DIR", default_value = "data/mnist-10k")]
+    pub data: PathBuf,
+    /// Retrainings (the paper: 15) [with --resume: the study's own, or more to extend it].
+    #[arg(long)]
+    pub rounds: Option<usize>,
+    /// Fooling images added in the first round [default: as many as an average class of
+    /// --data]; each later round adds a sixth of that.
+    #[arg(long, value_name = "N")]
+    pub class_size: Option<usize>,
+    /// Generations of each CPPN run.
+    #[arg(long, default_value_t = 200)]
+    pub generations: u32,
+    /// Children per generation of each CPPN run.
+    #[arg(long, default_value_t = 200)]
+    pub batch: usize,
+    /// SGD iterations of each retraining.
+    #[arg(long, default_value_t = 10_000)]
+    pub iterations: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u32,
+    /// The study directory to create.
+    #[arg(long, value_name = "DIR", required_unless_present = "resume")]
+    pub out: Option<PathBuf>,
+    /// Continue the study in DIR.
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub resume: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct TransferArgs {
+    /// The run (evolution, ascent or merged) whose champions to re-score.
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// The target network's architecture.
+    #[arg(long, default_value = "lenet")]
+    pub net: String,
+    /// The target's weights [default: weights/<net>_mnist.safetensors].
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Names the output, DIR/transfer-<name>.csv [default: the weights file's stem].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// ImageNet targets: crops per image [default: the run's own --crops, for 256×256 images].
+    #[arg(long)]
+    pub crops: Option<usize>,
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// The directory to write the merged archive into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Runs made against the same network and weights.
+    #[arg(required = true, value_name = "RUN")]
+    pub runs: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -84,7 +157,7 @@ pub enum Encoding {
     Cppn,
 }
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct EvolveArgs {
     /// Network architecture.
     #[arg(long, default_value = "lenet")]
@@ -113,6 +186,10 @@ pub struct EvolveArgs {
     /// centre) to subtract instead of the per-channel mean.
     #[arg(long, value_name = "FILE")]
     pub mean_image: Option<PathBuf>,
+    /// Evolve only the first N classes' cells [default: every class]: for a network retrained
+    /// with an extra "fooling" class, whose own class is no fooling image.
+    #[arg(long, value_name = "N")]
+    pub cells: Option<usize>,
     /// Mutation rate schedule: the paper's (0.1 halved every 1,000 generations) or the code's (constant).
     #[arg(long, value_enum, default_value_t = fooling::evo::Schedule::Paper)]
     pub schedule: fooling::evo::Schedule,
@@ -134,9 +211,31 @@ pub struct EvolveArgs {
     /// Continue the run in DIR (its config.toml gives every parameter; --generations may extend it).
     #[arg(long, value_name = "DIR", conflicts_with = "out")]
     pub resume: Option<PathBuf>,
+    /// The index of this run in a study, e.g. a Slurm job array's task: the seed becomes
+    /// --seed + N and the run directory OUT/run-NNN (also for --resume) [default:
+    /// $SLURM_ARRAY_TASK_ID when set].
+    #[arg(long, env = "SLURM_ARRAY_TASK_ID", value_name = "N")]
+    pub run_index: Option<u32>,
 }
 
-#[derive(Args)]
+impl EvolveArgs {
+    /// The options of run `--run-index` of a study: its own seed and directory.
+    fn indexed(&self) -> EvolveArgs {
+        let Some(i) = self.run_index else {
+            return self.clone();
+        };
+        let run = |d: &PathBuf| d.join(format!("run-{i:03}"));
+        EvolveArgs {
+            seed: self.seed.wrapping_add(i),
+            out: self.out.as_ref().map(run),
+            resume: self.resume.as_ref().map(run),
+            run_index: None,
+            ..self.clone()
+        }
+    }
+}
+
+#[derive(Args, Clone)]
 pub struct AscentArgs {
     /// Network architecture.
     #[arg(long, default_value = "lenet")]
@@ -178,6 +277,26 @@ pub struct AscentArgs {
     /// The run directory to create.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// The index of this run in a study, e.g. a Slurm job array's task: the seed becomes
+    /// --seed + N and the run directory OUT/run-NNN [default:
+    /// $SLURM_ARRAY_TASK_ID when set].
+    #[arg(long, env = "SLURM_ARRAY_TASK_ID", value_name = "N")]
+    pub run_index: Option<u32>,
+}
+
+impl AscentArgs {
+    /// The options of run `--run-index` of a study: its own seed and directory.
+    fn indexed(&self) -> AscentArgs {
+        let Some(i) = self.run_index else {
+            return self.clone();
+        };
+        AscentArgs {
+            seed: self.seed.wrapping_add(i),
+            out: self.out.join(format!("run-{i:03}")),
+            run_index: None,
+            ..self.clone()
+        }
+    }
 }
 
 #[derive(Args)]
@@ -244,10 +363,186 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Info => info(&cli.gpu),
         Command::Classify(args) => classify(&cli.gpu, &args),
         Command::Train(args) => train(&cli.gpu, &args),
-        Command::Evolve(args) => evolve(&cli.gpu, &args),
-        Command::Ascent(args) => ascent(&cli.gpu, &args),
+        Command::Evolve(args) => evolve(&cli.gpu, &args.indexed()),
+        Command::Ascent(args) => ascent(&cli.gpu, &args.indexed()),
         Command::Convert(args) => convert(&args),
+        Command::Transfer(args) => transfer(&cli.gpu, &args),
+        Command::Merge(args) => merge(&args),
+        Command::Retrain(args) => retrain(&cli.gpu, &args),
     }
+}
+
+fn retrain(gpu_args: &GpuArgs, args: &RetrainArgs) -> Result<()> {
+    use fooling::retrain::{self, RetrainConfig};
+    let (dir, config) = match (&args.resume, &args.out) {
+        (Some(dir), _) => {
+            let mut config = RetrainConfig::load(dir)?;
+            if let Some(r) = args.rounds {
+                config.rounds = r;
+            }
+            if sha256_file(&config.weights)? != config.weights_sha256 {
+                bail!(
+                    "--resume {}: the weights {} changed since the study started (sha256 differs)",
+                    dir.display(),
+                    config.weights.display()
+                );
+            }
+            (dir.clone(), config)
+        }
+        (None, Some(dir)) => {
+            if dir.join("retrain.toml").exists() {
+                bail!(
+                    "--out {}: holds a study already; continue it with --resume {}",
+                    dir.display(),
+                    dir.display()
+                );
+            }
+            for (v, option) in [
+                (args.batch, "--batch"),
+                (args.iterations, "--iterations"),
+                (args.generations as usize, "--generations"),
+                (args.class_size.unwrap_or(1), "--class-size"),
+            ] {
+                if v == 0 {
+                    bail!("{option}: must be at least 1");
+                }
+            }
+            let weights = match &args.weights {
+                Some(p) => p.clone(),
+                None => default_weights(&args.net)?,
+            };
+            let class_size = match args.class_size {
+                Some(n) => n,
+                None => {
+                    let (train, _) = fooling::data::load_dir(&args.data)?;
+                    let classes = nn::by_name(&args.net)?.num_classes();
+                    train.len() / classes
+                }
+            };
+            let config = RetrainConfig {
+                net: args.net.clone(),
+                weights_sha256: sha256_file(&weights)?,
+                weights,
+                data: args.data.clone(),
+                rounds: args.rounds.unwrap_or(15),
+                class_size,
+                generations: args.generations,
+                batch: args.batch,
+                iterations: args.iterations,
+                seed: args.seed,
+                fooling_version: env!("CARGO_PKG_VERSION").into(),
+            };
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            (dir.clone(), config)
+        }
+        (None, None) => bail!("--out DIR or --resume DIR is needed"),
+    };
+    config.save(&dir)?;
+    let (arch, weights) = Weights::load_sized(&config.weights, nn::by_name(&config.net)?)?;
+    let gpu = gpu_args.open()?;
+    let start = std::time::Instant::now();
+    let rows = retrain::run(&gpu, &dir, &config, &arch, &weights, &mut |line| {
+        eprintln!("[{:.0} s] {line}", start.elapsed().as_secs_f64())
+    })?;
+    println!("| network | fooling images in training | held-out accuracy | runs | median champion | >= 0.99 | >= 0.9999 |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        println!(
+            "| DNN_{} | {} | {:.2}% | {} | {:.6} | {}/{} | {}/{} |",
+            r.network,
+            r.fooling_images,
+            r.held_out_accuracy * 100.0,
+            r.runs,
+            r.median,
+            r.n_ge_099,
+            r.champions,
+            r.n_ge_09999,
+            r.champions
+        );
+    }
+    println!("wrote {}", dir.join("retrain.csv").display());
+    Ok(())
+}
+
+fn transfer(gpu_args: &GpuArgs, args: &TransferArgs) -> Result<()> {
+    use fooling::experiments;
+    let weights_path = match &args.weights {
+        Some(p) => p.clone(),
+        None => default_weights(&args.net)?,
+    };
+    let (arch, weights) = Weights::load_sized(&weights_path, nn::by_name(&args.net)?)?;
+    let config = experiments::read_config(&args.run).ok();
+    let crops = args.crops.or_else(|| {
+        // a colour target given the run's 256×256 images scores them as the run did
+        (arch.input[0] == 3)
+            .then(|| config.as_ref().and_then(experiments::run_crops))
+            .flatten()
+    });
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => weights_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| args.net.clone()),
+    };
+    let gpu = gpu_args.open()?;
+    let net = Network::new(&gpu, arch, &weights)?;
+    let rows = experiments::transfer(&gpu, &args.run, &net, crops)?;
+    let path = experiments::write_transfer(&args.run, &name, &rows)?;
+    let n = rows.len();
+    let count =
+        |f: &dyn Fn(&experiments::Transferred) -> bool| rows.iter().filter(|r| f(r)).count();
+    let pct = |k: usize| 100.0 * k as f64 / n.max(1) as f64;
+    let (s99, s9999) = (
+        count(&|r| r.champion.confidence >= 0.99),
+        count(&|r| r.champion.confidence >= 0.9999),
+    );
+    let (t99, t9999, top) = (
+        count(&|r| r.target >= 0.99),
+        count(&|r| r.target >= 0.9999),
+        count(&|r| r.top == r.champion.class),
+    );
+    println!(
+        "{n} champions of {}: on the source {s99} ({:.0}%) >= 0.99 and {s9999} ({:.0}%) >= 0.9999; on {name} {t99} ({:.0}%) >= 0.99 and {t9999} ({:.0}%) >= 0.9999, {top} ({:.0}%) still the top class",
+        args.run.display(),
+        pct(s99),
+        pct(s9999),
+        pct(t99),
+        pct(t9999),
+        pct(top)
+    );
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+fn merge(args: &MergeArgs) -> Result<()> {
+    if args.out.join("champions.csv").exists() {
+        bail!(
+            "--out {}: holds results already; choose another directory",
+            args.out.display()
+        );
+    }
+    let merged = fooling::experiments::merge(&args.out, &args.runs)?;
+    let conf: Vec<f32> = merged.iter().map(|m| m.champion.confidence).collect();
+    let s = fooling::evo::run::Stats::of(&conf);
+    let mut from = vec![0usize; args.runs.len()];
+    for m in &merged {
+        from[m.run] += 1;
+    }
+    println!(
+        "{} cells from {} runs ({}): median confidence {:.6}, {} >= 0.99, {} >= 0.9999",
+        merged.len(),
+        args.runs.len(),
+        from.iter()
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>()
+            .join(" + "),
+        s.median,
+        s.n_ge_099,
+        s.n_ge_09999
+    );
+    println!("wrote {}", args.out.display());
+    Ok(())
 }
 
 fn info(gpu_args: &GpuArgs) -> Result<()> {
@@ -325,7 +620,7 @@ fn info(gpu_args: &GpuArgs) -> Result<()> {
 fn default_weights(net: &str) -> Result<PathBuf> {
     // LeNet's ship with the crate; ImageNet networks' are the ones a user converted
     // (weights/README.md) into weights/<net>.safetensors
-    let name = if net == "lenet" {
+    let name = if net == "lenet" || net == "mlp" {
         format!("{net}_mnist.safetensors")
     } else {
         format!("{net}.safetensors")
@@ -348,49 +643,23 @@ fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
     if args.top == 0 {
         bail!("--top: must be at least 1");
     }
-    let [c, h, w] = arch.input;
     let weights_path = match &args.weights {
         Some(p) => p.clone(),
         None => default_weights(&args.net)?,
     };
     let (arch, weights) = Weights::load_sized(&weights_path, arch)?;
     let mut input = Vec::with_capacity(args.images.len() * arch.input_len());
-    let crops = args.crops.unwrap_or(1);
-    if args.crops.is_some() && c != 3 {
-        bail!(
-            "--crops: {} takes grey {w}x{h} images; crops are for ImageNet networks",
-            arch.name
-        );
-    }
     for path in &args.images {
-        if let Some(n) = args.crops {
-            let (pixels, size) = fooling::imageio::load_color_square(path, arch.pixels.order)?;
-            for crop in
-                fooling::crops::crops(size, h, n).with_context(|| format!("{}", path.display()))?
-            {
-                input.extend(arch.to_input(&fooling::crops::cut(&pixels, size, h, crop)));
-            }
-            continue;
-        }
-        let pixels = if c == 1 {
-            fooling::imageio::load_grey(path, w, h, args.resize)?
-        } else {
-            fooling::imageio::load_color(path, w, h, args.resize, arch.pixels.order)?
-        };
-        input.extend(arch.to_input(&pixels));
+        input.extend(fooling::imageio::load_input(
+            &arch,
+            path,
+            args.resize,
+            args.crops,
+        )?);
     }
     let gpu = gpu_args.open()?;
     let net = Network::new(&gpu, arch, &weights)?;
-    // the mean over each image's crops, summed in order as the device's crop_mean does
-    let probs: Vec<Vec<f32>> = net
-        .classify(&gpu, &input)?
-        .chunks(crops)
-        .map(|rows| {
-            (0..rows[0].len())
-                .map(|k| rows.iter().fold(0f32, |s, r| s + r[k]) / crops as f32)
-                .collect()
-        })
-        .collect();
+    let probs = net.classify_crops(&gpu, &input, args.crops.unwrap_or(1))?;
     for (path, p) in args.images.iter().zip(&probs) {
         let mut order: Vec<usize> = (0..p.len()).collect();
         order.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
@@ -658,6 +927,7 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
                         schedule: args.schedule,
                         eta: 15.0,
                         crossover: args.crossover,
+                        cells: args.cells,
                     }),
                     None,
                 ),
@@ -666,6 +936,7 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
                     Some(CppnConfig {
                         batch,
                         seed: args.seed,
+                        cells: args.cells,
                         ..CppnConfig::default()
                     }),
                 ),
@@ -692,7 +963,6 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
         (None, None) => bail!("--out DIR or --resume DIR is needed"),
     };
     let (arch, weights) = Weights::load_sized(&config.weights, nn::by_name(&config.net)?)?;
-    let classes = arch.num_classes();
     if resume && sha256_file(&config.weights)? != config.weights_sha256 {
         bail!(
             "--resume {}: the weights {} changed since the run started (sha256 differs)",
@@ -806,14 +1076,21 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
     bar.finish_and_clear();
     stats.flush()?;
     search.checkpoint(&dir, &conf, seconds(&start))?;
-    write_outputs(&dir, &labels, &conf, &search.archive_pixels()?, w, h)?;
+    write_outputs(
+        &dir,
+        &labels[..conf.len()],
+        &conf,
+        &search.archive_pixels()?,
+        w,
+        h,
+    )?;
     let s = Stats::of(&conf);
     println!(
         "generation {}: median confidence {:.6}, {} of {} classes >= 0.99, {} >= 0.9999; {} evaluations in {:.1} s",
         search.generation(),
         s.median,
         s.n_ge_099,
-        classes,
+        conf.len(),
         s.n_ge_09999,
         search.evaluations(),
         seconds(&start)

@@ -113,3 +113,41 @@ pub fn load_color_square(path: &Path, order: crate::nn::ChannelOrder) -> Result<
     }
     Ok((planes(&rgb, order), rgb.width() as usize))
 }
+
+/// The network input for the image at `path`: grey or colour as `arch` takes it, at its size
+/// (scaled when `resize`), or, with `crops`, the `crops` crops of a larger square colour image
+/// (`(crops, c, h, w)`, Caffe's oversample order).
+pub fn load_input(
+    arch: &crate::nn::Arch,
+    path: &Path,
+    resize: bool,
+    crops: Option<usize>,
+) -> Result<Vec<f32>> {
+    let [c, h, w] = arch.input;
+    if let Some(n) = crops {
+        if c != 3 {
+            return Err(Error::Option {
+                option: "--crops".into(),
+                message: format!(
+                    "{} takes grey {w}x{h} images; crops are for ImageNet networks",
+                    arch.name
+                ),
+            });
+        }
+        let (pixels, size) = load_color_square(path, arch.pixels.order)?;
+        let mut out = Vec::with_capacity(n * arch.input_len());
+        for crop in crate::crops::crops(size, h, n).map_err(|e| Error::Image {
+            path: path.into(),
+            message: e.to_string(),
+        })? {
+            out.extend(arch.to_input(&crate::crops::cut(&pixels, size, h, crop)));
+        }
+        return Ok(out);
+    }
+    let pixels = if c == 1 {
+        load_grey(path, w, h, resize)?
+    } else {
+        load_color(path, w, h, resize, arch.pixels.order)?
+    };
+    Ok(arch.to_input(&pixels))
+}

@@ -10,12 +10,14 @@ pub mod crops;
 pub mod data;
 pub mod error;
 pub mod evo;
+pub mod experiments;
 pub mod gpu;
 pub mod imageio;
 pub mod kernels;
 pub mod nn;
 pub mod reference;
 pub mod report;
+pub mod retrain;
 
 pub use error::{Error, Result};
 pub use gpu::{Gpu, GpuOptions};

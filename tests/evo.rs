@@ -246,3 +246,38 @@ fn sbx_crossover_matches_twin_and_keeps_equal_genes() {
         assert!(c1 <= 0.5 + 1e-6 && c2 >= 0.5 - 1e-6);
     }
 }
+
+/// Cells for only the first classes of each row (a retrained network's extra class has no
+/// cell): the same as the twin on the rows cut to those classes.
+#[test]
+fn elite_select_takes_the_first_columns_of_wider_rows() {
+    let gpu = gpu();
+    let mut r = rng("elite_stride");
+    let (batch, cells, stride) = (37, 10, 11);
+    let probs = uniform(&mut r, batch * stride, 0.0, 1.0);
+    let conf0 = uniform(&mut r, cells, 0.0, 0.9);
+    let pb = GpuBuffer::from_slice(gpu, "probs", &probs).unwrap();
+    let cb = GpuBuffer::from_slice(gpu, "conf", &conf0).unwrap();
+    let wb = GpuBuffer::<u32>::zeros(gpu, "winner", cells).unwrap();
+    let d = kernels::elite_select(gpu, batch, cells, pb.view(), cb.view(), wb.view()).unwrap();
+    gpu.run(&[&d]).unwrap();
+    let cut: Vec<f32> = probs
+        .chunks(stride)
+        .flat_map(|row| row[..cells].to_vec())
+        .collect();
+    let mut conf = conf0.clone();
+    let mut archive = vec![0.0; cells];
+    let winner = twin::elite_insert(
+        batch,
+        cells,
+        1,
+        &cut,
+        &vec![0.0; batch],
+        &mut conf,
+        &mut archive,
+    );
+    assert_eq!(wb.read(gpu).unwrap(), winner);
+    assert_eq!(cb.read(gpu).unwrap(), conf);
+    // fewer columns than cells is refused
+    assert!(kernels::elite_select(gpu, batch, 12, pb.view(), cb.view(), wb.view()).is_err());
+}

@@ -21,6 +21,9 @@ pub struct CppnConfig {
     pub seed: u32,
     pub mutation: CppnMutation,
     pub capacity: Capacity,
+    /// Cells for only the first N classes [default: every class] (see `DirectConfig::cells`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cells: Option<usize>,
 }
 
 impl Default for CppnConfig {
@@ -30,6 +33,7 @@ impl Default for CppnConfig {
             seed: 0,
             mutation: CppnMutation::default(),
             capacity: Capacity::default(),
+            cells: None,
         }
     }
 }
@@ -103,7 +107,8 @@ impl<'g> CppnSearch<'g> {
                 message: "must be at least 1".into(),
             });
         }
-        let (b, classes, cap) = (config.batch, net.arch.num_classes(), config.capacity);
+        let classes = super::cells(&config.cells, &net)?;
+        let (b, cap) = (config.batch, config.capacity);
         let (w, h, outputs) = imaging.picture(&net.arch);
         let programs = GpuBuffer::<u32>::zeros(gpu, "programs", b * cap.stride())?;
         let genes = Genomes::zeros(gpu, "cppn genes", b, outputs * w * h)?;

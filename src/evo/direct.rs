@@ -47,6 +47,10 @@ pub struct DirectConfig {
     /// Polynomial mutation's distribution index η.
     pub eta: f32,
     pub crossover: Crossover,
+    /// Cells for only the first N classes [default: every class]: a network retrained with
+    /// an extra "fooling" class is evolved against on the classes it had (PAPER.md section 7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cells: Option<usize>,
 }
 
 impl Default for DirectConfig {
@@ -58,6 +62,7 @@ impl Default for DirectConfig {
             schedule: Schedule::Paper,
             eta: 15.0,
             crossover: Crossover::None,
+            cells: None,
         }
     }
 }

@@ -198,7 +198,7 @@ pub fn render_grey(
 struct EliteParams {
     batch: u32,
     classes: u32,
-    genes: u32,
+    stride: u32,
     _pad: u32,
 }
 
@@ -213,8 +213,9 @@ struct CopyParams {
     _pad: [u32; 3],
 }
 
-/// Per class, the best child of `probs` `(batch, classes)` replaces the cell when strictly
-/// better than `conf` `(classes)`; `winner` `(classes)` u32 names it, or is `u32::MAX`.
+/// Per class, the best child of `probs` `(batch, stride)` replaces the cell when strictly
+/// better than `conf` `(classes)`; `winner` `(classes)` u32 names it, or is `u32::MAX`. The
+/// cells are the first `classes` of each row's `stride ≥ classes` columns.
 pub fn elite_select(
     gpu: &Gpu,
     batch: usize,
@@ -224,7 +225,16 @@ pub fn elite_select(
     winner: View<'_>,
 ) -> Result<Dispatch> {
     const K: &str = "elite_select";
-    check_len(K, "probs", probs.len, batch * classes)?;
+    let stride = probs.len / batch.max(1);
+    check_len(K, "probs", probs.len, batch * stride)?;
+    if stride < classes {
+        return Err(super::bad_shape(
+            K,
+            "probs",
+            "a row of at least one column per cell",
+            format!("{stride} columns for {classes} cells"),
+        ));
+    }
     check_len(K, "conf", conf.len, classes)?;
     check_len(K, "winner", winner.len, classes)?;
     let grid = grid_for(gpu, K, classes as u64)?;
@@ -234,7 +244,7 @@ pub fn elite_select(
         &EliteParams {
             batch: batch as u32,
             classes: classes as u32,
-            genes: 0,
+            stride: stride as u32,
             _pad: 0,
         },
     );

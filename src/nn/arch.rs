@@ -146,6 +146,26 @@ pub fn lenet() -> Arch {
     }
 }
 
+/// A perceptron with two hidden layers for MNIST, the "different architecture, same data" of
+/// the transfer experiment (PAPER.md section 7): ip1 500 + ReLU → ip2 300 + ReLU → ip3 10 →
+/// softmax; input `(1, 28, 28)` = pixel / 256, as LeNet's.
+pub fn mlp() -> Arch {
+    let fc = |name: &str, out_f, relu| Layer::Linear {
+        name: name.into(),
+        out_f,
+        relu,
+    };
+    Arch {
+        name: "mlp".into(),
+        layers: vec![
+            fc("ip1", 500, true),
+            fc("ip2", 300, true),
+            fc("ip3", 10, false),
+        ],
+        ..lenet()
+    }
+}
+
 /// The 1,000 ILSVRC-2012 class names in output order (data/imagenet_labels.txt).
 pub fn imagenet_labels() -> Vec<String> {
     include_str!("../../data/imagenet_labels.txt")
@@ -281,6 +301,7 @@ pub fn alexnet() -> Arch {
 pub fn by_name(name: &str) -> Result<Arch> {
     match name {
         "lenet" => Ok(lenet()),
+        "mlp" => Ok(mlp()),
         "caffenet" => Ok(caffenet()),
         "alexnet" => Ok(alexnet()),
         _ => match name.strip_prefix("caffenet/").map(str::parse::<usize>) {
@@ -288,7 +309,7 @@ pub fn by_name(name: &str) -> Result<Arch> {
             _ => Err(Error::Option {
                 option: "--net".into(),
                 message: format!(
-                    "unknown network '{name}' (known: lenet, caffenet, alexnet, and caffenet/N: \
+                    "unknown network '{name}' (known: lenet, mlp, caffenet, alexnet, and caffenet/N: \
                      CaffeNet at 1/N of its width, N = 2, 4, 8 or 16)"
                 ),
             }),

@@ -11,8 +11,8 @@ mod train;
 mod weights;
 
 pub use arch::{
-    alexnet, by_name, caffenet, caffenet_narrow, imagenet_labels, lenet, Arch, ChannelOrder, Layer,
-    ParamSpec, Pixels,
+    alexnet, by_name, caffenet, caffenet_narrow, imagenet_labels, lenet, mlp, Arch, ChannelOrder,
+    Layer, ParamSpec, Pixels,
 };
 pub use backward::InputGradient;
 pub use network::{

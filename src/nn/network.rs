@@ -336,6 +336,21 @@ impl Network {
             .map(|r| r.to_vec())
             .collect())
     }
+
+    /// As [`Network::classify`] for images of `crops` consecutive crops each: one row per
+    /// image, the mean of its crops' rows (summed in order in f32, as the `crop_mean` kernel
+    /// does, so evolution's confidences reproduce).
+    pub fn classify_crops(&self, gpu: &Gpu, images: &[f32], crops: usize) -> Result<Vec<Vec<f32>>> {
+        let rows = self.classify(gpu, images)?;
+        Ok(rows
+            .chunks(crops.max(1))
+            .map(|group| {
+                (0..group[0].len())
+                    .map(|k| group.iter().fold(0f32, |s, r| s + r[k]) / group.len() as f32)
+                    .collect()
+            })
+            .collect())
+    }
 }
 
 /// A forward pass over a fixed batch, ready to replay.
