@@ -68,6 +68,55 @@ pub enum Command {
     /// Retrain a network with its fooling images as an extra class, and evolve again, round
     /// after round (PAPER.md section 7).
     Retrain(RetrainArgs),
+    /// Write a self-contained HTML report of runs beside the paper's results.
+    Report(ReportArgs),
+    /// Run the paper's experiments (MNIST, or ImageNet with your weights) and write the report.
+    Reproduce(ReproduceArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Half {
+    /// LeNet on MNIST: evolution (direct and CPPN, several seeds), gradient ascent, transfer
+    /// to the two shipped second networks, retraining with a fooling class.
+    Mnist,
+    /// An ImageNet network (--weights): evolution (direct and CPPN) and gradient ascent.
+    Imagenet,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scale {
+    /// Minutes on a 2-core machine with lavapipe (MNIST): fewer seeds, generations and rounds.
+    Quick,
+    /// The paper's sizes (MNIST: hours on lavapipe; ImageNet: a GPU's days or a cluster).
+    Paper,
+}
+
+#[derive(Args)]
+pub struct ReproduceArgs {
+    #[arg(value_enum)]
+    pub half: Half,
+    #[arg(long, value_enum, default_value_t = Scale::Quick)]
+    pub scale: Scale,
+    /// ImageNet: the network (caffenet or alexnet).
+    #[arg(long, default_value = "caffenet")]
+    pub net: String,
+    /// ImageNet: its weights (weights/README.md converts them) [default: weights/<net>.safetensors].
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Where the runs and report.html go [default: runs/reproduce-<half>-<scale>]; an
+    /// interrupted reproduction continues where it stopped when run again.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Runs, merged archives, retraining studies, or directories of runs.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// The HTML file to write [default: DIR/report.html for one DIR].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -369,7 +418,275 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Transfer(args) => transfer(&cli.gpu, &args),
         Command::Merge(args) => merge(&args),
         Command::Retrain(args) => retrain(&cli.gpu, &args),
+        Command::Report(args) => report(&args),
+        Command::Reproduce(args) => reproduce(&cli.gpu, &args),
     }
+}
+
+/// The global options as arguments, for the commands `reproduce` runs.
+fn global_flags(g: &GpuArgs) -> Vec<String> {
+    use clap::ValueEnum;
+    let name = |v: Option<clap::builder::PossibleValue>| {
+        v.map(|p| p.get_name().to_string()).unwrap_or_default()
+    };
+    let mut v = vec![
+        "--backend".to_string(),
+        name(g.backend.to_possible_value()),
+        "--kernels".to_string(),
+        name(g.kernels.to_possible_value()),
+    ];
+    if let Some(a) = &g.adapter {
+        v.extend(["--adapter".to_string(), a.clone()]);
+    }
+    if let Some(m) = g.max_binding {
+        v.extend(["--max-binding".to_string(), m.to_string()]);
+    }
+    v
+}
+
+/// Runs `fooling ARGS` in this process, printing the command first.
+fn sub(gpu_args: &GpuArgs, args: &[String]) -> Result<()> {
+    eprintln!("$ fooling {}", args.join(" "));
+    let argv = std::iter::once("fooling".to_string())
+        .chain(global_flags(gpu_args))
+        .chain(args.iter().cloned());
+    run(Cli::try_parse_from(argv)?)
+}
+
+fn reproduce(gpu_args: &GpuArgs, args: &ReproduceArgs) -> Result<()> {
+    let paper = args.scale == Scale::Paper;
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "runs/reproduce-{}-{}",
+            if args.half == Half::Mnist {
+                "mnist"
+            } else {
+                "imagenet"
+            },
+            if paper { "paper" } else { "quick" }
+        ))
+    });
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let o = |rel: &str| out.join(rel).display().to_string();
+    let strs = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+    // evolution runs, seeds 0..n, each skipped when finished and resumed when interrupted
+    let evolve = |base: &str, common: &[String], seeds: u32| -> Result<()> {
+        for i in 0..seeds {
+            let dir = out.join(base).join(format!("run-{i:03}"));
+            let index = ["--run-index".to_string(), i.to_string()];
+            if dir.join("champions.csv").exists() {
+                eprintln!("{} is done", dir.display());
+            } else if dir.join("config.toml").exists() {
+                sub(
+                    gpu_args,
+                    &[strs(&["evolve", "--resume", &o(base)]), index.to_vec()].concat(),
+                )?;
+            } else {
+                sub(
+                    gpu_args,
+                    &[
+                        strs(&["evolve"]),
+                        common.to_vec(),
+                        strs(&["--out", &o(base)]),
+                        index.to_vec(),
+                    ]
+                    .concat(),
+                )?;
+            }
+        }
+        Ok(())
+    };
+    // an ascent run (short: redone from the start when interrupted)
+    let ascent = |rel: &str, options: &[String]| -> Result<()> {
+        let dir = out.join(rel);
+        if dir.join("champions.csv").exists() {
+            eprintln!("{} is done", dir.display());
+            return Ok(());
+        }
+        if dir.join("config.toml").exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("clearing the interrupted {}", dir.display()))?;
+        }
+        sub(
+            gpu_args,
+            &[
+                strs(&["ascent"]),
+                options.to_vec(),
+                strs(&["--out", &o(rel)]),
+            ]
+            .concat(),
+        )
+    };
+    let mut report_dirs = Vec::new();
+    match args.half {
+        Half::Mnist => {
+            let (seeds, generations, batch) = if paper {
+                (5, "200", "200")
+            } else {
+                (3, "100", "100")
+            };
+            for enc in ["direct", "cppn"] {
+                evolve(
+                    enc,
+                    &strs(&[
+                        "--encoding",
+                        enc,
+                        "--generations",
+                        generations,
+                        "--batch",
+                        batch,
+                    ]),
+                    seeds,
+                )?;
+                report_dirs.push(o(enc));
+            }
+            ascent("ascent-0.001", &strs(&["--decay", "0.001"]))?;
+            report_dirs.push(o("ascent-0.001"));
+            if paper {
+                ascent("ascent", &[])?;
+                report_dirs.push(o("ascent"));
+            }
+            // transfer of every champion set to the two second networks
+            let mut sets: Vec<String> = Vec::new();
+            for enc in ["direct", "cppn"] {
+                sets.extend((0..seeds).map(|i| {
+                    out.join(enc)
+                        .join(format!("run-{i:03}"))
+                        .display()
+                        .to_string()
+                }));
+            }
+            sets.push(o("ascent-0.001"));
+            for set in &sets {
+                sub(
+                    gpu_args,
+                    &strs(&[
+                        "transfer",
+                        "--run",
+                        set,
+                        "--weights",
+                        "weights/lenet_mnist_b.safetensors",
+                    ]),
+                )?;
+                sub(
+                    gpu_args,
+                    &strs(&[
+                        "transfer",
+                        "--run",
+                        set,
+                        "--net",
+                        "mlp",
+                        "--weights",
+                        "weights/mlp_mnist.safetensors",
+                    ]),
+                )?;
+            }
+            let retrain = out.join("retrain");
+            if retrain.join("retrain.toml").exists() {
+                sub(gpu_args, &strs(&["retrain", "--resume", &o("retrain")]))?;
+            } else if paper {
+                sub(gpu_args, &strs(&["retrain", "--out", &o("retrain")]))?;
+            } else {
+                sub(
+                    gpu_args,
+                    &strs(&[
+                        "retrain",
+                        "--rounds",
+                        "2",
+                        "--class-size",
+                        "100",
+                        "--generations",
+                        "20",
+                        "--batch",
+                        "50",
+                        "--iterations",
+                        "500",
+                        "--out",
+                        &o("retrain"),
+                    ]),
+                )?;
+            }
+            report_dirs.push(o("retrain"));
+        }
+        Half::Imagenet => {
+            let weights = match &args.weights {
+                Some(p) => p.display().to_string(),
+                None => default_weights(&args.net)?.display().to_string(),
+            };
+            let net = &args.net;
+            let (direct_g, cppn_g, crops) = if paper {
+                ("20000", "5000", "10")
+            } else {
+                ("20", "20", "1")
+            };
+            evolve(
+                "direct",
+                &strs(&[
+                    "--net",
+                    net,
+                    "--weights",
+                    &weights,
+                    "--generations",
+                    direct_g,
+                    "--crops",
+                    crops,
+                ]),
+                1,
+            )?;
+            evolve(
+                "cppn",
+                &strs(&[
+                    "--net",
+                    net,
+                    "--weights",
+                    &weights,
+                    "--encoding",
+                    "cppn",
+                    "--generations",
+                    cppn_g,
+                    "--crops",
+                    crops,
+                ]),
+                1,
+            )?;
+            ascent(
+                "ascent",
+                &strs(&[
+                    "--net",
+                    net,
+                    "--weights",
+                    &weights,
+                    "--classes",
+                    if paper { "all" } else { "0,1,2,3,4,5,6,7,8,9" },
+                ]),
+            )?;
+            report_dirs.extend([o("direct"), o("cppn"), o("ascent")]);
+        }
+    }
+    sub(
+        gpu_args,
+        &[strs(&["report", "--out", &o("report.html")]), report_dirs].concat(),
+    )?;
+    println!("open {} in a browser", out.join("report.html").display());
+    Ok(())
+}
+
+fn report(args: &ReportArgs) -> Result<()> {
+    let out = match (&args.out, &args.dirs[..]) {
+        (Some(f), _) => f.clone(),
+        (None, [one]) => one.join("report.html"),
+        (None, _) => bail!("--out FILE: needed for a report of several directories"),
+    };
+    let runs = fooling::html::collect(&args.dirs)?;
+    let html = fooling::html::build(&runs)?;
+    nn::write_atomic(&out, html.as_bytes())?;
+    println!(
+        "wrote {} ({} runs, {} KB)",
+        out.display(),
+        runs.len(),
+        html.len() / 1024
+    );
+    Ok(())
 }
 
 fn retrain(gpu_args: &GpuArgs, args: &RetrainArgs) -> Result<()> {
@@ -853,12 +1170,11 @@ fn sha256_file(path: &Path) -> Result<String> {
 }
 
 fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
-    use fooling::evo::run::{truncate_stats, write_outputs, RunConfig, Search, Stats};
+    use fooling::evo::run::{cells_row, truncate_stats, write_outputs, RunConfig, Search, Stats};
     use fooling::evo::{CppnConfig, CppnSearch, DirectConfig, DirectSearch};
     use indicatif::{ProgressBar, ProgressStyle};
     use std::io::Write;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
 
     // the run's configuration: from the options, or from the run being resumed
     let (dir, config, resume) = match (&args.resume, &args.out) {
@@ -1004,9 +1320,10 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let start = std::time::Instant::now();
     let mut seconds_before = 0.0;
+    let cells = search.confidences()?.len();
     if resume {
         seconds_before = search.resume(&dir)?;
-        truncate_stats(&dir, search.generation())?;
+        truncate_stats(&dir, search.generation(), cells)?;
         eprintln!(
             "resuming {} at generation {} of {}",
             dir.display(),
@@ -1014,12 +1331,15 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
             config.generations
         );
     } else {
-        truncate_stats(&dir, 0)?;
+        truncate_stats(&dir, 0, cells)?;
     }
     config.save(&dir)?;
     let mut stats = std::fs::OpenOptions::new()
         .append(true)
         .open(dir.join("stats.csv"))?;
+    let mut per_cell = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("cells.csv"))?;
     let seconds = |start: &std::time::Instant| seconds_before + start.elapsed().as_secs_f64();
     if !resume {
         let conf = search.confidences()?;
@@ -1028,14 +1348,10 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
             "{}",
             Stats::of(&conf).csv_row(0, search.evaluations(), seconds(&start))
         )?;
+        writeln!(per_cell, "{}", cells_row(0, &conf))?;
     }
 
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let flag = interrupted.clone();
-        // a second Ctrl-C while the checkpoint is written is ignored; the checkpoint is atomic anyway
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-    }
+    let interrupted = interrupt_flag();
     let bar = ProgressBar::new(config.generations as u64);
     bar.set_style(ProgressStyle::with_template(
         "{bar:40} gen {pos}/{len}  {msg}  [{elapsed_precise}, {eta} left]",
@@ -1056,6 +1372,7 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
             "{}",
             s.csv_row(generation, evaluations, seconds(&start))
         )?;
+        writeln!(per_cell, "{}", cells_row(generation, &conf))?;
         let rate = (evaluations - run_start_evals) as f64 / start.elapsed().as_secs_f64();
         bar.set_position(generation as u64);
         bar.set_message(format!(
@@ -1070,11 +1387,13 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
         }
         if generation % config.checkpoint_every < n {
             stats.flush()?;
+            per_cell.flush()?;
             search.checkpoint(&dir, &conf, seconds(&start))?;
         }
     }
     bar.finish_and_clear();
     stats.flush()?;
+    per_cell.flush()?;
     search.checkpoint(&dir, &conf, seconds(&start))?;
     write_outputs(
         &dir,
@@ -1104,6 +1423,19 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
         std::process::exit(130);
     }
     Ok(())
+}
+
+/// Set by Ctrl-C: the handler is installed once per process (`reproduce` runs several
+/// evolutions in one), and a second Ctrl-C while a checkpoint is written is ignored (the
+/// checkpoint is atomic anyway).
+fn interrupt_flag() -> &'static std::sync::atomic::AtomicBool {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static FLAG: AtomicBool = AtomicBool::new(false);
+    static HANDLER: std::sync::Once = std::sync::Once::new();
+    HANDLER.call_once(|| {
+        let _ = ctrlc::set_handler(|| FLAG.store(true, Ordering::SeqCst));
+    });
+    &FLAG
 }
 
 /// The classes named by `--classes` (all, or a comma-separated list), checked against `classes`.

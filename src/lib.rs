@@ -12,6 +12,7 @@ pub mod error;
 pub mod evo;
 pub mod experiments;
 pub mod gpu;
+pub mod html;
 pub mod imageio;
 pub mod kernels;
 pub mod nn;

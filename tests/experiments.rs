@@ -98,6 +98,15 @@ fn study_transfer_and_merge() {
         .unwrap()
         .starts_with("9,"));
 
+    // cells.csv: every cell's confidence at each stats.csv row, the last the champions'
+    let cells = rows(&runs[1].join("cells.csv"));
+    assert_eq!(cells.len(), rows(&runs[1].join("stats.csv")).len());
+    assert_eq!(cells.len(), 10, "generations 0 to 9");
+    let champs = rows(&runs[1].join("champions.csv"));
+    for (c, champ) in champs.iter().enumerate() {
+        assert_eq!(cells[9][1 + c], champ[2], "cell {c}");
+    }
+
     // transfer to the two shipped second networks
     for (net, weights, name) in [
         (
@@ -192,6 +201,70 @@ fn study_transfer_and_merge() {
         &[],
     ));
     assert_eq!(rows(&merged.join("transfer-lenet_mnist_b.csv")).len(), 10);
+
+    // the report: the paper's table with ours beside it, charts, galleries, transfer
+    let ascent = dir.join("ascent");
+    ok(&fooling(
+        &[
+            "ascent",
+            "--iterations",
+            "20",
+            "--classes",
+            "3,7",
+            "--out",
+            ascent.to_str().unwrap(),
+        ],
+        &[],
+    ));
+    let report = dir.join("report.html");
+    ok(&fooling(
+        &[
+            "report",
+            "--out",
+            report.to_str().unwrap(),
+            s,
+            ascent.to_str().unwrap(),
+            m,
+        ],
+        &[],
+    ));
+    let html = std::fs::read_to_string(&report).unwrap();
+    for want in [
+        "<table id=\"paper\">",
+        "<td>R1</td><td>MNIST, direct encoding</td>",
+        "lenet · 2 runs: median champion confidence at generation 9",
+        "every class ≥ 99.99% by generation 50 in 0 of 2 runs",
+        "<td>R5</td>",
+        "lenet · ",
+        "of 2 classes ≥ 99.99%",
+        "→ lenet_mnist_b: ",
+        "→ mlp_mnist: ",
+        "<h2 id=\"R6\">Transfer</h2>",
+        "class 9",
+        "Merged archive",
+    ] {
+        assert!(html.contains(want), "the report lacks {want:?}");
+    }
+    assert_eq!(
+        html.matches("<svg").count(),
+        2,
+        "overall and per-class charts"
+    );
+    // 2 runs' galleries, the ascent's and the merged archive's, all real PNGs
+    let pngs: Vec<&str> = html.split("data:image/png;base64,").skip(1).collect();
+    assert_eq!(pngs.len(), 4);
+    use base64::Engine;
+    for p in pngs {
+        let b64 = &p[..p.find('"').unwrap()];
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        assert!(image::load_from_memory(&bytes).is_ok());
+    }
+    assert!(
+        html.contains("not in these runs"),
+        "R3 and R4 have no runs here"
+    );
 
     // refused: runs against other weights, an existing output, a target with too few classes
     let other = dir.join("other");

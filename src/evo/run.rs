@@ -1,5 +1,6 @@
 //! A run directory: `config.toml` (every effective parameter), `stats.csv` (a row per
-//! recorded generation), `champions.csv`, `archive/` (one PNG per class), `gallery.png`, and
+//! recorded generation), `cells.csv` (every cell's confidence at those generations),
+//! `champions.csv`, `archive/` (one PNG per class), `gallery.png`, and
 //! `checkpoint/state.safetensors` (the generation, the archive and its confidences), every
 //! file written atomically so an interrupted run loses nothing already written.
 
@@ -206,14 +207,24 @@ impl RunConfig {
     }
 }
 
-/// Keeps the rows of `stats.csv` up to `generation` (a resumed run rewrites what followed its
-/// checkpoint), creating the file with its header when missing.
-pub fn truncate_stats(dir: &Path, generation: u32) -> Result<String> {
-    let path = dir.join("stats.csv");
-    let mut out = format!("{STATS_HEADER}\n");
-    if let Ok(text) = std::fs::read_to_string(&path) {
+/// Keeps the rows of `stats.csv` and `cells.csv` up to `generation` (a resumed run rewrites
+/// what followed its checkpoint), creating the files with their headers when missing;
+/// returns `stats.csv`'s text. `cells` is the number of cells (`cells.csv` has a column each).
+pub fn truncate_stats(dir: &Path, generation: u32, cells: usize) -> Result<String> {
+    let cells_header = std::iter::once("generation".to_string())
+        .chain((0..cells).map(|c| c.to_string()))
+        .collect::<Vec<_>>()
+        .join(",");
+    truncate_csv(&dir.join("cells.csv"), &cells_header, generation)?;
+    truncate_csv(&dir.join("stats.csv"), STATS_HEADER, generation)
+}
+
+fn truncate_csv(path: &Path, header: &str, generation: u32) -> Result<String> {
+    let mut out = format!("{header}\n");
+    let columns = header.split(',').count();
+    if let Ok(text) = std::fs::read_to_string(path) {
         for line in text.lines().skip(1) {
-            let complete = line.split(',').count() == STATS_HEADER.split(',').count();
+            let complete = line.split(',').count() == columns;
             match line.split(',').next().and_then(|g| g.parse::<u32>().ok()) {
                 Some(g) if g <= generation && complete => {
                     out.push_str(line);
@@ -223,8 +234,16 @@ pub fn truncate_stats(dir: &Path, generation: u32) -> Result<String> {
             }
         }
     }
-    write_atomic(&path, out.as_bytes())?;
+    write_atomic(path, out.as_bytes())?;
     Ok(out)
+}
+
+/// A row of `cells.csv`: the generation and every cell's confidence.
+pub fn cells_row(generation: u32, conf: &[f32]) -> String {
+    std::iter::once(generation.to_string())
+        .chain(conf.iter().map(|c| c.to_string()))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// File-name-safe form of a label.
