@@ -336,6 +336,10 @@ impl Group<'_> {
     }
 }
 
+/// Transfer results of a kind of run to one target: champions, how many ≥ 0.99 and
+/// ≥ 0.9999 on the target, runs, and the first run.
+type Tally = (usize, usize, usize, usize, PathBuf);
+
 /// The paper's results (PAPER.md section 8).
 const PAPER: [(&str, &str, &str); 9] = [
     ("R1", "MNIST, direct encoding", "every class ≥ 99.99% within 50 generations in each run; median 99.99% by generation 200"),
@@ -446,13 +450,12 @@ pub fn build(runs: &[Run]) -> Result<String> {
         } else {
             "the run's median champion confidence"
         };
-        let mut bands = vec![(
-            format!(
-                "median over cells ({n} run{})",
-                if n > 1 { "s" } else { "" }
-            ),
-            band(&medians),
-        )];
+        let label = if n > 1 {
+            format!("median champion, {n} runs")
+        } else {
+            "median champion".to_string()
+        };
+        let mut bands = vec![(label, band(&medians))];
         if n == 1 {
             // one run: the band is the quartiles over its cells
             if let Some(cells) = cells(&g.runs[0].dir) {
@@ -561,8 +564,10 @@ pub fn build(runs: &[Run]) -> Result<String> {
         ));
     }
 
-    // transfer
+    // transfer: a table row per run and target; in the paper's table, one line per kind of
+    // run and target: (champions, ≥ 0.99, ≥ 0.9999, runs, the first run)
     let mut transfer = String::new();
+    let mut transfers: BTreeMap<(String, String), Tally> = BTreeMap::new();
     for r in runs.iter().filter(|r| r.kind != Kind::Retrain) {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&r.dir)
             .map_err(|e| Error::io(&r.dir, e))?
@@ -598,20 +603,34 @@ pub fn build(runs: &[Run]) -> Result<String> {
                 pct(t9999),
                 pct(kept)
             );
-            ours.entry("R6").or_default().push((
-                format!(
-                    "{} → {name}: {:.0}% ≥ 0.99, {:.0}% ≥ 0.9999 of {} champions",
-                    r.dir.display(),
-                    pct(t99),
-                    pct(t9999),
-                    rows.len()
-                ),
-                format!(
-                    "fooling transfer --run {} --weights … (→ transfer-{name}.csv)",
-                    r.dir.display()
-                ),
-            ));
+            let group = match r.kind {
+                Kind::Evolve => format!("{} {}", s(&r.config, "net"), s(&r.config, "encoding")),
+                Kind::Ascent => format!("{} ascent", s(&r.config, "net")),
+                _ => "merged".to_string(),
+            };
+            let t = transfers
+                .entry((group, name.clone()))
+                .or_insert((0, 0, 0, 0, r.dir.clone()));
+            t.0 += rows.len();
+            t.1 += t99;
+            t.2 += t9999;
+            t.3 += 1;
         }
+    }
+    for ((group, name), (n, t99, t9999, runs, first)) in &transfers {
+        let pct = |k: usize| 100.0 * k as f64 / (*n).max(1) as f64;
+        ours.entry("R6").or_default().push((
+            format!(
+                "{group} → {name}: {t99}/{n} ({:.0}%) ≥ 0.99, {t9999}/{n} ({:.0}%) ≥ 0.9999 ({runs} run{})",
+                pct(*t99),
+                pct(*t9999),
+                if *runs > 1 { "s" } else { "" }
+            ),
+            format!(
+                "fooling transfer --run {} --weights … (→ transfer-{name}.csv)",
+                first.display()
+            ),
+        ));
     }
     if !transfer.is_empty() {
         body.push_str("<h2 id=\"R6\">Transfer</h2>\n<table><tr><th>run</th><th>target</th><th>champions</th><th>source ≥ 0.99</th><th>target ≥ 0.99</th><th>target ≥ 0.9999</th><th>still the top class</th></tr>\n");
