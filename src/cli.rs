@@ -942,17 +942,22 @@ fn default_weights(net: &str) -> Result<PathBuf> {
     } else {
         format!("{net}.safetensors")
     };
+    shipped(&name).with_context(|| format!("--weights not given and no weights/{name} found: pass --weights FILE (weights/README.md says how to convert Caffe's or torchvision's)"))
+}
+
+/// `weights/NAME` of the working directory, else of the source tree the binary was built from.
+fn shipped(name: &str) -> Result<PathBuf> {
     let candidates = [
-        Path::new("weights").join(&name),
+        Path::new("weights").join(name),
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("weights")
-            .join(&name),
+            .join(name),
     ];
     candidates
         .iter()
         .find(|p| p.exists())
         .cloned()
-        .with_context(|| format!("--weights not given and no weights/{name} found: pass --weights FILE (weights/README.md says how to convert Caffe's or torchvision's)"))
+        .with_context(|| format!("no weights/{name}"))
 }
 
 fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
