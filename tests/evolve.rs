@@ -194,3 +194,49 @@ fn cppn_runs_improve_deterministically_and_their_images_score_as_recorded() {
         "topologies grow"
     );
 }
+
+/// `cells`: a run on the first classes only, for both encodings; each cell's elite is the
+/// child best at that class even though the network has more.
+#[test]
+fn runs_on_the_first_cells_only() {
+    use fooling::evo::{CppnConfig, CppnSearch};
+    let gpu = gpu();
+    let mut s = DirectSearch::new(
+        gpu,
+        net(),
+        DirectConfig {
+            batch: 50,
+            cells: Some(3),
+            ..DirectConfig::default()
+        },
+    )
+    .unwrap();
+    s.step(2);
+    assert_eq!(s.confidences().unwrap().len(), 3);
+    assert_eq!(s.archive().unwrap().len(), 3 * 784);
+    let pixels = s.archive_pixels().unwrap();
+    let input = s.net.arch.to_input(&pixels);
+    let probs = s.net.classify(gpu, &input).unwrap();
+    for (c, (p, conf)) in probs.iter().zip(s.confidences().unwrap()).enumerate() {
+        assert!((p[c] - conf).abs() <= 1e-6, "cell {c}: {} vs {conf}", p[c]);
+    }
+    let mut cppn = CppnSearch::new(
+        gpu,
+        net(),
+        CppnConfig {
+            batch: 20,
+            cells: Some(4),
+            ..CppnConfig::default()
+        },
+    )
+    .unwrap();
+    cppn.step(1).unwrap();
+    assert_eq!(cppn.archive.len(), 4);
+    for bad in [Some(0), Some(11)] {
+        let config = DirectConfig {
+            cells: bad,
+            ..DirectConfig::default()
+        };
+        assert!(DirectSearch::new(gpu, net(), config).is_err(), "{bad:?}");
+    }
+}

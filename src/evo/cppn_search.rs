@@ -91,23 +91,7 @@ impl<'g> CppnSearch<'g> {
         config: CppnConfig,
         imaging: Imaging,
     ) -> Result<CppnSearch<'g>> {
-        let c = net.arch.input[0];
-        if imaging == Imaging::Grey && c != 1 {
-            return Err(Error::Option {
-                option: "--encoding".into(),
-                message: format!(
-                    "the grey CPPN encoding needs a 1-channel network; {} takes {c} channels",
-                    net.arch.name
-                ),
-            });
-        }
-        if config.batch == 0 {
-            return Err(Error::Option {
-                option: "--batch".into(),
-                message: "must be at least 1".into(),
-            });
-        }
-        let classes = super::cells(&config.cells, &net)?;
+        let classes = super::check(&net, &imaging, config.batch, &config.cells, "CPPN")?;
         let (b, cap) = (config.batch, config.capacity);
         let (w, h, outputs) = imaging.picture(&net.arch);
         let programs = GpuBuffer::<u32>::zeros(gpu, "programs", b * cap.stride())?;

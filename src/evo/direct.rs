@@ -147,33 +147,14 @@ impl<'g> DirectSearch<'g> {
         config: DirectConfig,
         imaging: Imaging,
     ) -> Result<DirectSearch<'g>> {
-        let c = net.arch.input[0];
-        if imaging == Imaging::Grey && c != 1 {
-            return Err(Error::Option {
-                option: "--encoding".into(),
-                message: format!(
-                    "the grey direct encoding needs a 1-channel network; {} takes {c} channels",
-                    net.arch.name
-                ),
-            });
-        }
-        if config.batch == 0 {
-            return Err(Error::Option {
-                option: "--batch".into(),
-                message: "must be at least 1".into(),
-            });
-        }
+        let classes = super::check(&net, &imaging, config.batch, &config.cells, "direct")?;
         if !(0.0..=1.0).contains(&config.rate) {
             return Err(Error::Option {
                 option: "--rate".into(),
                 message: format!("{} is not a probability", config.rate),
             });
         }
-        let (genes, classes, b) = (
-            imaging.genes(&net.arch),
-            net.arch.num_classes(),
-            config.batch,
-        );
+        let (genes, b) = (imaging.genes(&net.arch), config.batch);
         let archive = Genomes::zeros(gpu, "archive", classes, genes)?;
         if config.crossover == Crossover::Sbx && archive.bufs.len() > 1 {
             return Err(Error::Option {

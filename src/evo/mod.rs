@@ -14,13 +14,37 @@ pub use cppn_search::{CppnConfig, CppnSearch};
 pub use direct::{Crossover, DirectConfig, DirectSearch, Schedule};
 pub use genomes::{Fitness, Genomes, Imaging, IMAGENET_SIZE};
 
-/// The number of cells of a run on `net`: `cells` when given (checked), else every class.
-fn cells(cells: &Option<usize>, net: &crate::nn::Network) -> crate::Result<usize> {
+/// Checks what both searches need of their settings and returns the number of cells: `cells`
+/// when given (at most the network's classes), else every class.
+fn check(
+    net: &crate::nn::Network,
+    imaging: &Imaging,
+    batch: usize,
+    cells: &Option<usize>,
+    encoding: &str,
+) -> crate::Result<usize> {
+    use crate::Error;
+    let c = net.arch.input[0];
+    if *imaging == Imaging::Grey && c != 1 {
+        return Err(Error::Option {
+            option: "--encoding".into(),
+            message: format!(
+                "the grey {encoding} encoding needs a 1-channel network; {} takes {c} channels",
+                net.arch.name
+            ),
+        });
+    }
+    if batch == 0 {
+        return Err(Error::Option {
+            option: "--batch".into(),
+            message: "must be at least 1".into(),
+        });
+    }
     let classes = net.arch.num_classes();
     match *cells {
         None => Ok(classes),
         Some(n) if (1..=classes).contains(&n) => Ok(n),
-        Some(n) => Err(crate::Error::Option {
+        Some(n) => Err(Error::Option {
             option: "--cells".into(),
             message: format!("{n} cells: {} has {classes} classes", net.arch.name),
         }),
