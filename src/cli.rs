@@ -273,7 +273,7 @@ impl EvolveArgs {
         let Some(i) = self.run_index else {
             return self.clone();
         };
-        let run = |d: &PathBuf| d.join(format!("run-{i:03}"));
+        let run = |d: &PathBuf| fooling::evo::run::study_run(d, i);
         EvolveArgs {
             seed: self.seed.wrapping_add(i),
             out: self.out.as_ref().map(run),
@@ -341,7 +341,7 @@ impl AscentArgs {
         };
         AscentArgs {
             seed: self.seed.wrapping_add(i),
-            out: self.out.join(format!("run-{i:03}")),
+            out: fooling::evo::run::study_run(&self.out, i),
             run_index: None,
             ..self.clone()
         }
@@ -472,7 +472,7 @@ fn reproduce(gpu_args: &GpuArgs, args: &ReproduceArgs) -> Result<()> {
     // evolution runs, seeds 0..n, each skipped when finished and resumed when interrupted
     let evolve = |base: &str, common: &[String], seeds: u32| -> Result<()> {
         for i in 0..seeds {
-            let dir = out.join(base).join(format!("run-{i:03}"));
+            let dir = fooling::evo::run::study_run(&out.join(base), i);
             let index = ["--run-index".to_string(), i.to_string()];
             if dir.join("champions.csv").exists() {
                 eprintln!("{} is done", dir.display());
@@ -550,8 +550,7 @@ fn reproduce(gpu_args: &GpuArgs, args: &ReproduceArgs) -> Result<()> {
             let mut sets: Vec<String> = Vec::new();
             for enc in ["direct", "cppn"] {
                 sets.extend((0..seeds).map(|i| {
-                    out.join(enc)
-                        .join(format!("run-{i:03}"))
+                    fooling::evo::run::study_run(&out.join(enc), i)
                         .display()
                         .to_string()
                 }));

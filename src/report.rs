@@ -4,10 +4,8 @@ use crate::error::{Error, Result};
 use font8x8::UnicodeFonts;
 use std::path::Path;
 
-/// Writes `pixels` (`h × w` 8-bit grey, row-major) as a PNG, atomically.
-pub fn save_grey_png(path: &Path, pixels: &[u8], w: usize, h: usize) -> Result<()> {
-    let img =
-        image::GrayImage::from_raw(w as u32, h as u32, pixels.to_vec()).expect("w × h pixels");
+/// Writes `img` as a PNG to `path`, atomically.
+fn write_png(path: &Path, img: image::DynamicImage) -> Result<()> {
     let mut bytes = Vec::new();
     img.write_to(
         &mut std::io::Cursor::new(&mut bytes),
@@ -18,6 +16,13 @@ pub fn save_grey_png(path: &Path, pixels: &[u8], w: usize, h: usize) -> Result<(
         message: format!("cannot encode: {e}"),
     })?;
     crate::nn::write_atomic(path, &bytes)
+}
+
+/// Writes `pixels` (`h × w` 8-bit grey, row-major) as a PNG, atomically.
+pub fn save_grey_png(path: &Path, pixels: &[u8], w: usize, h: usize) -> Result<()> {
+    let img =
+        image::GrayImage::from_raw(w as u32, h as u32, pixels.to_vec()).expect("w × h pixels");
+    write_png(path, img.into())
 }
 
 /// Draws `text` in the 8×8 public-domain font at (x, y), `scale` pixels per font pixel.
@@ -53,16 +58,7 @@ pub fn save_png(path: &Path, pixels: &[u8], w: usize, h: usize) -> Result<()> {
         return save_grey_png(path, pixels, w, h);
     }
     let img = image::RgbImage::from_raw(w as u32, h as u32, pixels.to_vec()).expect("w × h × 3");
-    let mut bytes = Vec::new();
-    img.write_to(
-        &mut std::io::Cursor::new(&mut bytes),
-        image::ImageFormat::Png,
-    )
-    .map_err(|e| Error::Image {
-        path: path.into(),
-        message: format!("cannot encode: {e}"),
-    })?;
-    crate::nn::write_atomic(path, &bytes)
+    write_png(path, img.into())
 }
 
 /// `(c, h, w)` planes in a network's channel order as a grey image (one channel) or RGB
@@ -171,14 +167,5 @@ pub fn save_gallery(
         draw_text(&mut img, cx, cy + th + 3, &cut(&t.caption), 1, 0);
         draw_text(&mut img, cx, cy + th + 13, &cut(&t.sub), 1, 90);
     }
-    let mut bytes = Vec::new();
-    img.write_to(
-        &mut std::io::Cursor::new(&mut bytes),
-        image::ImageFormat::Png,
-    )
-    .map_err(|e| Error::Image {
-        path: path.into(),
-        message: format!("cannot encode: {e}"),
-    })?;
-    crate::nn::write_atomic(path, &bytes)
+    write_png(path, img.into())
 }

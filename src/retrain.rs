@@ -326,19 +326,10 @@ fn write_csv(dir: &Path, rows: &[RoundRow]) -> Result<()> {
 
 impl RetrainConfig {
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let text = toml::to_string_pretty(self).map_err(|e| Error::Data {
-            path: dir.join("retrain.toml"),
-            message: e.to_string(),
-        })?;
-        write_atomic(&dir.join("retrain.toml"), text.as_bytes())
+        crate::evo::run::save_toml(&dir.join("retrain.toml"), self)
     }
 
     pub fn load(dir: &Path) -> Result<RetrainConfig> {
-        let path = dir.join("retrain.toml");
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        toml::from_str(&text).map_err(|e| Error::Data {
-            path,
-            message: format!("not a retraining study: {e}"),
-        })
+        crate::evo::run::load_toml(&dir.join("retrain.toml"), "a retraining study")
     }
 }

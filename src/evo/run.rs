@@ -190,21 +190,35 @@ impl Checkpoint {
 
 impl RunConfig {
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let text = toml::to_string_pretty(self).map_err(|e| Error::Data {
-            path: dir.join("config.toml"),
-            message: e.to_string(),
-        })?;
-        write_atomic(&dir.join("config.toml"), text.as_bytes())
+        save_toml(&dir.join("config.toml"), self)
     }
 
     pub fn load(dir: &Path) -> Result<RunConfig> {
-        let path = dir.join("config.toml");
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        toml::from_str(&text).map_err(|e| Error::Data {
-            path,
-            message: format!("not a run configuration: {e}"),
-        })
+        load_toml(&dir.join("config.toml"), "a run configuration")
     }
+}
+
+/// Writes `value` as TOML to `path`, atomically.
+pub(crate) fn save_toml<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = toml::to_string_pretty(value).map_err(|e| Error::Data {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    write_atomic(path, text.as_bytes())
+}
+
+/// Reads the TOML file `path` as `what` (named in the error when it is not).
+pub(crate) fn load_toml<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    toml::from_str(&text).map_err(|e| Error::Data {
+        path: path.into(),
+        message: format!("not {what}: {e}"),
+    })
+}
+
+/// The directory of run `index` of a study in `dir` (`--run-index`).
+pub fn study_run(dir: &Path, index: u32) -> PathBuf {
+    dir.join(format!("run-{index:03}"))
 }
 
 /// Keeps the rows of `stats.csv` and `cells.csv` up to `generation` (a resumed run rewrites
