@@ -338,7 +338,7 @@ pub fn write_outputs(
             sub: format!("{:.5}%", conf8[i] as f64 * 100.0),
         });
     }
-    crate::nn::write_atomic(&dir.join("champions.csv"), csv.as_bytes())?;
+    crate::io::write_atomic(&dir.join("champions.csv"), csv.as_bytes())?;
     let columns = (classes.len() as f64).sqrt().ceil() as usize;
     let zoom = (112 / w.max(1)).max(1);
     save_gallery(&dir.join("gallery.png"), &tiles, w, h, zoom, columns.max(5))

@@ -3,6 +3,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use fooling::gpu::{describe, list_adapters, BackendChoice, Gpu, GpuOptions, KernelChoice};
+use fooling::io::sha256_file;
 use fooling::nn::{self, Network, Weights};
 use std::path::{Path, PathBuf};
 
@@ -226,7 +227,7 @@ pub struct EvolveArgs {
     pub seed: u32,
     /// ImageNet networks: how three genes make a pixel's colour [default: hls-opencv].
     #[arg(long, value_enum)]
-    pub color: Option<fooling::reference::ColorModel>,
+    pub color: Option<fooling::imaging::ColorModel>,
     /// ImageNet networks: crops per evaluation, 10 (the corners, the centre and their mirrors;
     /// confidence = the mean softmax) or 1 (the centre, ten times faster) [default: 10].
     #[arg(long)]
@@ -678,7 +679,7 @@ fn report(args: &ReportArgs) -> Result<()> {
     };
     let runs = fooling::html::collect(&args.dirs)?;
     let html = fooling::html::build(&runs)?;
-    nn::write_atomic(&out, html.as_bytes())?;
+    fooling::io::write_atomic(&out, html.as_bytes())?;
     println!(
         "wrote {} ({} runs, {} KB)",
         out.display(),
@@ -971,7 +972,7 @@ fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
     let (arch, weights) = Weights::load_sized(&weights_path, arch)?;
     let mut input = Vec::with_capacity(args.images.len() * arch.input_len());
     for path in &args.images {
-        input.extend(fooling::imageio::load_input(
+        input.extend(fooling::imaging::load::load_input(
             &arch,
             path,
             args.resize,
@@ -1026,7 +1027,7 @@ fn add_extra_class(data: &mut fooling::data::Dataset, dir: &Path, label: u8) -> 
         );
     }
     for f in &files {
-        data.images.extend(fooling::imageio::load_grey(
+        data.images.extend(fooling::imaging::load::load_grey(
             f,
             data.width,
             data.height,
@@ -1040,7 +1041,6 @@ fn add_extra_class(data: &mut fooling::data::Dataset, dir: &Path, label: u8) -> 
 fn train(gpu_args: &GpuArgs, args: &TrainArgs) -> Result<()> {
     use fooling::nn::{accuracy, TrainConfig, Trainer};
     use indicatif::{ProgressBar, ProgressStyle};
-    use sha2::Digest;
     if args.out.extension().is_none_or(|e| e != "safetensors") {
         bail!(
             "--out {}: the weights file must end in .safetensors",
@@ -1120,7 +1120,7 @@ fn train(gpu_args: &GpuArgs, args: &TrainArgs) -> Result<()> {
         held.len()
     );
     trainer.weights()?.save(&args.out)?;
-    let digest = format!("{:x}", sha2::Sha256::digest(std::fs::read(&args.out)?));
+    let digest = sha256_file(&args.out)?;
     let card = args.out.with_extension("md");
     let command = std::iter::once("fooling".to_string())
         .chain(std::env::args().skip(1))
@@ -1162,15 +1162,9 @@ fn train(gpu_args: &GpuArgs, args: &TrainArgs) -> Result<()> {
         acc = acc * 100.0,
         adapter = describe(&gpu.info),
     );
-    fooling::nn::write_atomic(&card, text.as_bytes())?;
+    fooling::io::write_atomic(&card, text.as_bytes())?;
     println!("wrote {} and {}", args.out.display(), card.display());
     Ok(())
-}
-
-fn sha256_file(path: &Path) -> Result<String> {
-    use sha2::Digest;
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(format!("{:x}", sha2::Sha256::digest(bytes)))
 }
 
 fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
@@ -1209,7 +1203,7 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
                 Some(fooling::evo::run::ColorConfig {
                     model: args
                         .color
-                        .unwrap_or(fooling::reference::ColorModel::HlsOpencv),
+                        .unwrap_or(fooling::imaging::ColorModel::HlsOpencv),
                     size: fooling::evo::IMAGENET_SIZE,
                     crops: args.crops.unwrap_or(10),
                     mean_image: args.mean_image.clone(),
@@ -1299,7 +1293,7 @@ fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
                     if resume && Some(sha256_file(p)?) != c.mean_image_sha256 {
                         bail!("--resume {}: the mean image {} changed since the run started (sha256 differs)", dir.display(), p.display());
                     }
-                    let px = fooling::imageio::load_color_cropped(p, w, h, arch.pixels.order)
+                    let px = fooling::imaging::load::load_color_cropped(p, w, h, arch.pixels.order)
                         .context("--mean-image")?;
                     Some(px.iter().map(|&v| v as f32).collect())
                 }
@@ -1526,7 +1520,7 @@ fn ascent(gpu_args: &GpuArgs, args: &AscentArgs) -> Result<()> {
     // every group is checked before anything is written
     let mut first = Some(Ascent::new(&gpu, &net, &mean, groups[0].clone())?);
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    nn::write_atomic(&dir.join("config.toml"), run_file.as_bytes())?;
+    fooling::io::write_atomic(&dir.join("config.toml"), run_file.as_bytes())?;
 
     let classes = config.classes.len();
     let total = config.iterations as u64 * groups.len() as u64;
@@ -1601,7 +1595,7 @@ fn ascent(gpu_args: &GpuArgs, args: &AscentArgs) -> Result<()> {
             s.median, s.mean, s.min, s.max, s.n_ge_099, s.n_ge_09999, seconds[it]
         ));
     }
-    nn::write_atomic(&dir.join("stats.csv"), stats.as_bytes())?;
+    fooling::io::write_atomic(&dir.join("stats.csv"), stats.as_bytes())?;
 
     // the best images as the 8-bit PNGs a user will hand to a classifier, re-measured
     let bytes: Vec<u8> = best
@@ -1650,9 +1644,9 @@ fn ascent_mean(args: &AscentArgs, arch: &nn::Arch) -> Result<(Vec<f32>, String)>
     let [c, h, w] = arch.input;
     if let Some(path) = &args.mean_image {
         let px = if c == 1 {
-            fooling::imageio::load_grey(path, w, h, false)?
+            fooling::imaging::load::load_grey(path, w, h, false)?
         } else {
-            fooling::imageio::load_color_cropped(path, w, h, arch.pixels.order)?
+            fooling::imaging::load::load_color_cropped(path, w, h, arch.pixels.order)?
         };
         return Ok((
             px.iter().map(|&v| v as f32).collect(),
@@ -1699,7 +1693,7 @@ fn convert(args: &ConvertArgs) -> Result<()> {
     // through the checked loader before anything is written: names, shapes, finite values
     let bytes = weights.to_bytes();
     Weights::from_bytes(&bytes, &args.caffemodel, &arch)?;
-    nn::write_atomic(&args.out, &bytes)?;
+    fooling::io::write_atomic(&args.out, &bytes)?;
     let n: usize = weights.tensors.values().map(|t| t.data.len()).sum();
     println!(
         "wrote {} ({} tensors, {n} parameters of {}) from {}; sha256 {}",

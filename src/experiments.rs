@@ -3,7 +3,8 @@
 
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
-use crate::nn::{write_atomic, Network};
+use crate::io::write_atomic;
+use crate::nn::Network;
 use std::path::{Path, PathBuf};
 
 /// One row of a run's `champions.csv` (evolution or ascent): the first four columns.
@@ -124,7 +125,7 @@ pub fn transfer(
                 ),
             });
         }
-        input.extend(crate::imageio::load_input(
+        input.extend(crate::imaging::load::load_input(
             &net.arch,
             &dir.join(&c.image),
             false,

@@ -6,14 +6,14 @@
 //! [`reference`] holds their plain-Rust twins; [`nn`] builds networks from them.
 
 pub mod ascent;
-pub mod crops;
 pub mod data;
 pub mod error;
 pub mod evo;
 pub mod experiments;
 pub mod gpu;
 pub mod html;
-pub mod imageio;
+pub mod imaging;
+pub mod io;
 pub mod kernels;
 pub mod nn;
 pub mod reference;

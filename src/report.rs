@@ -1,22 +1,9 @@
 //! Pictures of results: grey PNGs of evolved images and a labelled gallery of an archive.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::io::write_png;
 use font8x8::UnicodeFonts;
 use std::path::Path;
-
-/// Writes `img` as a PNG to `path`, atomically.
-fn write_png(path: &Path, img: image::DynamicImage) -> Result<()> {
-    let mut bytes = Vec::new();
-    img.write_to(
-        &mut std::io::Cursor::new(&mut bytes),
-        image::ImageFormat::Png,
-    )
-    .map_err(|e| Error::Image {
-        path: path.into(),
-        message: format!("cannot encode: {e}"),
-    })?;
-    crate::nn::write_atomic(path, &bytes)
-}
 
 /// Writes `pixels` (`h × w` 8-bit grey, row-major) as a PNG, atomically.
 pub fn save_grey_png(path: &Path, pixels: &[u8], w: usize, h: usize) -> Result<()> {

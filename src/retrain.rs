@@ -13,7 +13,8 @@ use crate::error::{Error, Result};
 use crate::evo::run::Stats;
 use crate::evo::{CppnConfig, CppnSearch};
 use crate::gpu::Gpu;
-use crate::nn::{accuracy, write_atomic, Arch, Network, TrainConfig, Trainer, Weights};
+use crate::io::write_atomic;
+use crate::nn::{accuracy, Arch, Network, TrainConfig, Trainer, Weights};
 use std::path::{Path, PathBuf};
 
 /// Images a CPPN run contributes per cell: one from its first generation, one from its last.
@@ -295,7 +296,7 @@ fn images_before(config: &RetrainConfig, k: usize) -> usize {
 fn with_fooling_class(train: &Dataset, dir: &Path, count: usize, label: u8) -> Result<Dataset> {
     let mut data = train.clone();
     for i in 0..count {
-        data.images.extend(crate::imageio::load_grey(
+        data.images.extend(crate::imaging::load::load_grey(
             &png_path(dir, i),
             train.width,
             train.height,
@@ -326,10 +327,10 @@ fn write_csv(dir: &Path, rows: &[RoundRow]) -> Result<()> {
 
 impl RetrainConfig {
     pub fn save(&self, dir: &Path) -> Result<()> {
-        crate::evo::run::save_toml(&dir.join("retrain.toml"), self)
+        crate::io::save_toml(&dir.join("retrain.toml"), self)
     }
 
     pub fn load(dir: &Path) -> Result<RetrainConfig> {
-        crate::evo::run::load_toml(&dir.join("retrain.toml"), "a retraining study")
+        crate::io::load_toml(&dir.join("retrain.toml"), "a retraining study")
     }
 }

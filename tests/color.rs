@@ -5,8 +5,9 @@ mod common;
 
 use common::{gpu, rng, uniform};
 use fooling::gpu::GpuBuffer;
+use fooling::imaging::ColorModel;
 use fooling::kernels;
-use fooling::reference::{color_to_bgr, render_color, ColorModel};
+use fooling::reference::{color_to_bgr, render_color};
 
 fn fixture() -> serde_json::Value {
     let path =

@@ -108,7 +108,7 @@ fn shipped_mnist_10k_is_as_documented() {
     // the first held-out digit of each class is the shipped PNG
     for d in 0..10u8 {
         let i = held.labels.iter().position(|&l| l == d).unwrap();
-        let png = fooling::imageio::load_grey(
+        let png = fooling::imaging::load::load_grey(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("data/digits/digit{d}.png")),
             28,
             28,

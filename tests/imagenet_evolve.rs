@@ -9,9 +9,10 @@ use common::{assert_close, gpu, poisoned, rng, uniform, F32_ELEMENTWISE, NETWORK
 use fooling::evo::rng::uniform01;
 use fooling::evo::{DirectConfig, DirectSearch, Imaging};
 use fooling::gpu::{Gpu, GpuBuffer, GpuOptions};
+use fooling::imaging::ColorModel;
 use fooling::kernels::{self, ColorRender, Mutation, Offsets};
 use fooling::nn::{caffenet_narrow, reference_forward, Network, Weights};
-use fooling::reference::{self as twin, ColorModel};
+use fooling::reference::{self as twin};
 use rand::Rng;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -85,7 +86,7 @@ fn render_color_crops_match_twin() {
 #[test]
 fn crops_are_caffes_oversample() {
     // Caffe's python/caffe/io.py oversample for 256 -> 227: corners, centre at 14, mirrors
-    let c = fooling::crops::crops(256, 227, 10).unwrap();
+    let c = fooling::imaging::crops::crops(256, 227, 10).unwrap();
     let corners: Vec<(usize, usize, bool)> = c.iter().map(|c| (c.row, c.col, c.mirror)).collect();
     assert_eq!(
         corners,
@@ -103,25 +104,25 @@ fn crops_are_caffes_oversample() {
         ]
     );
     assert_eq!(
-        fooling::crops::crops(256, 224, 1).unwrap()[0],
-        fooling::crops::Crop {
+        fooling::imaging::crops::crops(256, 224, 1).unwrap()[0],
+        fooling::imaging::crops::Crop {
             row: 16,
             col: 16,
             mirror: false
         }
     );
     let planes: Vec<u8> = (0..2 * 4 * 4).map(|i| i as u8).collect();
-    let m = fooling::crops::Crop {
+    let m = fooling::imaging::crops::Crop {
         row: 1,
         col: 0,
         mirror: true,
     };
     assert_eq!(
-        fooling::crops::cut(&planes, 4, 3, m),
+        fooling::imaging::crops::cut(&planes, 4, 3, m),
         vec![6, 5, 4, 10, 9, 8, 14, 13, 12, 22, 21, 20, 26, 25, 24, 30, 29, 28]
     );
-    assert!(fooling::crops::crops(200, 227, 10).is_err());
-    assert!(fooling::crops::crops(256, 227, 5).is_err());
+    assert!(fooling::imaging::crops::crops(200, 227, 10).is_err());
+    assert!(fooling::imaging::crops::crops(256, 227, 5).is_err());
 }
 
 #[test]

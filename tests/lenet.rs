@@ -68,7 +68,7 @@ fn trained_lenet_matches_pytorch_on_real_digits() {
     let mut input = Vec::new();
     let mut want = Vec::new();
     for (png, probs) in &expected {
-        let pixels = fooling::imageio::load_grey(&root(png), 28, 28, false).unwrap();
+        let pixels = fooling::imaging::load::load_grey(&root(png), 28, 28, false).unwrap();
         input.extend(pixels.iter().map(|&p| p as f32 / 256.0));
         want.extend(
             probs

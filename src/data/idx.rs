@@ -126,6 +126,6 @@ impl Idx {
         } else {
             raw
         };
-        crate::nn::write_atomic(path, &bytes)
+        crate::io::write_atomic(path, &bytes)
     }
 }

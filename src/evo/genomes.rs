@@ -7,9 +7,9 @@
 
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer};
+use crate::imaging::ColorModel;
 use crate::kernels::{self, ColorRender};
 use crate::nn::{ChannelOrder, Forward, Network};
-use crate::reference::ColorModel;
 
 /// `count` genomes of `genes` f32 each: buffer `k` holds genomes `k · per ..`.
 pub struct Genomes {
@@ -110,7 +110,7 @@ impl Imaging {
                 ),
             });
         }
-        crate::crops::crops(size, h, crops)?;
+        crate::imaging::crops::crops(size, h, crops)?;
         if let Some(m) = &mean_image {
             kernels::check_len("--mean-image", "values", m.len(), 3 * h * w)?;
         }

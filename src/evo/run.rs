@@ -7,7 +7,7 @@
 use super::direct::DirectConfig;
 use super::CppnConfig;
 use crate::error::{Error, Result};
-use crate::nn::write_atomic;
+use crate::io::{load_toml, save_toml, write_atomic};
 use crate::report::{save_gallery, save_png, Tile};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -36,7 +36,7 @@ pub struct RunConfig {
 /// How colour genomes become an ImageNet network's input (PAPER.md sections 3 and 5).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ColorConfig {
-    pub model: crate::reference::ColorModel,
+    pub model: crate::imaging::ColorModel,
     /// The genome's side (256).
     pub size: usize,
     /// Crops per evaluation: 10 (Caffe's oversample) or 1 (the centre).
@@ -196,24 +196,6 @@ impl RunConfig {
     pub fn load(dir: &Path) -> Result<RunConfig> {
         load_toml(&dir.join("config.toml"), "a run configuration")
     }
-}
-
-/// Writes `value` as TOML to `path`, atomically.
-pub(crate) fn save_toml<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = toml::to_string_pretty(value).map_err(|e| Error::Data {
-        path: path.into(),
-        message: e.to_string(),
-    })?;
-    write_atomic(path, text.as_bytes())
-}
-
-/// Reads the TOML file `path` as `what` (named in the error when it is not).
-pub(crate) fn load_toml<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    toml::from_str(&text).map_err(|e| Error::Data {
-        path: path.into(),
-        message: format!("not {what}: {e}"),
-    })
 }
 
 /// The directory of run `index` of a study in `dir` (`--run-index`).

@@ -340,7 +340,7 @@ struct ColorParams {
 /// `(pixel − mean[c] − mean image) · inv_std[c]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColorRender {
-    pub model: crate::reference::ColorModel,
+    pub model: crate::imaging::ColorModel,
     pub size: usize,
     pub crop: usize,
     pub crops: usize,
@@ -410,8 +410,8 @@ pub fn render_color_crops(
             crop: r.crop as u32,
             crops: r.crops as u32,
             model: match r.model {
-                crate::reference::ColorModel::HlsOpencv => 0,
-                crate::reference::ColorModel::Hsv => 1,
+                crate::imaging::ColorModel::HlsOpencv => 0,
+                crate::imaging::ColorModel::Hsv => 1,
             },
             rgb: r.rgb as u32,
             mean_image_on: mean_image.is_some() as u32,
@@ -440,7 +440,7 @@ pub fn render_color_crops(
 /// (0–255) through `model`: [`render_color_crops`] with one full-size crop and no mean.
 pub fn render_color(
     gpu: &Gpu,
-    model: crate::reference::ColorModel,
+    model: crate::imaging::ColorModel,
     batch: usize,
     size: usize,
     genes: View<'_>,

@@ -20,4 +20,4 @@ pub use network::{
     Forward, Network,
 };
 pub use train::{accuracy, TrainConfig, Trainer};
-pub use weights::{write_atomic, Tensor, Weights};
+pub use weights::{Tensor, Weights};

@@ -6,7 +6,6 @@ use super::arch::{Arch, ParamSpec};
 use crate::error::{Error, Result};
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 
 /// Host copies of a network's parameters, by tensor name.
@@ -227,34 +226,6 @@ impl Weights {
     /// Writes the weights to `path` atomically (temporary file, fsync, rename): an
     /// interrupted save leaves the old file as it was.
     pub fn save(&self, path: &Path) -> Result<()> {
-        write_atomic(path, &self.to_bytes())
+        crate::io::write_atomic(path, &self.to_bytes())
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory, fsynced, then
-/// renamed over `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
 }

@@ -2,6 +2,7 @@
 //! read side by side with the shaders. They accumulate in f64 and are the tests' oracle and
 //! the benches' CPU baseline. Nothing here touches the GPU.
 
+use crate::imaging::ColorModel;
 use crate::kernels::{Conv2dShape, LinearShape, Pool2dShape};
 
 /// Visits every term of a convolution: `f(xi, wi, yi)` for each input element `x[xi]` that
@@ -386,20 +387,6 @@ pub fn elite_insert(
     winner
 }
 
-/// Colour models of direct genomes: three genes per pixel, each made a byte by floor(g · 255).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum ColorModel {
-    /// The authors' code: (H, L, S) bytes through OpenCV's 8-bit HLS2BGR, hue on a 0–180
-    /// scale, so hue bytes 180–255 wrap around to 0–150°.
-    HlsOpencv,
-    /// The paper's text: (H, S, V) bytes through OpenCV's 8-bit HSV2BGR_FULL, hue on the full
-    /// byte range.
-    Hsv,
-}
-
 const SECTORS: [[usize; 3]; 6] = [
     [1, 3, 0],
     [1, 0, 2],
@@ -501,12 +488,13 @@ pub fn render_color_crops(
         r.size,
         &genes[first * g..(first + items) * g],
     );
-    let crops = crate::crops::crops(r.size, r.crop, r.crops).expect("valid crops");
+    let crops = crate::imaging::crops::crops(r.size, r.crop, r.crops).expect("valid crops");
     let area = r.crop * r.crop;
     let mut out = Vec::with_capacity(items * crops.len() * 3 * area);
     for item in 0..items {
         for &crop in &crops {
-            let cut = crate::crops::cut(&bgr[item * g..(item + 1) * g], r.size, r.crop, crop);
+            let cut =
+                crate::imaging::crops::cut(&bgr[item * g..(item + 1) * g], r.size, r.crop, crop);
             for c in 0..3 {
                 let src = if r.rgb { 2 - c } else { c };
                 for at in 0..area {

@@ -136,11 +136,11 @@ pub fn load_input(
         }
         let (pixels, size) = load_color_square(path, arch.pixels.order)?;
         let mut out = Vec::with_capacity(n * arch.input_len());
-        for crop in crate::crops::crops(size, h, n).map_err(|e| Error::Image {
+        for crop in crate::imaging::crops::crops(size, h, n).map_err(|e| Error::Image {
             path: path.into(),
             message: e.to_string(),
         })? {
-            out.extend(arch.to_input(&crate::crops::cut(&pixels, size, h, crop)));
+            out.extend(arch.to_input(&crate::imaging::crops::cut(&pixels, size, h, crop)));
         }
         return Ok(out);
     }

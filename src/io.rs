@@ -1,0 +1,75 @@
+//! Files: atomic writes (temporary file, fsync, rename), TOML save and load, sha256 of a
+//! file, PNG encoding. Every file the crate writes goes through [`write_atomic`], so an
+//! interrupted command leaves each file either as it was or complete. Owns no format of
+//! its own: run directories, checkpoints and reports decide what they write.
+
+use crate::error::{Error, Result};
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, fsynced, then
+/// renamed over `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+/// Writes `value` as TOML to `path`, atomically.
+pub fn save_toml<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = toml::to_string_pretty(value).map_err(|e| Error::Data {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    write_atomic(path, text.as_bytes())
+}
+
+/// Reads the TOML file `path` as `what` (named in the error when it is not).
+pub fn load_toml<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    toml::from_str(&text).map_err(|e| Error::Data {
+        path: path.into(),
+        message: format!("not {what}: {e}"),
+    })
+}
+
+/// The sha256 of the file at `path`, as lower-case hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::Digest;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    Ok(format!("{:x}", sha2::Sha256::digest(bytes)))
+}
+
+/// Writes `img` as a PNG to `path`, atomically.
+pub fn write_png(path: &Path, img: image::DynamicImage) -> Result<()> {
+    let mut bytes = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Png,
+    )
+    .map_err(|e| Error::Image {
+        path: path.into(),
+        message: format!("cannot encode: {e}"),
+    })?;
+    write_atomic(path, &bytes)
+}
