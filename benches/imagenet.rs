@@ -13,7 +13,8 @@ use fooling::evo::{
 };
 use fooling::gpu::{Dispatch, Gpu, GpuOptions};
 use fooling::nn::{by_name, reference_forward, Network, Weights};
-use fooling::reference::{self as twin, ColorModel};
+use fooling::imaging::ColorModel;
+use fooling::reference::{self as twin};
 use std::time::Instant;
 
 fn median(mut v: Vec<f64>) -> f64 {

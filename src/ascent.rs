@@ -319,7 +319,10 @@ pub fn write_outputs(
     let mut tiles = Vec::new();
     for (i, &class) in classes.iter().enumerate() {
         let label = &labels[class as usize];
-        let name = format!("archive/{class:04}_{}.png", crate::evo::run::slug(label));
+        let name = format!(
+            "archive/{class:04}_{}.png",
+            crate::evo::run::files::slug(label)
+        );
         save_png(&dir.join(&name), &images[i], w, h)?;
         let first = firsts[i].map(|f| f.map_or(String::new(), |v| v.to_string()));
         csv.push_str(&format!(

@@ -531,7 +531,7 @@ pub fn build(runs: &[Run]) -> Result<String> {
     for r in runs.iter().filter(|r| r.kind == Kind::Ascent) {
         let champs = crate::experiments::read_champions(&r.dir)?;
         let conf: Vec<f32> = champs.iter().map(|c| c.confidence).collect();
-        let st = crate::evo::run::Stats::of(&conf);
+        let st = crate::stats::Stats::of(&conf);
         let _ = writeln!(
             body,
             "<h2 id=\"R5\">Gradient ascent · {}</h2>",

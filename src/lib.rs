@@ -19,6 +19,8 @@ pub mod nn;
 pub mod reference;
 pub mod report;
 pub mod retrain;
+pub mod signal;
+pub mod stats;
 
 pub use error::{Error, Result};
 pub use gpu::{Gpu, GpuOptions};

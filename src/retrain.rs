@@ -10,11 +10,11 @@
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::evo::run::Stats;
 use crate::evo::{CppnConfig, CppnSearch};
 use crate::gpu::Gpu;
 use crate::io::write_atomic;
 use crate::nn::{accuracy, Arch, Network, TrainConfig, Trainer, Weights};
+use crate::stats::Stats;
 use std::path::{Path, PathBuf};
 
 /// Images a CPPN run contributes per cell: one from its first generation, one from its last.

@@ -11,6 +11,18 @@ pub mod rng;
 pub mod run;
 
 pub use cppn_search::{CppnConfig, CppnSearch};
+
+/// How a genome makes an image.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// One gene per pixel, polynomial mutation (PAPER.md section 3).
+    Direct,
+    /// CPPNs grown NEAT-style (PAPER.md section 4), the whole batch rendered in one dispatch.
+    Cppn,
+}
 pub use direct::{Crossover, DirectConfig, DirectSearch, Schedule};
 pub use genomes::{Fitness, Genomes, Imaging, IMAGENET_SIZE};
 

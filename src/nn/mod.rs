@@ -20,4 +20,4 @@ pub use network::{
     Forward, Network,
 };
 pub use train::{accuracy, TrainConfig, Trainer};
-pub use weights::{Tensor, Weights};
+pub use weights::{shipped_weights, Tensor, Weights};

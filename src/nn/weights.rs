@@ -229,3 +229,25 @@ impl Weights {
         crate::io::write_atomic(path, &self.to_bytes())
     }
 }
+
+/// The shipped weights for `net`: `weights/<net>_mnist.safetensors` for the MNIST networks
+/// (they ship with the crate), `weights/<net>.safetensors` for ImageNet networks (the ones a
+/// user converted, weights/README.md), looked up in the working directory, then in the
+/// source tree the binary was built from.
+pub fn shipped_weights(net: &str) -> Result<std::path::PathBuf> {
+    let name = if net == "lenet" || net == "mlp" {
+        format!("{net}_mnist.safetensors")
+    } else {
+        format!("{net}.safetensors")
+    };
+    [
+        Path::new("weights").join(&name),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("weights").join(&name),
+    ]
+    .into_iter()
+    .find(|p| p.exists())
+    .ok_or_else(|| Error::Option {
+        option: "--weights".into(),
+        message: format!("not given and no weights/{name} found: pass --weights FILE (weights/README.md says how to convert Caffe's or torchvision's)"),
+    })
+}

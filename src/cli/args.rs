@@ -1,0 +1,400 @@
+//! Every option of every subcommand: the clap types, and nothing that does the work.
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use fooling::evo::Encoding;
+use fooling::gpu::{BackendChoice, Gpu, GpuOptions, KernelChoice};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "fooling",
+    version,
+    about = "Evolve and optimise images that deep networks label with high confidence although no person can recognise them."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub gpu: GpuArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args)]
+pub struct GpuArgs {
+    /// Graphics API: auto uses WGPU_BACKEND when set, otherwise Vulkan/Metal/DX12, then GL.
+    #[arg(long, global = true, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+    /// Use the first adapter whose name contains this (case-insensitive).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub adapter: Option<String>,
+    /// Matrix-kernel implementation: auto picks direct on CPU adapters, tiled on GPUs.
+    #[arg(long, global = true, value_enum, default_value_t = KernelChoice::Auto)]
+    pub kernels: KernelChoice,
+    /// Bind at most this many bytes per storage buffer, below the adapter's limit (to see how
+    /// a smaller device splits the work).
+    #[arg(long, global = true, value_name = "BYTES")]
+    pub max_binding: Option<u64>,
+}
+
+impl GpuArgs {
+    pub fn open(&self) -> Result<Gpu> {
+        Ok(Gpu::new(&GpuOptions {
+            backend: self.backend,
+            adapter: self.adapter.clone(),
+            kernels: self.kernels,
+            max_binding: self.max_binding,
+        })?)
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// List the adapters, and show the chosen one's limits and optional features.
+    Info,
+    /// Classify images and print the top classes with their confidences.
+    Classify(ClassifyArgs),
+    /// Train a network on the device (Caffe's LeNet recipe by default).
+    Train(TrainArgs),
+    /// Evolve fooling images with MAP-Elites (one cell per class).
+    Evolve(EvolveArgs),
+    /// Fooling images by gradient ascent on the input, every target class in one batch.
+    Ascent(AscentArgs),
+    /// Convert Caffe weights (a .caffemodel, any layer format) to our safetensors.
+    Convert(ConvertArgs),
+    /// Re-score a run's champions on another network (the paper's transfer experiment).
+    Transfer(TransferArgs),
+    /// Combine the archives of several runs cell by cell (each class's most confident champion).
+    Merge(MergeArgs),
+    /// Retrain a network with its fooling images as an extra class, and evolve again, round
+    /// after round (PAPER.md section 7).
+    Retrain(RetrainArgs),
+    /// Write a self-contained HTML report of runs beside the paper's results.
+    Report(ReportArgs),
+    /// Run the paper's experiments (MNIST, or ImageNet with your weights) and write the report.
+    Reproduce(ReproduceArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Half {
+    /// LeNet on MNIST: evolution (direct and CPPN, several seeds), gradient ascent, transfer
+    /// to the two shipped second networks, retraining with a fooling class.
+    Mnist,
+    /// An ImageNet network (--weights): evolution (direct and CPPN) and gradient ascent.
+    Imagenet,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scale {
+    /// Minutes on a 2-core machine with lavapipe (MNIST): fewer seeds, generations and rounds.
+    Quick,
+    /// The paper's sizes (MNIST: hours on lavapipe; ImageNet: a GPU's days or a cluster).
+    Paper,
+}
+
+#[derive(Args)]
+pub struct ReproduceArgs {
+    #[arg(value_enum)]
+    pub half: Half,
+    #[arg(long, value_enum, default_value_t = Scale::Quick)]
+    pub scale: Scale,
+    /// ImageNet: the network (caffenet or alexnet).
+    #[arg(long, default_value = "caffenet")]
+    pub net: String,
+    /// ImageNet: its weights (weights/README.md converts them) [default: weights/<net>.safetensors].
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Where the runs and report.html go [default: runs/reproduce-<half>-<scale>]; an
+    /// interrupted reproduction continues where it stopped when run again.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Runs, merged archives, retraining studies, or directories of runs.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// The HTML file to write [default: DIR/report.html for one DIR].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct RetrainArgs {
+    /// The first network's architecture (grey).
+    #[arg(long, default_value = "lenet")]
+    pub net: String,
+    /// DNN_1's weights [default: weights/<net>_mnist.safetensors].
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Training data (IDX directory) of the retrained networks.
+    #[arg(long, value_name = "DIR", default_value = "data/mnist-10k")]
+    pub data: PathBuf,
+    /// Retrainings (the paper: 15) [with --resume: the study's own, or more to extend it].
+    #[arg(long)]
+    pub rounds: Option<usize>,
+    /// Fooling images added in the first round [default: as many as an average class of
+    /// --data]; each later round adds a sixth of that.
+    #[arg(long, value_name = "N")]
+    pub class_size: Option<usize>,
+    /// Generations of each CPPN run.
+    #[arg(long, default_value_t = 200)]
+    pub generations: u32,
+    /// Children per generation of each CPPN run.
+    #[arg(long, default_value_t = 200)]
+    pub batch: usize,
+    /// SGD iterations of each retraining.
+    #[arg(long, default_value_t = 10_000)]
+    pub iterations: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u32,
+    /// The study directory to create.
+    #[arg(long, value_name = "DIR", required_unless_present = "resume")]
+    pub out: Option<PathBuf>,
+    /// Continue the study in DIR.
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub resume: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct TransferArgs {
+    /// The run (evolution, ascent or merged) whose champions to re-score.
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// The target network's architecture.
+    #[arg(long, default_value = "lenet")]
+    pub net: String,
+    /// The target's weights [default: weights/<net>_mnist.safetensors].
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Names the output, DIR/transfer-<name>.csv [default: the weights file's stem].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// ImageNet targets: crops per image [default: the run's own --crops, for 256×256 images].
+    #[arg(long)]
+    pub crops: Option<usize>,
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// The directory to write the merged archive into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Runs made against the same network and weights.
+    #[arg(required = true, value_name = "RUN")]
+    pub runs: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ConvertArgs {
+    /// The network the weights are for.
+    #[arg(long, default_value = "caffenet")]
+    pub net: String,
+    /// The Caffe weights, e.g. bvlc_reference_caffenet.caffemodel.
+    #[arg(long, value_name = "FILE")]
+    pub caffemodel: PathBuf,
+    /// Where to write the safetensors file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Clone)]
+pub struct EvolveArgs {
+    /// Network architecture.
+    #[arg(long, default_value = "lenet")]
+    pub net: String,
+    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors].
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Encoding::Direct)]
+    pub encoding: Encoding,
+    /// Generations after the initial batch [default: 200; with --resume: the run's own].
+    #[arg(long)]
+    pub generations: Option<u32>,
+    /// Children per generation (the paper's B) [default: 200; 400 for CPPNs on an ImageNet network].
+    #[arg(long)]
+    pub batch: Option<usize>,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u32,
+    /// ImageNet networks: how three genes make a pixel's colour [default: hls-opencv].
+    #[arg(long, value_enum)]
+    pub color: Option<fooling::imaging::ColorModel>,
+    /// ImageNet networks: crops per evaluation, 10 (the corners, the centre and their mirrors;
+    /// confidence = the mean softmax) or 1 (the centre, ten times faster) [default: 10].
+    #[arg(long)]
+    pub crops: Option<usize>,
+    /// ImageNet networks: a mean image (PNG, e.g. ILSVRC-2012's 256×256 mean, cropped at the
+    /// centre) to subtract instead of the per-channel mean.
+    #[arg(long, value_name = "FILE")]
+    pub mean_image: Option<PathBuf>,
+    /// Evolve only the first N classes' cells [default: every class]: for a network retrained
+    /// with an extra "fooling" class, whose own class is no fooling image.
+    #[arg(long, value_name = "N")]
+    pub cells: Option<usize>,
+    /// Mutation rate schedule: the paper's (0.1 halved every 1,000 generations) or the code's (constant).
+    #[arg(long, value_enum, default_value_t = fooling::evo::Schedule::Paper)]
+    pub schedule: fooling::evo::Schedule,
+    /// Initial per-gene mutation probability.
+    #[arg(long, default_value_t = 0.1)]
+    pub rate: f32,
+    /// Recombination before mutation: none (the paper) or sbx (the authors' code, without its bug).
+    #[arg(long, value_enum, default_value_t = fooling::evo::Crossover::None)]
+    pub crossover: fooling::evo::Crossover,
+    /// Write a checkpoint every N generations (and always at the end or on Ctrl-C).
+    #[arg(long, default_value_t = 100)]
+    pub checkpoint_every: u32,
+    /// Read the confidences back and write a stats.csv row every N generations.
+    #[arg(long, default_value_t = 1)]
+    pub stats_every: u32,
+    /// The run directory to create.
+    #[arg(long, value_name = "DIR", required_unless_present = "resume")]
+    pub out: Option<PathBuf>,
+    /// Continue the run in DIR (its config.toml gives every parameter; --generations may extend it).
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub resume: Option<PathBuf>,
+    /// The index of this run in a study, e.g. a Slurm job array's task: the seed becomes
+    /// --seed + N and the run directory OUT/run-NNN (also for --resume) [default:
+    /// $SLURM_ARRAY_TASK_ID when set].
+    #[arg(long, env = "SLURM_ARRAY_TASK_ID", value_name = "N")]
+    pub run_index: Option<u32>,
+}
+
+impl EvolveArgs {
+    /// The options of run `--run-index` of a study: its own seed and directory.
+    pub fn indexed(&self) -> EvolveArgs {
+        let Some(i) = self.run_index else {
+            return self.clone();
+        };
+        let run = |d: &PathBuf| fooling::evo::run::study_run(d, i);
+        EvolveArgs {
+            seed: self.seed.wrapping_add(i),
+            out: self.out.as_ref().map(run),
+            resume: self.resume.as_ref().map(run),
+            run_index: None,
+            ..self.clone()
+        }
+    }
+}
+
+#[derive(Args, Clone)]
+pub struct AscentArgs {
+    /// Network architecture.
+    #[arg(long, default_value = "lenet")]
+    pub net: String,
+    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors].
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Target classes: all, or a comma-separated list of class indices (e.g. 0,3,7).
+    #[arg(long, default_value = "all", value_name = "all|LIST")]
+    pub classes: String,
+    #[arg(long, default_value_t = 300)]
+    pub iterations: u32,
+    /// Pull toward the mean image by this fraction each step (the L2 regulariser; 0: none).
+    #[arg(long, default_value_t = 0.01)]
+    pub decay: f32,
+    /// The largest step size.
+    #[arg(long, default_value_t = 1e12)]
+    pub max_lr: f32,
+    /// Seeds the initial noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u32,
+    /// σ of the Gaussian noise added to the mean image at the start, in pixel units.
+    #[arg(long, default_value_t = 1.0)]
+    pub noise: f32,
+    /// Blur the images every K iterations (0: never).
+    #[arg(long, default_value_t = 0, value_name = "K")]
+    pub blur_every: u32,
+    /// σ of that blur, in pixels.
+    #[arg(long, default_value_t = 1.0)]
+    pub blur_sigma: f32,
+    /// The mean image: a PNG of the network's input size, or larger and cropped at the
+    /// centre (ImageNet's 256×256 mean for a 227×227 CaffeNet) [default: LeNet, the mean of
+    /// --data's training images; ImageNet networks, their per-channel mean].
+    #[arg(long, value_name = "FILE")]
+    pub mean_image: Option<PathBuf>,
+    /// Training data whose mean image the ascent starts from and decays toward.
+    #[arg(long, value_name = "DIR", default_value = "data/mnist-10k")]
+    pub data: PathBuf,
+    /// The run directory to create.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The index of this run in a study, e.g. a Slurm job array's task: the seed becomes
+    /// --seed + N and the run directory OUT/run-NNN [default:
+    /// $SLURM_ARRAY_TASK_ID when set].
+    #[arg(long, env = "SLURM_ARRAY_TASK_ID", value_name = "N")]
+    pub run_index: Option<u32>,
+}
+
+impl AscentArgs {
+    /// The options of run `--run-index` of a study: its own seed and directory.
+    pub fn indexed(&self) -> AscentArgs {
+        let Some(i) = self.run_index else {
+            return self.clone();
+        };
+        AscentArgs {
+            seed: self.seed.wrapping_add(i),
+            out: fooling::evo::run::study_run(&self.out, i),
+            run_index: None,
+            ..self.clone()
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct TrainArgs {
+    /// Network architecture.
+    #[arg(long, default_value = "lenet")]
+    pub net: String,
+    /// Directory with train-{images,labels} and heldout-* (or t10k-*) IDX files, raw or gzip.
+    #[arg(long, value_name = "DIR", default_value = "data/mnist-10k")]
+    pub data: PathBuf,
+    /// SGD iterations.
+    #[arg(long, default_value_t = 10_000)]
+    pub iterations: usize,
+    /// Images per iteration.
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
+    /// Seeds the initial weights and the shuffling.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Base learning rate of the `inv` schedule.
+    #[arg(long, default_value_t = 0.01)]
+    pub base_lr: f32,
+    #[arg(long, default_value_t = 0.9)]
+    pub momentum: f32,
+    #[arg(long, default_value_t = 5e-4)]
+    pub weight_decay: f32,
+    /// A directory of PNG images added to the training set as one more class ("fooling").
+    #[arg(long, value_name = "DIR")]
+    pub extra_class: Option<PathBuf>,
+    /// Where to write the weights (safetensors); the model card goes beside it as .md.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct ClassifyArgs {
+    /// Network architecture.
+    #[arg(long, default_value = "lenet")]
+    pub net: String,
+    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// How many classes to print per image.
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    /// One JSON object per line: {"image": PATH, "top": [{"class", "label", "confidence"}, ...]}.
+    #[arg(long)]
+    pub json: bool,
+    /// Scale images of another size to the network's input instead of refusing them.
+    #[arg(long, conflicts_with = "crops")]
+    pub resize: bool,
+    /// ImageNet networks: classify square images at least the network's size (evolved ones are
+    /// 256×256) by the mean softmax over 10 crops (the corners, the centre and their mirrors)
+    /// or over 1 (the centre), as `fooling evolve --crops` scores them.
+    #[arg(long)]
+    pub crops: Option<usize>,
+    /// Images (PNG; colour is converted to grey for LeNet).
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
+}

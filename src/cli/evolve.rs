@@ -1,0 +1,91 @@
+//! `fooling evolve`: one run through the library's [`Runner`], with a progress bar (or a
+//! line every 100 generations when stderr is not a terminal).
+
+use super::args::EvolveArgs;
+use super::GpuArgs;
+use anyhow::Result;
+use fooling::evo::run::{EvolveSettings, Observer, Progress, Runner};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A progress bar, or a plain line every 100 generations when stderr is not a terminal.
+struct Bar(ProgressBar);
+
+impl Observer for Bar {
+    fn started(&mut self, generation: u32, generations: u32, _resumed: bool) {
+        self.0.set_length(generations as u64);
+        self.0.set_position(generation as u64);
+    }
+
+    fn progress(&mut self, p: &Progress) {
+        let (s, rate) = (&p.stats, p.rate);
+        self.0.set_position(p.generation as u64);
+        self.0.set_message(format!(
+            "median {:.4}  best {:.4}  {rate:.0} evaluations/s",
+            s.median, s.max
+        ));
+        if self.0.is_hidden() && p.generation % 100 < p.step {
+            eprintln!(
+                "generation {}/{}: median {:.4}, best {:.4}, {rate:.0} evaluations/s",
+                p.generation, p.generations, s.median, s.max
+            );
+        }
+    }
+}
+
+fn settings(args: &EvolveArgs) -> EvolveSettings {
+    EvolveSettings {
+        net: args.net.clone(),
+        weights: args.weights.clone(),
+        encoding: args.encoding,
+        generations: args.generations,
+        batch: args.batch,
+        seed: args.seed,
+        color: args.color,
+        crops: args.crops,
+        mean_image: args.mean_image.clone(),
+        cells: args.cells,
+        schedule: args.schedule,
+        rate: args.rate,
+        crossover: args.crossover,
+        checkpoint_every: args.checkpoint_every,
+        stats_every: args.stats_every,
+    }
+}
+
+pub fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
+    let gpu = gpu_args.open()?;
+    let runner = match (&args.resume, &args.out) {
+        (Some(dir), _) => {
+            let runner = Runner::resume(&gpu, dir, args.generations)?;
+            eprintln!(
+                "resuming {} at generation {} of {}",
+                dir.display(),
+                runner.generation(),
+                runner.config().generations
+            );
+            runner
+        }
+        (None, Some(dir)) => Runner::create(&gpu, dir, &settings(args))?,
+        (None, None) => anyhow::bail!("--out DIR or --resume DIR is needed"),
+    };
+    let bar = ProgressBar::new(0);
+    bar.set_style(ProgressStyle::with_template(
+        "{bar:40} gen {pos}/{len}  {msg}  [{elapsed_precise}, {eta} left]",
+    )?);
+    let outcome = runner.run(&mut Bar(bar.clone()), fooling::signal::stop_flag())?;
+    bar.finish_and_clear();
+    let s = &outcome.stats;
+    println!(
+        "generation {}: median confidence {:.6}, {} of {} classes >= 0.99, {} >= 0.9999; {} evaluations in {:.1} s",
+        outcome.generation, s.median, s.n_ge_099, outcome.cells, s.n_ge_09999, outcome.evaluations, outcome.seconds
+    );
+    println!("wrote {}", outcome.dir.display());
+    if outcome.interrupted {
+        eprintln!(
+            "interrupted: checkpoint written; continue with `fooling evolve --resume {}`",
+            outcome.dir.display()
+        );
+        std::process::exit(130);
+    }
+    Ok(())
+}

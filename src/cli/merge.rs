@@ -1,0 +1,34 @@
+//! `fooling merge`.
+
+use super::args::*;
+use anyhow::{bail, Result};
+
+pub fn merge(args: &MergeArgs) -> Result<()> {
+    if args.out.join("champions.csv").exists() {
+        bail!(
+            "--out {}: holds results already; choose another directory",
+            args.out.display()
+        );
+    }
+    let merged = fooling::experiments::merge(&args.out, &args.runs)?;
+    let conf: Vec<f32> = merged.iter().map(|m| m.champion.confidence).collect();
+    let s = fooling::stats::Stats::of(&conf);
+    let mut from = vec![0usize; args.runs.len()];
+    for m in &merged {
+        from[m.run] += 1;
+    }
+    println!(
+        "{} cells from {} runs ({}): median confidence {:.6}, {} >= 0.99, {} >= 0.9999",
+        merged.len(),
+        args.runs.len(),
+        from.iter()
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>()
+            .join(" + "),
+        s.median,
+        s.n_ge_099,
+        s.n_ge_09999
+    );
+    println!("wrote {}", args.out.display());
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! Command-line interface: each subcommand parses its options, makes one library call and
+//! prints what came of it. No loop, file format or experiment logic lives here.
+
+mod args;
+mod ascent;
+mod classify;
+mod convert;
+mod evolve;
+mod info;
+mod merge;
+mod report;
+mod reproduce;
+mod retrain;
+mod train;
+mod transfer;
+
+use anyhow::Result;
+pub use args::*;
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Info => info::info(&cli.gpu),
+        Command::Classify(args) => classify::classify(&cli.gpu, &args),
+        Command::Train(args) => train::train(&cli.gpu, &args),
+        Command::Evolve(args) => evolve::evolve(&cli.gpu, &args.indexed()),
+        Command::Ascent(args) => ascent::ascent(&cli.gpu, &args.indexed()),
+        Command::Convert(args) => convert::convert(&args),
+        Command::Transfer(args) => transfer::transfer(&cli.gpu, &args),
+        Command::Merge(args) => merge::merge(&args),
+        Command::Retrain(args) => retrain::retrain(&cli.gpu, &args),
+        Command::Report(args) => report::report(&args),
+        Command::Reproduce(args) => reproduce::reproduce(&cli.gpu, &args),
+    }
+}

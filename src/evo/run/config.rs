@@ -1,0 +1,201 @@
+//! `config.toml` of an evolution run: every effective parameter, written when the run
+//! starts and read back by `--resume`.
+
+use crate::error::{Error, Result};
+use crate::evo::{CppnConfig, Crossover, DirectConfig, Encoding, Schedule};
+use crate::imaging::ColorModel;
+use crate::io::{load_toml, save_toml, sha256_file};
+use std::path::{Path, PathBuf};
+
+/// Everything that defines a run: written to `config.toml`, read back by `--resume`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunConfig {
+    pub net: String,
+    pub weights: PathBuf,
+    /// sha256 of the weights file: `--resume` refuses other weights.
+    pub weights_sha256: String,
+    pub encoding: Encoding,
+    pub generations: u32,
+    pub checkpoint_every: u32,
+    pub stats_every: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct: Option<DirectConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cppn: Option<CppnConfig>,
+    /// Colour genomes for ImageNet networks (absent for grey networks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<ColorConfig>,
+    pub fooling_version: String,
+}
+
+/// How colour genomes become an ImageNet network's input (PAPER.md sections 3 and 5).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ColorConfig {
+    pub model: crate::imaging::ColorModel,
+    /// The genome's side (256).
+    pub size: usize,
+    /// Crops per evaluation: 10 (Caffe's oversample) or 1 (the centre).
+    pub crops: usize,
+    /// A mean image (PNG, cropped at the centre) instead of the per-channel mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_image: Option<PathBuf>,
+    /// Its sha256: `--resume` refuses another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_image_sha256: Option<String>,
+}
+
+impl RunConfig {
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        save_toml(&dir.join("config.toml"), self)
+    }
+
+    pub fn load(dir: &Path) -> Result<RunConfig> {
+        load_toml(&dir.join("config.toml"), "a run configuration")
+    }
+}
+
+/// The settings a user gives for a new run, before defaults that depend on the network are
+/// filled in: what `fooling evolve` parses, and what a study's plan builds.
+#[derive(Clone, Debug)]
+pub struct EvolveSettings {
+    pub net: String,
+    /// The weights (safetensors); `None`: the shipped ones for `net`.
+    pub weights: Option<PathBuf>,
+    pub encoding: Encoding,
+    /// Generations after the initial batch [default: 200].
+    pub generations: Option<u32>,
+    /// Children per generation [default: 200; 400 for CPPNs on a colour network].
+    pub batch: Option<usize>,
+    pub seed: u32,
+    pub color: Option<ColorModel>,
+    pub crops: Option<usize>,
+    pub mean_image: Option<PathBuf>,
+    pub cells: Option<usize>,
+    pub schedule: Schedule,
+    pub rate: f32,
+    pub crossover: Crossover,
+    pub checkpoint_every: u32,
+    pub stats_every: u32,
+}
+
+impl EvolveSettings {
+    /// The defaults of `fooling evolve` for `net`.
+    pub fn new(net: &str, encoding: Encoding) -> EvolveSettings {
+        EvolveSettings {
+            net: net.into(),
+            weights: None,
+            encoding,
+            generations: None,
+            batch: None,
+            seed: 0,
+            color: None,
+            crops: None,
+            mean_image: None,
+            cells: None,
+            schedule: Schedule::Paper,
+            rate: 0.1,
+            crossover: Crossover::None,
+            checkpoint_every: 100,
+            stats_every: 1,
+        }
+    }
+}
+
+fn option(option: &str, message: impl Into<String>) -> Error {
+    Error::Option {
+        option: option.into(),
+        message: message.into(),
+    }
+}
+
+impl RunConfig {
+    /// The effective configuration of a new run with settings `s`: checked, with the
+    /// network's defaults filled in and the checksums of the files it reads.
+    pub fn new(s: &EvolveSettings) -> Result<RunConfig> {
+        if s.batch == Some(0) {
+            return Err(option("--batch", "must be at least 1"));
+        }
+        if s.checkpoint_every == 0 || s.stats_every == 0 {
+            return Err(option(
+                "--checkpoint-every and --stats-every",
+                "must be at least 1",
+            ));
+        }
+        let arch = crate::nn::by_name(&s.net)?;
+        let colour = arch.input[0] == 3;
+        let color = if colour {
+            let mean_image_sha256 = match &s.mean_image {
+                Some(p) => Some(sha256_file(p).map_err(|e| option("--mean-image", e.to_string()))?),
+                None => None,
+            };
+            Some(ColorConfig {
+                model: s.color.unwrap_or(ColorModel::HlsOpencv),
+                size: crate::evo::IMAGENET_SIZE,
+                crops: s.crops.unwrap_or(10),
+                mean_image: s.mean_image.clone(),
+                mean_image_sha256,
+            })
+        } else {
+            for (given, name) in [
+                (s.color.is_some(), "--color"),
+                (s.crops.is_some(), "--crops"),
+                (s.mean_image.is_some(), "--mean-image"),
+            ] {
+                if given {
+                    return Err(option(
+                        name,
+                        format!(
+                            "{} takes grey images; {name} is for ImageNet networks",
+                            arch.name
+                        ),
+                    ));
+                }
+            }
+            None
+        };
+        let batch = s.batch.unwrap_or(match (s.encoding, colour) {
+            (Encoding::Cppn, true) => 400,
+            _ => 200,
+        });
+        let weights = match &s.weights {
+            Some(p) => p.clone(),
+            None => crate::nn::shipped_weights(&s.net)?,
+        };
+        let (direct, cppn) = match s.encoding {
+            Encoding::Direct => (
+                Some(DirectConfig {
+                    batch,
+                    seed: s.seed,
+                    rate: s.rate,
+                    schedule: s.schedule,
+                    eta: 15.0,
+                    crossover: s.crossover,
+                    cells: s.cells,
+                }),
+                None,
+            ),
+            Encoding::Cppn => (
+                None,
+                Some(CppnConfig {
+                    batch,
+                    seed: s.seed,
+                    cells: s.cells,
+                    ..CppnConfig::default()
+                }),
+            ),
+        };
+        Ok(RunConfig {
+            net: s.net.clone(),
+            weights_sha256: sha256_file(&weights)?,
+            weights,
+            encoding: s.encoding,
+            generations: s.generations.unwrap_or(200),
+            checkpoint_every: s.checkpoint_every,
+            stats_every: s.stats_every,
+            direct,
+            cppn,
+            color,
+            fooling_version: env!("CARGO_PKG_VERSION").into(),
+        })
+    }
+}

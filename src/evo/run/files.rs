@@ -1,0 +1,105 @@
+//! The files of a run directory besides its configuration and checkpoint: `stats.csv` and
+//! `cells.csv` (a row per recorded generation), and the outputs written at the end:
+//! `archive/` (one PNG per class), `champions.csv` and `gallery.png`.
+
+use crate::error::{Error, Result};
+use crate::io::write_atomic;
+use crate::report::{save_gallery, save_png, Tile};
+use std::path::{Path, PathBuf};
+
+/// The header of `stats.csv`.
+pub const STATS_HEADER: &str =
+    "generation,evaluations,median,mean,min,max,n_ge_0.99,n_ge_0.9999,seconds";
+
+/// The directory of run `index` of a study in `dir` (`--run-index`).
+pub fn study_run(dir: &Path, index: u32) -> PathBuf {
+    dir.join(format!("run-{index:03}"))
+}
+
+/// Keeps the rows of `stats.csv` and `cells.csv` up to `generation` (a resumed run rewrites
+/// what followed its checkpoint), creating the files with their headers when missing;
+/// returns `stats.csv`'s text. `cells` is the number of cells (`cells.csv` has a column each).
+pub fn truncate_stats(dir: &Path, generation: u32, cells: usize) -> Result<String> {
+    let cells_header = std::iter::once("generation".to_string())
+        .chain((0..cells).map(|c| c.to_string()))
+        .collect::<Vec<_>>()
+        .join(",");
+    truncate_csv(&dir.join("cells.csv"), &cells_header, generation)?;
+    truncate_csv(&dir.join("stats.csv"), STATS_HEADER, generation)
+}
+
+fn truncate_csv(path: &Path, header: &str, generation: u32) -> Result<String> {
+    let mut out = format!("{header}\n");
+    let columns = header.split(',').count();
+    if let Ok(text) = std::fs::read_to_string(path) {
+        for line in text.lines().skip(1) {
+            let complete = line.split(',').count() == columns;
+            match line.split(',').next().and_then(|g| g.parse::<u32>().ok()) {
+                Some(g) if g <= generation && complete => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+                _ => {}
+            }
+        }
+    }
+    write_atomic(path, out.as_bytes())?;
+    Ok(out)
+}
+
+/// A row of `cells.csv`: the generation and every cell's confidence.
+pub fn cells_row(generation: u32, conf: &[f32]) -> String {
+    std::iter::once(generation.to_string())
+        .chain(conf.iter().map(|c| c.to_string()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// File-name-safe form of a label.
+pub(crate) fn slug(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Writes `archive/`, `champions.csv` and `gallery.png` for `w × h` elites, grey or RGB
+/// interleaved (`pixels` holds one or three bytes per pixel).
+pub fn write_outputs(
+    dir: &Path,
+    labels: &[String],
+    conf: &[f32],
+    pixels: &[u8],
+    w: usize,
+    h: usize,
+) -> Result<()> {
+    let archive_dir = dir.join("archive");
+    std::fs::create_dir_all(&archive_dir).map_err(|e| Error::io(&archive_dir, e))?;
+    let mut csv = String::from("class,label,confidence,image\n");
+    let mut tiles = Vec::new();
+    let n = pixels.len() / labels.len().max(1);
+    for (c, label) in labels.iter().enumerate() {
+        let name = format!("archive/{c:04}_{}.png", slug(label));
+        let px = &pixels[c * n..(c + 1) * n];
+        save_png(&dir.join(&name), px, w, h)?;
+        csv.push_str(&format!(
+            "{c},{},{},{name}\n",
+            label.replace(',', ";"),
+            conf[c]
+        ));
+        tiles.push(Tile {
+            pixels: px,
+            caption: label.clone(),
+            sub: format!("{:.5}%", conf[c] as f64 * 100.0),
+        });
+    }
+    write_atomic(&dir.join("champions.csv"), csv.as_bytes())?;
+    let columns = (labels.len() as f64).sqrt().ceil() as usize;
+    save_gallery(&dir.join("gallery.png"), &tiles, w, h, 4, columns.max(5))
+}

@@ -1,0 +1,16 @@
+//! A run directory and the loop that fills it. The directory holds `config.toml` (every
+//! effective parameter, [`config`]), `stats.csv` and `cells.csv` (a row per recorded
+//! generation), `champions.csv`, `archive/` (one PNG per class), `gallery.png` ([`files`]),
+//! and `checkpoint/` ([`checkpoint`]), every file written atomically so an interrupted run
+//! loses nothing already written. The [`Runner`] drives a search through a run, new or
+//! resumed, and tells an [`Observer`] how it goes; it prints nothing itself.
+
+pub mod checkpoint;
+pub mod config;
+pub mod files;
+mod runner;
+
+pub use checkpoint::{checkpoint_path, Checkpoint, Search};
+pub use config::{ColorConfig, EvolveSettings, RunConfig};
+pub use files::{cells_row, study_run, truncate_stats, write_outputs, STATS_HEADER};
+pub use runner::{Observer, Outcome, Progress, Runner};
