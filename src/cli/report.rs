@@ -1,22 +1,15 @@
-//! `fooling report`.
+//! `fooling report`: [`fooling::report::write`].
 
-use super::args::*;
-use anyhow::{bail, Result};
+use super::args::ReportArgs;
+use anyhow::Result;
 
 pub fn report(args: &ReportArgs) -> Result<()> {
-    let out = match (&args.out, &args.dirs[..]) {
-        (Some(f), _) => f.clone(),
-        (None, [one]) => one.join("report.html"),
-        (None, _) => bail!("--out FILE: needed for a report of several directories"),
-    };
-    let runs = fooling::html::collect(&args.dirs)?;
-    let html = fooling::html::build(&runs)?;
-    fooling::io::write_atomic(&out, html.as_bytes())?;
+    let w = fooling::report::write(&args.dirs, args.out.as_deref())?;
     println!(
         "wrote {} ({} runs, {} KB)",
-        out.display(),
-        runs.len(),
-        html.len() / 1024
+        w.path.display(),
+        w.runs,
+        w.bytes / 1024
     );
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! Pictures of results: grey PNGs of evolved images and a labelled gallery of an archive.
+//! Pictures of results: PNGs of evolved images and a labelled gallery of an archive.
 
 use crate::error::Result;
 use crate::io::write_png;

@@ -1,0 +1,710 @@
+//! The summary of a set of runs: every figure `fooling report` prints, computed from the
+//! runs' typed files (configurations, `stats.csv`, `cells.csv`, `champions.csv`,
+//! `transfer-*.csv`, `retrain.csv`) and nothing else, so each can be tested without HTML.
+//! A file that cannot be read as its format says is an error naming the file and line.
+
+use crate::ascent::AscentRunFile;
+use crate::error::{Error, Result};
+use crate::evo::run::RunConfig;
+use crate::evo::Encoding;
+use crate::experiments::merge::MergedFile;
+use crate::experiments::retrain::{RetrainConfig, RoundRow};
+use crate::stats::Stats;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What a directory holds, with its configuration.
+#[derive(Clone, Debug)]
+pub enum Source {
+    Evolve(Box<RunConfig>),
+    Ascent(Box<AscentRunFile>),
+    Merged(MergedFile),
+    Retrain(RetrainConfig),
+}
+
+/// One input directory.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub dir: PathBuf,
+    pub source: Source,
+}
+
+fn load_toml<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    crate::io::load_toml(path, what)
+}
+
+impl Run {
+    /// The run in `dir`, or `None` when `dir` holds none.
+    pub fn open(dir: &Path) -> Result<Option<Run>> {
+        let config = dir.join("config.toml");
+        let source = if config.exists() {
+            let table: toml::Table = load_toml(&config, "a run configuration")?;
+            if table.contains_key("encoding") {
+                Source::Evolve(Box::new(load_toml(
+                    &config,
+                    "an evolution run's configuration",
+                )?))
+            } else {
+                Source::Ascent(Box::new(load_toml(
+                    &config,
+                    "an ascent run's configuration",
+                )?))
+            }
+        } else if dir.join("merged.toml").exists() {
+            Source::Merged(load_toml(
+                &dir.join("merged.toml"),
+                "a merged archive's file",
+            )?)
+        } else if dir.join("retrain.toml").exists() {
+            Source::Retrain(RetrainConfig::load(dir)?)
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(Run {
+            dir: dir.into(),
+            source,
+        }))
+    }
+
+    pub fn net(&self) -> &str {
+        match &self.source {
+            Source::Evolve(c) => &c.net,
+            Source::Ascent(c) => &c.net,
+            Source::Merged(c) => &c.net,
+            Source::Retrain(c) => &c.net,
+        }
+    }
+
+    /// The command that made the run: the one it recorded, else one rebuilt from its
+    /// configuration (runs made before commands were recorded).
+    pub fn command(&self) -> String {
+        let dir = self.dir.display();
+        let recorded = match &self.source {
+            Source::Evolve(c) => c.command.clone(),
+            Source::Ascent(c) => c.command.clone(),
+            Source::Retrain(c) => c.command.clone(),
+            Source::Merged(_) => None,
+        };
+        if let Some(c) = recorded {
+            return c;
+        }
+        match &self.source {
+            Source::Evolve(c) => {
+                let (seed, batch) = match (&c.direct, &c.cppn) {
+                    (Some(d), _) => (d.seed, d.batch),
+                    (None, Some(p)) => (p.seed, p.batch),
+                    (None, None) => (0, 0),
+                };
+                let crops = c
+                    .color
+                    .as_ref()
+                    .map(|k| format!(" --crops {}", k.crops))
+                    .unwrap_or_default();
+                format!(
+                    "fooling evolve --net {} --weights {} --encoding {} --seed {seed} --batch {batch} --generations {}{crops} --out {dir}",
+                    c.net,
+                    c.weights.display(),
+                    encoding_name(c.encoding),
+                    c.generations
+                )
+            }
+            Source::Ascent(c) => format!(
+                "fooling ascent --net {} --weights {} --iterations {} --decay {} --seed {} --out {dir}",
+                c.net,
+                c.weights.display(),
+                c.config.iterations,
+                c.config.decay,
+                c.config.seed
+            ),
+            Source::Merged(_) => format!("fooling merge --out {dir} …"),
+            Source::Retrain(c) => format!(
+                "fooling retrain --net {} --weights {} --rounds {} --class-size {} --generations {} --batch {} --iterations {} --seed {} --out {dir}",
+                c.net,
+                c.weights.display(),
+                c.rounds,
+                c.class_size,
+                c.generations,
+                c.batch,
+                c.iterations,
+                c.seed
+            ),
+        }
+    }
+}
+
+fn encoding_name(e: Encoding) -> &'static str {
+    match e {
+        Encoding::Direct => "direct",
+        Encoding::Cppn => "cppn",
+    }
+}
+
+/// The runs in `dirs`: each a run, or a directory whose subdirectories are runs (a study made
+/// with `--run-index`).
+pub fn collect(dirs: &[PathBuf]) -> Result<Vec<Run>> {
+    let mut runs = Vec::new();
+    for dir in dirs {
+        if let Some(run) = Run::open(dir)? {
+            runs.push(run);
+            continue;
+        }
+        let mut subs: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        subs.sort();
+        let before = runs.len();
+        for sub in subs {
+            if let Some(run) = Run::open(&sub)? {
+                runs.push(run);
+            }
+        }
+        if runs.len() == before {
+            return Err(Error::Data {
+                path: dir.clone(),
+                message: "not a run, a merged archive, a retraining study, or a directory of runs"
+                    .into(),
+            });
+        }
+    }
+    Ok(runs)
+}
+
+/// The rows of the CSV file `path` as maps from its header's names, each row checked to
+/// have every column.
+fn csv_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    lines
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(i, l)| {
+            let fields: Vec<&str> = l.split(',').collect();
+            if fields.len() != header.len() {
+                return Err(Error::Data {
+                    path: path.into(),
+                    message: format!(
+                        "line {}: {} fields, the header has {}",
+                        i + 2,
+                        fields.len(),
+                        header.len()
+                    ),
+                });
+            }
+            Ok(header
+                .iter()
+                .zip(fields)
+                .map(|(h, f)| (h.to_string(), f.to_string()))
+                .collect())
+        })
+        .collect()
+}
+
+/// Field `key` of a row of `path`, parsed.
+fn field<T: std::str::FromStr>(path: &Path, row: &BTreeMap<String, String>, key: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let v = row.get(key).ok_or_else(|| Error::Data {
+        path: path.into(),
+        message: format!("no column '{key}'"),
+    })?;
+    v.parse().map_err(|e| Error::Data {
+        path: path.into(),
+        message: format!("{key} {v:?}: {e}"),
+    })
+}
+
+/// One row of an evolution run's `stats.csv`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StatsRow {
+    pub generation: u32,
+    pub median: f64,
+    pub n_ge_099: usize,
+    pub n_ge_09999: usize,
+}
+
+/// An evolution run's `stats.csv`.
+pub fn read_stats(dir: &Path) -> Result<Vec<StatsRow>> {
+    let path = dir.join("stats.csv");
+    csv_rows(&path)?
+        .iter()
+        .map(|r| {
+            Ok(StatsRow {
+                generation: field(&path, r, "generation")?,
+                median: field(&path, r, "median")?,
+                n_ge_099: field(&path, r, "n_ge_0.99")?,
+                n_ge_09999: field(&path, r, "n_ge_0.9999")?,
+            })
+        })
+        .collect()
+}
+
+/// Confidences by generation.
+pub type ByGeneration = BTreeMap<u32, Vec<f64>>;
+
+/// A run's `cells.csv`: generation → every cell's confidence (`None` for runs made before
+/// it existed).
+pub fn read_cells(dir: &Path) -> Result<Option<ByGeneration>> {
+    let path = dir.join("cells.csv");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let bad = |m: String| Error::Data {
+            path: path.clone(),
+            message: format!("line {}: {m}", i + 1),
+        };
+        let mut fields = line.split(',');
+        let g: u32 = fields
+            .next()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| bad(format!("generation: {e}")))?;
+        let conf = fields
+            .map(|v| v.parse::<f64>().map_err(|e| bad(format!("{v:?}: {e}"))))
+            .collect::<Result<Vec<f64>>>()?;
+        out.insert(g, conf);
+    }
+    Ok(Some(out))
+}
+
+/// Linear-interpolated quantile `q` of `v` (NaN for none).
+pub fn quantile(v: &mut [f64], q: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let x = q * (v.len() - 1) as f64;
+    let (lo, hi) = (x.floor() as usize, x.ceil() as usize);
+    v[lo] + (v[hi] - v[lo]) * (x - lo as f64)
+}
+
+/// (generation, median, first quartile, third quartile) by generation.
+pub type Band = Vec<(f64, f64, f64, f64)>;
+
+pub fn band(by_generation: &ByGeneration) -> Band {
+    by_generation
+        .iter()
+        .map(|(&g, v)| {
+            let mut v = v.clone();
+            (
+                g as f64,
+                quantile(&mut v, 0.5),
+                quantile(&mut v, 0.25),
+                quantile(&mut v, 0.75),
+            )
+        })
+        .collect()
+}
+
+/// One evolution run of a group.
+#[derive(Clone, Debug)]
+pub struct RunRow {
+    pub dir: PathBuf,
+    pub seed: u32,
+    /// The last recorded generation and its figures.
+    pub last: StatsRow,
+    pub median_at_50: Option<f64>,
+    pub command: String,
+}
+
+/// Evolution runs against one network with one encoding.
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub net: String,
+    pub encoding: Encoding,
+    /// The row of the paper's table they answer: R1–R4.
+    pub row: &'static str,
+    pub runs: Vec<RunRow>,
+    /// Over the runs: each's median champion confidence, by generation.
+    pub medians: ByGeneration,
+    /// One run: its cells' confidences by generation (the band is their quartiles).
+    pub cells_of_one: Option<ByGeneration>,
+    /// Over the runs, by class: each's champion confidence by generation.
+    pub per_class: BTreeMap<usize, ByGeneration>,
+    pub cells: usize,
+    /// Runs with `cells.csv`, and of them those with every class ≥ 0.9999 by generation 50.
+    pub with_cells: usize,
+    pub all_by_50: usize,
+}
+
+impl Group {
+    pub fn title(&self) -> String {
+        format!("{} · {} encoding", self.net, encoding_name(self.encoding))
+    }
+}
+
+/// A gradient-ascent run.
+#[derive(Clone, Debug)]
+pub struct AscentRun {
+    pub dir: PathBuf,
+    pub net: String,
+    pub classes: usize,
+    pub stats: Stats,
+    pub command: String,
+}
+
+/// One `transfer-<target>.csv` of one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TransferRow {
+    pub dir: PathBuf,
+    pub target: String,
+    /// Evolution runs: "NET ENCODING"; ascents: "NET ascent"; else "merged".
+    pub group: String,
+    pub champions: usize,
+    pub source_099: usize,
+    pub target_099: usize,
+    pub target_09999: usize,
+    /// Still the target's top class.
+    pub kept: usize,
+}
+
+/// The transfers of one kind of run to one target, over runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TransferTally {
+    pub group: String,
+    pub target: String,
+    pub champions: usize,
+    pub target_099: usize,
+    pub target_09999: usize,
+    pub runs: usize,
+    pub first: PathBuf,
+}
+
+/// A retraining study.
+#[derive(Clone, Debug)]
+pub struct RetrainStudy {
+    pub dir: PathBuf,
+    pub rows: Vec<RoundRow>,
+    pub command: String,
+}
+
+/// Everything the report shows.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub inputs: usize,
+    pub groups: Vec<Group>,
+    pub ascents: Vec<AscentRun>,
+    pub transfers: Vec<TransferRow>,
+    pub tallies: Vec<TransferTally>,
+    pub retrains: Vec<RetrainStudy>,
+    pub merged: Vec<PathBuf>,
+    /// Directories whose galleries the report shows, by group (at most 6 each).
+    pub galleries: Vec<Vec<PathBuf>>,
+    /// The labels of each group's network.
+    pub labels: Vec<Vec<String>>,
+}
+
+/// Whether `net` takes colour (ImageNet) images.
+fn colour(net: &str) -> bool {
+    crate::nn::by_name(net).is_ok_and(|a| a.input[0] == 3)
+}
+
+impl Summary {
+    /// The summary of `runs`.
+    pub fn of(runs: &[Run]) -> Result<Summary> {
+        let mut s = Summary {
+            inputs: runs.len(),
+            ..Summary::default()
+        };
+        for r in runs {
+            match &r.source {
+                Source::Evolve(c) => s.add_evolution(r, c)?,
+                Source::Ascent(c) => s.ascents.push(ascent_run(r, c)?),
+                Source::Merged(_) => s.merged.push(r.dir.clone()),
+                Source::Retrain(_) => s.retrains.push(RetrainStudy {
+                    dir: r.dir.clone(),
+                    rows: read_retrain(&r.dir)?,
+                    command: r.command(),
+                }),
+            }
+            if !matches!(r.source, Source::Retrain(_)) {
+                s.add_transfers(r)?;
+            }
+        }
+        Ok(s)
+    }
+
+    fn add_evolution(&mut self, r: &Run, c: &RunConfig) -> Result<()> {
+        let i = match self
+            .groups
+            .iter()
+            .position(|g| g.net == c.net && g.encoding == c.encoding)
+        {
+            Some(i) => i,
+            None => {
+                self.groups.push(Group {
+                    net: c.net.clone(),
+                    encoding: c.encoding,
+                    row: match (c.encoding, colour(&c.net)) {
+                        (Encoding::Direct, false) => "R1",
+                        (Encoding::Cppn, false) => "R2",
+                        (Encoding::Direct, true) => "R3",
+                        (Encoding::Cppn, true) => "R4",
+                    },
+                    runs: Vec::new(),
+                    medians: BTreeMap::new(),
+                    cells_of_one: None,
+                    per_class: BTreeMap::new(),
+                    cells: 0,
+                    with_cells: 0,
+                    all_by_50: 0,
+                });
+                self.galleries.push(Vec::new());
+                self.labels.push(
+                    crate::nn::by_name(&c.net)
+                        .map(|a| a.labels)
+                        .unwrap_or_default(),
+                );
+                self.groups.len() - 1
+            }
+        };
+        let g = &mut self.groups[i];
+        let stats = read_stats(&r.dir)?;
+        for st in &stats {
+            g.medians.entry(st.generation).or_default().push(st.median);
+        }
+        let cells = read_cells(&r.dir)?;
+        if let Some(cells) = &cells {
+            for (&gen, conf) in cells {
+                g.cells = conf.len();
+                for (k, &v) in conf.iter().enumerate() {
+                    g.per_class
+                        .entry(k)
+                        .or_default()
+                        .entry(gen)
+                        .or_default()
+                        .push(v);
+                }
+            }
+            g.with_cells += 1;
+            if cells
+                .range(..=50)
+                .next_back()
+                .is_some_and(|(_, v)| v.iter().all(|&x| x >= 0.9999))
+            {
+                g.all_by_50 += 1;
+            }
+        }
+        g.cells_of_one = if g.runs.is_empty() { cells } else { None };
+        let seed = match (&c.direct, &c.cppn) {
+            (Some(d), _) => d.seed,
+            (None, Some(p)) => p.seed,
+            (None, None) => 0,
+        };
+        g.runs.push(RunRow {
+            dir: r.dir.clone(),
+            seed,
+            last: stats.last().copied().unwrap_or(StatsRow {
+                generation: 0,
+                median: f64::NAN,
+                n_ge_099: 0,
+                n_ge_09999: 0,
+            }),
+            median_at_50: stats.iter().find(|p| p.generation == 50).map(|p| p.median),
+            command: r.command(),
+        });
+        if self.galleries[i].len() < 6 {
+            self.galleries[i].push(r.dir.clone());
+        }
+        Ok(())
+    }
+
+    fn add_transfers(&mut self, r: &Run) -> Result<()> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&r.dir)
+            .map_err(|e| Error::io(&r.dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("transfer-") && n.ends_with(".csv"))
+            })
+            .collect();
+        files.sort();
+        let group = match &r.source {
+            Source::Evolve(c) => format!("{} {}", c.net, encoding_name(c.encoding)),
+            Source::Ascent(c) => format!("{} ascent", c.net),
+            _ => "merged".to_string(),
+        };
+        for f in files {
+            let target = f
+                .file_stem()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_prefix("transfer-"))
+                .unwrap_or_default()
+                .to_string();
+            let rows = csv_rows(&f)?;
+            let (mut source_099, mut target_099, mut target_09999, mut kept) = (0, 0, 0, 0);
+            for row in &rows {
+                let class: usize = field(&f, row, "class")?;
+                let source: f64 = field(&f, row, "confidence_source")?;
+                let t: f64 = field(&f, row, "confidence_target")?;
+                let top: usize = field(&f, row, "target_top_class")?;
+                source_099 += (source >= 0.99) as usize;
+                target_099 += (t >= 0.99) as usize;
+                target_09999 += (t >= 0.9999) as usize;
+                kept += (top == class) as usize;
+            }
+            let row = TransferRow {
+                dir: r.dir.clone(),
+                target: target.clone(),
+                group: group.clone(),
+                champions: rows.len(),
+                source_099,
+                target_099,
+                target_09999,
+                kept,
+            };
+            match self
+                .tallies
+                .iter_mut()
+                .find(|t| t.group == group && t.target == target)
+            {
+                Some(t) => {
+                    t.champions += row.champions;
+                    t.target_099 += row.target_099;
+                    t.target_09999 += row.target_09999;
+                    t.runs += 1;
+                }
+                None => self.tallies.push(TransferTally {
+                    group: group.clone(),
+                    target,
+                    champions: row.champions,
+                    target_099: row.target_099,
+                    target_09999: row.target_09999,
+                    runs: 1,
+                    first: r.dir.clone(),
+                }),
+            }
+            self.transfers.push(row);
+        }
+        self.tallies
+            .sort_by(|a, b| (&a.group, &a.target).cmp(&(&b.group, &b.target)));
+        Ok(())
+    }
+
+    /// Ours, by row of the paper's table (R1–R9): each line's text and the command behind it.
+    pub fn ours(&self) -> BTreeMap<&'static str, Vec<(String, String)>> {
+        let mut ours: BTreeMap<&'static str, Vec<(String, String)>> = BTreeMap::new();
+        for g in &self.groups {
+            let n = g.runs.len();
+            let list = g
+                .runs
+                .iter()
+                .map(|r| format!("{:.6}", r.last.median))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let gen = g.runs.iter().map(|r| r.last.generation).max().unwrap_or(0);
+            let mut text = format!(
+                "{} · {n} run{}: median champion confidence at generation {gen}: {list}",
+                g.net,
+                if n > 1 { "s" } else { "" }
+            );
+            if g.row == "R1" && g.with_cells > 0 {
+                text.push_str(&format!(
+                    "; every class ≥ 99.99% by generation 50 in {} of {} runs",
+                    g.all_by_50, g.with_cells
+                ));
+            }
+            let cmd = g.runs[0].command.clone()
+                + if n > 1 {
+                    " (and the other seeds above)"
+                } else {
+                    ""
+                };
+            ours.entry(g.row).or_default().push((text, cmd));
+        }
+        for a in &self.ascents {
+            ours.entry("R5").or_default().push((
+                format!(
+                    "{} · {} of {} classes ≥ 99.99% (median {:.6})",
+                    a.net, a.stats.n_ge_09999, a.classes, a.stats.median
+                ),
+                a.command.clone(),
+            ));
+        }
+        for t in &self.tallies {
+            let pct = |k: usize| 100.0 * k as f64 / t.champions.max(1) as f64;
+            ours.entry("R6").or_default().push((
+                format!(
+                    "{} → {}: {}/{} ({:.0}%) ≥ 0.99, {}/{} ({:.0}%) ≥ 0.9999 ({} run{})",
+                    t.group,
+                    t.target,
+                    t.target_099,
+                    t.champions,
+                    pct(t.target_099),
+                    t.target_09999,
+                    t.champions,
+                    pct(t.target_09999),
+                    t.runs,
+                    if t.runs > 1 { "s" } else { "" }
+                ),
+                format!(
+                    "fooling transfer --run {} --weights … (→ transfer-{}.csv)",
+                    t.first.display(),
+                    t.target
+                ),
+            ));
+        }
+        for r in &self.retrains {
+            let with = r.rows.iter().filter(|r| r.n_ge_09999 != 0).count();
+            ours.entry("R7").or_default().push((
+                format!(
+                    "{} networks (DNN_1 and {} retrainings): a champion ≥ 99.99% against {with} of them; medians {}",
+                    r.rows.len(),
+                    r.rows.len().saturating_sub(1),
+                    r.rows
+                        .iter()
+                        .map(|r| format!("{:.4}", r.median))
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                ),
+                r.command.clone(),
+            ));
+        }
+        ours
+    }
+}
+
+fn ascent_run(r: &Run, c: &AscentRunFile) -> Result<AscentRun> {
+    let champs = crate::experiments::read_champions(&r.dir)?;
+    let conf: Vec<f32> = champs.iter().map(|c| c.confidence).collect();
+    if conf.is_empty() {
+        return Err(Error::Data {
+            path: r.dir.join("champions.csv"),
+            message: "no champions".into(),
+        });
+    }
+    Ok(AscentRun {
+        dir: r.dir.clone(),
+        net: c.net.clone(),
+        classes: conf.len(),
+        stats: Stats::of(&conf),
+        command: r.command(),
+    })
+}
+
+/// A study's `retrain.csv`.
+fn read_retrain(dir: &Path) -> Result<Vec<RoundRow>> {
+    let path = dir.join("retrain.csv");
+    csv_rows(&path)?
+        .iter()
+        .map(|r| {
+            Ok(RoundRow {
+                network: field(&path, r, "network")?,
+                fooling_images: field(&path, r, "fooling_images")?,
+                held_out_accuracy: field(&path, r, "held_out_accuracy")?,
+                runs: field(&path, r, "runs")?,
+                champions: field(&path, r, "champions")?,
+                median: field(&path, r, "median")?,
+                n_ge_099: field(&path, r, "n_ge_0.99")?,
+                n_ge_09999: field(&path, r, "n_ge_0.9999")?,
+            })
+        })
+        .collect()
+}
