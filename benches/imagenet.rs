@@ -12,8 +12,8 @@ use fooling::evo::{
     CppnConfig, CppnSearch, DirectConfig, DirectSearch, Fitness, Genomes, Imaging, IMAGENET_SIZE,
 };
 use fooling::gpu::{Dispatch, Gpu, GpuOptions};
-use fooling::nn::{by_name, reference_forward, Network, Weights};
 use fooling::imaging::ColorModel;
+use fooling::nn::{by_name, reference_forward, Network, Weights};
 use fooling::reference::{self as twin};
 use std::time::Instant;
 

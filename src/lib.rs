@@ -11,14 +11,12 @@ pub mod error;
 pub mod evo;
 pub mod experiments;
 pub mod gpu;
-pub mod html;
 pub mod imaging;
 pub mod io;
 pub mod kernels;
 pub mod nn;
 pub mod reference;
 pub mod report;
-pub mod retrain;
 pub mod signal;
 pub mod stats;
 

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use fooling::evo::Encoding;
+use fooling::experiments::reproduce::{Half, Scale};
 use fooling::gpu::{BackendChoice, Gpu, GpuOptions, KernelChoice};
 use std::path::PathBuf;
 
@@ -72,23 +73,6 @@ pub enum Command {
     Report(ReportArgs),
     /// Run the paper's experiments (MNIST, or ImageNet with your weights) and write the report.
     Reproduce(ReproduceArgs),
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Half {
-    /// LeNet on MNIST: evolution (direct and CPPN, several seeds), gradient ascent, transfer
-    /// to the two shipped second networks, retraining with a fooling class.
-    Mnist,
-    /// An ImageNet network (--weights): evolution (direct and CPPN) and gradient ascent.
-    Imagenet,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Scale {
-    /// Minutes on a 2-core machine with lavapipe (MNIST): fewer seeds, generations and rounds.
-    Quick,
-    /// The paper's sizes (MNIST: hours on lavapipe; ImageNet: a GPU's days or a cluster).
-    Paper,
 }
 
 #[derive(Args)]

@@ -8,7 +8,19 @@ use fooling::evo::run::{EvolveSettings, Observer, Progress, Runner};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// A progress bar, or a plain line every 100 generations when stderr is not a terminal.
-struct Bar(ProgressBar);
+pub struct Bar(pub ProgressBar);
+
+impl Bar {
+    pub fn new() -> Bar {
+        let bar = ProgressBar::new(0);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{bar:40} gen {pos}/{len}  {msg}  [{elapsed_precise}, {eta} left]",
+        ) {
+            bar.set_style(style);
+        }
+        Bar(bar)
+    }
+}
 
 impl Observer for Bar {
     fn started(&mut self, generation: u32, generations: u32, _resumed: bool) {
@@ -49,6 +61,7 @@ fn settings(args: &EvolveArgs) -> EvolveSettings {
         crossover: args.crossover,
         checkpoint_every: args.checkpoint_every,
         stats_every: args.stats_every,
+        command: Some(super::command_line()),
     }
 }
 
@@ -68,12 +81,9 @@ pub fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
         (None, Some(dir)) => Runner::create(&gpu, dir, &settings(args))?,
         (None, None) => anyhow::bail!("--out DIR or --resume DIR is needed"),
     };
-    let bar = ProgressBar::new(0);
-    bar.set_style(ProgressStyle::with_template(
-        "{bar:40} gen {pos}/{len}  {msg}  [{elapsed_precise}, {eta} left]",
-    )?);
-    let outcome = runner.run(&mut Bar(bar.clone()), fooling::signal::stop_flag())?;
-    bar.finish_and_clear();
+    let mut bar = Bar::new();
+    let outcome = runner.run(&mut bar, fooling::signal::stop_flag())?;
+    bar.0.finish_and_clear();
     let s = &outcome.stats;
     println!(
         "generation {}: median confidence {:.6}, {} of {} classes >= 0.99, {} >= 0.9999; {} evaluations in {:.1} s",

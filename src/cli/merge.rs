@@ -1,16 +1,10 @@
-//! `fooling merge`.
+//! `fooling merge`: [`fooling::experiments::merge::merge`] and where its cells came from.
 
 use super::args::*;
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 pub fn merge(args: &MergeArgs) -> Result<()> {
-    if args.out.join("champions.csv").exists() {
-        bail!(
-            "--out {}: holds results already; choose another directory",
-            args.out.display()
-        );
-    }
-    let merged = fooling::experiments::merge(&args.out, &args.runs)?;
+    let merged = fooling::experiments::merge::merge(&args.out, &args.runs)?;
     let conf: Vec<f32> = merged.iter().map(|m| m.champion.confidence).collect();
     let s = fooling::stats::Stats::of(&conf);
     let mut from = vec![0usize; args.runs.len()];

@@ -32,3 +32,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Reproduce(args) => reproduce::reproduce(&cli.gpu, &args),
     }
 }
+
+/// This process's command line, as a run records it.
+pub fn command_line() -> String {
+    std::iter::once("fooling".to_string())
+        .chain(std::env::args().skip(1))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

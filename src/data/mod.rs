@@ -71,6 +71,20 @@ impl Dataset {
     }
 
     /// The classes present: one more than the largest label.
+    /// Appends the grey images `files` (PNG, this set's size) with the label `label`.
+    pub fn add_class(&mut self, files: &[std::path::PathBuf], label: u8) -> Result<()> {
+        for f in files {
+            self.images.extend(crate::imaging::load::load_grey(
+                f,
+                self.width,
+                self.height,
+                false,
+            )?);
+            self.labels.push(label);
+        }
+        Ok(())
+    }
+
     pub fn num_classes(&self) -> usize {
         self.labels.iter().max().map_or(0, |&m| m as usize + 1)
     }

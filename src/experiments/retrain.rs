@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::evo::{CppnConfig, CppnSearch};
 use crate::gpu::Gpu;
 use crate::io::write_atomic;
-use crate::nn::{accuracy, Arch, Network, TrainConfig, Trainer, Weights};
+use crate::nn::{accuracy, Network, TrainConfig, Trainer, Weights};
 use crate::stats::Stats;
 use std::path::{Path, PathBuf};
 
@@ -41,6 +41,9 @@ pub struct RetrainConfig {
     /// SGD iterations of each retraining (Caffe's LeNet recipe otherwise).
     pub iterations: usize,
     pub seed: u32,
+    /// The command line that started the study, when it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
     pub fooling_version: String,
 }
 
@@ -133,16 +136,18 @@ fn png_path(dir: &Path, i: usize) -> PathBuf {
     dir.join("fooling").join(format!("{i:05}.png"))
 }
 
-/// Runs (or continues) the study in `dir` with `config` on `gpu`, from DNN_1 = `arch`
-/// with `weights`; `log` receives a line per run and per training.
+/// Runs (or continues) the study in `dir` with `config` on `gpu` (saved first), from DNN_1
+/// = the configuration's network and weights; `log` receives a line per run and per
+/// training.
 pub fn run(
     gpu: &Gpu,
     dir: &Path,
     config: &RetrainConfig,
-    arch: &Arch,
-    weights: &Weights,
     log: &mut dyn FnMut(&str),
 ) -> Result<Vec<RoundRow>> {
+    config.save(dir)?;
+    let (arch, weights) = Weights::load_sized(&config.weights, crate::nn::by_name(&config.net)?)?;
+    let (arch, weights) = (&arch, &weights);
     if arch.input[0] != 1 {
         return Err(Error::Option {
             option: "--net".into(),
@@ -211,7 +216,7 @@ pub fn run(
                 .map(|c| &first[c * n..(c + 1) * n])
                 .chain((0..from_last).map(|c| &last[c * n..(c + 1) * n]));
             for px in picks {
-                crate::report::save_grey_png(
+                crate::report::png::save_grey_png(
                     &png_path(dir, state.images),
                     px,
                     arch.input[2],
@@ -295,15 +300,8 @@ fn images_before(config: &RetrainConfig, k: usize) -> usize {
 /// `train` plus the first `count` fooling PNGs of `dir` labelled `label`.
 fn with_fooling_class(train: &Dataset, dir: &Path, count: usize, label: u8) -> Result<Dataset> {
     let mut data = train.clone();
-    for i in 0..count {
-        data.images.extend(crate::imaging::load::load_grey(
-            &png_path(dir, i),
-            train.width,
-            train.height,
-            false,
-        )?);
-        data.labels.push(label);
-    }
+    let files: Vec<PathBuf> = (0..count).map(|i| png_path(dir, i)).collect();
+    data.add_class(&files, label)?;
     Ok(data)
 }
 
@@ -325,7 +323,117 @@ fn write_csv(dir: &Path, rows: &[RoundRow]) -> Result<()> {
     write_atomic(&dir.join("retrain.csv"), csv.as_bytes())
 }
 
+/// What a user gives for a new study (`fooling retrain`'s options).
+#[derive(Clone, Debug)]
+pub struct RetrainSettings {
+    pub net: String,
+    /// `None`: the shipped weights for `net`.
+    pub weights: Option<PathBuf>,
+    pub data: PathBuf,
+    /// [default: 15]
+    pub rounds: Option<usize>,
+    /// [default: as many as an average class of `data`]
+    pub class_size: Option<usize>,
+    pub generations: u32,
+    pub batch: usize,
+    pub iterations: usize,
+    pub seed: u32,
+    /// The command line that asks for the study, recorded in its `retrain.toml`.
+    pub command: Option<String>,
+}
+
+impl RetrainSettings {
+    /// `fooling retrain`'s defaults (the paper's sizes).
+    pub fn new(net: &str) -> RetrainSettings {
+        RetrainSettings {
+            net: net.into(),
+            weights: None,
+            data: PathBuf::from("data/mnist-10k"),
+            rounds: None,
+            class_size: None,
+            generations: 200,
+            batch: 200,
+            iterations: 10_000,
+            seed: 0,
+            command: None,
+        }
+    }
+}
+
 impl RetrainConfig {
+    /// The settings of a new study in `dir` (which must not hold one), checked, with the
+    /// defaults filled in; the directory is created.
+    pub fn create(dir: &Path, s: &RetrainSettings) -> Result<RetrainConfig> {
+        if dir.join("retrain.toml").exists() {
+            return Err(Error::Option {
+                option: format!("--out {}", dir.display()),
+                message: format!(
+                    "holds a study already; continue it with --resume {}",
+                    dir.display()
+                ),
+            });
+        }
+        for (v, option) in [
+            (s.batch, "--batch"),
+            (s.iterations, "--iterations"),
+            (s.generations as usize, "--generations"),
+            (s.class_size.unwrap_or(1), "--class-size"),
+        ] {
+            if v == 0 {
+                return Err(Error::Option {
+                    option: option.into(),
+                    message: "must be at least 1".into(),
+                });
+            }
+        }
+        let weights = match &s.weights {
+            Some(p) => p.clone(),
+            None => crate::nn::shipped_weights(&s.net)?,
+        };
+        let class_size = match s.class_size {
+            Some(n) => n,
+            None => {
+                let (train, _) = crate::data::load_dir(&s.data)?;
+                train.len() / crate::nn::by_name(&s.net)?.num_classes()
+            }
+        };
+        let config = RetrainConfig {
+            net: s.net.clone(),
+            weights_sha256: crate::io::sha256_file(&weights)?,
+            weights,
+            data: s.data.clone(),
+            rounds: s.rounds.unwrap_or(15),
+            class_size,
+            generations: s.generations,
+            batch: s.batch,
+            iterations: s.iterations,
+            seed: s.seed,
+            command: s.command.clone(),
+            fooling_version: env!("CARGO_PKG_VERSION").into(),
+        };
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        Ok(config)
+    }
+
+    /// The settings of the study in `dir`, with `rounds` (when given) extending it; its
+    /// first network's weights must be the ones it started with.
+    pub fn resume(dir: &Path, rounds: Option<usize>) -> Result<RetrainConfig> {
+        let mut config = RetrainConfig::load(dir)?;
+        if let Some(r) = rounds {
+            config.rounds = r;
+        }
+        if crate::io::sha256_file(&config.weights)? != config.weights_sha256 {
+            return Err(Error::Option {
+                option: format!("--resume {}", dir.display()),
+                message: format!(
+                    "the weights {} changed since the study started (sha256 differs)",
+                    config.weights.display()
+                ),
+            });
+        }
+        Ok(config)
+    }
+
     pub fn save(&self, dir: &Path) -> Result<()> {
         crate::io::save_toml(&dir.join("retrain.toml"), self)
     }

@@ -7,8 +7,9 @@ mod arch;
 mod backward;
 pub mod caffemodel;
 mod network;
+pub mod recipe;
 mod train;
-mod weights;
+pub mod weights;
 
 pub use arch::{
     alexnet, by_name, caffenet, caffenet_narrow, imagenet_labels, lenet, mlp, Arch, ChannelOrder,

@@ -240,9 +240,15 @@ pub fn shipped_weights(net: &str) -> Result<std::path::PathBuf> {
     } else {
         format!("{net}.safetensors")
     };
+    shipped(&name)
+}
+
+/// `weights/NAME` of the working directory, else of the source tree the binary was built
+/// from.
+pub fn shipped(name: &str) -> Result<std::path::PathBuf> {
     [
-        Path::new("weights").join(&name),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("weights").join(&name),
+        Path::new("weights").join(name),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("weights").join(name),
     ]
     .into_iter()
     .find(|p| p.exists())

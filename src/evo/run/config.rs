@@ -25,6 +25,9 @@ pub struct RunConfig {
     /// Colour genomes for ImageNet networks (absent for grey networks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<ColorConfig>,
+    /// The command line that made the run, when it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
     pub fooling_version: String,
 }
 
@@ -76,6 +79,8 @@ pub struct EvolveSettings {
     pub crossover: Crossover,
     pub checkpoint_every: u32,
     pub stats_every: u32,
+    /// The command line that asks for the run, recorded in its `config.toml`.
+    pub command: Option<String>,
 }
 
 impl EvolveSettings {
@@ -97,6 +102,7 @@ impl EvolveSettings {
             crossover: Crossover::None,
             checkpoint_every: 100,
             stats_every: 1,
+            command: None,
         }
     }
 }
@@ -195,6 +201,7 @@ impl RunConfig {
             direct,
             cppn,
             color,
+            command: s.command.clone(),
             fooling_version: env!("CARGO_PKG_VERSION").into(),
         })
     }

@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
-use crate::report::{save_gallery, save_png, Tile};
+use crate::report::png::{save_gallery, save_png, Tile};
 use std::path::{Path, PathBuf};
 
 /// The header of `stats.csv`.

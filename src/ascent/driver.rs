@@ -1,0 +1,396 @@
+//! An ascent run from start to end: the settings a user gives, the mean image it starts
+//! from, the target classes in groups of one forward chunk, `config.toml` and `stats.csv`,
+//! and the best images re-measured as the 8-bit PNGs a user will hand to a classifier.
+//! Progress goes to an [`AscentObserver`]; nothing here prints.
+
+use super::{first_above, Ascent, AscentConfig};
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+use crate::io::{sha256_file, write_atomic};
+use crate::nn::{self, Arch, Network, Weights};
+use crate::stats::Stats;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What a user gives for an ascent run (`fooling ascent`'s options).
+#[derive(Clone, Debug)]
+pub struct AscentSettings {
+    pub net: String,
+    /// `None`: the shipped weights for `net`.
+    pub weights: Option<PathBuf>,
+    /// `all`, or a comma-separated list of class indices.
+    pub classes: String,
+    pub iterations: u32,
+    pub decay: f32,
+    pub max_lr: f32,
+    pub seed: u32,
+    pub noise: f32,
+    pub blur_every: u32,
+    pub blur_sigma: f32,
+    /// A mean image (PNG); `None`: the mean of `data`'s training images (grey networks) or
+    /// the network's per-channel input mean.
+    pub mean_image: Option<PathBuf>,
+    pub data: PathBuf,
+    /// The command line that asks for the run, recorded in its `config.toml`.
+    pub command: Option<String>,
+}
+
+impl AscentSettings {
+    /// `fooling ascent`'s defaults for `net` (the paper's).
+    pub fn new(net: &str) -> AscentSettings {
+        let d = AscentConfig::default();
+        AscentSettings {
+            net: net.into(),
+            weights: None,
+            classes: "all".into(),
+            iterations: d.iterations,
+            decay: d.decay,
+            max_lr: d.max_lr,
+            seed: d.seed,
+            noise: d.noise,
+            blur_every: d.blur_every,
+            blur_sigma: d.blur_sigma,
+            mean_image: None,
+            data: PathBuf::from("data/mnist-10k"),
+            command: None,
+        }
+    }
+}
+
+/// An ascent run's `config.toml`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AscentRunFile {
+    pub net: String,
+    pub weights: PathBuf,
+    pub weights_sha256: String,
+    /// Where the mean image came from, in words.
+    pub mean_image: String,
+    #[serde(flatten)]
+    pub config: AscentConfig,
+    /// The command line that made the run, when it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    pub fooling_version: String,
+}
+
+/// Where an ascent stands after a recorded step.
+#[derive(Clone, Debug)]
+pub struct AscentProgress {
+    /// The classes of the current group: `classes[first..end]`.
+    pub first: usize,
+    pub end: usize,
+    pub classes: usize,
+    pub iteration: u32,
+    pub iterations: u32,
+    /// Iterations done over all groups, of `total`.
+    pub done: u64,
+    pub total: u64,
+    /// Over the current group's target probabilities.
+    pub stats: Stats,
+    /// Image steps per second.
+    pub rate: f64,
+}
+
+/// What an ascent run tells whoever watches it.
+pub trait AscentObserver {
+    fn progress(&mut self, _p: &AscentProgress) {}
+}
+
+impl AscentObserver for () {}
+
+/// How an ascent run ended.
+#[derive(Clone, Debug)]
+pub struct AscentOutcome {
+    pub iterations: u32,
+    pub classes: usize,
+    /// Over the saved 8-bit images' confidences.
+    pub stats: Stats,
+    pub seconds: f64,
+}
+
+/// The classes named by `spec` (`all`, or a comma-separated list), checked against `classes`.
+pub fn parse_classes(spec: &str, classes: usize) -> Result<Vec<u32>> {
+    let bad = |message: String| Error::Option {
+        option: "--classes".into(),
+        message,
+    };
+    if spec.trim() == "all" {
+        return Ok((0..classes as u32).collect());
+    }
+    let mut out = Vec::new();
+    for part in spec.split(',') {
+        let c: u32 = part
+            .trim()
+            .parse()
+            .map_err(|e| bad(format!("{part:?} is not a class index (or use all): {e}")))?;
+        if c as usize >= classes {
+            return Err(bad(format!(
+                "class {c} is not one of the network's {classes} classes"
+            )));
+        }
+        if out.contains(&c) {
+            return Err(bad(format!("class {c} is named twice")));
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+/// Runs the ascent of `settings` into `dir`, which must not hold a run already.
+pub fn run(
+    gpu: &Gpu,
+    settings: &AscentSettings,
+    dir: &Path,
+    observer: &mut dyn AscentObserver,
+) -> Result<AscentOutcome> {
+    if dir.join("config.toml").exists() {
+        return Err(Error::Option {
+            option: format!("--out {}", dir.display()),
+            message: "holds a run already; choose another directory".into(),
+        });
+    }
+    let weights_path = match &settings.weights {
+        Some(p) => p.clone(),
+        None => nn::shipped_weights(&settings.net)?,
+    };
+    let (arch, weights) = Weights::load_sized(&weights_path, nn::by_name(&settings.net)?)?;
+    let (mean, mean_source) = mean_image(settings, &arch)?;
+    let config = AscentConfig {
+        classes: parse_classes(&settings.classes, arch.num_classes())?,
+        iterations: settings.iterations,
+        decay: settings.decay,
+        max_lr: settings.max_lr,
+        seed: settings.seed,
+        noise: settings.noise,
+        blur_every: settings.blur_every,
+        blur_sigma: settings.blur_sigma,
+    };
+    let run_file = toml::to_string(&AscentRunFile {
+        net: settings.net.clone(),
+        weights: weights_path.clone(),
+        weights_sha256: sha256_file(&weights_path)?,
+        mean_image: mean_source,
+        config: config.clone(),
+        command: settings.command.clone(),
+        fooling_version: env!("CARGO_PKG_VERSION").into(),
+    })
+    .map_err(|e| Error::Data {
+        path: dir.join("config.toml"),
+        message: e.to_string(),
+    })?;
+
+    let net = Network::new(gpu, arch, &weights)?;
+    // classes in groups of at most one forward chunk (all of them at once for LeNet)
+    let group = net.max_chunk(gpu)?.min(config.classes.len());
+    let groups: Vec<AscentConfig> = config
+        .classes
+        .chunks(group)
+        .map(|classes| AscentConfig {
+            classes: classes.to_vec(),
+            ..config.clone()
+        })
+        .collect();
+    // every group is checked before anything is written
+    let first = Ascent::new(gpu, &net, &mean, groups[0].clone())?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    write_atomic(&dir.join("config.toml"), run_file.as_bytes())?;
+    let start = Instant::now();
+    let done = run_groups(gpu, &net, &mean, &groups, first, group, observer, &start)?;
+    let elapsed = start.elapsed().as_secs_f64();
+    write_stats(dir, &groups, &done.histories, &done.seconds)?;
+    let conf8 = save_images(gpu, &net, dir, &config, &groups, group, &done)?;
+    Ok(AscentOutcome {
+        iterations: config.iterations,
+        classes: config.classes.len(),
+        stats: Stats::of(&conf8),
+        seconds: elapsed,
+    })
+}
+
+/// What the groups left: per group its `(iterations, group)` probabilities; every class's
+/// best image and state; when each iteration of the last group ended.
+struct Done {
+    histories: Vec<Vec<f32>>,
+    best: Vec<f32>,
+    states: Vec<crate::kernels::AscentState>,
+    seconds: Vec<f64>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_groups(
+    gpu: &Gpu,
+    net: &Network,
+    mean: &[f32],
+    groups: &[AscentConfig],
+    first: Ascent<'_>,
+    group: usize,
+    observer: &mut dyn AscentObserver,
+    start: &Instant,
+) -> Result<Done> {
+    let classes: usize = groups.iter().map(|g| g.classes.len()).sum();
+    let total = groups[0].iterations as u64 * groups.len() as u64;
+    let mut first = Some(first);
+    let mut done = Done {
+        histories: Vec::new(),
+        best: Vec::new(),
+        states: Vec::new(),
+        seconds: Vec::new(),
+    };
+    for (g, cfg) in groups.iter().enumerate() {
+        let mut run = match first.take() {
+            Some(run) => run,
+            None => Ascent::new(gpu, net, mean, cfg.clone())?,
+        };
+        let b = cfg.classes.len();
+        let mut history = Vec::new();
+        done.seconds.clear();
+        while run.iteration() < cfg.iterations {
+            let from = run.iteration();
+            run.step(10)?;
+            let rows = run.history(from, run.iteration())?;
+            let now = start.elapsed().as_secs_f64();
+            done.seconds
+                .extend(std::iter::repeat_n(now, rows.len() / b));
+            let finished = g as u64 * cfg.iterations as u64 + run.iteration() as u64;
+            observer.progress(&AscentProgress {
+                first: g * group,
+                end: g * group + b,
+                classes,
+                iteration: run.iteration(),
+                iterations: cfg.iterations,
+                done: finished,
+                total,
+                stats: Stats::of(&rows[rows.len() - b..]),
+                rate: finished as f64 * b as f64 / now,
+            });
+            history.extend(rows);
+        }
+        done.histories.push(history);
+        done.best.extend(run.best_images()?);
+        done.states.extend(run.states()?);
+    }
+    Ok(done)
+}
+
+/// `stats.csv`: the statistics over every class per iteration (groups side by side).
+fn write_stats(
+    dir: &Path,
+    groups: &[AscentConfig],
+    histories: &[Vec<f32>],
+    seconds: &[f64],
+) -> Result<()> {
+    let mut stats = String::from("iteration,median,mean,min,max,n_ge_0.99,n_ge_0.9999,seconds\n");
+    for it in 0..groups[0].iterations as usize {
+        let row: Vec<f32> = groups
+            .iter()
+            .zip(histories)
+            .flat_map(|(cfg, h)| {
+                let b = cfg.classes.len();
+                h[it * b..(it + 1) * b].to_vec()
+            })
+            .collect();
+        let s = Stats::of(&row);
+        stats.push_str(&format!(
+            "{it},{:.6},{:.6},{:.6},{:.6},{},{},{:.3}\n",
+            s.median, s.mean, s.min, s.max, s.n_ge_099, s.n_ge_09999, seconds[it]
+        ));
+    }
+    write_atomic(&dir.join("stats.csv"), stats.as_bytes())
+}
+
+/// Saves the best images as 8-bit PNGs with `champions.csv` and the gallery; returns each
+/// saved image's confidence, re-measured.
+fn save_images(
+    gpu: &Gpu,
+    net: &Network,
+    dir: &Path,
+    config: &AscentConfig,
+    groups: &[AscentConfig],
+    group: usize,
+    done: &Done,
+) -> Result<Vec<f32>> {
+    let arch = &net.arch;
+    let bytes: Vec<u8> = done
+        .best
+        .iter()
+        .map(|&v| v.round().clamp(0.0, 255.0) as u8)
+        .collect();
+    let n = arch.input_len();
+    let mut conf8 = Vec::with_capacity(config.classes.len());
+    for (k, part) in bytes.chunks(group * n).enumerate() {
+        let probs = net.classify(gpu, &arch.to_input(part))?;
+        for (j, p) in probs.iter().enumerate() {
+            conf8.push(p[config.classes[k * group + j] as usize]);
+        }
+    }
+    let mut firsts = Vec::with_capacity(config.classes.len());
+    for (cfg, h) in groups.iter().zip(&done.histories) {
+        let b = cfg.classes.len();
+        for i in 0..b {
+            firsts.push([0.99, 0.999, 0.9999].map(|t| first_above(h, b, i, t)));
+        }
+    }
+    super::write_outputs(
+        dir,
+        &arch.labels,
+        &config.classes,
+        &conf8,
+        &done.states,
+        &firsts,
+        &bytes,
+        arch.input,
+        arch.pixels.order,
+    )?;
+    Ok(conf8)
+}
+
+/// The mean image an ascent starts from and decays toward, `(c, h, w)` in pixel units, and
+/// where it came from: the settings' mean image, else for grey networks the mean of the
+/// training images of `data`, else the network's own per-channel input mean.
+fn mean_image(settings: &AscentSettings, arch: &Arch) -> Result<(Vec<f32>, String)> {
+    let [c, h, w] = arch.input;
+    if let Some(path) = &settings.mean_image {
+        let px = if c == 1 {
+            crate::imaging::load::load_grey(path, w, h, false)?
+        } else {
+            crate::imaging::load::load_color_cropped(path, w, h, arch.pixels.order)?
+        };
+        return Ok((
+            px.iter().map(|&v| v as f32).collect(),
+            path.display().to_string(),
+        ));
+    }
+    if c != 1 {
+        let mean = (0..c * h * w)
+            .map(|i| arch.pixels.mean[i / (h * w)])
+            .collect();
+        return Ok((mean, format!("{}'s per-channel input mean", arch.name)));
+    }
+    let data = &settings.data;
+    let (train, _) = crate::data::load_dir(data)?;
+    if (train.height, train.width) != (h, w) {
+        return Err(Error::Option {
+            option: format!("--data {}", data.display()),
+            message: format!(
+                "images are {}x{}, {} takes {w}x{h}",
+                train.width, train.height, arch.name
+            ),
+        });
+    }
+    let mut sum = vec![0f64; h * w];
+    for i in 0..train.len() {
+        for (s, &v) in sum.iter_mut().zip(train.image(i)) {
+            *s += v as f64;
+        }
+    }
+    Ok((
+        sum.iter()
+            .map(|&s| (s / train.len() as f64) as f32)
+            .collect(),
+        format!(
+            "the mean of the {} training images of {}",
+            train.len(),
+            data.display()
+        ),
+    ))
+}

@@ -1,0 +1,376 @@
+//! `fooling reproduce`: the paper's experiments as a typed plan of steps (evolution runs,
+//! ascents, transfers, a retraining study, the report), each a call into the library with
+//! the settings a user would give on the command line. Finished steps are skipped and
+//! interrupted evolutions resumed, so running a reproduction again continues it.
+
+use crate::ascent::{AscentObserver, AscentSettings};
+use crate::error::{Error, Result};
+use crate::evo::run::{study_run, EvolveSettings, Observer, Runner};
+use crate::evo::Encoding;
+use crate::experiments::retrain::{self, RetrainConfig, RetrainSettings};
+use crate::experiments::transfer::{self, TransferSettings};
+use crate::gpu::Gpu;
+use std::path::PathBuf;
+
+/// Which half of the paper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Half {
+    /// LeNet on MNIST: evolution (direct and CPPN, several seeds), gradient ascent, transfer
+    /// to the two shipped second networks, retraining with a fooling class.
+    Mnist,
+    /// An ImageNet network (--weights): evolution (direct and CPPN) and gradient ascent.
+    Imagenet,
+}
+
+/// How big.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scale {
+    /// Minutes on a 2-core machine with lavapipe (MNIST): fewer seeds, generations and rounds.
+    Quick,
+    /// The paper's sizes (MNIST: hours on lavapipe; ImageNet: a GPU's days or a cluster).
+    Paper,
+}
+
+/// What a user gives for a reproduction.
+#[derive(Clone, Debug)]
+pub struct ReproduceSettings {
+    pub half: Half,
+    pub scale: Scale,
+    /// ImageNet: the network.
+    pub net: String,
+    /// ImageNet: its weights [default: the shipped ones for `net`].
+    pub weights: Option<PathBuf>,
+    /// [default: runs/reproduce-<half>-<scale>]
+    pub out: Option<PathBuf>,
+}
+
+/// One step of the plan.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// Run `index` of the study in `dir`: resumed when interrupted, skipped when done.
+    Evolve {
+        dir: PathBuf,
+        index: u32,
+        settings: EvolveSettings,
+    },
+    /// An ascent run (short: redone from the start when interrupted).
+    Ascent {
+        dir: PathBuf,
+        settings: AscentSettings,
+    },
+    Transfer(TransferSettings),
+    Retrain {
+        dir: PathBuf,
+        settings: RetrainSettings,
+    },
+    Report {
+        dirs: Vec<PathBuf>,
+        out: PathBuf,
+    },
+}
+
+fn opt<T: ToString>(name: &str, v: &Option<T>) -> String {
+    v.as_ref()
+        .map(|v| format!(" {name} {}", v.to_string()))
+        .unwrap_or_default()
+}
+
+fn path(name: &str, v: &Option<PathBuf>) -> String {
+    opt(name, &v.as_ref().map(|p| p.display().to_string()))
+}
+
+impl Step {
+    /// The command line that does the same as this step.
+    pub fn command(&self) -> String {
+        match self {
+            Step::Evolve {
+                dir,
+                index,
+                settings: s,
+            } => format!(
+                "fooling evolve --net {}{} --encoding {}{}{}{} --seed {} --out {} --run-index {index}",
+                s.net,
+                path("--weights", &s.weights),
+                match s.encoding {
+                    Encoding::Direct => "direct",
+                    Encoding::Cppn => "cppn",
+                },
+                opt("--generations", &s.generations),
+                opt("--batch", &s.batch),
+                opt("--crops", &s.crops),
+                s.seed,
+                dir.display()
+            ),
+            Step::Ascent { dir, settings: s } => format!(
+                "fooling ascent --net {}{} --classes {} --decay {} --out {}",
+                s.net,
+                path("--weights", &s.weights),
+                s.classes,
+                s.decay,
+                dir.display()
+            ),
+            Step::Transfer(t) => format!(
+                "fooling transfer --run {} --net {}{}",
+                t.run.display(),
+                t.net,
+                path("--weights", &t.weights)
+            ),
+            Step::Retrain { dir, settings: s } => format!(
+                "fooling retrain{}{} --generations {} --batch {} --iterations {} --out {}",
+                opt("--rounds", &s.rounds),
+                opt("--class-size", &s.class_size),
+                s.generations,
+                s.batch,
+                s.iterations,
+                dir.display()
+            ),
+            Step::Report { dirs, out } => format!(
+                "fooling report --out {} {}",
+                out.display(),
+                dirs.iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        }
+    }
+}
+
+/// The reproduction's directory.
+pub fn out_dir(s: &ReproduceSettings) -> PathBuf {
+    s.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "runs/reproduce-{}-{}",
+            match s.half {
+                Half::Mnist => "mnist",
+                Half::Imagenet => "imagenet",
+            },
+            match s.scale {
+                Scale::Quick => "quick",
+                Scale::Paper => "paper",
+            }
+        ))
+    })
+}
+
+/// The steps of the reproduction `s`, in order.
+pub fn plan(s: &ReproduceSettings) -> Result<Vec<Step>> {
+    let out = out_dir(s);
+    let paper = s.scale == Scale::Paper;
+    let mut steps = Vec::new();
+    let mut report = Vec::new();
+    let evolve = |steps: &mut Vec<Step>, base: &str, settings: EvolveSettings, seeds: u32| {
+        for index in 0..seeds {
+            steps.push(Step::Evolve {
+                dir: out.join(base),
+                index,
+                settings: settings.clone(),
+            });
+        }
+    };
+    match s.half {
+        Half::Mnist => {
+            let (seeds, generations, batch) = if paper { (5, 200, 200) } else { (3, 100, 100) };
+            for (name, encoding) in [("direct", Encoding::Direct), ("cppn", Encoding::Cppn)] {
+                let settings = EvolveSettings {
+                    generations: Some(generations),
+                    batch: Some(batch),
+                    ..EvolveSettings::new("lenet", encoding)
+                };
+                evolve(&mut steps, name, settings, seeds);
+                report.push(out.join(name));
+            }
+            let mut ascents = vec![("ascent-0.001", 0.001)];
+            if paper {
+                ascents.push(("ascent", AscentSettings::new("lenet").decay));
+            }
+            for (name, decay) in &ascents {
+                steps.push(Step::Ascent {
+                    dir: out.join(name),
+                    settings: AscentSettings {
+                        decay: *decay,
+                        ..AscentSettings::new("lenet")
+                    },
+                });
+                report.push(out.join(name));
+            }
+            // transfer of every champion set to the two second networks
+            let mut sets: Vec<PathBuf> = Vec::new();
+            for enc in ["direct", "cppn"] {
+                sets.extend((0..seeds).map(|i| study_run(&out.join(enc), i)));
+            }
+            sets.push(out.join("ascent-0.001"));
+            for set in &sets {
+                steps.push(Step::Transfer(TransferSettings::new(
+                    set,
+                    "lenet",
+                    Some(crate::nn::weights::shipped("lenet_mnist_b.safetensors")?),
+                )));
+                steps.push(Step::Transfer(TransferSettings::new(set, "mlp", None)));
+            }
+            let settings = if paper {
+                RetrainSettings::new("lenet")
+            } else {
+                RetrainSettings {
+                    rounds: Some(2),
+                    class_size: Some(100),
+                    generations: 20,
+                    batch: 50,
+                    iterations: 500,
+                    ..RetrainSettings::new("lenet")
+                }
+            };
+            steps.push(Step::Retrain {
+                dir: out.join("retrain"),
+                settings,
+            });
+            report.push(out.join("retrain"));
+        }
+        Half::Imagenet => {
+            let weights = Some(match &s.weights {
+                Some(p) => p.clone(),
+                None => crate::nn::shipped_weights(&s.net)?,
+            });
+            let (direct_g, cppn_g, crops) = if paper {
+                (20000, 5000, 10)
+            } else {
+                (20, 20, 1)
+            };
+            for (name, encoding, g) in [
+                ("direct", Encoding::Direct, direct_g),
+                ("cppn", Encoding::Cppn, cppn_g),
+            ] {
+                let settings = EvolveSettings {
+                    weights: weights.clone(),
+                    generations: Some(g),
+                    crops: Some(crops),
+                    ..EvolveSettings::new(&s.net, encoding)
+                };
+                evolve(&mut steps, name, settings, 1);
+                report.push(out.join(name));
+            }
+            steps.push(Step::Ascent {
+                dir: out.join("ascent"),
+                settings: AscentSettings {
+                    weights: weights.clone(),
+                    classes: if paper { "all" } else { "0,1,2,3,4,5,6,7,8,9" }.into(),
+                    ..AscentSettings::new(&s.net)
+                },
+            });
+            report.push(out.join("ascent"));
+        }
+    }
+    steps.push(Step::Report {
+        dirs: report,
+        out: out.join("report.html"),
+    });
+    Ok(steps)
+}
+
+/// What a reproduction tells whoever watches it: a line for each step and each result,
+/// and observers for the evolutions and ascents inside it.
+pub trait ReproduceObserver {
+    fn note(&mut self, line: &str);
+    fn evolution(&mut self) -> &mut dyn Observer;
+    fn ascent(&mut self) -> &mut dyn AscentObserver;
+}
+
+/// Runs the plan of `s` on `gpu`, skipping what is done; returns the report's path.
+pub fn run(
+    gpu: &Gpu,
+    s: &ReproduceSettings,
+    observer: &mut dyn ReproduceObserver,
+) -> Result<PathBuf> {
+    let out = out_dir(s);
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    let stop = crate::signal::stop_flag();
+    for step in plan(s)? {
+        match &step {
+            Step::Evolve {
+                dir,
+                index,
+                settings,
+            } => {
+                let run = study_run(dir, *index);
+                let settings = EvolveSettings {
+                    seed: settings.seed.wrapping_add(*index),
+                    command: Some(step.command()),
+                    ..settings.clone()
+                };
+                let runner = if run.join("champions.csv").exists() {
+                    observer.note(&format!("{} is done", run.display()));
+                    continue;
+                } else if run.join("config.toml").exists() {
+                    observer.note(&format!(
+                        "$ fooling evolve --resume {} --run-index {index}",
+                        dir.display()
+                    ));
+                    Runner::resume(gpu, &run, None)?
+                } else {
+                    observer.note(&format!("$ {}", step.command()));
+                    Runner::create(gpu, &run, &settings)?
+                };
+                let o = runner.run(observer.evolution(), stop)?;
+                observer.note(&format!(
+                    "generation {}: median confidence {:.6}, {} of {} classes >= 0.99, {} >= 0.9999",
+                    o.generation, o.stats.median, o.stats.n_ge_099, o.cells, o.stats.n_ge_09999
+                ));
+                if o.interrupted {
+                    return Err(Error::Option {
+                        option: "interrupted".into(),
+                        message: format!(
+                            "checkpoint written; run the same `fooling reproduce` again to continue ({})",
+                            run.display()
+                        ),
+                    });
+                }
+            }
+            Step::Ascent { dir, settings } => {
+                if dir.join("champions.csv").exists() {
+                    observer.note(&format!("{} is done", dir.display()));
+                    continue;
+                }
+                if dir.join("config.toml").exists() {
+                    std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                }
+                observer.note(&format!("$ {}", step.command()));
+                let settings = AscentSettings {
+                    command: Some(step.command()),
+                    ..settings.clone()
+                };
+                let o = crate::ascent::run(gpu, &settings, dir, observer.ascent())?;
+                observer.note(&format!(
+                    "{} iterations: median confidence {:.6}, {} of {} classes >= 0.9999",
+                    o.iterations, o.stats.median, o.stats.n_ge_09999, o.classes
+                ));
+            }
+            Step::Transfer(t) => {
+                observer.note(&format!("$ {}", step.command()));
+                let o = transfer::run(gpu, t)?;
+                observer.note(&format!(
+                    "on {}: {} of {} >= 0.99, {} >= 0.9999",
+                    o.name, o.tally.target_099, o.tally.champions, o.tally.target_09999
+                ));
+            }
+            Step::Retrain { dir, settings } => {
+                let config = if dir.join("retrain.toml").exists() {
+                    observer.note(&format!("$ fooling retrain --resume {}", dir.display()));
+                    RetrainConfig::resume(dir, None)?
+                } else {
+                    observer.note(&format!("$ {}", step.command()));
+                    let settings = RetrainSettings {
+                        command: Some(step.command()),
+                        ..settings.clone()
+                    };
+                    RetrainConfig::create(dir, &settings)?
+                };
+                retrain::run(gpu, dir, &config, &mut |line| observer.note(line))?;
+            }
+            Step::Report { dirs, out } => {
+                observer.note(&format!("$ {}", step.command()));
+                crate::report::write(dirs, Some(out))?;
+            }
+        }
+    }
+    Ok(out.join("report.html"))
+}

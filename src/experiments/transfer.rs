@@ -1,0 +1,180 @@
+//! Transfer (PAPER.md section 7): a run's champions re-scored on another network, written
+//! to `transfer-<name>.csv` in the run, with the tallies at the paper's thresholds.
+
+use super::{read_champions, read_config, run_crops, Champion};
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+use crate::io::write_atomic;
+use crate::nn::{self, Network, Weights};
+use std::path::{Path, PathBuf};
+
+/// One champion on another network.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transferred {
+    pub champion: Champion,
+    /// Its confidence for its own class on the target network.
+    pub target: f32,
+    /// The target network's most confident class.
+    pub top: usize,
+}
+
+/// The header of `transfer-<name>.csv`.
+pub const TRANSFER_HEADER: &str =
+    "class,label,confidence_source,confidence_target,target_top_class";
+
+/// Re-scores the champions of the run in `dir` on `net`: their saved PNGs, read as the
+/// target takes images (`crops` crops each for ImageNet networks given larger images).
+pub fn transfer(
+    gpu: &Gpu,
+    dir: &Path,
+    net: &Network,
+    crops: Option<usize>,
+) -> Result<Vec<Transferred>> {
+    let champions = read_champions(dir)?;
+    let classes = net.arch.num_classes();
+    let mut input = Vec::new();
+    for c in &champions {
+        if c.class >= classes {
+            return Err(Error::Option {
+                option: "--net".into(),
+                message: format!(
+                    "{} has {classes} classes; the run's champion of class {} has none to be scored for",
+                    net.arch.name, c.class
+                ),
+            });
+        }
+        input.extend(crate::imaging::load::load_input(
+            &net.arch,
+            &dir.join(&c.image),
+            false,
+            crops,
+        )?);
+    }
+    let probs = net.classify_crops(gpu, &input, crops.unwrap_or(1))?;
+    Ok(champions
+        .into_iter()
+        .zip(probs)
+        .map(|(champion, p)| {
+            let top = (0..p.len())
+                .max_by(|&a, &b| p[a].total_cmp(&p[b]).then(b.cmp(&a)))
+                .unwrap_or(0);
+            Transferred {
+                target: p[champion.class],
+                top,
+                champion,
+            }
+        })
+        .collect())
+}
+
+/// Writes `dir/transfer-<name>.csv` atomically.
+pub fn write_transfer(dir: &Path, name: &str, rows: &[Transferred]) -> Result<PathBuf> {
+    let mut csv = format!("{TRANSFER_HEADER}\n");
+    for r in rows {
+        csv.push_str(&format!(
+            "{},{},{},{},{}\n",
+            r.champion.class, r.champion.label, r.champion.confidence, r.target, r.top
+        ));
+    }
+    let path = dir.join(format!("transfer-{name}.csv"));
+    write_atomic(&path, csv.as_bytes())?;
+    Ok(path)
+}
+
+/// What a user gives for a transfer (`fooling transfer`'s options).
+#[derive(Clone, Debug)]
+pub struct TransferSettings {
+    /// The run (evolution, ascent or merged) whose champions to re-score.
+    pub run: PathBuf,
+    pub net: String,
+    /// `None`: the shipped weights for `net`.
+    pub weights: Option<PathBuf>,
+    /// Names the output, `transfer-<name>.csv` [default: the weights file's stem].
+    pub name: Option<String>,
+    /// Crops per image for an ImageNet target [default: the run's own].
+    pub crops: Option<usize>,
+}
+
+impl TransferSettings {
+    pub fn new(run: &Path, net: &str, weights: Option<PathBuf>) -> TransferSettings {
+        TransferSettings {
+            run: run.into(),
+            net: net.into(),
+            weights,
+            name: None,
+            crops: None,
+        }
+    }
+}
+
+/// Counts of a transfer at the paper's thresholds, on the source and on the target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub champions: usize,
+    pub source_099: usize,
+    pub source_09999: usize,
+    pub target_099: usize,
+    pub target_09999: usize,
+    /// Champions whose class is still the target's top class.
+    pub top: usize,
+}
+
+impl Tally {
+    pub fn of(rows: &[Transferred]) -> Tally {
+        let count = |f: &dyn Fn(&Transferred) -> bool| rows.iter().filter(|r| f(r)).count();
+        Tally {
+            champions: rows.len(),
+            source_099: count(&|r| r.champion.confidence >= 0.99),
+            source_09999: count(&|r| r.champion.confidence >= 0.9999),
+            target_099: count(&|r| r.target >= 0.99),
+            target_09999: count(&|r| r.target >= 0.9999),
+            top: count(&|r| r.top == r.champion.class),
+        }
+    }
+
+    /// `k` as a percentage of the champions (0 when there are none).
+    pub fn percent(&self, k: usize) -> f64 {
+        100.0 * k as f64 / self.champions.max(1) as f64
+    }
+}
+
+/// What a transfer wrote.
+#[derive(Clone, Debug)]
+pub struct TransferOutcome {
+    pub name: String,
+    pub path: PathBuf,
+    pub rows: Vec<Transferred>,
+    pub tally: Tally,
+}
+
+/// Re-scores the champions of `s.run` on the target of `s` and writes `transfer-<name>.csv`.
+pub fn run(gpu: &Gpu, s: &TransferSettings) -> Result<TransferOutcome> {
+    let weights_path = match &s.weights {
+        Some(p) => p.clone(),
+        None => nn::shipped_weights(&s.net)?,
+    };
+    let (arch, weights) = Weights::load_sized(&weights_path, nn::by_name(&s.net)?)?;
+    let config = read_config(&s.run).ok();
+    let crops = s.crops.or_else(|| {
+        // a colour target given the run's 256×256 images scores them as the run did
+        (arch.input[0] == 3)
+            .then(|| config.as_ref().and_then(run_crops))
+            .flatten()
+    });
+    let name = match &s.name {
+        Some(n) => n.clone(),
+        None => weights_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| s.net.clone()),
+    };
+    let net = Network::new(gpu, arch, &weights)?;
+    let rows = transfer(gpu, &s.run, &net, crops)?;
+    let path = write_transfer(&s.run, &name, &rows)?;
+    Ok(TransferOutcome {
+        name,
+        path,
+        tally: Tally::of(&rows),
+        rows,
+    })
+}

@@ -1,0 +1,178 @@
+//! Training a network into a weights file (`fooling train`): the settings a user gives, the
+//! loop with an observer (the loss is read every 100 iterations, the one host round trip),
+//! the held-out accuracy, and the model card written beside the weights. Nothing here
+//! prints.
+
+use super::{accuracy, by_name, Network, TrainConfig, Trainer, Weights};
+use crate::error::{Error, Result};
+use crate::gpu::{describe, Gpu};
+use crate::io::{sha256_file, write_atomic};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What a user gives for a training (`fooling train`'s options).
+#[derive(Clone, Debug)]
+pub struct TrainSettings {
+    pub net: String,
+    /// An IDX directory: train-* and heldout-* (or t10k-*) files.
+    pub data: PathBuf,
+    pub config: TrainConfig,
+    /// A directory of PNGs added to the training set as one more class ("fooling").
+    pub extra_class: Option<PathBuf>,
+    /// The weights file to write; the model card goes beside it as `.md`.
+    pub out: PathBuf,
+    /// The command line that asked for this training, recorded in the model card.
+    pub command: String,
+}
+
+/// What the training is about to do.
+#[derive(Clone, Debug)]
+pub struct TrainStart {
+    pub arch: String,
+    pub images: usize,
+    /// Of them, the extra class's.
+    pub extra: Option<usize>,
+    pub held_out: usize,
+    pub adapter: String,
+}
+
+/// What a training tells whoever watches it.
+pub trait TrainObserver {
+    fn started(&mut self, _s: &TrainStart) {}
+    /// After `iteration` of `iterations`: the loss and images per second.
+    fn progress(&mut self, _iteration: usize, _iterations: usize, _loss: f32, _rate: f64) {}
+}
+
+impl TrainObserver for () {}
+
+/// How a training ended.
+#[derive(Clone, Debug)]
+pub struct TrainOutcome {
+    pub accuracy: f64,
+    pub held_out: usize,
+    pub loss: f32,
+    pub seconds: f64,
+    pub card: PathBuf,
+}
+
+/// The PNGs of `dir`, sorted by name.
+fn pngs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let bad = |message: String| Error::Option {
+        option: format!("--extra-class {}", dir.display()),
+        message,
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| bad(e.to_string()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(bad("no PNG images in the directory".into()));
+    }
+    Ok(files)
+}
+
+/// Trains the network of `s` and writes its weights and model card.
+pub fn train(
+    gpu: &Gpu,
+    s: &TrainSettings,
+    observer: &mut dyn TrainObserver,
+) -> Result<TrainOutcome> {
+    let option = |option: &str, message: &str| Error::Option {
+        option: option.into(),
+        message: message.into(),
+    };
+    if s.out.extension().is_none_or(|e| e != "safetensors") {
+        return Err(option(
+            &format!("--out {}", s.out.display()),
+            "the weights file must end in .safetensors",
+        ));
+    }
+    if s.config.iterations == 0 {
+        return Err(option("--iterations", "must be at least 1"));
+    }
+    let mut arch = by_name(&s.net)?;
+    let (mut train, held) = crate::data::load_dir(&s.data)?;
+    let base_classes = arch.num_classes();
+    let extra = match &s.extra_class {
+        Some(dir) => {
+            let files = pngs(dir)?;
+            train.add_class(&files, base_classes as u8)?;
+            arch = arch.with_classes(base_classes + 1, "fooling")?;
+            Some(files.len())
+        }
+        None => None,
+    };
+    let config = &s.config;
+    let weights = Weights::random(&arch, config.seed)?;
+    let net = Network::new(gpu, arch.clone(), &weights)?;
+    let mut trainer = Trainer::new(gpu, net, &train, config.clone())?;
+    observer.started(&TrainStart {
+        arch: arch.name.clone(),
+        images: train.len(),
+        extra,
+        held_out: held.len(),
+        adapter: describe(&gpu.info),
+    });
+    let start = Instant::now();
+    let every = 100.min(config.iterations);
+    let mut loss = f32::NAN;
+    while trainer.iteration < config.iterations {
+        let n = every.min(config.iterations - trainer.iteration);
+        trainer.step(n)?;
+        loss = trainer.loss()?; // waits for the device
+        let rate = trainer.iteration as f64 * config.batch as f64 / start.elapsed().as_secs_f64();
+        observer.progress(trainer.iteration, config.iterations, loss, rate);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let acc = accuracy(gpu, &trainer.net, &held)?;
+    trainer.weights()?.save(&s.out)?;
+    let card = s.out.with_extension("md");
+    let extra_row = match (&s.extra_class, extra) {
+        (Some(dir), Some(n)) => format!(
+            "| extra class | {n} images from `{}` as class {base_classes} (\"fooling\") |\n",
+            dir.display()
+        ),
+        _ => String::new(),
+    };
+    let text = format!(
+        "# Model card: `{name}`\n\n\
+         | | |\n|---|---|\n\
+         | architecture | {arch} ({classes} classes) |\n\
+         | data | `{data}`: {ntrain} training images, {nheld} held out |\n{extra_row}\
+         | recipe | SGD, batch {batch}, base lr {lr}, momentum {mom}, weight decay {wd}, `inv` schedule (gamma {gamma}, power {power}), bias lr × {blr}, {iters} iterations, xavier init |\n\
+         | seed | {seed} |\n\
+         | held-out accuracy | {acc:.2}% |\n\
+         | trained on | {adapter} in {seconds:.0} s |\n\
+         | sha256 | `{digest}` |\n\
+         | command | `{command}` |\n",
+        name = s.out.file_name().unwrap_or_default().to_string_lossy(),
+        arch = arch.name,
+        classes = arch.num_classes(),
+        data = s.data.display(),
+        ntrain = train.len(),
+        nheld = held.len(),
+        batch = config.batch,
+        lr = config.base_lr,
+        mom = config.momentum,
+        wd = config.weight_decay,
+        gamma = config.gamma,
+        power = config.power,
+        blr = config.bias_lr_mult,
+        iters = config.iterations,
+        seed = config.seed,
+        acc = acc * 100.0,
+        adapter = describe(&gpu.info),
+        digest = sha256_file(&s.out)?,
+        command = s.command,
+    );
+    write_atomic(&card, text.as_bytes())?;
+    Ok(TrainOutcome {
+        accuracy: acc,
+        held_out: held.len(),
+        loss,
+        seconds,
+        card,
+    })
+}
