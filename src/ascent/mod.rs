@@ -241,30 +241,20 @@ impl<'g> Ascent<'g> {
     /// Runs the next `n` iterations (at most those left) in one submission, and waits.
     pub fn step(&mut self, n: u32) -> Result<()> {
         let n = n.min(self.config.iterations - self.iteration);
-        let mut encoder = self
-            .gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("ascent"),
-            });
-        {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("ascent"),
-                timestamp_writes: None,
-            });
-            for _ in 0..n {
-                self.plan.record(&mut pass);
-                self.step.record(&mut pass);
-                self.iteration += 1;
+        let first = self.iteration;
+        self.gpu.submit("ascent", |pass| {
+            for k in 1..=n {
+                self.plan.record(pass);
+                self.step.record(pass);
                 if let Some(blur) = &self.blur {
-                    if self.iteration.is_multiple_of(self.config.blur_every) {
-                        blur[0].record(&mut pass);
-                        blur[1].record(&mut pass);
+                    if (first + k).is_multiple_of(self.config.blur_every) {
+                        blur[0].record(pass);
+                        blur[1].record(pass);
                     }
                 }
             }
-        }
-        self.gpu.queue.submit([encoder.finish()]);
+        });
+        self.iteration += n;
         self.gpu.wait()
     }
 

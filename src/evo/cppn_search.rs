@@ -4,9 +4,10 @@
 //! and finds each class's winner. Per generation the compiled programs go up and the cells'
 //! winners and confidences come down.
 
+use super::archive::{grey_pixels, insert_winners, parent_cells, ClassArchive, STREAM_PARENT};
 use super::cppn::{Capacity, Cppn, CppnMutation};
 use super::genomes::{color_pictures, Fitness, Genomes, Imaging};
-use super::rng::{hash, uniform01};
+use super::rng::hash;
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer};
 use crate::kernels;
@@ -38,7 +39,6 @@ impl Default for CppnConfig {
     }
 }
 
-const STREAM_PARENT: u32 = 2;
 const INIT_GENERATION: u32 = u32::MAX;
 
 /// The host RNG of child `b` of `generation`: a pure function of the run's seed, so a
@@ -62,12 +62,11 @@ pub struct CppnSearch<'g> {
     pub imaging: Imaging,
     programs: GpuBuffer<u32>,
     _genes: Genomes,
-    conf: GpuBuffer<f32>,
-    winner: GpuBuffer<u32>,
     /// one per block of genes
     render: Vec<Dispatch>,
     fitness: Fitness,
-    select: Dispatch,
+    /// The cells' confidences and the selection of winners.
+    cells: ClassArchive,
     children: Vec<Cppn>,
     pub generation: u32,
     pub evaluations: u64,
@@ -96,8 +95,6 @@ impl<'g> CppnSearch<'g> {
         let (w, h, outputs) = imaging.picture(&net.arch);
         let programs = GpuBuffer::<u32>::zeros(gpu, "programs", b * cap.stride())?;
         let genes = Genomes::zeros(gpu, "cppn genes", b, outputs * w * h)?;
-        let conf = GpuBuffer::from_slice(gpu, "cell confidences", &vec![-1.0f32; classes])?;
-        let winner = GpuBuffer::<u32>::zeros(gpu, "winners", classes)?;
         let render = genes
             .blocks()
             .map(|(first, _, buf)| {
@@ -113,14 +110,7 @@ impl<'g> CppnSearch<'g> {
             })
             .collect::<Result<Vec<_>>>()?;
         let fitness = Fitness::new(gpu, &net, &imaging, &genes)?;
-        let select = kernels::elite_select(
-            gpu,
-            b,
-            classes,
-            fitness.probs.view(),
-            conf.view(),
-            winner.view(),
-        )?;
+        let cells = ClassArchive::new(gpu, classes, b, fitness.probs.view())?;
         let children: Vec<Cppn> = (0..b as u32)
             .map(|i| Cppn::random(outputs, &mut child_rng(config.seed, INIT_GENERATION, i)))
             .collect();
@@ -134,11 +124,9 @@ impl<'g> CppnSearch<'g> {
             imaging,
             programs,
             _genes: genes,
-            conf,
-            winner,
             render,
             fitness,
-            select,
+            cells,
             children,
             generation: 0,
             evaluations: 0,
@@ -160,40 +148,17 @@ impl<'g> CppnSearch<'g> {
         let cap = self.config.capacity;
         let programs: Vec<u32> = self.children.iter().flat_map(|c| c.compile(cap)).collect();
         self.programs.write(self.gpu, 0, &programs);
-        let mut encoder = self
-            .gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("cppn generation"),
-            });
-        {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("cppn generation"),
-                timestamp_writes: None,
-            });
+        self.gpu.submit("cppn generation", |pass| {
             for d in &self.render {
-                d.record(&mut pass);
+                d.record(pass);
             }
-            self.fitness.record(&mut pass);
-            self.select.record(&mut pass);
-        }
-        self.gpu.queue.submit([encoder.finish()]);
-        let (winners, conf) = self.winner.read_with(&self.conf, self.gpu)?;
+            self.fitness.record(pass);
+            self.cells.record_select(pass);
+        });
+        let (winners, conf) = self.cells.winners_and_confidences(self.gpu)?;
         self.conf_host = conf;
-        if self.archive.is_empty() {
-            if winners.iter().any(|&w| w as usize >= self.children.len()) {
-                return Ok(()); // reported by the caller
-            }
-            self.archive = winners
-                .iter()
-                .map(|&w| self.children[w as usize].clone())
-                .collect();
-        } else {
-            for (cell, &w) in winners.iter().enumerate() {
-                if let Some(child) = self.children.get(w as usize) {
-                    self.archive[cell] = child.clone();
-                }
-            }
+        if !insert_winners(&mut self.archive, &self.children, &winners) {
+            return Ok(()); // reported by the caller
         }
         self.evaluations += self.children.len() as u64;
         Ok(())
@@ -203,12 +168,11 @@ impl<'g> CppnSearch<'g> {
     pub fn step(&mut self, n: u32) -> Result<()> {
         for _ in 0..n {
             let g = self.generation + 1;
-            let (seed, classes) = (self.config.seed, self.classes as u32);
+            let seed = self.config.seed;
+            let parents = parent_cells(seed, g, self.config.batch, self.classes, STREAM_PARENT);
             self.children = (0..self.config.batch as u32)
-                .map(|b| {
-                    let parent = ((uniform01(seed, g, b, 0, STREAM_PARENT) * classes as f32)
-                        as u32)
-                        .min(classes - 1);
+                .zip(parents)
+                .map(|(b, parent)| {
                     let mut child = self.archive[parent as usize].clone();
                     child.mutate(
                         &self.config.mutation,
@@ -233,7 +197,6 @@ impl<'g> CppnSearch<'g> {
         conf: &[f32],
     ) -> Result<()> {
         crate::kernels::check_len("restore", "CPPN cells", archive.len(), self.classes)?;
-        crate::kernels::check_len("restore", "confidences", conf.len(), self.classes)?;
         if let Some(bad) = archive
             .iter()
             .position(|c| !c.is_valid(self.config.capacity))
@@ -243,8 +206,8 @@ impl<'g> CppnSearch<'g> {
                 message: format!("the checkpoint's genome of cell {bad} is not a valid CPPN"),
             });
         }
+        self.cells.restore(self.gpu, conf)?;
         self.archive = archive;
-        self.conf.write(self.gpu, 0, conf);
         self.conf_host = conf.to_vec();
         self.generation = generation;
         self.evaluations = evaluations;
@@ -277,11 +240,7 @@ impl<'g> CppnSearch<'g> {
             self.gpu.run(&[&d])?;
         }
         match &self.imaging {
-            Imaging::Grey => Ok(genes
-                .read(self.gpu)?
-                .iter()
-                .map(|&g| (g.clamp(0.0, 1.0) * 255.0).floor() as u8)
-                .collect()),
+            Imaging::Grey => Ok(grey_pixels(&genes.read(self.gpu)?)),
             Imaging::Color { render, .. } => {
                 color_pictures(self.gpu, render.model, render.size, &genes)
             }

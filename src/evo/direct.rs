@@ -3,6 +3,7 @@
 //! the rendered images and the activations. Per generation the host sends the children's
 //! parent cells (`batch` u32) and, when asked, reads back the cells' confidences.
 
+use super::archive::{grey_pixels, parent_cells, ClassArchive, STREAM_PARENT};
 use super::genomes::{color_pictures, Fitness, Genomes, Imaging};
 use super::rng::uniform01;
 use crate::error::{Error, Result};
@@ -97,7 +98,6 @@ impl DirectConfig {
 
 /// Random-number streams of the counter-based RNG (see `evo::rng`).
 const STREAM_INIT: u32 = 3;
-const STREAM_PARENT: u32 = 2;
 const STREAM_MATE: u32 = 7;
 /// The "generation" of the initial random genomes in the RNG's counter.
 const INIT_GENERATION: u32 = u32::MAX;
@@ -113,17 +113,14 @@ pub struct DirectSearch<'g> {
     pub classes: usize,
     /// `(classes, genes)`: each cell's elite.
     archive: Genomes,
-    /// `(classes)`: each cell's confidence, -1 while empty.
-    conf: GpuBuffer<f32>,
-    // owned here, read and written through the dispatches' bind groups
-    _winner: GpuBuffer<u32>,
+    /// The cells' confidences and the selection of winners.
+    cells: ClassArchive,
     children: Genomes,
     parent: GpuBuffer<u32>,
     mate: GpuBuffer<u32>,
     /// one per (children block, archive block), with its sizes and offsets
     mutate: Vec<(Dispatch, (usize, usize, usize), Offsets)>,
     fitness: Fitness,
-    select: Dispatch,
     /// one per (archive block, children block)
     copy: Vec<Dispatch>,
     /// Generations done; 0 after the initial batch.
@@ -167,8 +164,6 @@ impl<'g> DirectSearch<'g> {
                 ),
             });
         }
-        let conf = GpuBuffer::from_slice(gpu, "cell confidences", &vec![-1.0f32; classes])?;
-        let winner = GpuBuffer::<u32>::zeros(gpu, "winners", classes)?;
         let children = Genomes::zeros(gpu, "children", b, genes)?;
         for (first, n, buf) in children.blocks() {
             let init: Vec<f32> = (first * genes..(first + n) * genes)
@@ -186,6 +181,8 @@ impl<'g> DirectSearch<'g> {
         }
         let parent = GpuBuffer::<u32>::zeros(gpu, "parents", b)?;
         let mate = GpuBuffer::<u32>::zeros(gpu, "mates", b)?;
+        let fitness = Fitness::new(gpu, &net, &imaging, &children)?;
+        let cell_archive = ClassArchive::new(gpu, classes, b, fitness.probs.view())?;
         let mut mutate = Vec::new();
         let mut copy = Vec::new();
         for (child, n, kids) in children.blocks() {
@@ -207,20 +204,11 @@ impl<'g> DirectSearch<'g> {
                     genes,
                     at,
                     kids.view(),
-                    winner.view(),
+                    cell_archive.winners(),
                     elites.view(),
                 )?);
             }
         }
-        let fitness = Fitness::new(gpu, &net, &imaging, &children)?;
-        let select = kernels::elite_select(
-            gpu,
-            b,
-            classes,
-            fitness.probs.view(),
-            conf.view(),
-            winner.view(),
-        )?;
         let mut s = DirectSearch {
             gpu,
             config,
@@ -229,14 +217,12 @@ impl<'g> DirectSearch<'g> {
             genes,
             classes,
             archive,
-            conf,
-            _winner: winner,
+            cells: cell_archive,
             children,
             parent,
             mate,
             mutate,
             fitness,
-            select,
             copy,
             generation: 0,
             evaluations: 0,
@@ -248,45 +234,29 @@ impl<'g> DirectSearch<'g> {
 
     /// Records mutation (when `mutate`), render, forward, select and copy, and submits.
     fn submit(&self, mutate: bool) {
-        let mut encoder = self
-            .gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("generation"),
-            });
-        {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("generation"),
-                timestamp_writes: None,
-            });
+        self.gpu.submit("generation", |pass| {
             if mutate {
                 for (d, _, _) in &self.mutate {
-                    d.record(&mut pass);
+                    d.record(pass);
                 }
             }
-            self.fitness.record(&mut pass);
-            self.select.record(&mut pass);
+            self.fitness.record(pass);
+            self.cells.record_select(pass);
             for d in &self.copy {
-                d.record(&mut pass);
+                d.record(pass);
             }
-        }
-        self.gpu.queue.submit([encoder.finish()]);
+        });
     }
 
     /// The parent cell of each child of `generation`: uniform over the cells.
     pub fn parents(&self, generation: u32) -> Vec<u32> {
-        self.cells(generation, STREAM_PARENT)
-    }
-
-    /// Cells drawn uniformly, one per child, from a stream of the RNG.
-    fn cells(&self, generation: u32, stream: u32) -> Vec<u32> {
-        (0..self.config.batch as u32)
-            .map(|b| {
-                ((uniform01(self.config.seed, generation, b, 0, stream) * self.classes as f32)
-                    as u32)
-                    .min(self.classes as u32 - 1)
-            })
-            .collect()
+        parent_cells(
+            self.config.seed,
+            generation,
+            self.config.batch,
+            self.classes,
+            STREAM_PARENT,
+        )
     }
 
     /// Runs `n` generations (submitted, not waited for).
@@ -295,7 +265,14 @@ impl<'g> DirectSearch<'g> {
             let g = self.generation + 1;
             self.parent.write(self.gpu, 0, &self.parents(g));
             if self.config.crossover == Crossover::Sbx {
-                self.mate.write(self.gpu, 0, &self.cells(g, STREAM_MATE));
+                let mates = parent_cells(
+                    self.config.seed,
+                    g,
+                    self.config.batch,
+                    self.classes,
+                    STREAM_MATE,
+                );
+                self.mate.write(self.gpu, 0, &mates);
             }
             let m = self.config.mutation(g);
             for (d, sizes, at) in &self.mutate {
@@ -309,7 +286,7 @@ impl<'g> DirectSearch<'g> {
 
     /// The cells' confidences (waits for the device): the only per-generation readback.
     pub fn confidences(&self) -> Result<Vec<f32>> {
-        self.conf.read(self.gpu)
+        self.cells.confidences(self.gpu)
     }
 
     /// The cells' genomes `(classes, genes)`, for saving (waits for the device).
@@ -338,9 +315,8 @@ impl<'g> DirectSearch<'g> {
             archive.len(),
             self.classes * self.genes,
         )?;
-        crate::kernels::check_len("restore", "confidences", conf.len(), self.classes)?;
+        self.cells.restore(self.gpu, conf)?;
         self.archive.write(self.gpu, archive)?;
-        self.conf.write(self.gpu, 0, conf);
         self.generation = generation;
         self.evaluations = evaluations;
         Ok(())
@@ -350,11 +326,7 @@ impl<'g> DirectSearch<'g> {
     /// or RGB interleaved for colour genomes.
     pub fn archive_pixels(&self) -> Result<Vec<u8>> {
         match &self.imaging {
-            Imaging::Grey => Ok(self
-                .archive()?
-                .iter()
-                .map(|&g| (g.clamp(0.0, 1.0) * 255.0).floor() as u8)
-                .collect()),
+            Imaging::Grey => Ok(grey_pixels(&self.archive()?)),
             Imaging::Color { render, .. } => {
                 color_pictures(self.gpu, render.model, render.size, &self.archive)
             }

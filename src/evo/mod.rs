@@ -3,6 +3,7 @@
 //! [`crate::kernels`] (`poly_mutate`, `render_grey`, `elite_select`, `elite_copy`), and run
 //! directories with checkpoints ([`run`]).
 
+pub mod archive;
 pub mod cppn;
 mod cppn_search;
 mod direct;

@@ -308,21 +308,29 @@ impl Gpu {
             })
     }
 
-    /// Records `dispatches` into one compute pass, submits once and waits for the device.
-    pub fn run(&self, dispatches: &[&Dispatch]) -> Result<()> {
+    /// Records what `record` puts into one compute pass of one encoder, and submits it
+    /// (without waiting): the one place outside the kernels that builds an encoder.
+    pub fn submit(&self, label: &str, record: impl FnOnce(&mut wgpu::ComputePass<'_>)) {
         let mut encoder = self
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("run") });
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("run"),
+                label: Some(label),
                 timestamp_writes: None,
             });
-            for d in dispatches {
-                d.record(&mut pass);
-            }
+            record(&mut pass);
         }
         self.queue.submit([encoder.finish()]);
+    }
+
+    /// Records `dispatches` into one compute pass, submits once and waits for the device.
+    pub fn run(&self, dispatches: &[&Dispatch]) -> Result<()> {
+        self.submit("run", |pass| {
+            for d in dispatches {
+                d.record(pass);
+            }
+        });
         self.wait()
     }
 

@@ -323,19 +323,7 @@ impl InputGradient {
         )?;
         self.forward.input.write(gpu, 0, images);
         self.target.write(gpu, 0, targets);
-        let mut encoder = gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("input gradient"),
-            });
-        {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("input gradient"),
-                timestamp_writes: None,
-            });
-            self.record(&mut pass);
-        }
-        gpu.queue.submit([encoder.finish()]);
+        gpu.submit("input gradient", |pass| self.record(pass));
         self.prob.read_with(&self.grad, gpu)
     }
 }

@@ -256,24 +256,13 @@ impl<'g> Trainer<'g> {
                 0,
                 &[c.lr(self.iteration), c.momentum, c.weight_decay],
             );
-            let mut encoder =
-                self.gpu
-                    .device
-                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                        label: Some("train"),
-                    });
-            {
-                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some("train"),
-                    timestamp_writes: None,
-                });
-                self.dispatches[0].record(&mut pass); // gather
-                self.plan.record(&mut pass); // forward
+            self.gpu.submit("train", |pass| {
+                self.dispatches[0].record(pass); // gather
+                self.plan.record(pass); // forward
                 for d in &self.dispatches[1..] {
-                    d.record(&mut pass); // loss, backward, update
+                    d.record(pass); // loss, backward, update
                 }
-            }
-            self.gpu.queue.submit([encoder.finish()]);
+            });
             self.iteration += 1;
         }
         Ok(())
