@@ -1,8 +1,7 @@
-//! Launchers of gradient ascent on the input: `ascent_step` (shaders/ascent.wgsl) and the
-//! Gaussian `blur` regulariser (shaders/blur.wgsl).
+//! Launcher of `ascent_step` (shaders/ascent.wgsl).
 
-use super::{check_len, shader};
-use crate::error::{Error, Result};
+use super::{check_len, Shader};
+use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
 /// The settings of a gradient-ascent step (PAPER.md section 6).
@@ -92,7 +91,7 @@ pub fn ascent_step(
         0,
     )?;
     let grid = grid_for(gpu, K, batch as u64)?;
-    let pipeline = gpu.pipeline("ascent.wgsl", shader("ascent.wgsl"), K, &[])?;
+    let pipeline = Shader::Ascent.pipeline(gpu, K, &[])?;
     let u = gpu.uniform(
         K,
         &StepParams {
@@ -125,82 +124,4 @@ pub fn ascent_step(
         ],
         grid,
     )
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct BlurParams {
-    images: u32,
-    h: u32,
-    w: u32,
-    radius: u32,
-    dir: u32,
-    n: u32,
-    sigma: f32,
-    scale: f32,
-}
-
-/// The reach of a Gaussian of `sigma` pixels: weights beyond 3σ are dropped.
-pub fn blur_radius(sigma: f32) -> usize {
-    (3.0 * sigma).ceil().max(1.0) as usize
-}
-
-/// A Gaussian blur (σ = `sigma` pixels) of the `(batch, c, h, w)` images in `image`, in two
-/// passes through `scratch` (same size); the second pass also writes the network's input,
-/// `(image − offset) · scale` with the offset from row 1 of `mean` `(2, c·h·w)`.
-#[allow(clippy::too_many_arguments)]
-pub fn blur(
-    gpu: &Gpu,
-    shape: [usize; 3],
-    sigma: f32,
-    scale: f32,
-    image: View<'_>,
-    scratch: View<'_>,
-    mean: View<'_>,
-    input: View<'_>,
-) -> Result<[Dispatch; 2]> {
-    const K: &str = "blur";
-    let [c, h, w] = shape;
-    let n = c * h * w;
-    if !(sigma > 0.0 && sigma.is_finite()) {
-        return Err(Error::Option {
-            option: "--blur-sigma".into(),
-            message: format!("must be a positive number of pixels, not {sigma}"),
-        });
-    }
-    check_len(K, "image (a multiple of c·h·w)", image.len % n.max(1), 0)?;
-    check_len(K, "scratch", scratch.len, image.len)?;
-    check_len(K, "input", input.len, image.len)?;
-    check_len(K, "mean", mean.len, 2 * n)?;
-    let grid = grid_for(gpu, K, image.len.div_ceil(256) as u64)?;
-    let pipeline = gpu.pipeline("blur.wgsl", shader("blur.wgsl"), K, &[])?;
-    let pass = |dir: u32, src: View<'_>, dst: View<'_>| {
-        let u = gpu.uniform(
-            K,
-            &BlurParams {
-                images: (image.len / (h * w).max(1)) as u32,
-                h: h as u32,
-                w: w as u32,
-                radius: blur_radius(sigma) as u32,
-                dir,
-                n: n as u32,
-                sigma,
-                scale,
-            },
-        );
-        Dispatch::new(
-            gpu,
-            K,
-            pipeline.clone(),
-            &[
-                src.binding(gpu, "blur src")?,
-                dst.binding(gpu, "blur dst")?,
-                mean.binding(gpu, "blur mean")?,
-                input.binding(gpu, "blur input")?,
-                u.as_entire_binding(),
-            ],
-            grid,
-        )
-    };
-    Ok([pass(0, image, scratch)?, pass(1, scratch, image)?])
 }

@@ -1,6 +1,6 @@
 //! Launcher of `bias_bwd` (shaders/bias.wgsl).
 
-use super::{check_len, shader};
+use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -27,7 +27,7 @@ pub fn bias_bwd(
     check_len(K, "dy", dy.len, batch * channels * spatial)?;
     check_len(K, "db", db.len, channels)?;
     let grid = grid_for(gpu, K, channels as u64)?;
-    let pipeline = gpu.pipeline("bias.wgsl", shader("bias.wgsl"), K, &[])?;
+    let pipeline = Shader::Bias.pipeline(gpu, K, &[])?;
     let params = Params {
         batch: batch as u32,
         channels: channels as u32,

@@ -1,6 +1,6 @@
 //! Launcher of `conv2d_fwd` (shaders/conv2d.wgsl).
 
-use super::{bad_shape, check_len, direct_shape, relu_constant, shader};
+use super::{bad_shape, check_len, direct_shape, relu_constant, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, Variant, View};
 
@@ -77,13 +77,13 @@ impl Conv2dShape {
 /// in all.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct Params {
+pub(super) struct Params {
     shape: [u32; 12],
     tiles: [u32; 4],
 }
 
 impl Params {
-    fn new(s: &Conv2dShape, tiles_a: usize, tiles_b: usize, num_tiles: usize) -> Params {
+    pub(super) fn new(s: &Conv2dShape, tiles_a: usize, tiles_b: usize, num_tiles: usize) -> Params {
         let shape = [
             s.batch,
             s.in_c,
@@ -105,7 +105,7 @@ impl Params {
     }
 }
 
-const TILE: usize = 64;
+pub(super) const TILE: usize = 64;
 
 /// `y = conv(x, w) + b`, then ReLU when `relu`; see [`Conv2dShape`] for the layouts.
 /// Launches `conv2d_fwd` or `conv2d_fwd_direct` as `gpu.variant` says.
@@ -143,7 +143,7 @@ pub fn conv2d_fwd(
     let num_tiles = (tiles_m * tiles_n * s.groups) as u64;
     let grid = grid_for(gpu, K, num_tiles)?;
     let params = Params::new(s, tiles_m, tiles_n, num_tiles as usize);
-    let pipeline = gpu.pipeline("conv2d.wgsl", shader("conv2d.wgsl"), entry, &constants)?;
+    let pipeline = Shader::Conv2d.pipeline(gpu, entry, &constants)?;
     let u = gpu.uniform(K, &params);
     Dispatch::new(
         gpu,
@@ -158,76 +158,4 @@ pub fn conv2d_fwd(
         ],
         grid,
     )
-}
-
-/// Launches a backward kernel over a `rows × cols` result per group, in 64 × 64 tiles.
-fn conv_bwd(
-    gpu: &Gpu,
-    s: &Conv2dShape,
-    entry: &'static str,
-    (rows, cols): (usize, usize),
-    resources: [View<'_>; 3],
-) -> Result<Dispatch> {
-    let (wy, wx) = direct_shape(rows, cols);
-    let (tiles_r, tiles_c) = (rows.div_ceil(4 * wy), cols.div_ceil(4 * wx));
-    let num_tiles = tiles_r * tiles_c * s.groups;
-    let params = Params::new(s, tiles_r, tiles_c, num_tiles);
-    let grid = grid_for(gpu, entry, num_tiles as u64)?;
-    let constants = [("WX", wx as f64), ("WY", wy as f64)];
-    let pipeline = gpu.pipeline(
-        "conv2d_bwd.wgsl",
-        shader("conv2d_bwd.wgsl"),
-        entry,
-        &constants,
-    )?;
-    let u = gpu.uniform(entry, &params);
-    let [a, b, out] = resources;
-    Dispatch::new(
-        gpu,
-        entry,
-        pipeline,
-        &[
-            a.binding(gpu, "dy")?,
-            b.binding(gpu, "operand")?,
-            out.binding(gpu, "gradient")?,
-            u.as_entire_binding(),
-        ],
-        grid,
-    )
-}
-
-/// The gradient with respect to the input: `dx` `(batch, in_c, in_h, in_w)` from `dy`
-/// `(batch, out_c, out_h, out_w)` and `w`.
-pub fn conv2d_bwd_input(
-    gpu: &Gpu,
-    s: &Conv2dShape,
-    dy: View<'_>,
-    w: View<'_>,
-    dx: View<'_>,
-) -> Result<Dispatch> {
-    const K: &str = "conv2d_bwd_input";
-    s.validate()?;
-    check_len(K, "dy", dy.len, s.output_len())?;
-    check_len(K, "w", w.len, s.weight_len())?;
-    check_len(K, "dx", dx.len, s.input_len())?;
-    let rows = s.in_c / s.groups;
-    conv_bwd(gpu, s, K, (rows, s.batch * s.in_h * s.in_w), [dy, w, dx])
-}
-
-/// The gradient with respect to the weights: `dw` `(out_c, in_c / groups, kh, kw)` from
-/// `dy` and the layer's input `x`.
-pub fn conv2d_bwd_weight(
-    gpu: &Gpu,
-    s: &Conv2dShape,
-    dy: View<'_>,
-    x: View<'_>,
-    dw: View<'_>,
-) -> Result<Dispatch> {
-    const K: &str = "conv2d_bwd_weight";
-    s.validate()?;
-    check_len(K, "dy", dy.len, s.output_len())?;
-    check_len(K, "x", x.len, s.input_len())?;
-    check_len(K, "dw", dw.len, s.weight_len())?;
-    let cols = (s.in_c / s.groups) * s.kh * s.kw;
-    conv_bwd(gpu, s, K, (s.out_c / s.groups, cols), [dy, x, dw])
 }

@@ -1,6 +1,6 @@
 //! Launcher of `dropout` (shaders/dropout.wgsl).
 
-use super::{bad_shape, check_len, shader};
+use super::{bad_shape, check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -33,7 +33,7 @@ pub fn dropout(gpu: &Gpu, m: &DropoutMask, step: View<'_>, x: View<'_>) -> Resul
         return Err(bad_shape(K, "p", "0 <= p < 1", m.p.to_string()));
     }
     let grid = grid_for(gpu, K, x.len.div_ceil(256) as u64)?;
-    let pipeline = gpu.pipeline("dropout.wgsl", shader("dropout.wgsl"), K, &[])?;
+    let pipeline = Shader::Dropout.pipeline(gpu, K, &[])?;
     let u = gpu.uniform(
         K,
         &Params {

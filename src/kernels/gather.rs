@@ -1,6 +1,6 @@
 //! Launcher of `gather_batch` (shaders/gather.wgsl).
 
-use super::{check_len, shader};
+use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -40,7 +40,7 @@ pub fn gather_batch(
     check_len(K, "x", x.len, batch * pixels)?;
     check_len(K, "label_out", label_out.len, batch)?;
     let grid = grid_for(gpu, K, (batch * pixels).div_ceil(256) as u64)?;
-    let pipeline = gpu.pipeline("gather.wgsl", shader("gather.wgsl"), K, &[])?;
+    let pipeline = Shader::Gather.pipeline(gpu, K, &[])?;
     let u = gpu.uniform(
         K,
         &Params {

@@ -1,6 +1,6 @@
-//! Launcher of `linear_fwd` (shaders/linear.wgsl).
+//! Launchers of `linear_fwd`, `linear_pieces` (shaders/linear.wgsl).
 
-use super::{check_len, direct_shape, relu_constant, shader};
+use super::{check_len, direct_shape, relu_constant, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, Variant, View};
 
@@ -21,7 +21,7 @@ impl LinearShape {
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct Params {
+pub(super) struct Params {
     batch: u32,
     in_f: u32,
     out_f: u32,
@@ -30,7 +30,7 @@ struct Params {
     _pad: [u32; 3],
 }
 
-const TILE: usize = 64;
+pub(super) const TILE: usize = 64;
 
 /// `y = x w^T + b`, then ReLU when `relu`; see [`LinearShape`] for the layouts.
 /// Launches `linear_fwd` or `linear_fwd_direct` as `gpu.variant` says.
@@ -72,7 +72,7 @@ pub fn linear_fwd(
         num_tiles: num_tiles as u32,
         _pad: [0; 3],
     };
-    let pipeline = gpu.pipeline("linear.wgsl", shader("linear.wgsl"), entry, &constants)?;
+    let pipeline = Shader::Linear.pipeline(gpu, entry, &constants)?;
     let u = gpu.uniform(K, &params);
     Dispatch::new(
         gpu,
@@ -87,81 +87,6 @@ pub fn linear_fwd(
         ],
         grid,
     )
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct BwdParams {
-    batch: u32,
-    in_f: u32,
-    out_f: u32,
-    tiles_k: u32,
-    num_tiles: u32,
-    _pad: [u32; 3],
-}
-
-fn linear_bwd(
-    gpu: &Gpu,
-    s: &LinearShape,
-    entry: &'static str,
-    rows: usize,
-    [a, b, out]: [View<'_>; 3],
-) -> Result<Dispatch> {
-    let tiles_k = s.in_f.div_ceil(TILE);
-    let num_tiles = (tiles_k * rows.div_ceil(TILE)) as u64;
-    let params = BwdParams {
-        batch: s.batch as u32,
-        in_f: s.in_f as u32,
-        out_f: s.out_f as u32,
-        tiles_k: tiles_k as u32,
-        num_tiles: num_tiles as u32,
-        _pad: [0; 3],
-    };
-    let grid = grid_for(gpu, entry, num_tiles)?;
-    let pipeline = gpu.pipeline("linear_bwd.wgsl", shader("linear_bwd.wgsl"), entry, &[])?;
-    let u = gpu.uniform(entry, &params);
-    Dispatch::new(
-        gpu,
-        entry,
-        pipeline,
-        &[
-            a.binding(gpu, "dy")?,
-            b.binding(gpu, "operand")?,
-            out.binding(gpu, "gradient")?,
-            u.as_entire_binding(),
-        ],
-        grid,
-    )
-}
-
-/// The gradient with respect to the input: `dx` `(batch, in_f)` = `dy` `(batch, out_f)` · `w`.
-pub fn linear_bwd_input(
-    gpu: &Gpu,
-    s: &LinearShape,
-    dy: View<'_>,
-    w: View<'_>,
-    dx: View<'_>,
-) -> Result<Dispatch> {
-    const K: &str = "linear_bwd_input";
-    check_len(K, "dy", dy.len, s.batch * s.out_f)?;
-    check_len(K, "w", w.len, s.out_f * s.in_f)?;
-    check_len(K, "dx", dx.len, s.batch * s.in_f)?;
-    linear_bwd(gpu, s, K, s.batch, [dy, w, dx])
-}
-
-/// The gradient with respect to the weights: `dw` `(out_f, in_f)` = `dy`ᵀ · `x`.
-pub fn linear_bwd_weight(
-    gpu: &Gpu,
-    s: &LinearShape,
-    dy: View<'_>,
-    x: View<'_>,
-    dw: View<'_>,
-) -> Result<Dispatch> {
-    const K: &str = "linear_bwd_weight";
-    check_len(K, "dy", dy.len, s.batch * s.out_f)?;
-    check_len(K, "x", x.len, s.batch * s.in_f)?;
-    check_len(K, "dw", dw.len, s.out_f * s.in_f)?;
-    linear_bwd(gpu, s, K, s.out_f, [dy, x, dw])
 }
 
 /// Blocks of rows `(first, rows)` of a fully-connected layer's weights `(out_f, in_f)` that

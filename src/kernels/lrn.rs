@@ -1,7 +1,6 @@
-//! Launchers of local response normalisation across channels: `lrn_fwd` (shaders/lrn.wgsl)
-//! and `lrn_bwd` (shaders/lrn_bwd.wgsl).
+//! Launcher of `lrn_fwd` (shaders/lrn.wgsl).
 
-use super::{bad_shape, check_len, shader};
+use super::{bad_shape, check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -33,7 +32,7 @@ impl LrnShape {
             (c + self.size / 2 + 1).min(self.channels),
         )
     }
-    fn validate(&self, kernel: &str) -> Result<()> {
+    pub(super) fn validate(&self, kernel: &str) -> Result<()> {
         let positive = |v: f32| v.is_finite() && v > 0.0;
         if self.size == 0
             || !positive(self.k)
@@ -53,7 +52,7 @@ impl LrnShape {
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct Params {
+pub(super) struct Params {
     batch: u32,
     channels: u32,
     spatial: u32,
@@ -64,7 +63,7 @@ struct Params {
     _pad: u32,
 }
 
-fn params(s: &LrnShape) -> Params {
+pub(super) fn params(s: &LrnShape) -> Params {
     Params {
         batch: s.batch as u32,
         channels: s.channels as u32,
@@ -84,7 +83,7 @@ pub fn lrn_fwd(gpu: &Gpu, s: &LrnShape, x: View<'_>, y: View<'_>) -> Result<Disp
     check_len(K, "x", x.len, s.len())?;
     check_len(K, "y", y.len, s.len())?;
     let grid = grid_for(gpu, K, s.len().div_ceil(256) as u64)?;
-    let pipeline = gpu.pipeline("lrn.wgsl", shader("lrn.wgsl"), K, &[])?;
+    let pipeline = Shader::Lrn.pipeline(gpu, K, &[])?;
     let u = gpu.uniform(K, &params(s));
     Dispatch::new(
         gpu,
@@ -93,36 +92,6 @@ pub fn lrn_fwd(gpu: &Gpu, s: &LrnShape, x: View<'_>, y: View<'_>) -> Result<Disp
         &[
             x.binding(gpu, "lrn_fwd x")?,
             y.binding(gpu, "lrn_fwd y")?,
-            u.as_entire_binding(),
-        ],
-        grid,
-    )
-}
-
-/// `dx` = the gradient of `lrn_fwd` at `x` applied to `dy`, all `(batch, channels, spatial)`.
-pub fn lrn_bwd(
-    gpu: &Gpu,
-    s: &LrnShape,
-    x: View<'_>,
-    dy: View<'_>,
-    dx: View<'_>,
-) -> Result<Dispatch> {
-    const K: &str = "lrn_bwd";
-    s.validate(K)?;
-    check_len(K, "x", x.len, s.len())?;
-    check_len(K, "dy", dy.len, s.len())?;
-    check_len(K, "dx", dx.len, s.len())?;
-    let grid = grid_for(gpu, K, s.len().div_ceil(256) as u64)?;
-    let pipeline = gpu.pipeline("lrn_bwd.wgsl", shader("lrn_bwd.wgsl"), K, &[])?;
-    let u = gpu.uniform(K, &params(s));
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            x.binding(gpu, "lrn_bwd x")?,
-            dy.binding(gpu, "lrn_bwd dy")?,
-            dx.binding(gpu, "lrn_bwd dx")?,
             u.as_entire_binding(),
         ],
         grid,

@@ -1,6 +1,6 @@
-//! Launcher of `maxpool2d_fwd` (shaders/maxpool2d.wgsl).
+//! Launchers of `caffe_pooled`, `maxpool2d_fwd` (shaders/maxpool2d.wgsl).
 
-use super::{bad_shape, check_len, shader};
+use super::{bad_shape, check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -59,7 +59,7 @@ impl Pool2dShape {
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct Params {
+pub(super) struct Params {
     planes: u32,
     in_h: u32,
     in_w: u32,
@@ -71,7 +71,7 @@ struct Params {
 }
 
 impl Params {
-    fn new(s: &Pool2dShape) -> Params {
+    pub(super) fn new(s: &Pool2dShape) -> Params {
         Params {
             planes: s.planes as u32,
             in_h: s.in_h as u32,
@@ -101,7 +101,7 @@ pub fn maxpool2d_fwd(
     check_len(K, "arg", arg.len, s.output_len())?;
     let grid = grid_for(gpu, K, s.output_len().div_ceil(256) as u64)?;
     let params = Params::new(s);
-    let pipeline = gpu.pipeline("maxpool2d.wgsl", shader("maxpool2d.wgsl"), K, &[])?;
+    let pipeline = Shader::Maxpool2d.pipeline(gpu, K, &[])?;
     let u = gpu.uniform(K, &params);
     Dispatch::new(
         gpu,
@@ -111,38 +111,6 @@ pub fn maxpool2d_fwd(
             x.binding(gpu, "maxpool2d_fwd x")?,
             y.binding(gpu, "maxpool2d_fwd y")?,
             arg.binding(gpu, "maxpool2d_fwd arg")?,
-            u.as_entire_binding(),
-        ],
-        grid,
-    )
-}
-
-/// The gradient with respect to the input: `dx` `(planes, in_h, in_w)` from `dy` and the
-/// arg-max `arg` (both `(planes, out_h, out_w)`) that [`maxpool2d_fwd`] wrote.
-pub fn maxpool2d_bwd(
-    gpu: &Gpu,
-    s: &Pool2dShape,
-    dy: View<'_>,
-    arg: View<'_>,
-    dx: View<'_>,
-) -> Result<Dispatch> {
-    const K: &str = "maxpool2d_bwd";
-    s.validate()?;
-    check_len(K, "dy", dy.len, s.output_len())?;
-    check_len(K, "arg", arg.len, s.output_len())?;
-    check_len(K, "dx", dx.len, s.input_len())?;
-    let grid = grid_for(gpu, K, s.input_len().div_ceil(256) as u64)?;
-    let params = Params::new(s);
-    let pipeline = gpu.pipeline("maxpool2d_bwd.wgsl", shader("maxpool2d_bwd.wgsl"), K, &[])?;
-    let u = gpu.uniform(K, &params);
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            dy.binding(gpu, "maxpool2d_bwd dy")?,
-            arg.binding(gpu, "maxpool2d_bwd arg")?,
-            dx.binding(gpu, "maxpool2d_bwd dx")?,
             u.as_entire_binding(),
         ],
         grid,

@@ -3,114 +3,143 @@
 //! replay it as often as they like. Each launcher's CPU twin, with the same name, is in
 //! [`crate::reference`].
 
+mod add;
 mod ascent;
 mod bias;
+mod blur;
 mod conv2d;
-mod copy;
+mod conv2d_bwd;
+mod copy_cols;
+mod crop_mean;
 mod dropout;
-mod evo;
+mod elite;
+mod elite_copy;
 mod gather;
 mod linear;
+mod linear_bwd;
 mod lrn;
+mod lrn_bwd;
 mod maxpool2d;
+mod maxpool2d_bwd;
+mod poly_mutate;
 mod relu;
+mod relu_bwd;
+mod render;
+mod render_color;
+mod render_cppn;
 mod sgd;
 mod softmax;
+mod softmax_prob;
+mod softmax_xent;
 
-pub use ascent::{ascent_step, blur, blur_radius, AscentState, Step};
+pub use add::add_inplace;
+pub use ascent::{ascent_step, AscentState, Step};
 pub use bias::bias_bwd;
-pub use conv2d::{conv2d_bwd_input, conv2d_bwd_weight, conv2d_fwd, Conv2dShape};
-pub use copy::{add_inplace, copy_cols, Cols};
+pub use blur::{blur, blur_radius};
+pub use conv2d::{conv2d_fwd, Conv2dShape};
+pub use conv2d_bwd::{conv2d_bwd_input, conv2d_bwd_weight};
+pub use copy_cols::{copy_cols, Cols};
+pub use crop_mean::crop_mean;
 pub use dropout::{dropout, DropoutMask};
-pub use evo::{
-    crop_mean, elite_copy, elite_select, poly_mutate, render_color, render_color_crops,
-    render_cppn, render_grey, set_mutation, ColorRender, Mutation, Offsets,
-};
+pub use elite::elite_select;
+pub use elite_copy::elite_copy;
 pub use gather::{gather_batch, pack_bytes};
-pub use linear::{linear_bwd_input, linear_bwd_weight, linear_fwd, linear_pieces, LinearShape};
-pub use lrn::{lrn_bwd, lrn_fwd, LrnShape};
-pub use maxpool2d::{caffe_pooled, maxpool2d_bwd, maxpool2d_fwd, Pool2dShape};
-pub use relu::{relu_bwd, relu_fwd};
+pub use linear::{linear_fwd, linear_pieces, LinearShape};
+pub use linear_bwd::{linear_bwd_input, linear_bwd_weight};
+pub use lrn::{lrn_fwd, LrnShape};
+pub use lrn_bwd::lrn_bwd;
+pub use maxpool2d::{caffe_pooled, maxpool2d_fwd, Pool2dShape};
+pub use maxpool2d_bwd::maxpool2d_bwd;
+pub use poly_mutate::{poly_mutate, set_mutation, Mutation, Offsets};
+pub use relu::relu_fwd;
+pub use relu_bwd::relu_bwd;
+pub use render::render_grey;
+pub use render_color::{render_color, render_color_crops, ColorRender};
+pub use render_cppn::render_cppn;
 pub use sgd::sgd_update;
-pub use softmax::{softmax_fwd, softmax_prob_bwd, softmax_xent_bwd};
+pub use softmax::softmax_fwd;
+pub use softmax_prob::softmax_prob_bwd;
+pub use softmax_xent::softmax_xent_bwd;
 
 use crate::error::{Error, Result};
 pub use crate::gpu::Dispatch;
 
-/// Every WGSL file of the crate: (file name, source). Each is valid WGSL on its own.
-pub const SHADERS: &[(&str, &str)] = &[
-    ("conv2d.wgsl", include_str!("../../shaders/conv2d.wgsl")),
-    ("linear.wgsl", include_str!("../../shaders/linear.wgsl")),
-    (
-        "maxpool2d.wgsl",
-        include_str!("../../shaders/maxpool2d.wgsl"),
-    ),
-    ("relu.wgsl", include_str!("../../shaders/relu.wgsl")),
-    ("softmax.wgsl", include_str!("../../shaders/softmax.wgsl")),
-    (
-        "softmax_xent.wgsl",
-        include_str!("../../shaders/softmax_xent.wgsl"),
-    ),
-    (
-        "linear_bwd.wgsl",
-        include_str!("../../shaders/linear_bwd.wgsl"),
-    ),
-    (
-        "conv2d_bwd.wgsl",
-        include_str!("../../shaders/conv2d_bwd.wgsl"),
-    ),
-    (
-        "maxpool2d_bwd.wgsl",
-        include_str!("../../shaders/maxpool2d_bwd.wgsl"),
-    ),
-    ("relu_bwd.wgsl", include_str!("../../shaders/relu_bwd.wgsl")),
-    ("bias.wgsl", include_str!("../../shaders/bias.wgsl")),
-    ("sgd.wgsl", include_str!("../../shaders/sgd.wgsl")),
-    ("gather.wgsl", include_str!("../../shaders/gather.wgsl")),
-    (
-        "poly_mutate.wgsl",
-        include_str!("../../shaders/poly_mutate.wgsl"),
-    ),
-    ("render.wgsl", include_str!("../../shaders/render.wgsl")),
-    (
-        "render_color.wgsl",
-        include_str!("../../shaders/render_color.wgsl"),
-    ),
-    (
-        "render_cppn.wgsl",
-        include_str!("../../shaders/render_cppn.wgsl"),
-    ),
-    ("elite.wgsl", include_str!("../../shaders/elite.wgsl")),
-    (
-        "softmax_prob.wgsl",
-        include_str!("../../shaders/softmax_prob.wgsl"),
-    ),
-    ("ascent.wgsl", include_str!("../../shaders/ascent.wgsl")),
-    ("blur.wgsl", include_str!("../../shaders/blur.wgsl")),
-    ("lrn.wgsl", include_str!("../../shaders/lrn.wgsl")),
-    (
-        "copy_cols.wgsl",
-        include_str!("../../shaders/copy_cols.wgsl"),
-    ),
-    ("add.wgsl", include_str!("../../shaders/add.wgsl")),
-    ("dropout.wgsl", include_str!("../../shaders/dropout.wgsl")),
-    ("lrn_bwd.wgsl", include_str!("../../shaders/lrn_bwd.wgsl")),
-    (
-        "crop_mean.wgsl",
-        include_str!("../../shaders/crop_mean.wgsl"),
-    ),
-    (
-        "elite_copy.wgsl",
-        include_str!("../../shaders/elite_copy.wgsl"),
-    ),
-];
+/// Every WGSL file of the crate, one variant each: the file's source is included at compile
+/// time (a missing file does not build), and launchers name shaders by variant, so a
+/// misspelt name cannot reach run time.
+macro_rules! shaders {
+    ($($variant:ident => $stem:literal,)*) => {
+        /// A WGSL file of `shaders/`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Shader {
+            $($variant,)*
+        }
 
-pub(crate) fn shader(file: &'static str) -> &'static str {
-    SHADERS
-        .iter()
-        .find(|(f, _)| *f == file)
-        .map(|(_, s)| *s)
-        .expect("every shader is listed in SHADERS")
+        impl Shader {
+            /// Every shader.
+            pub const ALL: &'static [Shader] = &[$(Shader::$variant,)*];
+
+            /// The file name, e.g. `conv2d.wgsl`.
+            pub fn file(self) -> &'static str {
+                match self {
+                    $(Shader::$variant => concat!($stem, ".wgsl"),)*
+                }
+            }
+
+            /// The WGSL source.
+            pub fn source(self) -> &'static str {
+                match self {
+                    $(Shader::$variant => include_str!(concat!("../../shaders/", $stem, ".wgsl")),)*
+                }
+            }
+
+            /// The compute pipeline for `entry` with `constants` (built once, then cached).
+            pub fn pipeline(
+                self,
+                gpu: &crate::gpu::Gpu,
+                entry: &'static str,
+                constants: &[(&'static str, f64)],
+            ) -> Result<std::sync::Arc<wgpu::ComputePipeline>> {
+                gpu.pipeline(self.file(), self.source(), entry, constants)
+            }
+        }
+
+        /// Every WGSL file of the crate: (file name, source). Each is valid WGSL on its own.
+        pub const SHADERS: &[(&str, &str)] = &[
+            $((concat!($stem, ".wgsl"), include_str!(concat!("../../shaders/", $stem, ".wgsl"))),)*
+        ];
+    };
+}
+
+shaders! {
+    Add => "add",
+    Ascent => "ascent",
+    Bias => "bias",
+    Blur => "blur",
+    Conv2d => "conv2d",
+    Conv2dBwd => "conv2d_bwd",
+    CopyCols => "copy_cols",
+    CropMean => "crop_mean",
+    Dropout => "dropout",
+    Elite => "elite",
+    EliteCopy => "elite_copy",
+    Gather => "gather",
+    Linear => "linear",
+    LinearBwd => "linear_bwd",
+    Lrn => "lrn",
+    LrnBwd => "lrn_bwd",
+    Maxpool2d => "maxpool2d",
+    Maxpool2dBwd => "maxpool2d_bwd",
+    PolyMutate => "poly_mutate",
+    Relu => "relu",
+    ReluBwd => "relu_bwd",
+    Render => "render",
+    RenderColor => "render_color",
+    RenderCppn => "render_cppn",
+    Sgd => "sgd",
+    Softmax => "softmax",
+    SoftmaxProb => "softmax_prob",
+    SoftmaxXent => "softmax_xent",
 }
 
 /// Checks that a view bound as `what` holds exactly `expected` elements.

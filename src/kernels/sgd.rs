@@ -1,6 +1,6 @@
 //! Launcher of `sgd_update` (shaders/sgd.wgsl).
 
-use super::{check_len, shader};
+use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -30,7 +30,7 @@ pub fn sgd_update(
     check_len(K, "v", v.len, w.len)?;
     check_len(K, "hyper", hyper.len, 3)?;
     let grid = grid_for(gpu, K, w.len.div_ceil(256) as u64)?;
-    let pipeline = gpu.pipeline("sgd.wgsl", shader("sgd.wgsl"), K, &[])?;
+    let pipeline = Shader::Sgd.pipeline(gpu, K, &[])?;
     let u = gpu.uniform(
         K,
         &Params {

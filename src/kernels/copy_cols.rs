@@ -1,7 +1,6 @@
-//! Launchers of the data-movement kernels: `copy_cols` (shaders/copy_cols.wgsl) and
-//! `add_inplace` (shaders/add.wgsl).
+//! Launcher of `copy_cols` (shaders/copy_cols.wgsl).
 
-use super::{bad_shape, check_len, shader};
+use super::{bad_shape, check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -43,7 +42,7 @@ pub fn copy_cols(gpu: &Gpu, s: &Cols, src: View<'_>, dst: View<'_>) -> Result<Di
         ));
     }
     let grid = grid_for(gpu, K, (s.rows * s.width).div_ceil(256) as u64)?;
-    let pipeline = gpu.pipeline("copy_cols.wgsl", shader("copy_cols.wgsl"), K, &[])?;
+    let pipeline = Shader::CopyCols.pipeline(gpu, K, &[])?;
     let u = gpu.uniform(
         K,
         &ColsParams {
@@ -63,39 +62,6 @@ pub fn copy_cols(gpu: &Gpu, s: &Cols, src: View<'_>, dst: View<'_>) -> Result<Di
         &[
             src.binding(gpu, "copy_cols src")?,
             dst.binding(gpu, "copy_cols dst")?,
-            u.as_entire_binding(),
-        ],
-        grid,
-    )
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct AddParams {
-    n: u32,
-    _pad: [u32; 3],
-}
-
-/// `y += x`, element-wise.
-pub fn add_inplace(gpu: &Gpu, x: View<'_>, y: View<'_>) -> Result<Dispatch> {
-    const K: &str = "add_inplace";
-    check_len(K, "x", x.len, y.len)?;
-    let grid = grid_for(gpu, K, y.len.div_ceil(256) as u64)?;
-    let pipeline = gpu.pipeline("add.wgsl", shader("add.wgsl"), K, &[])?;
-    let u = gpu.uniform(
-        K,
-        &AddParams {
-            n: y.len as u32,
-            _pad: [0; 3],
-        },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            x.binding(gpu, "add_inplace x")?,
-            y.binding(gpu, "add_inplace y")?,
             u.as_entire_binding(),
         ],
         grid,

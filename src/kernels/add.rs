@@ -1,0 +1,38 @@
+//! Launcher of `add_inplace` (shaders/add.wgsl).
+
+use super::{check_len, Shader};
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct AddParams {
+    n: u32,
+    _pad: [u32; 3],
+}
+
+/// `y += x`, element-wise.
+pub fn add_inplace(gpu: &Gpu, x: View<'_>, y: View<'_>) -> Result<Dispatch> {
+    const K: &str = "add_inplace";
+    check_len(K, "x", x.len, y.len)?;
+    let grid = grid_for(gpu, K, y.len.div_ceil(256) as u64)?;
+    let pipeline = Shader::Add.pipeline(gpu, K, &[])?;
+    let u = gpu.uniform(
+        K,
+        &AddParams {
+            n: y.len as u32,
+            _pad: [0; 3],
+        },
+    );
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            x.binding(gpu, "add_inplace x")?,
+            y.binding(gpu, "add_inplace y")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}

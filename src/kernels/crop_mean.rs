@@ -1,0 +1,62 @@
+//! Launcher of `crop_mean` (shaders/crop_mean.wgsl).
+
+use super::{check_len, Shader};
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct MeanParams {
+    items: u32,
+    crops: u32,
+    classes: u32,
+    first: u32,
+}
+
+/// `out[first + i, :]` = the mean of rows `i · crops .. (i + 1) · crops` of `probs`
+/// `(items · crops, classes)`, for every item (see shaders/crop_mean.wgsl).
+pub fn crop_mean(
+    gpu: &Gpu,
+    crops: usize,
+    classes: usize,
+    probs: View<'_>,
+    first: usize,
+    out: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "crop_mean";
+    let items = probs.len / (crops * classes).max(1);
+    check_len(K, "probs", probs.len, items * crops * classes)?;
+    if (first + items) * classes > out.len {
+        return Err(super::bad_shape(
+            K,
+            "out",
+            "rows first .. first + items",
+            format!(
+                "{} rows, first {first}, items {items}",
+                out.len / classes.max(1)
+            ),
+        ));
+    }
+    let grid = grid_for(gpu, K, (items * classes).div_ceil(256) as u64)?;
+    let pipeline = Shader::CropMean.pipeline(gpu, K, &[])?;
+    let u = gpu.uniform(
+        K,
+        &MeanParams {
+            items: items as u32,
+            crops: crops as u32,
+            classes: classes as u32,
+            first: first as u32,
+        },
+    );
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            probs.binding(gpu, "crop_mean probs")?,
+            out.binding(gpu, "crop_mean out")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}

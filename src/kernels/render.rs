@@ -1,0 +1,55 @@
+//! Launcher of `render_grey` (shaders/render.wgsl).
+
+use super::Shader;
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct RenderParams {
+    n: u32,
+    scale: f32,
+    first: u32,
+    _pad: u32,
+}
+
+/// `x[i] = floor(clamp(genes[first + i], 0, 1) · 255) · scale` for every element of `x`.
+pub fn render_grey(
+    gpu: &Gpu,
+    scale: f32,
+    genes: View<'_>,
+    first: usize,
+    x: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "render_grey";
+    if first + x.len > genes.len {
+        return Err(super::bad_shape(
+            K,
+            "genes",
+            "first + x's length elements at least",
+            format!("{} elements, first {first}, x {}", genes.len, x.len),
+        ));
+    }
+    let grid = grid_for(gpu, K, x.len.div_ceil(256) as u64)?;
+    let pipeline = Shader::Render.pipeline(gpu, K, &[])?;
+    let u = gpu.uniform(
+        K,
+        &RenderParams {
+            n: x.len as u32,
+            scale,
+            first: first as u32,
+            _pad: 0,
+        },
+    );
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            genes.binding(gpu, "render_grey genes")?,
+            x.binding(gpu, "render_grey x")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}

@@ -1,0 +1,58 @@
+//! Launcher of `softmax_xent_bwd` (shaders/softmax_xent.wgsl).
+
+use super::{check_len, Shader};
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct XentParams {
+    rows: u32,
+    cols: u32,
+    scale: f32,
+    _pad: u32,
+}
+
+/// Softmax cross-entropy of logits `x` `(rows, cols)` against `label` `(rows)` u32: writes
+/// the loss per row into `loss` `(rows)` and `(softmax(x) − onehot(label)) · scale` into `dx`.
+#[allow(clippy::too_many_arguments)]
+pub fn softmax_xent_bwd(
+    gpu: &Gpu,
+    rows: usize,
+    cols: usize,
+    scale: f32,
+    x: View<'_>,
+    label: View<'_>,
+    dx: View<'_>,
+    loss: View<'_>,
+) -> Result<Dispatch> {
+    const K: &str = "softmax_xent_bwd";
+    check_len(K, "x", x.len, rows * cols)?;
+    check_len(K, "label", label.len, rows)?;
+    check_len(K, "dx", dx.len, rows * cols)?;
+    check_len(K, "loss", loss.len, rows)?;
+    let grid = grid_for(gpu, K, rows as u64)?;
+    let pipeline = Shader::SoftmaxXent.pipeline(gpu, K, &[])?;
+    let u = gpu.uniform(
+        K,
+        &XentParams {
+            rows: rows as u32,
+            cols: cols as u32,
+            scale,
+            _pad: 0,
+        },
+    );
+    Dispatch::new(
+        gpu,
+        K,
+        pipeline,
+        &[
+            x.binding(gpu, "softmax_xent_bwd x")?,
+            label.binding(gpu, "softmax_xent_bwd label")?,
+            dx.binding(gpu, "softmax_xent_bwd dx")?,
+            loss.binding(gpu, "softmax_xent_bwd loss")?,
+            u.as_entire_binding(),
+        ],
+        grid,
+    )
+}
