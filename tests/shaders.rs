@@ -103,3 +103,102 @@ fn every_shader_file_is_listed() {
         }
     }
 }
+
+/// The 4-byte scalar type of a naga scalar, as Rust spells it.
+fn scalar(s: &naga::Scalar) -> &'static str {
+    match (s.kind, s.width) {
+        (naga::ScalarKind::Uint, 4) => "u32",
+        (naga::ScalarKind::Sint, 4) => "i32",
+        (naga::ScalarKind::Float, 4) => "f32",
+        other => panic!("a params member of type {other:?}"),
+    }
+}
+
+/// Every `#[repr(C)]` params struct matches the uniform `Params` of each shader it is bound
+/// to: the same size, and at every 4-byte slot the same scalar type, with the members that
+/// are not padding in WGSL on Rust fields that are not padding (and a scalar Rust field
+/// that is not padding on a WGSL member that is not; an array field may end in padding).
+#[test]
+fn params_structs_match_their_wgsl_structs() {
+    use std::collections::BTreeMap;
+    let layouts = fooling::kernels::params_layouts();
+    assert!(layouts.len() >= 20, "{} layouts", layouts.len());
+    for layout in layouts {
+        // Rust: byte offset → (scalar type, is padding)
+        let mut rust = BTreeMap::new();
+        for &(name, offset, ty) in layout.fields {
+            let ty = ty.replace(' ', "");
+            let (kind, count) = match ty.strip_prefix('[') {
+                Some(rest) => {
+                    let (k, n) = rest.trim_end_matches(']').split_once(';').unwrap();
+                    (k.to_string(), n.parse::<usize>().unwrap())
+                }
+                None => (ty, 1),
+            };
+            for i in 0..count {
+                rust.insert(
+                    offset + 4 * i,
+                    (kind.clone(), name.starts_with('_'), count > 1, name),
+                );
+            }
+        }
+        assert_eq!(
+            rust.len() * 4,
+            layout.size,
+            "{}: a field is not 4-byte scalars",
+            layout.rust
+        );
+        for shader in layout.shaders {
+            let module = naga::front::wgsl::parse_str(shader.source()).unwrap();
+            let (_, var) = module
+                .global_variables
+                .iter()
+                .find(|(_, g)| g.space == naga::AddressSpace::Uniform)
+                .unwrap_or_else(|| panic!("{} has no uniform", shader.file()));
+            let naga::TypeInner::Struct { members, span } = &module.types[var.ty].inner else {
+                panic!("{}: the uniform is not a struct", shader.file());
+            };
+            let at = format!("{} against {}", layout.rust, shader.file());
+            assert_eq!(*span as usize, layout.size, "{at}: sizes differ");
+            let mut wgsl = BTreeMap::new();
+            for m in members {
+                let name = m.name.clone().unwrap_or_default();
+                let (kind, count) = match &module.types[m.ty].inner {
+                    naga::TypeInner::Scalar(s) => (scalar(s), 1),
+                    naga::TypeInner::Vector { size, scalar: s } => (scalar(s), *size as usize),
+                    other => panic!("{at}: member {name} is {other:?}"),
+                };
+                for i in 0..count {
+                    wgsl.insert(
+                        m.offset as usize + 4 * i,
+                        (kind, name.starts_with('_'), name.clone()),
+                    );
+                }
+            }
+            for (offset, (kind, pad, name)) in &wgsl {
+                let (rkind, rpad, array, rname) = rust
+                    .get(offset)
+                    .unwrap_or_else(|| panic!("{at}: nothing in Rust at byte {offset} ({name})"));
+                if !pad {
+                    assert!(
+                        !rpad && rkind == kind,
+                        "{at}: {name} at byte {offset} is {kind}, Rust has {rkind} (padding: {rpad})"
+                    );
+                    assert!(
+                        *array || rname == name,
+                        "{at}: byte {offset} is {name} in WGSL, {rname} in Rust"
+                    );
+                }
+            }
+            for (offset, (_, rpad, array, _)) in &rust {
+                if !rpad && !array {
+                    let w = wgsl.get(offset);
+                    assert!(
+                        w.is_some_and(|(_, pad, _)| !pad),
+                        "{at}: Rust's field at byte {offset} lies on WGSL padding or nothing ({w:?})"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -4,11 +4,11 @@ use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct AddParams {
-    n: u32,
-    _pad: [u32; 3],
+params! {
+    pub(super) struct AddParams for [Add] {
+        pub(super) n: u32,
+        pub(super) _pad: [u32; 3],
+    }
 }
 
 /// `y += x`, element-wise.

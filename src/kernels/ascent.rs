@@ -39,19 +39,19 @@ impl AscentState {
     };
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct StepParams {
-    batch: u32,
-    n: u32,
-    iterations: u32,
-    _pad0: u32,
-    scale: f32,
-    decay: f32,
-    max_lr: f32,
-    lo: f32,
-    hi: f32,
-    _pad1: [f32; 3],
+params! {
+    pub(super) struct StepParams for [Ascent] {
+        pub(super) batch: u32,
+        pub(super) n: u32,
+        pub(super) iterations: u32,
+        pub(super) _pad0: u32,
+        pub(super) scale: f32,
+        pub(super) decay: f32,
+        pub(super) max_lr: f32,
+        pub(super) lo: f32,
+        pub(super) hi: f32,
+        pub(super) _pad1: [f32; 3],
+    }
 }
 
 /// One ascent step for each of the `state.len` items of `n` values each (see

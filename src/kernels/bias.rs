@@ -4,13 +4,13 @@ use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct Params {
-    batch: u32,
-    channels: u32,
-    spatial: u32,
-    _pad: u32,
+params! {
+    pub(super) struct Params for [Bias] {
+        pub(super) batch: u32,
+        pub(super) channels: u32,
+        pub(super) spatial: u32,
+        pub(super) _pad: u32,
+    }
 }
 
 /// The gradient of a per-channel bias: `db[c]` = Σ over `n`, `s` of `dy[n, c, s]`, with `dy`

@@ -4,17 +4,17 @@ use super::{check_len, Shader};
 use crate::error::{Error, Result};
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct BlurParams {
-    images: u32,
-    h: u32,
-    w: u32,
-    radius: u32,
-    dir: u32,
-    n: u32,
-    sigma: f32,
-    scale: f32,
+params! {
+    pub(super) struct BlurParams for [Blur] {
+        pub(super) images: u32,
+        pub(super) h: u32,
+        pub(super) w: u32,
+        pub(super) radius: u32,
+        pub(super) dir: u32,
+        pub(super) n: u32,
+        pub(super) sigma: f32,
+        pub(super) scale: f32,
+    }
 }
 
 /// The reach of a Gaussian of `sigma` pixels: weights beyond 3σ are dropped.

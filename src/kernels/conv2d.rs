@@ -72,14 +72,14 @@ impl Conv2dShape {
     }
 }
 
-/// The params of every convolution kernel (mirrors `Params` in shaders/conv2d.wgsl and
-/// shaders/conv2d_bwd.wgsl): the shape, then the tile counts along the product's two sides and
-/// in all.
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(super) struct Params {
-    shape: [u32; 12],
-    tiles: [u32; 4],
+params! {
+    /// The params of every convolution kernel (mirrors `Params` in shaders/conv2d.wgsl and
+    /// shaders/conv2d_bwd.wgsl): the shape, then the tile counts along the product's two sides and
+    /// in all.
+    pub(super) struct Params for [Conv2d, Conv2dBwd] {
+        pub(super) shape: [u32; 12],
+        pub(super) tiles: [u32; 4],
+    }
 }
 
 impl Params {

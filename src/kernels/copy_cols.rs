@@ -16,16 +16,16 @@ pub struct Cols {
     pub dst_col: usize,
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct ColsParams {
-    rows: u32,
-    width: u32,
-    src_stride: u32,
-    src_col: u32,
-    dst_stride: u32,
-    dst_col: u32,
-    _pad: [u32; 2],
+params! {
+    pub(super) struct ColsParams for [CopyCols] {
+        pub(super) rows: u32,
+        pub(super) width: u32,
+        pub(super) src_stride: u32,
+        pub(super) src_col: u32,
+        pub(super) dst_stride: u32,
+        pub(super) dst_col: u32,
+        pub(super) _pad: [u32; 2],
+    }
 }
 
 /// `dst[r, dst_col + c] = src[r, src_col + c]` for `r < rows`, `c < width`.

@@ -4,13 +4,13 @@ use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct MeanParams {
-    items: u32,
-    crops: u32,
-    classes: u32,
-    first: u32,
+params! {
+    pub(super) struct MeanParams for [CropMean] {
+        pub(super) items: u32,
+        pub(super) crops: u32,
+        pub(super) classes: u32,
+        pub(super) first: u32,
+    }
 }
 
 /// `out[first + i, :]` = the mean of rows `i · crops .. (i + 1) · crops` of `probs`

@@ -13,15 +13,15 @@ pub struct DropoutMask {
     pub stream: u32,
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct Params {
-    n: u32,
-    seed: u32,
-    stream: u32,
-    _pad0: u32,
-    p: f32,
-    _pad1: [f32; 3],
+params! {
+    pub(super) struct Params for [Dropout] {
+        pub(super) n: u32,
+        pub(super) seed: u32,
+        pub(super) stream: u32,
+        pub(super) _pad0: u32,
+        pub(super) p: f32,
+        pub(super) _pad1: [f32; 3],
+    }
 }
 
 /// In place on `x`: dropped elements become 0, kept ones are scaled by `1 / (1 − p)`; the

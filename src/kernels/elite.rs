@@ -4,13 +4,13 @@ use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct EliteParams {
-    batch: u32,
-    classes: u32,
-    stride: u32,
-    _pad: u32,
+params! {
+    pub(super) struct EliteParams for [Elite] {
+        pub(super) batch: u32,
+        pub(super) classes: u32,
+        pub(super) stride: u32,
+        pub(super) _pad: u32,
+    }
 }
 
 /// Per class, the best child of `probs` `(batch, stride)` replaces the cell when strictly

@@ -4,15 +4,15 @@ use super::{check_len, Offsets, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct CopyParams {
-    batch: u32,
-    classes: u32,
-    genes: u32,
-    first_child: u32,
-    first_cell: u32,
-    _pad: [u32; 3],
+params! {
+    pub(super) struct CopyParams for [EliteCopy] {
+        pub(super) batch: u32,
+        pub(super) classes: u32,
+        pub(super) genes: u32,
+        pub(super) first_child: u32,
+        pub(super) first_cell: u32,
+        pub(super) _pad: [u32; 3],
+    }
 }
 
 /// `archive[c, :] = children[winner[c], :]` for every cell with a new elite. With `at` other

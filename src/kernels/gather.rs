@@ -4,13 +4,13 @@ use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct Params {
-    batch: u32,
-    pixels: u32,
-    scale: f32,
-    _pad: u32,
+params! {
+    pub(super) struct Params for [Gather] {
+        pub(super) batch: u32,
+        pub(super) pixels: u32,
+        pub(super) scale: f32,
+        pub(super) _pad: u32,
+    }
 }
 
 /// Packs 8-bit pixels 4 to a u32, little-endian, as `gather_batch` reads them.

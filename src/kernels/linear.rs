@@ -19,15 +19,15 @@ impl LinearShape {
     }
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(super) struct Params {
-    batch: u32,
-    in_f: u32,
-    out_f: u32,
-    tiles_m: u32,
-    num_tiles: u32,
-    _pad: [u32; 3],
+params! {
+    pub(super) struct Params for [Linear] {
+        pub(super) batch: u32,
+        pub(super) in_f: u32,
+        pub(super) out_f: u32,
+        pub(super) tiles_m: u32,
+        pub(super) num_tiles: u32,
+        pub(super) _pad: [u32; 3],
+    }
 }
 
 pub(super) const TILE: usize = 64;

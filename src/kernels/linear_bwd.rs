@@ -5,15 +5,15 @@ use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct BwdParams {
-    batch: u32,
-    in_f: u32,
-    out_f: u32,
-    tiles_k: u32,
-    num_tiles: u32,
-    _pad: [u32; 3],
+params! {
+    pub(super) struct BwdParams for [LinearBwd] {
+        pub(super) batch: u32,
+        pub(super) in_f: u32,
+        pub(super) out_f: u32,
+        pub(super) tiles_k: u32,
+        pub(super) num_tiles: u32,
+        pub(super) _pad: [u32; 3],
+    }
 }
 
 fn linear_bwd(

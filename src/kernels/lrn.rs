@@ -50,17 +50,17 @@ impl LrnShape {
     }
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(super) struct Params {
-    batch: u32,
-    channels: u32,
-    spatial: u32,
-    size: u32,
-    alpha: f32,
-    beta: f32,
-    k: f32,
-    _pad: u32,
+params! {
+    pub(super) struct Params for [Lrn, LrnBwd] {
+        pub(super) batch: u32,
+        pub(super) channels: u32,
+        pub(super) spatial: u32,
+        pub(super) size: u32,
+        pub(super) alpha: f32,
+        pub(super) beta: f32,
+        pub(super) k: f32,
+        pub(super) _pad: u32,
+    }
 }
 
 pub(super) fn params(s: &LrnShape) -> Params {

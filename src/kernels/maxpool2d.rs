@@ -57,17 +57,17 @@ impl Pool2dShape {
     }
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(super) struct Params {
-    planes: u32,
-    in_h: u32,
-    in_w: u32,
-    out_h: u32,
-    out_w: u32,
-    kernel: u32,
-    stride: u32,
-    pad: u32,
+params! {
+    pub(super) struct Params for [Maxpool2d, Maxpool2dBwd] {
+        pub(super) planes: u32,
+        pub(super) in_h: u32,
+        pub(super) in_w: u32,
+        pub(super) out_h: u32,
+        pub(super) out_w: u32,
+        pub(super) kernel: u32,
+        pub(super) stride: u32,
+        pub(super) pad: u32,
+    }
 }
 
 impl Params {

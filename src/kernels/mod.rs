@@ -3,6 +3,45 @@
 //! replay it as often as they like. Each launcher's CPU twin, with the same name, is in
 //! [`crate::reference`].
 
+/// Where a params struct's fields lie: what the test of params layouts holds against the
+/// `Params` struct of each shader the struct is bound to (sizes, offsets and scalar types).
+#[derive(Clone, Copy, Debug)]
+pub struct ParamsLayout {
+    pub shaders: &'static [Shader],
+    pub rust: &'static str,
+    pub size: usize,
+    /// (name, byte offset, type as written) of every field.
+    pub fields: &'static [(&'static str, usize, &'static str)],
+}
+
+/// Declares a `#[repr(C)]` params struct bound to the uniform `Params` of `shaders`, with
+/// its layout ([`ParamsLayout`]) as the associated constant `LAYOUT`.
+macro_rules! params {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident for [$($shader:ident),+] {
+            $($fvis:vis $field:ident : $ty:ty,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[repr(C)]
+        #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+        $vis struct $name {
+            $($fvis $field: $ty,)*
+        }
+
+        impl $name {
+            #[allow(dead_code)]
+            pub(super) const LAYOUT: super::ParamsLayout = super::ParamsLayout {
+                shaders: &[$(super::Shader::$shader),+],
+                rust: concat!(module_path!(), "::", stringify!($name)),
+                size: std::mem::size_of::<$name>(),
+                fields: &[$((stringify!($field), std::mem::offset_of!($name, $field), stringify!($ty)),)*],
+            };
+        }
+    };
+}
+
 mod add;
 mod ascent;
 mod bias;
@@ -140,6 +179,35 @@ shaders! {
     Softmax => "softmax",
     SoftmaxProb => "softmax_prob",
     SoftmaxXent => "softmax_xent",
+}
+
+/// The layout of every params struct, for the test that holds each against its shaders.
+pub fn params_layouts() -> Vec<ParamsLayout> {
+    vec![
+        add::AddParams::LAYOUT,
+        ascent::StepParams::LAYOUT,
+        bias::Params::LAYOUT,
+        blur::BlurParams::LAYOUT,
+        conv2d::Params::LAYOUT,
+        copy_cols::ColsParams::LAYOUT,
+        crop_mean::MeanParams::LAYOUT,
+        dropout::Params::LAYOUT,
+        elite::EliteParams::LAYOUT,
+        elite_copy::CopyParams::LAYOUT,
+        gather::Params::LAYOUT,
+        linear::Params::LAYOUT,
+        linear_bwd::BwdParams::LAYOUT,
+        lrn::Params::LAYOUT,
+        maxpool2d::Params::LAYOUT,
+        poly_mutate::MutateParams::LAYOUT,
+        relu::Params::LAYOUT,
+        render::RenderParams::LAYOUT,
+        render_color::ColorParams::LAYOUT,
+        render_cppn::CppnParams::LAYOUT,
+        sgd::Params::LAYOUT,
+        softmax::Params::LAYOUT,
+        softmax_xent::XentParams::LAYOUT,
+    ]
 }
 
 /// Checks that a view bound as `what` holds exactly `expected` elements.

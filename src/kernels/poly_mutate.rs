@@ -4,21 +4,21 @@ use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct MutateParams {
-    batch: u32,
-    genes: u32,
-    seed: u32,
-    generation: u32,
-    rate: f32,
-    eta: f32,
-    cross_prob: f32,
-    eta_c: f32,
-    first_child: u32,
-    first_cell: u32,
-    cells: u32,
-    _pad: u32,
+params! {
+    pub(super) struct MutateParams for [PolyMutate] {
+        pub(super) batch: u32,
+        pub(super) genes: u32,
+        pub(super) seed: u32,
+        pub(super) generation: u32,
+        pub(super) rate: f32,
+        pub(super) eta: f32,
+        pub(super) cross_prob: f32,
+        pub(super) eta_c: f32,
+        pub(super) first_child: u32,
+        pub(super) first_cell: u32,
+        pub(super) cells: u32,
+        pub(super) _pad: u32,
+    }
 }
 
 /// Where a block of an archive and a block of children start, for the kernels that run once

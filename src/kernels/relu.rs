@@ -4,11 +4,11 @@ use super::Shader;
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(super) struct Params {
-    pub(super) n: u32,
-    pub(super) _pad: [u32; 3],
+params! {
+    pub(super) struct Params for [Relu, ReluBwd] {
+        pub(super) n: u32,
+        pub(super) _pad: [u32; 3],
+    }
 }
 
 /// In place: `data = max(data, 0)`, `data` of any shape.

@@ -4,13 +4,13 @@ use super::Shader;
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct RenderParams {
-    n: u32,
-    scale: f32,
-    first: u32,
-    _pad: u32,
+params! {
+    pub(super) struct RenderParams for [Render] {
+        pub(super) n: u32,
+        pub(super) scale: f32,
+        pub(super) first: u32,
+        pub(super) _pad: u32,
+    }
 }
 
 /// `x[i] = floor(clamp(genes[first + i], 0, 1) · 255) · scale` for every element of `x`.

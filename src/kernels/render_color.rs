@@ -4,19 +4,19 @@ use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct ColorParams {
-    items: u32,
-    first: u32,
-    size: u32,
-    crop: u32,
-    crops: u32,
-    model: u32,
-    rgb: u32,
-    mean_image_on: u32,
-    mean: [f32; 4],
-    inv_std: [f32; 4],
+params! {
+    pub(super) struct ColorParams for [RenderColor] {
+        pub(super) items: u32,
+        pub(super) first: u32,
+        pub(super) size: u32,
+        pub(super) crop: u32,
+        pub(super) crops: u32,
+        pub(super) model: u32,
+        pub(super) rgb: u32,
+        pub(super) mean_image_on: u32,
+        pub(super) mean: [f32; 4],
+        pub(super) inv_std: [f32; 4],
+    }
 }
 
 /// How colour genomes become a network's input (see shaders/render_color.wgsl): `size ×

@@ -4,17 +4,17 @@ use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct CppnParams {
-    batch: u32,
-    width: u32,
-    height: u32,
-    stride: u32,
-    max_nodes: u32,
-    outputs: u32,
-    first: u32,
-    _pad: u32,
+params! {
+    pub(super) struct CppnParams for [RenderCppn] {
+        pub(super) batch: u32,
+        pub(super) width: u32,
+        pub(super) height: u32,
+        pub(super) stride: u32,
+        pub(super) max_nodes: u32,
+        pub(super) outputs: u32,
+        pub(super) first: u32,
+        pub(super) _pad: u32,
+    }
 }
 
 /// Renders compiled CPPNs `first ..` of `programs` (`(.., cap.stride())` u32), as many as

@@ -4,13 +4,13 @@ use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct Params {
-    n: u32,
-    lr_mult: f32,
-    decay_mult: f32,
-    _pad: u32,
+params! {
+    pub(super) struct Params for [Sgd] {
+        pub(super) n: u32,
+        pub(super) lr_mult: f32,
+        pub(super) decay_mult: f32,
+        pub(super) _pad: u32,
+    }
 }
 
 /// One SGD step with momentum and weight decay on `w` and its momentum `v`, from the

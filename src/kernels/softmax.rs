@@ -4,12 +4,12 @@ use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub(super) struct Params {
-    pub(super) rows: u32,
-    pub(super) cols: u32,
-    pub(super) _pad: [u32; 2],
+params! {
+    pub(super) struct Params for [Softmax, SoftmaxProb] {
+        pub(super) rows: u32,
+        pub(super) cols: u32,
+        pub(super) _pad: [u32; 2],
+    }
 }
 
 /// Row-wise softmax of `x` `(rows, cols)` into `y` `(rows, cols)`, both row-major.

@@ -4,13 +4,13 @@ use super::{check_len, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct XentParams {
-    rows: u32,
-    cols: u32,
-    scale: f32,
-    _pad: u32,
+params! {
+    pub(super) struct XentParams for [SoftmaxXent] {
+        pub(super) rows: u32,
+        pub(super) cols: u32,
+        pub(super) scale: f32,
+        pub(super) _pad: u32,
+    }
 }
 
 /// Softmax cross-entropy of logits `x` `(rows, cols)` against `label` `(rows)` u32: writes
