@@ -5,7 +5,7 @@
 mod common;
 
 use common::{
-    assert_close, gpu, poisoned, rng, uniform, up, Tol, F32_DOT, F32_ELEMENTWISE, NETWORK,
+    assert_close, gpu, poisoned, rng, uniform, up, Tol, F32_ELEMENTWISE, NETWORK, NETWORK_GRAD,
 };
 use fooling::gpu::GpuBuffer;
 use fooling::kernels::{self, AscentState, Step};
@@ -234,7 +234,19 @@ fn lenet_input_gradient_matches_twin_and_finite_differences() {
         let images: Vec<f32> = picks
             .iter()
             .flat_map(|&i| train.image(i).to_vec())
-            .map(|p| (p as f32 + r.gen_range(-20.0f32..20.0)).clamp(0.0, 255.0) / 256.0)
+            // noise reflected back into [0, 255], not clamped: clamping makes flat patches of
+            // 0 or 255 whose equal conv outputs the device and the twin round differently,
+            // and max-pool then routes the gradient through different arg-maxes
+            .map(|p| {
+                let v = p as f32 + r.gen_range(-20.0f32..20.0);
+                (if v < 0.0 {
+                    -v
+                } else if v > 255.0 {
+                    510.0 - v
+                } else {
+                    v
+                }) / 256.0
+            })
             .collect();
         // every class once, in a shuffled order
         let mut targets: Vec<u32> = (0..batch as u32).collect();
@@ -251,7 +263,7 @@ fn lenet_input_gradient_matches_twin_and_finite_differences() {
         // a probability carries its logits' f32 error (sums over a whole network), relative to
         // p itself: e^(z_t - max) amplifies an absolute logit error of 1e-5 into a relative one
         assert_close("target probabilities", &prob, &want_p, NETWORK);
-        assert_close("input gradient", &grad, &want_g, F32_DOT);
+        assert_close("input gradient", &grad, &want_g, NETWORK_GRAD);
 
         let n = arch.input_len();
         let eps = 1e-3f32;
@@ -273,9 +285,9 @@ fn lenet_input_gradient_matches_twin_and_finite_differences() {
             }
             let fd = (hi - lo) / (2.0 * eps as f64);
             let a = want_g[item * n + i] as f64;
-            // the twin's probabilities are f32: each is off by up to half an ulp, which the
-            // difference quotient divides by 2·eps
-            let rounding = (hi.abs() + lo.abs()) * f32::EPSILON as f64 / (2.0 * eps as f64);
+            // the twin's probabilities carry the f32 rounding of every layer (a few ulps of
+            // p), which the difference quotient divides by 2·eps
+            let rounding = (hi.abs() + lo.abs()) * 8.0 * f32::EPSILON as f64 / (2.0 * eps as f64);
             assert!(
                 (fd - a).abs() <= 1e-5 + 2e-2 * a.abs() + rounding,
                 "image {item} pixel {i}: finite difference {fd} vs analytic {a}"
