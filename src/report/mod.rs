@@ -4,6 +4,7 @@
 
 pub mod html;
 pub mod png;
+pub mod runs;
 pub mod summary;
 mod svg;
 
@@ -31,7 +32,7 @@ pub fn write(dirs: &[PathBuf], out: Option<&Path>) -> Result<Written> {
             })
         }
     };
-    let runs = summary::collect(dirs)?;
+    let runs = runs::collect(dirs)?;
     let text = html::render(&summary::Summary::of(&runs)?);
     crate::io::write_atomic(&path, text.as_bytes())?;
     Ok(Written {

@@ -1,0 +1,296 @@
+//! The run directories a report reads, as typed data: what each directory holds
+//! ([`Source`], from its configuration file), and its CSV files read by their headers'
+//! names. A file that cannot be read as its format says is an error naming the file and line.
+
+use crate::ascent::AscentRunFile;
+use crate::error::{Error, Result};
+use crate::evo::run::RunConfig;
+use crate::evo::Encoding;
+use crate::experiments::merge::MergedFile;
+use crate::experiments::retrain::{RetrainConfig, RoundRow};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What a directory holds, with its configuration.
+#[derive(Clone, Debug)]
+pub enum Source {
+    Evolve(Box<RunConfig>),
+    Ascent(Box<AscentRunFile>),
+    Merged(MergedFile),
+    Retrain(RetrainConfig),
+}
+
+/// One input directory.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub dir: PathBuf,
+    pub source: Source,
+}
+
+fn load_toml<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    crate::io::load_toml(path, what)
+}
+
+impl Run {
+    /// The run in `dir`, or `None` when `dir` holds none.
+    pub fn open(dir: &Path) -> Result<Option<Run>> {
+        let config = dir.join("config.toml");
+        let source = if config.exists() {
+            let table: toml::Table = load_toml(&config, "a run configuration")?;
+            if table.contains_key("encoding") {
+                Source::Evolve(Box::new(load_toml(
+                    &config,
+                    "an evolution run's configuration",
+                )?))
+            } else {
+                Source::Ascent(Box::new(load_toml(
+                    &config,
+                    "an ascent run's configuration",
+                )?))
+            }
+        } else if dir.join("merged.toml").exists() {
+            Source::Merged(load_toml(
+                &dir.join("merged.toml"),
+                "a merged archive's file",
+            )?)
+        } else if dir.join("retrain.toml").exists() {
+            Source::Retrain(RetrainConfig::load(dir)?)
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(Run {
+            dir: dir.into(),
+            source,
+        }))
+    }
+
+    pub fn net(&self) -> &str {
+        match &self.source {
+            Source::Evolve(c) => &c.net,
+            Source::Ascent(c) => &c.net,
+            Source::Merged(c) => &c.net,
+            Source::Retrain(c) => &c.net,
+        }
+    }
+
+    /// The command that made the run: the one it recorded, else one rebuilt from its
+    /// configuration (runs made before commands were recorded).
+    pub fn command(&self) -> String {
+        let dir = self.dir.display();
+        let recorded = match &self.source {
+            Source::Evolve(c) => c.command.clone(),
+            Source::Ascent(c) => c.command.clone(),
+            Source::Retrain(c) => c.command.clone(),
+            Source::Merged(_) => None,
+        };
+        if let Some(c) = recorded {
+            return c;
+        }
+        match &self.source {
+            Source::Evolve(c) => {
+                let (seed, batch) = match (&c.direct, &c.cppn) {
+                    (Some(d), _) => (d.seed, d.batch),
+                    (None, Some(p)) => (p.seed, p.batch),
+                    (None, None) => (0, 0),
+                };
+                let crops = c
+                    .color
+                    .as_ref()
+                    .map(|k| format!(" --crops {}", k.crops))
+                    .unwrap_or_default();
+                format!(
+                    "fooling evolve --net {} --weights {} --encoding {} --seed {seed} --batch {batch} --generations {}{crops} --out {dir}",
+                    c.net,
+                    c.weights.display(),
+                    encoding_name(c.encoding),
+                    c.generations
+                )
+            }
+            Source::Ascent(c) => format!(
+                "fooling ascent --net {} --weights {} --iterations {} --decay {} --seed {} --out {dir}",
+                c.net,
+                c.weights.display(),
+                c.config.iterations,
+                c.config.decay,
+                c.config.seed
+            ),
+            Source::Merged(_) => format!("fooling merge --out {dir} …"),
+            Source::Retrain(c) => format!(
+                "fooling retrain --net {} --weights {} --rounds {} --class-size {} --generations {} --batch {} --iterations {} --seed {} --out {dir}",
+                c.net,
+                c.weights.display(),
+                c.rounds,
+                c.class_size,
+                c.generations,
+                c.batch,
+                c.iterations,
+                c.seed
+            ),
+        }
+    }
+}
+
+pub(super) fn encoding_name(e: Encoding) -> &'static str {
+    match e {
+        Encoding::Direct => "direct",
+        Encoding::Cppn => "cppn",
+    }
+}
+
+/// The runs in `dirs`: each a run, or a directory whose subdirectories are runs (a study made
+/// with `--run-index`).
+pub fn collect(dirs: &[PathBuf]) -> Result<Vec<Run>> {
+    let mut runs = Vec::new();
+    for dir in dirs {
+        if let Some(run) = Run::open(dir)? {
+            runs.push(run);
+            continue;
+        }
+        let mut subs: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        subs.sort();
+        let before = runs.len();
+        for sub in subs {
+            if let Some(run) = Run::open(&sub)? {
+                runs.push(run);
+            }
+        }
+        if runs.len() == before {
+            return Err(Error::Data {
+                path: dir.clone(),
+                message: "not a run, a merged archive, a retraining study, or a directory of runs"
+                    .into(),
+            });
+        }
+    }
+    Ok(runs)
+}
+
+/// The rows of the CSV file `path` as maps from its header's names, each row checked to
+/// have every column.
+pub(super) fn csv_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    lines
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(i, l)| {
+            let fields: Vec<&str> = l.split(',').collect();
+            if fields.len() != header.len() {
+                return Err(Error::Data {
+                    path: path.into(),
+                    message: format!(
+                        "line {}: {} fields, the header has {}",
+                        i + 2,
+                        fields.len(),
+                        header.len()
+                    ),
+                });
+            }
+            Ok(header
+                .iter()
+                .zip(fields)
+                .map(|(h, f)| (h.to_string(), f.to_string()))
+                .collect())
+        })
+        .collect()
+}
+
+/// Field `key` of a row of `path`, parsed.
+pub(super) fn field<T: std::str::FromStr>(
+    path: &Path,
+    row: &BTreeMap<String, String>,
+    key: &str,
+) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let v = row.get(key).ok_or_else(|| Error::Data {
+        path: path.into(),
+        message: format!("no column '{key}'"),
+    })?;
+    v.parse().map_err(|e| Error::Data {
+        path: path.into(),
+        message: format!("{key} {v:?}: {e}"),
+    })
+}
+
+/// One row of an evolution run's `stats.csv`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StatsRow {
+    pub generation: u32,
+    pub median: f64,
+    pub n_ge_099: usize,
+    pub n_ge_09999: usize,
+}
+
+/// An evolution run's `stats.csv`.
+pub fn read_stats(dir: &Path) -> Result<Vec<StatsRow>> {
+    let path = dir.join("stats.csv");
+    csv_rows(&path)?
+        .iter()
+        .map(|r| {
+            Ok(StatsRow {
+                generation: field(&path, r, "generation")?,
+                median: field(&path, r, "median")?,
+                n_ge_099: field(&path, r, "n_ge_0.99")?,
+                n_ge_09999: field(&path, r, "n_ge_0.9999")?,
+            })
+        })
+        .collect()
+}
+
+/// Confidences by generation.
+pub type ByGeneration = BTreeMap<u32, Vec<f64>>;
+
+/// A run's `cells.csv`: generation → every cell's confidence (`None` for runs made before
+/// it existed).
+pub fn read_cells(dir: &Path) -> Result<Option<ByGeneration>> {
+    let path = dir.join("cells.csv");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let bad = |m: String| Error::Data {
+            path: path.clone(),
+            message: format!("line {}: {m}", i + 1),
+        };
+        let mut fields = line.split(',');
+        let g: u32 = fields
+            .next()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| bad(format!("generation: {e}")))?;
+        let conf = fields
+            .map(|v| v.parse::<f64>().map_err(|e| bad(format!("{v:?}: {e}"))))
+            .collect::<Result<Vec<f64>>>()?;
+        out.insert(g, conf);
+    }
+    Ok(Some(out))
+}
+
+/// A study's `retrain.csv`.
+pub(super) fn read_retrain(dir: &Path) -> Result<Vec<RoundRow>> {
+    let path = dir.join("retrain.csv");
+    csv_rows(&path)?
+        .iter()
+        .map(|r| {
+            Ok(RoundRow {
+                network: field(&path, r, "network")?,
+                fooling_images: field(&path, r, "fooling_images")?,
+                held_out_accuracy: field(&path, r, "held_out_accuracy")?,
+                runs: field(&path, r, "runs")?,
+                champions: field(&path, r, "champions")?,
+                median: field(&path, r, "median")?,
+                n_ge_099: field(&path, r, "n_ge_0.99")?,
+                n_ge_09999: field(&path, r, "n_ge_0.9999")?,
+            })
+        })
+        .collect()
+}

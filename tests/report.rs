@@ -1,0 +1,250 @@
+//! The report's figures from hand-made run directories (no device needed): the summary
+//! that `fooling report` renders, the paper-table lines it builds, its refusal of damaged
+//! files, and the reproduction's plan.
+
+use fooling::ascent::{AscentConfig, AscentRunFile};
+use fooling::evo::run::{EvolveSettings, RunConfig, STATS_HEADER};
+use fooling::evo::Encoding;
+use fooling::experiments::reproduce::{plan, Half, ReproduceSettings, Scale, Step};
+use fooling::experiments::retrain::{RetrainConfig, RETRAIN_HEADER};
+use fooling::report::runs::collect;
+use fooling::report::summary::Summary;
+use std::path::{Path, PathBuf};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fooling-report-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// An evolution run of LeNet's 10 cells: every cell at `c50` at generation 50 and at
+/// `end` at generation 200; its medians are those values.
+fn evolution(dir: &Path, seed: u32, c50: f64, end: f64) {
+    let config = RunConfig::new(&EvolveSettings {
+        seed,
+        command: Some(format!(
+            "fooling evolve --seed {seed} --out {}",
+            dir.display()
+        )),
+        ..EvolveSettings::new("lenet", Encoding::Direct)
+    })
+    .unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    config.save(dir).unwrap();
+    let row = |g: u32, v: f64| {
+        let n = |t: f64| if v >= t { 10 } else { 0 };
+        format!(
+            "{g},{},{v},{v},{v},{v},{},{},1.0\n",
+            g * 200,
+            n(0.99),
+            n(0.9999)
+        )
+    };
+    write(
+        &dir.join("stats.csv"),
+        &format!(
+            "{STATS_HEADER}\n{}{}{}",
+            row(0, 0.1),
+            row(50, c50),
+            row(200, end)
+        ),
+    );
+    let cells = |g: u32, v: f64| format!("{g},{}\n", vec![v.to_string(); 10].join(","));
+    let header: Vec<String> = (0..10).map(|c| c.to_string()).collect();
+    write(
+        &dir.join("cells.csv"),
+        &format!(
+            "generation,{}\n{}{}{}",
+            header.join(","),
+            cells(0, 0.1),
+            cells(50, c50),
+            cells(200, end)
+        ),
+    );
+}
+
+#[test]
+fn the_summary_computes_every_figure_of_the_paper_table() {
+    let dir = scratch("summary");
+    let (a, b) = (dir.join("direct/run-000"), dir.join("direct/run-001"));
+    evolution(&a, 0, 0.99995, 0.999999);
+    evolution(&b, 1, 0.95, 0.99991);
+    // run a's champions transferred: 4 rows, 3 ≥ 0.99 on the source, 2 ≥ 0.99 and 1 ≥
+    // 0.9999 on the target, 2 still the top class
+    write(
+        &a.join("transfer-lenet_mnist_b.csv"),
+        "class,label,confidence_source,confidence_target,target_top_class\n\
+         0,0,0.999,0.99995,0\n1,1,0.995,0.991,1\n2,2,0.991,0.5,7\n3,3,0.5,0.1,5\n",
+    );
+    let ascent = dir.join("ascent");
+    let file = AscentRunFile {
+        net: "lenet".into(),
+        weights: "weights/lenet_mnist.safetensors".into(),
+        weights_sha256: "0".into(),
+        mean_image: "the mean".into(),
+        config: AscentConfig {
+            classes: vec![0, 1, 2, 3],
+            ..AscentConfig::default()
+        },
+        command: Some("fooling ascent --classes 0,1,2,3".into()),
+        fooling_version: "0".into(),
+    };
+    write(
+        &ascent.join("config.toml"),
+        &toml::to_string(&file).unwrap(),
+    );
+    write(
+        &ascent.join("champions.csv"),
+        "class,label,confidence,image\n0,0,0.99999,a.png\n1,1,0.99995,b.png\n2,2,0.9,c.png\n3,3,0.99991,d.png\n",
+    );
+    let study = dir.join("retrain");
+    std::fs::create_dir_all(&study).unwrap();
+    let config: RetrainConfig = toml::from_str(
+        "net = \"lenet\"\nweights = \"w\"\nweights_sha256 = \"0\"\ndata = \"d\"\nrounds = 1\n\
+         class_size = 10\ngenerations = 5\nbatch = 10\niterations = 10\nseed = 0\n\
+         fooling_version = \"0\"\n",
+    )
+    .unwrap();
+    config.save(&study).unwrap();
+    write(
+        &study.join("retrain.csv"),
+        &format!(
+            "{RETRAIN_HEADER}\n1,0,0.9700,1,10,0.999900,10,6\n2,10,0.9650,1,10,0.512300,3,0\n"
+        ),
+    );
+
+    let runs = collect(&[dir.join("direct"), ascent, study]).unwrap();
+    assert_eq!(runs.len(), 4);
+    let s = Summary::of(&runs).unwrap();
+    assert_eq!(s.groups.len(), 1);
+    let g = &s.groups[0];
+    assert_eq!((g.row, g.runs.len(), g.cells), ("R1", 2, 10));
+    assert_eq!(
+        (g.with_cells, g.all_by_50),
+        (2, 1),
+        "only run a had every class by 50"
+    );
+    assert_eq!(g.runs[1].median_at_50, Some(0.95));
+    assert_eq!(g.runs[0].last.generation, 200);
+    assert_eq!(g.medians[&200], vec![0.999999, 0.99991]);
+    assert_eq!(s.transfers.len(), 1);
+    let t = &s.transfers[0];
+    assert_eq!(
+        (
+            t.champions,
+            t.source_099,
+            t.target_099,
+            t.target_09999,
+            t.kept
+        ),
+        (4, 3, 2, 1, 2)
+    );
+    assert_eq!(s.tallies[0].group, "lenet direct");
+    assert_eq!(s.ascents[0].stats.n_ge_09999, 3);
+
+    let ours = s.ours();
+    let line = |row: &str| {
+        ours[row]
+            .iter()
+            .map(|(t, _)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    assert_eq!(
+        line("R1"),
+        "lenet · 2 runs: median champion confidence at generation 200: 0.999999, 0.999910; \
+         every class ≥ 99.99% by generation 50 in 1 of 2 runs"
+    );
+    assert_eq!(
+        ours["R1"][0].1,
+        format!(
+            "fooling evolve --seed 0 --out {} (and the other seeds above)",
+            a.display()
+        )
+    );
+    assert_eq!(
+        line("R5"),
+        "lenet · 3 of 4 classes ≥ 99.99% (median 0.999930)"
+    );
+    assert_eq!(
+        line("R6"),
+        "lenet direct → lenet_mnist_b: 2/4 (50%) ≥ 0.99, 1/4 (25%) ≥ 0.9999 (1 run)"
+    );
+    assert_eq!(
+        line("R7"),
+        "2 networks (DNN_1 and 1 retrainings): a champion ≥ 99.99% against 1 of them; medians 0.9999 → 0.5123"
+    );
+    assert!(!ours.contains_key("R3"), "no ImageNet runs");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_damaged_file_is_an_error_naming_it_and_the_line() {
+    let dir = scratch("damaged");
+    let run = dir.join("run");
+    evolution(&run, 0, 0.5, 0.6);
+    let stats = std::fs::read_to_string(run.join("stats.csv")).unwrap();
+    // cut mid-line
+    write(&run.join("stats.csv"), &stats[..stats.len() - 12]);
+    let err = Summary::of(&collect(std::slice::from_ref(&run)).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("stats.csv") && err.contains("line 4"), "{err}");
+    // a value that is no number
+    write(
+        &run.join("stats.csv"),
+        &stats.replace("40000,0.6", "40000,x"),
+    );
+    let err = Summary::of(&collect(std::slice::from_ref(&run)).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("stats.csv") && err.contains("median"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_reproductions_plan_is_the_papers_experiments() {
+    let settings = |half, scale| ReproduceSettings {
+        half,
+        scale,
+        net: "lenet".into(),
+        weights: None,
+        out: Some("runs/r".into()),
+    };
+    let count = |steps: &[Step]| {
+        let mut n = [0usize; 5];
+        for s in steps {
+            n[match s {
+                Step::Evolve { .. } => 0,
+                Step::Ascent { .. } => 1,
+                Step::Transfer(_) => 2,
+                Step::Retrain { .. } => 3,
+                Step::Report { .. } => 4,
+            }] += 1;
+        }
+        n
+    };
+    let quick = plan(&settings(Half::Mnist, Scale::Quick)).unwrap();
+    // 3 seeds × 2 encodings; one ascent; each of 7 champion sets to 2 networks
+    assert_eq!(count(&quick), [6, 1, 14, 1, 1]);
+    assert_eq!(
+        quick[0].command(),
+        "fooling evolve --net lenet --encoding direct --generations 100 --batch 100 --seed 0 --out runs/r/direct --run-index 0"
+    );
+    let Step::Report { dirs, out } = quick.last().unwrap() else {
+        panic!("the report comes last");
+    };
+    assert_eq!(out, Path::new("runs/r/report.html"));
+    assert_eq!(dirs.len(), 4, "direct, cppn, the ascent and the retraining");
+    let paper = plan(&settings(Half::Mnist, Scale::Paper)).unwrap();
+    assert_eq!(count(&paper), [10, 2, 22, 1, 1]);
+    assert!(paper.iter().any(|s| s
+        .command()
+        .starts_with("fooling retrain --generations 200 --batch 200 --iterations 10000")));
+}
