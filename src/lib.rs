@@ -2,8 +2,25 @@
 //! trained classifier labels with high confidence although no person can recognise them
 //! (Nguyen, Yosinski, Clune, CVPR 2015).
 //!
-//! Layout: [`gpu`] owns the device; [`kernels`] launch the WGSL shaders of `shaders/`;
-//! [`reference`] holds their plain-Rust twins; [`nn`] builds networks from them.
+//! Each module owns one concept; the `fooling` binary (`src/cli/`) only parses options,
+//! makes one call into these and prints what came of it.
+//!
+//! | module | owns | must not |
+//! |---|---|---|
+//! | [`gpu`] | the device: adapter choice, limits, buffers, pipelines, [`Gpu::submit`] | know any kernel |
+//! | [`kernels`] | one launcher per WGSL file of `shaders/` (same stem), the shader table, params layouts | allocate beyond what a launch binds |
+//! | [`reference`] | the plain-Rust twins of the kernels, one file per WGSL stem (the tests' oracle) | be needed outside tests, benches and `nn`'s composed CPU networks |
+//! | [`imaging`] | colour models, Caffe's crops, reading image files for a network | touch the GPU |
+//! | [`nn`] | networks (architectures, weights, forward plans, backward, training, Caffe import) | know about evolution |
+//! | [`evo`] | MAP-Elites: the class archive, the direct and CPPN searches, run directories and the `Runner` | print |
+//! | [`ascent`] | gradient ascent on the input and its run directory | print |
+//! | [`experiments`] | transfer, merge, retraining with a fooling class, the reproduction's plan | re-implement a run |
+//! | [`report`] | PNGs and galleries, the typed summary of runs, the HTML report | compute a figure while rendering |
+//! | [`data`] | IDX datasets | |
+//! | [`io`] | atomic writes, TOML, sha256, PNG encoding | own a file format |
+//! | [`stats`] | summary statistics of confidences | |
+//! | [`signal`] | the process-wide stop request (Ctrl-C) | |
+//! | [`error`] | the crate's one error type | |
 
 pub mod ascent;
 pub mod data;

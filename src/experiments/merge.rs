@@ -78,6 +78,33 @@ pub fn merge(out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
             }
         }
     }
+    let images = write_archive(out, runs, &best)?;
+    write_gallery(out, &images)?;
+    let file = MergedFile {
+        net,
+        weights: first
+            .get("weights")
+            .and_then(|w| w.as_str())
+            .map(PathBuf::from),
+        weights_sha256: sha,
+        runs: runs.to_vec(),
+        fooling_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let text = toml::to_string(&file).map_err(|e| Error::Data {
+        path: out.join("merged.toml"),
+        message: e.to_string(),
+    })?;
+    write_atomic(&out.join("merged.toml"), text.as_bytes())?;
+    Ok(best.into_values().collect())
+}
+
+/// Copies each cell's PNG into `out/archive/` and writes `champions.csv`'s text into
+/// `out/champions.csv`; returns the decoded images with their cells.
+fn write_archive<'a>(
+    out: &Path,
+    runs: &[PathBuf],
+    best: &'a std::collections::BTreeMap<usize, Merged>,
+) -> Result<Vec<(image::DynamicImage, &'a Merged)>> {
     let archive = out.join("archive");
     std::fs::create_dir_all(&archive).map_err(|e| Error::io(&archive, e))?;
     let mut csv = String::from("class,label,confidence,image,run\n");
@@ -110,6 +137,11 @@ pub fn merge(out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
         ));
     }
     write_atomic(&out.join("champions.csv"), csv.as_bytes())?;
+    Ok(images)
+}
+
+/// `out/gallery.png` of the merged cells, every image at the first's size.
+fn write_gallery(out: &Path, images: &[(image::DynamicImage, &Merged)]) -> Result<()> {
     let rgb = images.iter().any(|(img, _)| img.color().has_color());
     let (w, h) = (images[0].0.width() as usize, images[0].0.height() as usize);
     let pixels: Vec<Vec<u8>> = images
@@ -133,21 +165,5 @@ pub fn merge(out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
         })
         .collect();
     let columns = (tiles.len() as f64).sqrt().ceil() as usize;
-    crate::report::png::save_gallery(&out.join("gallery.png"), &tiles, w, h, 4, columns.max(5))?;
-    let file = MergedFile {
-        net,
-        weights: first
-            .get("weights")
-            .and_then(|w| w.as_str())
-            .map(PathBuf::from),
-        weights_sha256: sha,
-        runs: runs.to_vec(),
-        fooling_version: env!("CARGO_PKG_VERSION").into(),
-    };
-    let text = toml::to_string(&file).map_err(|e| Error::Data {
-        path: out.join("merged.toml"),
-        message: e.to_string(),
-    })?;
-    write_atomic(&out.join("merged.toml"), text.as_bytes())?;
-    Ok(best.into_values().collect())
+    crate::report::png::save_gallery(&out.join("gallery.png"), &tiles, w, h, 4, columns.max(5))
 }

@@ -10,7 +10,7 @@ use crate::evo::Encoding;
 use crate::experiments::retrain::{self, RetrainConfig, RetrainSettings};
 use crate::experiments::transfer::{self, TransferSettings};
 use crate::gpu::Gpu;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Which half of the paper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -153,118 +153,129 @@ pub fn out_dir(s: &ReproduceSettings) -> PathBuf {
     })
 }
 
+/// Run `0..seeds` of the study `base` with `settings`.
+fn evolve(steps: &mut Vec<Step>, out: &Path, base: &str, settings: EvolveSettings, seeds: u32) {
+    for index in 0..seeds {
+        steps.push(Step::Evolve {
+            dir: out.join(base),
+            index,
+            settings: settings.clone(),
+        });
+    }
+}
+
 /// The steps of the reproduction `s`, in order.
 pub fn plan(s: &ReproduceSettings) -> Result<Vec<Step>> {
     let out = out_dir(s);
     let paper = s.scale == Scale::Paper;
-    let mut steps = Vec::new();
-    let mut report = Vec::new();
-    let evolve = |steps: &mut Vec<Step>, base: &str, settings: EvolveSettings, seeds: u32| {
-        for index in 0..seeds {
-            steps.push(Step::Evolve {
-                dir: out.join(base),
-                index,
-                settings: settings.clone(),
-            });
-        }
+    let (mut steps, report) = match s.half {
+        Half::Mnist => mnist(&out, paper)?,
+        Half::Imagenet => imagenet(s, &out, paper)?,
     };
-    match s.half {
-        Half::Mnist => {
-            let (seeds, generations, batch) = if paper { (5, 200, 200) } else { (3, 100, 100) };
-            for (name, encoding) in [("direct", Encoding::Direct), ("cppn", Encoding::Cppn)] {
-                let settings = EvolveSettings {
-                    generations: Some(generations),
-                    batch: Some(batch),
-                    ..EvolveSettings::new("lenet", encoding)
-                };
-                evolve(&mut steps, name, settings, seeds);
-                report.push(out.join(name));
-            }
-            let mut ascents = vec![("ascent-0.001", 0.001)];
-            if paper {
-                ascents.push(("ascent", AscentSettings::new("lenet").decay));
-            }
-            for (name, decay) in &ascents {
-                steps.push(Step::Ascent {
-                    dir: out.join(name),
-                    settings: AscentSettings {
-                        decay: *decay,
-                        ..AscentSettings::new("lenet")
-                    },
-                });
-                report.push(out.join(name));
-            }
-            // transfer of every champion set to the two second networks
-            let mut sets: Vec<PathBuf> = Vec::new();
-            for enc in ["direct", "cppn"] {
-                sets.extend((0..seeds).map(|i| study_run(&out.join(enc), i)));
-            }
-            sets.push(out.join("ascent-0.001"));
-            for set in &sets {
-                steps.push(Step::Transfer(TransferSettings::new(
-                    set,
-                    "lenet",
-                    Some(crate::nn::weights::shipped("lenet_mnist_b.safetensors")?),
-                )));
-                steps.push(Step::Transfer(TransferSettings::new(set, "mlp", None)));
-            }
-            let settings = if paper {
-                RetrainSettings::new("lenet")
-            } else {
-                RetrainSettings {
-                    rounds: Some(2),
-                    class_size: Some(100),
-                    generations: 20,
-                    batch: 50,
-                    iterations: 500,
-                    ..RetrainSettings::new("lenet")
-                }
-            };
-            steps.push(Step::Retrain {
-                dir: out.join("retrain"),
-                settings,
-            });
-            report.push(out.join("retrain"));
-        }
-        Half::Imagenet => {
-            let weights = Some(match &s.weights {
-                Some(p) => p.clone(),
-                None => crate::nn::shipped_weights(&s.net)?,
-            });
-            let (direct_g, cppn_g, crops) = if paper {
-                (20000, 5000, 10)
-            } else {
-                (20, 20, 1)
-            };
-            for (name, encoding, g) in [
-                ("direct", Encoding::Direct, direct_g),
-                ("cppn", Encoding::Cppn, cppn_g),
-            ] {
-                let settings = EvolveSettings {
-                    weights: weights.clone(),
-                    generations: Some(g),
-                    crops: Some(crops),
-                    ..EvolveSettings::new(&s.net, encoding)
-                };
-                evolve(&mut steps, name, settings, 1);
-                report.push(out.join(name));
-            }
-            steps.push(Step::Ascent {
-                dir: out.join("ascent"),
-                settings: AscentSettings {
-                    weights: weights.clone(),
-                    classes: if paper { "all" } else { "0,1,2,3,4,5,6,7,8,9" }.into(),
-                    ..AscentSettings::new(&s.net)
-                },
-            });
-            report.push(out.join("ascent"));
-        }
-    }
     steps.push(Step::Report {
         dirs: report,
         out: out.join("report.html"),
     });
     Ok(steps)
+}
+
+/// The MNIST half: its steps and the directories its report shows.
+fn mnist(out: &Path, paper: bool) -> Result<(Vec<Step>, Vec<PathBuf>)> {
+    let (mut steps, mut report) = (Vec::new(), Vec::new());
+    let (seeds, generations, batch) = if paper { (5, 200, 200) } else { (3, 100, 100) };
+    for (name, encoding) in [("direct", Encoding::Direct), ("cppn", Encoding::Cppn)] {
+        let settings = EvolveSettings {
+            generations: Some(generations),
+            batch: Some(batch),
+            ..EvolveSettings::new("lenet", encoding)
+        };
+        evolve(&mut steps, out, name, settings, seeds);
+        report.push(out.join(name));
+    }
+    let mut ascents = vec![("ascent-0.001", 0.001)];
+    if paper {
+        ascents.push(("ascent", AscentSettings::new("lenet").decay));
+    }
+    for (name, decay) in &ascents {
+        steps.push(Step::Ascent {
+            dir: out.join(name),
+            settings: AscentSettings {
+                decay: *decay,
+                ..AscentSettings::new("lenet")
+            },
+        });
+        report.push(out.join(name));
+    }
+    // transfer of every champion set to the two second networks
+    let mut sets: Vec<PathBuf> = Vec::new();
+    for enc in ["direct", "cppn"] {
+        sets.extend((0..seeds).map(|i| study_run(&out.join(enc), i)));
+    }
+    sets.push(out.join("ascent-0.001"));
+    let second = crate::nn::weights::shipped("lenet_mnist_b.safetensors")?;
+    for set in &sets {
+        steps.push(Step::Transfer(TransferSettings::new(
+            set,
+            "lenet",
+            Some(second.clone()),
+        )));
+        steps.push(Step::Transfer(TransferSettings::new(set, "mlp", None)));
+    }
+    let settings = if paper {
+        RetrainSettings::new("lenet")
+    } else {
+        RetrainSettings {
+            rounds: Some(2),
+            class_size: Some(100),
+            generations: 20,
+            batch: 50,
+            iterations: 500,
+            ..RetrainSettings::new("lenet")
+        }
+    };
+    steps.push(Step::Retrain {
+        dir: out.join("retrain"),
+        settings,
+    });
+    report.push(out.join("retrain"));
+    Ok((steps, report))
+}
+
+/// The ImageNet half for the network of `s`: its steps and the directories its report shows.
+fn imagenet(s: &ReproduceSettings, out: &Path, paper: bool) -> Result<(Vec<Step>, Vec<PathBuf>)> {
+    let (mut steps, mut report) = (Vec::new(), Vec::new());
+    let weights = Some(match &s.weights {
+        Some(p) => p.clone(),
+        None => crate::nn::shipped_weights(&s.net)?,
+    });
+    let (direct_g, cppn_g, crops) = if paper {
+        (20000, 5000, 10)
+    } else {
+        (20, 20, 1)
+    };
+    for (name, encoding, g) in [
+        ("direct", Encoding::Direct, direct_g),
+        ("cppn", Encoding::Cppn, cppn_g),
+    ] {
+        let settings = EvolveSettings {
+            weights: weights.clone(),
+            generations: Some(g),
+            crops: Some(crops),
+            ..EvolveSettings::new(&s.net, encoding)
+        };
+        evolve(&mut steps, out, name, settings, 1);
+        report.push(out.join(name));
+    }
+    steps.push(Step::Ascent {
+        dir: out.join("ascent"),
+        settings: AscentSettings {
+            weights,
+            classes: if paper { "all" } else { "0,1,2,3,4,5,6,7,8,9" }.into(),
+            ..AscentSettings::new(&s.net)
+        },
+    });
+    report.push(out.join("ascent"));
+    Ok((steps, report))
 }
 
 /// What a reproduction tells whoever watches it: a line for each step and each result,
@@ -283,52 +294,26 @@ pub fn run(
 ) -> Result<PathBuf> {
     let out = out_dir(s);
     std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
-    let stop = crate::signal::stop_flag();
     for step in plan(s)? {
-        match &step {
+        step.run(gpu, observer)?;
+    }
+    Ok(out.join("report.html"))
+}
+
+impl Step {
+    /// Does this step, or says it is done already.
+    pub fn run(&self, gpu: &Gpu, observer: &mut dyn ReproduceObserver) -> Result<()> {
+        let step = self;
+        match self {
             Step::Evolve {
                 dir,
                 index,
                 settings,
-            } => {
-                let run = study_run(dir, *index);
-                let settings = EvolveSettings {
-                    seed: settings.seed.wrapping_add(*index),
-                    command: Some(step.command()),
-                    ..settings.clone()
-                };
-                let runner = if run.join("champions.csv").exists() {
-                    observer.note(&format!("{} is done", run.display()));
-                    continue;
-                } else if run.join("config.toml").exists() {
-                    observer.note(&format!(
-                        "$ fooling evolve --resume {} --run-index {index}",
-                        dir.display()
-                    ));
-                    Runner::resume(gpu, &run, None)?
-                } else {
-                    observer.note(&format!("$ {}", step.command()));
-                    Runner::create(gpu, &run, &settings)?
-                };
-                let o = runner.run(observer.evolution(), stop)?;
-                observer.note(&format!(
-                    "generation {}: median confidence {:.6}, {} of {} classes >= 0.99, {} >= 0.9999",
-                    o.generation, o.stats.median, o.stats.n_ge_099, o.cells, o.stats.n_ge_09999
-                ));
-                if o.interrupted {
-                    return Err(Error::Option {
-                        option: "interrupted".into(),
-                        message: format!(
-                            "checkpoint written; run the same `fooling reproduce` again to continue ({})",
-                            run.display()
-                        ),
-                    });
-                }
-            }
+            } => self.evolve(gpu, dir, *index, settings, observer)?,
             Step::Ascent { dir, settings } => {
                 if dir.join("champions.csv").exists() {
                     observer.note(&format!("{} is done", dir.display()));
-                    continue;
+                    return Ok(());
                 }
                 if dir.join("config.toml").exists() {
                     std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -371,6 +356,51 @@ pub fn run(
                 crate::report::write(dirs, Some(out))?;
             }
         }
+        Ok(())
     }
-    Ok(out.join("report.html"))
+
+    /// Run `index` of the study in `dir`: skipped when done, resumed when interrupted.
+    fn evolve(
+        &self,
+        gpu: &Gpu,
+        dir: &Path,
+        index: u32,
+        settings: &EvolveSettings,
+        observer: &mut dyn ReproduceObserver,
+    ) -> Result<()> {
+        let run = study_run(dir, index);
+        let settings = EvolveSettings {
+            seed: settings.seed.wrapping_add(index),
+            command: Some(self.command()),
+            ..settings.clone()
+        };
+        let runner = if run.join("champions.csv").exists() {
+            observer.note(&format!("{} is done", run.display()));
+            return Ok(());
+        } else if run.join("config.toml").exists() {
+            observer.note(&format!(
+                "$ fooling evolve --resume {} --run-index {index}",
+                dir.display()
+            ));
+            Runner::resume(gpu, &run, None)?
+        } else {
+            observer.note(&format!("$ {}", self.command()));
+            Runner::create(gpu, &run, &settings)?
+        };
+        let o = runner.run(observer.evolution(), crate::signal::stop_flag())?;
+        observer.note(&format!(
+            "generation {}: median confidence {:.6}, {} of {} classes >= 0.99, {} >= 0.9999",
+            o.generation, o.stats.median, o.stats.n_ge_099, o.cells, o.stats.n_ge_09999
+        ));
+        if o.interrupted {
+            return Err(Error::Option {
+                option: "interrupted".into(),
+                message: format!(
+                    "checkpoint written; run the same `fooling reproduce` again to continue ({})",
+                    run.display()
+                ),
+            });
+        }
+        Ok(())
+    }
 }

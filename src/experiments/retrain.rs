@@ -191,51 +191,15 @@ pub fn run(
         let runs = config.runs(k, cells);
         let mut net = Some(net);
         while state.runs_done < runs {
-            let i = state.runs_done;
-            let seed = config
-                .seed
-                .wrapping_add((k as u32).wrapping_mul(100_000))
-                .wrapping_add(i as u32);
-            let cppn = CppnConfig {
-                batch: config.batch,
-                seed,
-                cells: Some(cells),
-                ..CppnConfig::default()
-            };
-            let mut s = CppnSearch::new(gpu, net.take().expect("the network"), cppn)?;
-            let first = s.archive_pixels()?;
-            s.step(config.generations)?;
-            let last = s.archive_pixels()?;
-            // this run's share of the images still wanted from DNN_k's runs
-            let wanted = config.added(k);
-            let taken = state.images - images_before(config, k);
-            let take = wanted.saturating_sub(taken).min(cells * IMAGES_PER_CELL);
-            let n = arch.input_len();
-            let (from_first, from_last) = (take / 2, take - take / 2);
-            let picks = (0..from_first)
-                .map(|c| &first[c * n..(c + 1) * n])
-                .chain((0..from_last).map(|c| &last[c * n..(c + 1) * n]));
-            for px in picks {
-                crate::report::png::save_grey_png(
-                    &png_path(dir, state.images),
-                    px,
-                    arch.input[2],
-                    arch.input[1],
-                )?;
-                state.images += 1;
-            }
-            let s_conf = Stats::of(&s.conf_host);
-            state.run_confs.extend(&s.conf_host);
-            state.runs_done += 1;
-            state.save(dir)?;
-            log(&format!(
-                "DNN_{k}: run {}/{runs} (seed {seed}): median champion {:.6}, {} of {cells} >= 0.9999; {} fooling images so far",
-                i + 1,
-                s_conf.median,
-                s_conf.n_ge_09999,
-                state.images
-            ));
-            net = Some(s.net);
+            net = Some(one_run(
+                gpu,
+                dir,
+                config,
+                &mut state,
+                net.take().expect("the network"),
+                (k, cells),
+                log,
+            )?);
         }
         let s = Stats::of(&state.run_confs);
         state.rows.push(RoundRow {
@@ -254,40 +218,7 @@ pub fn run(
             break;
         }
         // DNN_{k+1}: the digits plus every fooling image so far as one more class
-        let data = with_fooling_class(&train, dir, state.images, cells as u8)?;
-        let tc = TrainConfig {
-            iterations: config.iterations,
-            seed: config.seed as u64 + k as u64,
-            ..TrainConfig::default()
-        };
-        let init = Weights::random(&extended, tc.seed)?;
-        let mut trainer =
-            Trainer::new(gpu, Network::new(gpu, extended.clone(), &init)?, &data, tc)?;
-        trainer.step(config.iterations)?;
-        let loss = trainer.loss()?;
-        let acc = accuracy(gpu, &trainer.net, &held)?;
-        let path = dir
-            .join("networks")
-            .join(format!("dnn-{}.safetensors", k + 1));
-        trainer.weights()?.save(&path)?;
-        log(&format!(
-            "DNN_{}: trained on {} digits and {} fooling images, {} iterations: loss {loss:.4}, held-out accuracy {:.2}%",
-            k + 1,
-            train.len(),
-            state.images,
-            config.iterations,
-            acc * 100.0
-        ));
-        state = RetrainState {
-            network: k + 1,
-            accuracy: acc,
-            trained_with: state.images,
-            runs_done: 0,
-            run_confs: Vec::new(),
-            images: state.images,
-            rows: state.rows,
-        };
-        state.save(dir)?;
+        state = train_next(gpu, dir, config, &extended, (&train, &held), state, log)?;
     }
     Ok(state.rows)
 }
@@ -441,4 +372,112 @@ impl RetrainConfig {
     pub fn load(dir: &Path) -> Result<RetrainConfig> {
         crate::io::load_toml(&dir.join("retrain.toml"), "a retraining study")
     }
+}
+
+/// One CPPN run against DNN_`k` (`net`) on the first `cells` classes: its share of the fooling images saved, its
+/// champions counted, the state saved; hands the network back.
+fn one_run(
+    gpu: &Gpu,
+    dir: &Path,
+    config: &RetrainConfig,
+    state: &mut RetrainState,
+    net: Network,
+    (k, cells): (usize, usize),
+    log: &mut dyn FnMut(&str),
+) -> Result<Network> {
+    let arch = net.arch.clone();
+    let runs = config.runs(k, cells);
+    let i = state.runs_done;
+    let seed = config
+        .seed
+        .wrapping_add((k as u32).wrapping_mul(100_000))
+        .wrapping_add(i as u32);
+    let cppn = CppnConfig {
+        batch: config.batch,
+        seed,
+        cells: Some(cells),
+        ..CppnConfig::default()
+    };
+    let mut s = CppnSearch::new(gpu, net, cppn)?;
+    let first = s.archive_pixels()?;
+    s.step(config.generations)?;
+    let last = s.archive_pixels()?;
+    // this run's share of the images still wanted from DNN_k's runs
+    let wanted = config.added(k);
+    let taken = state.images - images_before(config, k);
+    let take = wanted.saturating_sub(taken).min(cells * IMAGES_PER_CELL);
+    let n = arch.input_len();
+    let (from_first, from_last) = (take / 2, take - take / 2);
+    let picks = (0..from_first)
+        .map(|c| &first[c * n..(c + 1) * n])
+        .chain((0..from_last).map(|c| &last[c * n..(c + 1) * n]));
+    for px in picks {
+        crate::report::png::save_grey_png(
+            &png_path(dir, state.images),
+            px,
+            arch.input[2],
+            arch.input[1],
+        )?;
+        state.images += 1;
+    }
+    let s_conf = Stats::of(&s.conf_host);
+    state.run_confs.extend(&s.conf_host);
+    state.runs_done += 1;
+    state.save(dir)?;
+    log(&format!(
+        "DNN_{k}: run {}/{runs} (seed {seed}): median champion {:.6}, {} of {cells} >= 0.9999; {} fooling images so far",
+        i + 1,
+        s_conf.median,
+        s_conf.n_ge_09999,
+        state.images
+    ));
+    Ok(s.net)
+}
+
+/// Trains DNN_{k+1} from scratch on `data`'s training images plus every fooling image so far
+/// as one more class, saves it, and returns the state that evolves against it.
+fn train_next(
+    gpu: &Gpu,
+    dir: &Path,
+    config: &RetrainConfig,
+    extended: &crate::nn::Arch,
+    (train, held): (&Dataset, &Dataset),
+    state: RetrainState,
+    log: &mut dyn FnMut(&str),
+) -> Result<RetrainState> {
+    let (k, cells) = (state.network, extended.num_classes() - 1);
+    let data = with_fooling_class(train, dir, state.images, cells as u8)?;
+    let tc = TrainConfig {
+        iterations: config.iterations,
+        seed: config.seed as u64 + k as u64,
+        ..TrainConfig::default()
+    };
+    let init = Weights::random(extended, tc.seed)?;
+    let mut trainer = Trainer::new(gpu, Network::new(gpu, extended.clone(), &init)?, &data, tc)?;
+    trainer.step(config.iterations)?;
+    let loss = trainer.loss()?;
+    let acc = accuracy(gpu, &trainer.net, held)?;
+    let path = dir
+        .join("networks")
+        .join(format!("dnn-{}.safetensors", k + 1));
+    trainer.weights()?.save(&path)?;
+    log(&format!(
+        "DNN_{}: trained on {} digits and {} fooling images, {} iterations: loss {loss:.4}, held-out accuracy {:.2}%",
+        k + 1,
+        train.len(),
+        state.images,
+        config.iterations,
+        acc * 100.0
+    ));
+    let next = RetrainState {
+        network: k + 1,
+        accuracy: acc,
+        trained_with: state.images,
+        runs_done: 0,
+        run_confs: Vec::new(),
+        images: state.images,
+        rows: state.rows,
+    };
+    next.save(dir)?;
+    Ok(next)
 }

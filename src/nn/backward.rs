@@ -36,51 +36,10 @@ pub(crate) fn backward(
     dinput: Option<View<'_>>,
     dropout: Option<(u32, View<'_>)>,
 ) -> Result<Backward> {
-    let arch = &net.arch;
-    let b = batch;
-    if b > plan.chunk {
-        return Err(Error::Option {
-            option: "batch".into(),
-            message: format!(
-                "a backward pass takes at most the {} images of one forward chunk on this adapter",
-                plan.chunk
-            ),
-        });
-    }
-    if dinput.is_some()
-        && matches!(
-            arch.layers.first(),
-            Some(Layer::Relu | Layer::Dropout { .. })
-        )
-    {
-        return Err(Error::Option {
-            option: "architecture".into(),
-            message:
-                "an input gradient needs a first layer other than a standalone ReLU or dropout"
-                    .into(),
-        });
-    }
+    let (arch, b) = (&net.arch, batch);
+    check(net, plan, b, dinput.is_some())?;
     let shapes = arch.shapes()?;
-    let specs = arch.params()?;
-    let mut param_grads = Vec::new();
-    if params {
-        for spec in &specs {
-            param_grads.push(GpuBuffer::zeros(
-                gpu,
-                &format!("grad {}", spec.name),
-                spec.len(),
-            )?);
-        }
-    }
-    // first parameter index of each layer
-    let mut first_param = Vec::new();
-    let mut p = 0;
-    for layer in &arch.layers {
-        first_param.push(p);
-        if matches!(layer, Layer::Conv2d { .. } | Layer::Linear { .. }) {
-            p += 2;
-        }
-    }
+    let (param_grads, first_param) = param_grads(gpu, arch, params)?;
     let len_of = |i: usize| b * shapes[i].iter().product::<usize>();
     let in_shape = |i: usize| if i == 0 { arch.input } else { shapes[i - 1] };
 
@@ -150,55 +109,15 @@ pub(crate) fn backward(
                     dispatches.push(kernels::relu_bwd(gpu, y, dy)?);
                 }
                 let s = arch.linear_shape(b, in_shape(i), &arch.layers[i]).unwrap();
-                let blocks = kernels::linear_pieces(gpu, &s)?;
-                let (w, gw, gb) = (&net.params[p], param_grads.get(p), param_grads.get(p + 1));
-                if blocks.len() == 1 {
-                    if let (Some(gw), Some(gb)) = (gw, gb) {
-                        dispatches.push(kernels::linear_bwd_weight(gpu, &s, dy, x, gw.view())?);
-                        dispatches.push(kernels::bias_bwd(gpu, b, s.out_f, 1, dy, gb.view())?);
-                    }
-                    if let Some(dx) = dx {
-                        dispatches.push(kernels::linear_bwd_input(gpu, &s, dy, w.view(), dx)?);
-                    }
-                } else {
-                    // weights past one binding: each block of output features takes its
-                    // columns of dy; the blocks' input gradients are summed
-                    let block_dy = GpuBuffer::<f32>::zeros(gpu, "fc block dy", b * blocks[0].1)?;
-                    let block_dx = GpuBuffer::<f32>::zeros(gpu, "fc block dx", x_len)?;
-                    for (k, &(first, rows)) in blocks.iter().enumerate() {
-                        let part = LinearShape { out_f: rows, ..s };
-                        let pdy = block_dy.slice(0, b * rows);
-                        let cols = kernels::Cols {
-                            rows: b,
-                            width: rows,
-                            src_stride: s.out_f,
-                            src_col: first,
-                            dst_stride: rows,
-                            dst_col: 0,
-                        };
-                        dispatches.push(kernels::copy_cols(gpu, &cols, dy, pdy)?);
-                        if let (Some(gw), Some(gb)) = (gw, gb) {
-                            let gw = gw.slice(first * s.in_f, rows * s.in_f);
-                            dispatches.push(kernels::linear_bwd_weight(gpu, &part, pdy, x, gw)?);
-                            let gb = gb.slice(first, rows);
-                            dispatches.push(kernels::bias_bwd(gpu, b, rows, 1, pdy, gb)?);
-                        }
-                        if let Some(dx) = dx {
-                            let wp = w.slice(first * s.in_f, rows * s.in_f);
-                            if k == 0 {
-                                dispatches
-                                    .push(kernels::linear_bwd_input(gpu, &part, pdy, wp, dx)?);
-                            } else {
-                                let pdx = block_dx.view();
-                                dispatches
-                                    .push(kernels::linear_bwd_input(gpu, &part, pdy, wp, pdx)?);
-                                dispatches.push(kernels::add_inplace(gpu, pdx, dx)?);
-                            }
-                        }
-                    }
-                    activations.push(block_dy);
-                    activations.push(block_dx);
-                }
+                let grads = param_grads.get(p).zip(param_grads.get(p + 1));
+                let scratch = linear(
+                    gpu,
+                    &s,
+                    (x, dy, dx),
+                    (&net.params[p], grads),
+                    &mut dispatches,
+                )?;
+                activations.extend(scratch);
             }
             Layer::MaxPool2d { .. } => {
                 let s = arch.pool_shape(b, in_shape(i), &arch.layers[i]).unwrap();
@@ -326,4 +245,124 @@ impl InputGradient {
         gpu.submit("input gradient", |pass| self.record(pass));
         self.prob.read_with(&self.grad, gpu)
     }
+}
+
+/// Refuses a backward pass the plan cannot take: more than one chunk, or an input gradient
+/// through a first layer that works in place.
+fn check(net: &Network, plan: &Forward, b: usize, dinput: bool) -> Result<()> {
+    let arch = &net.arch;
+    if b > plan.chunk {
+        return Err(Error::Option {
+            option: "batch".into(),
+            message: format!(
+                "a backward pass takes at most the {} images of one forward chunk on this adapter",
+                plan.chunk
+            ),
+        });
+    }
+    if dinput
+        && matches!(
+            arch.layers.first(),
+            Some(Layer::Relu | Layer::Dropout { .. })
+        )
+    {
+        return Err(Error::Option {
+            option: "architecture".into(),
+            message:
+                "an input gradient needs a first layer other than a standalone ReLU or dropout"
+                    .into(),
+        });
+    }
+    Ok(())
+}
+
+/// The parameters' gradient buffers (none unless `params`) and each layer's first parameter.
+fn param_grads(
+    gpu: &Gpu,
+    arch: &super::Arch,
+    params: bool,
+) -> Result<(Vec<GpuBuffer<f32>>, Vec<usize>)> {
+    let specs = arch.params()?;
+    let mut param_grads = Vec::new();
+    if params {
+        for spec in &specs {
+            param_grads.push(GpuBuffer::zeros(
+                gpu,
+                &format!("grad {}", spec.name),
+                spec.len(),
+            )?);
+        }
+    }
+    // first parameter index of each layer
+    let mut first_param = Vec::new();
+    let mut p = 0;
+    for layer in &arch.layers {
+        first_param.push(p);
+        if matches!(layer, Layer::Conv2d { .. } | Layer::Linear { .. }) {
+            p += 2;
+        }
+    }
+    Ok((param_grads, first_param))
+}
+
+/// A layer's weight and bias gradients.
+type Grads<'a> = (&'a GpuBuffer<f32>, &'a GpuBuffer<f32>);
+
+/// A fully-connected layer's backward dispatches from `dy` to its parameters' gradients
+/// `grads` (when given) and to `dx` (when given); weights past one binding run in blocks of
+/// output features; returns their scratch buffers, which must live as long as the dispatches.
+fn linear(
+    gpu: &Gpu,
+    s: &LinearShape,
+    (x, dy, dx): (View<'_>, View<'_>, Option<View<'_>>),
+    (w, grads): (&GpuBuffer<f32>, Option<Grads<'_>>),
+    dispatches: &mut Vec<Dispatch>,
+) -> Result<Vec<GpuBuffer<f32>>> {
+    let (s, b) = (*s, s.batch);
+    let blocks = kernels::linear_pieces(gpu, &s)?;
+    if blocks.len() == 1 {
+        if let Some((gw, gb)) = grads {
+            dispatches.push(kernels::linear_bwd_weight(gpu, &s, dy, x, gw.view())?);
+            dispatches.push(kernels::bias_bwd(gpu, b, s.out_f, 1, dy, gb.view())?);
+        }
+        if let Some(dx) = dx {
+            dispatches.push(kernels::linear_bwd_input(gpu, &s, dy, w.view(), dx)?);
+        }
+    } else {
+        // weights past one binding: each block of output features takes its
+        // columns of dy; the blocks' input gradients are summed
+        let block_dy = GpuBuffer::<f32>::zeros(gpu, "fc block dy", b * blocks[0].1)?;
+        let block_dx = GpuBuffer::<f32>::zeros(gpu, "fc block dx", x.len)?;
+        for (k, &(first, rows)) in blocks.iter().enumerate() {
+            let part = LinearShape { out_f: rows, ..s };
+            let pdy = block_dy.slice(0, b * rows);
+            let cols = kernels::Cols {
+                rows: b,
+                width: rows,
+                src_stride: s.out_f,
+                src_col: first,
+                dst_stride: rows,
+                dst_col: 0,
+            };
+            dispatches.push(kernels::copy_cols(gpu, &cols, dy, pdy)?);
+            if let Some((gw, gb)) = grads {
+                let gw = gw.slice(first * s.in_f, rows * s.in_f);
+                dispatches.push(kernels::linear_bwd_weight(gpu, &part, pdy, x, gw)?);
+                let gb = gb.slice(first, rows);
+                dispatches.push(kernels::bias_bwd(gpu, b, rows, 1, pdy, gb)?);
+            }
+            if let Some(dx) = dx {
+                let wp = w.slice(first * s.in_f, rows * s.in_f);
+                if k == 0 {
+                    dispatches.push(kernels::linear_bwd_input(gpu, &part, pdy, wp, dx)?);
+                } else {
+                    let pdx = block_dx.view();
+                    dispatches.push(kernels::linear_bwd_input(gpu, &part, pdy, wp, pdx)?);
+                    dispatches.push(kernels::add_inplace(gpu, pdx, dx)?);
+                }
+            }
+        }
+        return Ok(vec![block_dy, block_dx]);
+    }
+    Ok(Vec::new())
 }

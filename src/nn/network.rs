@@ -199,94 +199,21 @@ impl Network {
                     };
                     io.push((src_x, src_y));
                 }
-                match layer {
-                    Layer::Conv2d { relu, .. } => {
-                        let s = self.arch.conv_shape(b, prev, layer).unwrap();
-                        dispatches.push(kernels::conv2d_fwd(
-                            gpu,
-                            &s,
-                            *relu,
-                            x,
-                            self.params[p].view(),
-                            self.params[p + 1].view(),
-                            y,
-                        )?);
-                        p += 2;
-                    }
-                    Layer::Linear { relu, .. } => {
-                        let s = self.arch.linear_shape(b, prev, layer).unwrap();
-                        let (w, bias) = (&self.params[p], &self.params[p + 1]);
-                        match &pieces[i] {
-                            None => dispatches.push(kernels::linear_fwd(
-                                gpu,
-                                &s,
-                                *relu,
-                                x,
-                                w.view(),
-                                bias.view(),
-                                y,
-                            )?),
-                            // weights past one binding: blocks of output features, each
-                            // computed into the scratch buffer and copied into its columns
-                            Some((blocks, scratch)) => {
-                                for &(first, rows) in blocks {
-                                    let part = LinearShape { out_f: rows, ..s };
-                                    let out = scratch.slice(0, b * rows);
-                                    dispatches.push(kernels::linear_fwd(
-                                        gpu,
-                                        &part,
-                                        *relu,
-                                        x,
-                                        w.slice(first * s.in_f, rows * s.in_f),
-                                        bias.slice(first, rows),
-                                        out,
-                                    )?);
-                                    let cols = kernels::Cols {
-                                        rows: b,
-                                        width: rows,
-                                        src_stride: rows,
-                                        src_col: 0,
-                                        dst_stride: s.out_f,
-                                        dst_col: first,
-                                    };
-                                    dispatches.push(kernels::copy_cols(gpu, &cols, out, y)?);
-                                }
-                            }
-                        }
-                        p += 2;
-                    }
-                    Layer::MaxPool2d { .. } => {
-                        let s = self.arch.pool_shape(b, prev, layer).unwrap();
-                        let arg = args[i].as_ref().unwrap().slice(0, out_len);
-                        dispatches.push(kernels::maxpool2d_fwd(gpu, &s, x, y, arg)?);
-                    }
-                    Layer::Lrn { .. } => {
-                        let s = self.arch.lrn_shape(b, prev, layer).unwrap();
-                        dispatches.push(kernels::lrn_fwd(gpu, &s, x, y)?);
-                    }
-                    Layer::Relu | Layer::Dropout { .. } => {
-                        if i == last {
-                            return Err(Error::Option {
-                                option: "architecture".into(),
-                                message:
-                                    "the last layer must write the logits (not a ReLU or dropout)"
-                                        .into(),
-                            });
-                        }
-                        match (layer, train) {
-                            (Layer::Relu, _) => dispatches.push(kernels::relu_fwd(gpu, x)?),
-                            (Layer::Dropout { p }, Some((seed, step))) => {
-                                let m = kernels::DropoutMask {
-                                    p: *p,
-                                    seed,
-                                    stream: i as u32,
-                                };
-                                dispatches.push(kernels::dropout(gpu, &m, step, x)?);
-                            }
-                            _ => {} // dropout at inference: the identity
-                        }
-                    }
-                }
+                self.layer_dispatches(
+                    gpu,
+                    Step {
+                        i,
+                        last: i == last,
+                        b,
+                        prev,
+                        out_len,
+                    },
+                    (x, y),
+                    &mut p,
+                    (&pieces[i], &args[i]),
+                    train,
+                    &mut dispatches,
+                )?;
                 if !matches!(layer, Layer::Relu | Layer::Dropout { .. }) {
                     cur = Some(i);
                 }
@@ -322,6 +249,117 @@ impl Network {
             dispatches,
             spans,
         })
+    }
+
+    /// Records layer `at.i`'s dispatches for one chunk of `at.b` images from `x` into `y`;
+    /// `p` indexes the layer's parameters in `self.params` and moves past them.
+    #[allow(clippy::too_many_arguments)]
+    fn layer_dispatches(
+        &self,
+        gpu: &Gpu,
+        at: Step,
+        (x, y): (View<'_>, View<'_>),
+        p: &mut usize,
+        (pieces, args): (&Option<SplitLinear>, &Option<GpuBuffer<u32>>),
+        train: Option<(u32, View<'_>)>,
+        dispatches: &mut Vec<Dispatch>,
+    ) -> Result<()> {
+        let Step {
+            i,
+            last,
+            b,
+            prev,
+            out_len,
+        } = at;
+        let layer = &self.arch.layers[i];
+        match layer {
+            Layer::Conv2d { relu, .. } => {
+                let s = self.arch.conv_shape(b, prev, layer).unwrap();
+                dispatches.push(kernels::conv2d_fwd(
+                    gpu,
+                    &s,
+                    *relu,
+                    x,
+                    self.params[*p].view(),
+                    self.params[*p + 1].view(),
+                    y,
+                )?);
+                *p += 2;
+            }
+            Layer::Linear { relu, .. } => {
+                let s = self.arch.linear_shape(b, prev, layer).unwrap();
+                let (w, bias) = (&self.params[*p], &self.params[*p + 1]);
+                match pieces {
+                    None => dispatches.push(kernels::linear_fwd(
+                        gpu,
+                        &s,
+                        *relu,
+                        x,
+                        w.view(),
+                        bias.view(),
+                        y,
+                    )?),
+                    // weights past one binding: blocks of output features, each
+                    // computed into the scratch buffer and copied into its columns
+                    Some((blocks, scratch)) => {
+                        for &(first, rows) in blocks {
+                            let part = LinearShape { out_f: rows, ..s };
+                            let out = scratch.slice(0, b * rows);
+                            dispatches.push(kernels::linear_fwd(
+                                gpu,
+                                &part,
+                                *relu,
+                                x,
+                                w.slice(first * s.in_f, rows * s.in_f),
+                                bias.slice(first, rows),
+                                out,
+                            )?);
+                            let cols = kernels::Cols {
+                                rows: b,
+                                width: rows,
+                                src_stride: rows,
+                                src_col: 0,
+                                dst_stride: s.out_f,
+                                dst_col: first,
+                            };
+                            dispatches.push(kernels::copy_cols(gpu, &cols, out, y)?);
+                        }
+                    }
+                }
+                *p += 2;
+            }
+            Layer::MaxPool2d { .. } => {
+                let s = self.arch.pool_shape(b, prev, layer).unwrap();
+                let arg = args.as_ref().unwrap().slice(0, out_len);
+                dispatches.push(kernels::maxpool2d_fwd(gpu, &s, x, y, arg)?);
+            }
+            Layer::Lrn { .. } => {
+                let s = self.arch.lrn_shape(b, prev, layer).unwrap();
+                dispatches.push(kernels::lrn_fwd(gpu, &s, x, y)?);
+            }
+            Layer::Relu | Layer::Dropout { .. } => {
+                if last {
+                    return Err(Error::Option {
+                        option: "architecture".into(),
+                        message: "the last layer must write the logits (not a ReLU or dropout)"
+                            .into(),
+                    });
+                }
+                match (layer, train) {
+                    (Layer::Relu, _) => dispatches.push(kernels::relu_fwd(gpu, x)?),
+                    (Layer::Dropout { p }, Some((seed, step))) => {
+                        let m = kernels::DropoutMask {
+                            p: *p,
+                            seed,
+                            stream: i as u32,
+                        };
+                        dispatches.push(kernels::dropout(gpu, &m, step, x)?);
+                    }
+                    _ => {} // dropout at inference: the identity
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Class probabilities of `images` (`(n, c, h, w)` f32, the network's input values),
@@ -379,6 +417,20 @@ pub struct Forward {
 /// A fully-connected layer run in row blocks: `(first row, rows)` of each block, and the
 /// scratch buffer one block's outputs go through.
 type SplitLinear = (Vec<(usize, usize)>, GpuBuffer<f32>);
+
+/// Where a forward plan stands when it records one layer for one chunk.
+#[derive(Clone, Copy)]
+struct Step {
+    /// The layer's index, and whether it is the last (which writes the logits).
+    i: usize,
+    last: bool,
+    /// Images in the chunk.
+    b: usize,
+    /// The layer's input shape `(c, h, w)`.
+    prev: [usize; 3],
+    /// Elements of the layer's output for the chunk.
+    out_len: usize,
+}
 
 /// A buffer of a forward plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -128,11 +128,49 @@ pub fn train(
     let seconds = start.elapsed().as_secs_f64();
     let acc = accuracy(gpu, &trainer.net, &held)?;
     trainer.weights()?.save(&s.out)?;
+    let card = write_card(
+        s,
+        &Card {
+            arch: &arch,
+            extra,
+            base_classes,
+            train: train.len(),
+            held: held.len(),
+            accuracy: acc,
+            seconds,
+            adapter: describe(&gpu.info),
+        },
+    )?;
+    Ok(TrainOutcome {
+        accuracy: acc,
+        held_out: held.len(),
+        loss,
+        seconds,
+        card,
+    })
+}
+
+/// What the model card says besides the settings.
+struct Card<'a> {
+    arch: &'a super::Arch,
+    extra: Option<usize>,
+    base_classes: usize,
+    train: usize,
+    held: usize,
+    accuracy: f64,
+    seconds: f64,
+    adapter: String,
+}
+
+/// Writes the model card beside the weights `s.out`; returns its path.
+fn write_card(s: &TrainSettings, c: &Card<'_>) -> Result<PathBuf> {
+    let config = &s.config;
     let card = s.out.with_extension("md");
-    let extra_row = match (&s.extra_class, extra) {
+    let extra_row = match (&s.extra_class, c.extra) {
         (Some(dir), Some(n)) => format!(
-            "| extra class | {n} images from `{}` as class {base_classes} (\"fooling\") |\n",
-            dir.display()
+            "| extra class | {n} images from `{}` as class {} (\"fooling\") |\n",
+            dir.display(),
+            c.base_classes
         ),
         _ => String::new(),
     };
@@ -148,11 +186,11 @@ pub fn train(
          | sha256 | `{digest}` |\n\
          | command | `{command}` |\n",
         name = s.out.file_name().unwrap_or_default().to_string_lossy(),
-        arch = arch.name,
-        classes = arch.num_classes(),
+        arch = c.arch.name,
+        classes = c.arch.num_classes(),
         data = s.data.display(),
-        ntrain = train.len(),
-        nheld = held.len(),
+        ntrain = c.train,
+        nheld = c.held,
         batch = config.batch,
         lr = config.base_lr,
         mom = config.momentum,
@@ -162,17 +200,12 @@ pub fn train(
         blr = config.bias_lr_mult,
         iters = config.iterations,
         seed = config.seed,
-        acc = acc * 100.0,
-        adapter = describe(&gpu.info),
+        seconds = c.seconds,
+        acc = c.accuracy * 100.0,
+        adapter = c.adapter,
         digest = sha256_file(&s.out)?,
         command = s.command,
     );
     write_atomic(&card, text.as_bytes())?;
-    Ok(TrainOutcome {
-        accuracy: acc,
-        held_out: held.len(),
-        loss,
-        seconds,
-        card,
-    })
+    Ok(card)
 }

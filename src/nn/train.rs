@@ -91,33 +91,8 @@ impl<'g> Trainer<'g> {
         config: TrainConfig,
     ) -> Result<Trainer<'g>> {
         let arch = net.arch.clone();
-        let [c, h, w] = arch.input;
-        if c != 1 || (data.height, data.width) != (h, w) {
-            return Err(Error::Option {
-                option: "--data".into(),
-                message: format!(
-                    "images are {}x{} grey, {} takes {}x{} with {} channel(s)",
-                    data.height, data.width, arch.name, h, w, c
-                ),
-            });
-        }
-        if data.num_classes() > arch.num_classes() {
-            return Err(Error::Option {
-                option: "--data".into(),
-                message: format!(
-                    "labels go up to {}, {} has {} classes",
-                    data.num_classes() - 1,
-                    arch.name,
-                    arch.num_classes()
-                ),
-            });
-        }
-        if config.batch == 0 || config.batch > data.len() {
-            return Err(Error::Option {
-                option: "--batch".into(),
-                message: format!("must be between 1 and the {} training images", data.len()),
-            });
-        }
+        let [_, h, w] = arch.input;
+        check(&arch, data, &config)?;
         let b = config.batch;
         // the iteration, for the dropout layers' masks
         let step = GpuBuffer::<u32>::zeros(gpu, "step", 1)?;
@@ -150,7 +125,6 @@ impl<'g> Trainer<'g> {
             batch_labels.view(),
         )?];
         // the forward pass is recorded separately (it is the plan's); then loss and backward
-        let specs = arch.params()?;
         let dlogits = GpuBuffer::zeros(gpu, "dlogits", b * classes)?;
         dispatches.push(kernels::softmax_xent_bwd(
             gpu,
@@ -174,33 +148,7 @@ impl<'g> Trainer<'g> {
         )?;
         dispatches.extend(back.dispatches);
         let grads = back.params;
-        let momenta = specs
-            .iter()
-            .map(|spec| {
-                GpuBuffer::<f32>::zeros(gpu, &format!("momentum {}", spec.name), spec.len())
-            })
-            .collect::<Result<Vec<_>>>()?;
-        for (j, spec) in specs.iter().enumerate() {
-            let lr_mult = if spec.shape.len() == 1 {
-                config.bias_lr_mult
-            } else {
-                1.0
-            };
-            // element-wise, so a tensor past one binding is updated in aligned blocks
-            let block = (gpu.max_binding() / 4) as usize / 64 * 64;
-            for first in (0..spec.len()).step_by(block.max(64)) {
-                let n = block.max(64).min(spec.len() - first);
-                dispatches.push(kernels::sgd_update(
-                    gpu,
-                    lr_mult,
-                    1.0,
-                    grads[j].slice(first, n),
-                    hyper.view(),
-                    net.params[j].slice(first, n),
-                    momenta[j].slice(first, n),
-                )?);
-            }
-        }
+        let momenta = sgd(gpu, &net, &config, &grads, &hyper, &mut dispatches)?;
 
         let order: Vec<u32> = (0..data.len() as u32).collect();
         Ok(Trainer {
@@ -312,4 +260,77 @@ pub fn accuracy(gpu: &Gpu, net: &Network, data: &Dataset) -> Result<f64> {
             .count();
     }
     Ok(right as f64 / data.len().max(1) as f64)
+}
+
+/// Refuses data the network cannot learn: another image size or channel count, labels past
+/// its classes, a batch larger than the data.
+fn check(arch: &super::Arch, data: &Dataset, config: &TrainConfig) -> Result<()> {
+    let [c, h, w] = arch.input;
+    if c != 1 || (data.height, data.width) != (h, w) {
+        return Err(Error::Option {
+            option: "--data".into(),
+            message: format!(
+                "images are {}x{} grey, {} takes {}x{} with {} channel(s)",
+                data.height, data.width, arch.name, h, w, c
+            ),
+        });
+    }
+    if data.num_classes() > arch.num_classes() {
+        return Err(Error::Option {
+            option: "--data".into(),
+            message: format!(
+                "labels go up to {}, {} has {} classes",
+                data.num_classes() - 1,
+                arch.name,
+                arch.num_classes()
+            ),
+        });
+    }
+    if config.batch == 0 || config.batch > data.len() {
+        return Err(Error::Option {
+            option: "--batch".into(),
+            message: format!("must be between 1 and the {} training images", data.len()),
+        });
+    }
+    Ok(())
+}
+
+/// The SGD updates of every parameter tensor (element-wise, so a tensor past one binding is
+/// updated in aligned blocks) into `dispatches`; returns the momentum buffers they use.
+fn sgd(
+    gpu: &Gpu,
+    net: &Network,
+    config: &TrainConfig,
+    grads: &[GpuBuffer<f32>],
+    hyper: &GpuBuffer<f32>,
+    dispatches: &mut Vec<Dispatch>,
+) -> Result<Vec<GpuBuffer<f32>>> {
+    let specs = net.arch.params()?;
+    let momenta = specs
+        .iter()
+        .map(|spec| GpuBuffer::<f32>::zeros(gpu, &format!("momentum {}", spec.name), spec.len()))
+        .collect::<Result<Vec<_>>>()?;
+    for (j, spec) in specs.iter().enumerate() {
+        let lr_mult = if spec.shape.len() == 1 {
+            config.bias_lr_mult
+        } else {
+            1.0
+        };
+        // element-wise, so a tensor past one binding is updated in aligned blocks
+        let block = (gpu.max_binding() / 4) as usize / 64 * 64;
+        for first in (0..spec.len()).step_by(block.max(64)) {
+            let n = block.max(64).min(spec.len() - first);
+            dispatches.push(kernels::sgd_update(
+                gpu,
+                lr_mult,
+                1.0,
+                grads[j].slice(first, n),
+                hyper.view(),
+                net.params[j].slice(first, n),
+                momenta[j].slice(first, n),
+            )?);
+        }
+    }
+
+    Ok(momenta)
 }

@@ -171,8 +171,9 @@ impl Summary {
         Ok(s)
     }
 
-    fn add_evolution(&mut self, r: &Run, c: &RunConfig) -> Result<()> {
-        let i = match self
+    /// The index of the group of runs against `c`'s network with its encoding, new if none.
+    fn group_of(&mut self, c: &RunConfig) -> usize {
+        match self
             .groups
             .iter()
             .position(|g| g.net == c.net && g.encoding == c.encoding)
@@ -204,7 +205,11 @@ impl Summary {
                 );
                 self.groups.len() - 1
             }
-        };
+        }
+    }
+
+    fn add_evolution(&mut self, r: &Run, c: &RunConfig) -> Result<()> {
+        let i = self.group_of(c);
         let g = &mut self.groups[i];
         let stats = read_stats(&r.dir)?;
         for st in &stats {

@@ -114,22 +114,10 @@ fn option(option: &str, message: impl Into<String>) -> Error {
     }
 }
 
-impl RunConfig {
-    /// The effective configuration of a new run with settings `s`: checked, with the
-    /// network's defaults filled in and the checksums of the files it reads.
-    pub fn new(s: &EvolveSettings) -> Result<RunConfig> {
-        if s.batch == Some(0) {
-            return Err(option("--batch", "must be at least 1"));
-        }
-        if s.checkpoint_every == 0 || s.stats_every == 0 {
-            return Err(option(
-                "--checkpoint-every and --stats-every",
-                "must be at least 1",
-            ));
-        }
-        let arch = crate::nn::by_name(&s.net)?;
-        let colour = arch.input[0] == 3;
-        let color = if colour {
+impl ColorConfig {
+    /// The colour settings of `s` for `arch`: `None` for a grey network, which refuses them.
+    fn new(s: &EvolveSettings, arch: &crate::nn::Arch) -> Result<Option<ColorConfig>> {
+        Ok(if arch.input[0] == 3 {
             let mean_image_sha256 = match &s.mean_image {
                 Some(p) => Some(sha256_file(p).map_err(|e| option("--mean-image", e.to_string()))?),
                 None => None,
@@ -158,7 +146,26 @@ impl RunConfig {
                 }
             }
             None
-        };
+        })
+    }
+}
+
+impl RunConfig {
+    /// The effective configuration of a new run with settings `s`: checked, with the
+    /// network's defaults filled in and the checksums of the files it reads.
+    pub fn new(s: &EvolveSettings) -> Result<RunConfig> {
+        if s.batch == Some(0) {
+            return Err(option("--batch", "must be at least 1"));
+        }
+        if s.checkpoint_every == 0 || s.stats_every == 0 {
+            return Err(option(
+                "--checkpoint-every and --stats-every",
+                "must be at least 1",
+            ));
+        }
+        let arch = crate::nn::by_name(&s.net)?;
+        let colour = arch.input[0] == 3;
+        let color = ColorConfig::new(s, &arch)?;
         let batch = s.batch.unwrap_or(match (s.encoding, colour) {
             (Encoding::Cppn, true) => 400,
             _ => 200,
