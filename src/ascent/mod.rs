@@ -109,67 +109,20 @@ impl<'g> Ascent<'g> {
             option: option.into(),
             message,
         };
-        if config.classes.is_empty() {
-            return Err(bad("--classes", "names no class".into()));
-        }
-        if let Some(&c) = config.classes.iter().find(|&&c| c as usize >= classes) {
-            return Err(bad(
-                "--classes",
-                format!("class {c} is not one of {}'s {classes} classes", arch.name),
-            ));
-        }
-        if config.iterations == 0 {
-            return Err(bad("--iterations", "must be at least 1".into()));
-        }
-        if !(0.0..1.0).contains(&config.decay) {
-            return Err(bad(
-                "--decay",
-                format!("must be in [0, 1), not {}", config.decay),
-            ));
-        }
-        if config.max_lr.is_nan() || config.max_lr <= 0.0 {
-            return Err(bad(
-                "--max-lr",
-                format!("must be positive, not {}", config.max_lr),
-            ));
-        }
-        if config.noise.is_nan() || config.noise < 0.0 {
-            return Err(bad(
-                "--noise",
-                format!("must not be negative, not {}", config.noise),
-            ));
-        }
+        check(&config, classes, &arch.name)?;
         let batch = config.classes.len();
         // more classes than one forward chunk holds are refused here, as --classes
         let plan = net.input_gradient_plan(gpu, batch).map_err(|e| match e {
             Error::Option { message, .. } => bad("--classes", message),
             e => e,
         })?;
-        // row 0: the mean image; row 1: the network's own input mean (LeNet: none), per pixel
-        let [c, h, w] = arch.input;
-        let std = arch.pixels.std[0];
-        if arch.pixels.std.iter().any(|&s| s != std) {
-            return Err(bad(
-                "--net",
-                format!(
-                    "{}: ascent needs one input scale for every channel",
-                    arch.name
-                ),
-            ));
-        }
-        let scale = 1.0 / std;
-        let offset: Vec<f32> = (0..c * h * w)
-            .map(|i| arch.pixels.mean[i / (h * w)])
-            .collect();
-        let mut mean_rows = mean.to_vec();
-        mean_rows.extend(&offset);
+        let Start {
+            scale,
+            mean_rows,
+            images,
+            input,
+        } = Start::new(arch, mean, &config)?;
         let mean_buf = GpuBuffer::from_slice(gpu, "mean image", &mean_rows)?;
-        let images = initial_images(mean, &config.classes, config.seed, config.noise);
-        let input: Vec<f32> = images
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| (v - offset[i % n]) * scale)
-            .collect();
         plan.forward.input.write(gpu, 0, &input);
         plan.target.write(gpu, 0, &config.classes);
         let image = GpuBuffer::from_slice(gpu, "ascent images", &images)?;
@@ -202,16 +155,8 @@ impl<'g> Ascent<'g> {
         )?;
         let (scratch, blur) = if config.blur_every > 0 {
             let scratch = GpuBuffer::<f32>::zeros(gpu, "blur scratch", batch * n)?;
-            let blur = kernels::blur(
-                gpu,
-                arch.input,
-                config.blur_sigma,
-                scale,
-                image.view(),
-                scratch.view(),
-                mean_buf.view(),
-                plan.forward.input.view(),
-            )?;
+            let views = (image.view(), scratch.view(), mean_buf.view());
+            let blur = blur(gpu, arch, &config, scale, views, plan.forward.input.view())?;
             (Some(scratch), Some(blur))
         } else {
             (None, None)
@@ -276,6 +221,51 @@ impl<'g> Ascent<'g> {
     }
 }
 
+/// Where an ascent starts: the input scale, the mean image with the network's own input mean
+/// as a second row, the initial images (pixel units) and the network's input from them.
+struct Start {
+    scale: f32,
+    mean_rows: Vec<f32>,
+    images: Vec<f32>,
+    input: Vec<f32>,
+}
+
+impl Start {
+    fn new(arch: &crate::nn::Arch, mean: &[f32], config: &AscentConfig) -> Result<Start> {
+        let n = arch.input_len();
+        // row 0: the mean image; row 1: the network's own input mean (LeNet: none), per pixel
+        let [c, h, w] = arch.input;
+        let std = arch.pixels.std[0];
+        if arch.pixels.std.iter().any(|&s| s != std) {
+            return Err(Error::Option {
+                option: "--net".into(),
+                message: format!(
+                    "{}: ascent needs one input scale for every channel",
+                    arch.name
+                ),
+            });
+        }
+        let scale = 1.0 / std;
+        let offset: Vec<f32> = (0..c * h * w)
+            .map(|i| arch.pixels.mean[i / (h * w)])
+            .collect();
+        let mut mean_rows = mean.to_vec();
+        mean_rows.extend(&offset);
+        let images = initial_images(mean, &config.classes, config.seed, config.noise);
+        let input: Vec<f32> = images
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (v - offset[i % n]) * scale)
+            .collect();
+        Ok(Start {
+            scale,
+            mean_rows,
+            images,
+            input,
+        })
+    }
+}
+
 /// The first iteration whose probability exceeds `threshold`, from a `(iterations, classes)`
 /// history, for item `item`.
 pub fn first_above(history: &[f32], classes: usize, item: usize, threshold: f32) -> Option<u32> {
@@ -283,4 +273,69 @@ pub fn first_above(history: &[f32], classes: usize, item: usize, threshold: f32)
         .chunks(classes)
         .position(|row| row[item] > threshold)
         .map(|i| i as u32)
+}
+
+/// Refuses settings an ascent cannot run with, naming the option.
+fn check(config: &AscentConfig, classes: usize, net: &str) -> Result<()> {
+    let bad = |option: &str, message: String| Error::Option {
+        option: option.into(),
+        message,
+    };
+    if config.classes.is_empty() {
+        return Err(bad("--classes", "names no class".into()));
+    }
+    if let Some(&c) = config.classes.iter().find(|&&c| c as usize >= classes) {
+        return Err(bad(
+            "--classes",
+            format!("class {c} is not one of {net}'s {classes} classes"),
+        ));
+    }
+    if config.iterations == 0 {
+        return Err(bad("--iterations", "must be at least 1".into()));
+    }
+    if !(0.0..1.0).contains(&config.decay) {
+        return Err(bad(
+            "--decay",
+            format!("must be in [0, 1), not {}", config.decay),
+        ));
+    }
+    if config.max_lr.is_nan() || config.max_lr <= 0.0 {
+        return Err(bad(
+            "--max-lr",
+            format!("must be positive, not {}", config.max_lr),
+        ));
+    }
+    if config.noise.is_nan() || config.noise < 0.0 {
+        return Err(bad(
+            "--noise",
+            format!("must not be negative, not {}", config.noise),
+        ));
+    }
+    Ok(())
+}
+
+/// The two passes of the blur regulariser over `image` (through `scratch`), writing the
+/// network's input from the blurred images minus row 1 of `mean`.
+fn blur(
+    gpu: &Gpu,
+    arch: &crate::nn::Arch,
+    config: &AscentConfig,
+    scale: f32,
+    (image, scratch, mean): (
+        crate::gpu::View<'_>,
+        crate::gpu::View<'_>,
+        crate::gpu::View<'_>,
+    ),
+    input: crate::gpu::View<'_>,
+) -> Result<[Dispatch; 2]> {
+    kernels::blur(
+        gpu,
+        arch.input,
+        config.blur_sigma,
+        scale,
+        image,
+        scratch,
+        mean,
+        input,
+    )
 }

@@ -1,25 +1,18 @@
-//! `fooling convert`.
+//! `fooling convert`: [`fooling::nn::caffemodel::convert`].
 
-use super::args::*;
+use super::args::ConvertArgs;
 use anyhow::Result;
-use fooling::io::sha256_file;
-use fooling::nn::{self, Weights};
 
 pub fn convert(args: &ConvertArgs) -> Result<()> {
-    let arch = nn::by_name(&args.net)?;
-    let weights = nn::caffemodel::load(&args.caffemodel, &arch)?;
-    // through the checked loader before anything is written: names, shapes, finite values
-    let bytes = weights.to_bytes();
-    Weights::from_bytes(&bytes, &args.caffemodel, &arch)?;
-    fooling::io::write_atomic(&args.out, &bytes)?;
-    let n: usize = weights.tensors.values().map(|t| t.data.len()).sum();
+    let c = fooling::nn::caffemodel::convert(&args.net, &args.caffemodel, &args.out)?;
     println!(
-        "wrote {} ({} tensors, {n} parameters of {}) from {}; sha256 {}",
+        "wrote {} ({} tensors, {} parameters of {}) from {}; sha256 {}",
         args.out.display(),
-        weights.tensors.len(),
-        arch.name,
+        c.tensors,
+        c.parameters,
+        c.arch,
         args.caffemodel.display(),
-        sha256_file(&args.out)?
+        c.sha256
     );
     Ok(())
 }

@@ -102,6 +102,9 @@ const STREAM_MATE: u32 = 7;
 /// The "generation" of the initial random genomes in the RNG's counter.
 const INIT_GENERATION: u32 = u32::MAX;
 
+/// A mutation dispatch with the sizes `(children, genes, cells)` and offsets of its blocks.
+type MutateBlock = (Dispatch, (usize, usize, usize), Offsets);
+
 /// A direct-encoding MAP-Elites run on one device.
 pub struct DirectSearch<'g> {
     gpu: &'g Gpu,
@@ -119,7 +122,7 @@ pub struct DirectSearch<'g> {
     parent: GpuBuffer<u32>,
     mate: GpuBuffer<u32>,
     /// one per (children block, archive block), with its sizes and offsets
-    mutate: Vec<(Dispatch, (usize, usize, usize), Offsets)>,
+    mutate: Vec<MutateBlock>,
     fitness: Fitness,
     /// one per (archive block, children block)
     copy: Vec<Dispatch>,
@@ -183,32 +186,14 @@ impl<'g> DirectSearch<'g> {
         let mate = GpuBuffer::<u32>::zeros(gpu, "mates", b)?;
         let fitness = Fitness::new(gpu, &net, &imaging, &children)?;
         let cell_archive = ClassArchive::new(gpu, classes, b, fitness.probs.view())?;
-        let mut mutate = Vec::new();
-        let mut copy = Vec::new();
-        for (child, n, kids) in children.blocks() {
-            for (cell, cells, elites) in archive.blocks() {
-                let at = Offsets { cell, child };
-                let d = kernels::poly_mutate(
-                    gpu,
-                    genes,
-                    &config.mutation(1),
-                    at,
-                    elites.view(),
-                    parent.view(),
-                    mate.view(),
-                    kids.view(),
-                )?;
-                mutate.push((d, (n, genes, cells), at));
-                copy.push(kernels::elite_copy(
-                    gpu,
-                    genes,
-                    at,
-                    kids.view(),
-                    cell_archive.winners(),
-                    elites.view(),
-                )?);
-            }
-        }
+        let (mutate, copy) = block_dispatches(
+            gpu,
+            &config,
+            genes,
+            (&archive, &children),
+            (&parent, &mate),
+            cell_archive.winners(),
+        )?;
         let mut s = DirectSearch {
             gpu,
             config,
@@ -332,4 +317,44 @@ impl<'g> DirectSearch<'g> {
             }
         }
     }
+}
+
+/// Mutation and copy dispatches per (children block, archive block): one archive block's
+/// elites mutated into one children block, and one children block's winners copied into
+/// one archive block.
+fn block_dispatches(
+    gpu: &Gpu,
+    config: &DirectConfig,
+    genes: usize,
+    (archive, children): (&Genomes, &Genomes),
+    (parent, mate): (&GpuBuffer<u32>, &GpuBuffer<u32>),
+    winners: crate::gpu::View<'_>,
+) -> Result<(Vec<MutateBlock>, Vec<Dispatch>)> {
+    let mut mutate = Vec::new();
+    let mut copy = Vec::new();
+    for (child, n, kids) in children.blocks() {
+        for (cell, cells, elites) in archive.blocks() {
+            let at = Offsets { cell, child };
+            let d = kernels::poly_mutate(
+                gpu,
+                genes,
+                &config.mutation(1),
+                at,
+                elites.view(),
+                parent.view(),
+                mate.view(),
+                kids.view(),
+            )?;
+            mutate.push((d, (n, genes, cells), at));
+            copy.push(kernels::elite_copy(
+                gpu,
+                genes,
+                at,
+                kids.view(),
+                winners,
+                elites.view(),
+            )?);
+        }
+    }
+    Ok((mutate, copy))
 }

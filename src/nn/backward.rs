@@ -44,22 +44,13 @@ pub(crate) fn backward(
     let in_shape = |i: usize| if i == 0 { arch.input } else { shapes[i - 1] };
 
     // gradient with respect to each layer's output: None = dlogits, Some(j) = activations[j]
-    let mut activations: Vec<GpuBuffer<f32>> = Vec::new();
-    let mut grad_of: Vec<Option<usize>> = vec![None; arch.layers.len()];
+    let (mut activations, grad_of) = gradients(gpu, arch, b)?;
     let mut dispatches = Vec::new();
     for i in (0..arch.layers.len()).rev() {
         let (src_x, src_y) = plan.io(i);
         let x_len = b * in_shape(i).iter().product::<usize>();
         let x = plan.view(src_x, x_len);
         let y = plan.view(src_y, len_of(i));
-        if i > 0 {
-            grad_of[i - 1] = if matches!(arch.layers[i], Layer::Relu | Layer::Dropout { .. }) {
-                grad_of[i] // a standalone ReLU works in place; dropout is the identity
-            } else {
-                activations.push(GpuBuffer::zeros(gpu, "gradient", x_len)?);
-                Some(activations.len() - 1)
-            };
-        }
         let view_of = |g: Option<usize>, len: usize| match g {
             None => dlogits,
             Some(j) => activations[j].slice(0, len),
@@ -70,70 +61,41 @@ pub(crate) fn backward(
         } else {
             dinput
         };
-        let p = first_param[i];
-        match &arch.layers[i] {
-            Layer::Conv2d { relu, .. } => {
-                if *relu {
-                    dispatches.push(kernels::relu_bwd(gpu, y, dy)?);
-                }
-                let s = arch.conv_shape(b, in_shape(i), &arch.layers[i]).unwrap();
-                if params {
-                    dispatches.push(kernels::conv2d_bwd_weight(
-                        gpu,
-                        &s,
-                        dy,
-                        x,
-                        param_grads[p].view(),
-                    )?);
-                    dispatches.push(kernels::bias_bwd(
-                        gpu,
-                        b,
-                        s.out_c,
-                        s.out_h() * s.out_w(),
-                        dy,
-                        param_grads[p + 1].view(),
-                    )?);
-                }
-                if let Some(dx) = dx {
-                    dispatches.push(kernels::conv2d_bwd_input(
-                        gpu,
-                        &s,
-                        dy,
-                        net.params[p].view(),
-                        dx,
-                    )?);
-                }
-            }
-            Layer::Linear { relu, .. } => {
-                if *relu {
-                    dispatches.push(kernels::relu_bwd(gpu, y, dy)?);
-                }
-                let s = arch.linear_shape(b, in_shape(i), &arch.layers[i]).unwrap();
-                let grads = param_grads.get(p).zip(param_grads.get(p + 1));
-                let scratch = linear(
+        let (p, layer) = (first_param[i], &arch.layers[i]);
+        let grads = param_grads.get(p).zip(param_grads.get(p + 1));
+        if matches!(
+            layer,
+            Layer::Conv2d { relu: true, .. } | Layer::Linear { relu: true, .. } | Layer::Relu
+        ) {
+            dispatches.push(kernels::relu_bwd(gpu, y, dy)?);
+        }
+        match layer {
+            Layer::Conv2d { .. } => {
+                let s = arch.conv_shape(b, in_shape(i), layer).unwrap();
+                conv(
                     gpu,
                     &s,
                     (x, dy, dx),
                     (&net.params[p], grads),
                     &mut dispatches,
                 )?;
+            }
+            Layer::Linear { .. } => {
+                let s = arch.linear_shape(b, in_shape(i), layer).unwrap();
+                let w = &net.params[p];
+                let scratch = linear(gpu, &s, (x, dy, dx), (w, grads), &mut dispatches)?;
                 activations.extend(scratch);
             }
             Layer::MaxPool2d { .. } => {
-                let s = arch.pool_shape(b, in_shape(i), &arch.layers[i]).unwrap();
+                let s = arch.pool_shape(b, in_shape(i), layer).unwrap();
                 if let Some(dx) = dx {
-                    dispatches.push(kernels::maxpool2d_bwd(
-                        gpu,
-                        &s,
-                        dy,
-                        plan.arg(i, len_of(i)),
-                        dx,
-                    )?);
+                    let arg = plan.arg(i, len_of(i));
+                    dispatches.push(kernels::maxpool2d_bwd(gpu, &s, dy, arg, dx)?);
                 }
             }
-            Layer::Relu => dispatches.push(kernels::relu_bwd(gpu, y, dy)?),
+            Layer::Relu => {} // its gradient is the relu_bwd above, in place
             Layer::Lrn { .. } => {
-                let s = arch.lrn_shape(b, in_shape(i), &arch.layers[i]).unwrap();
+                let s = arch.lrn_shape(b, in_shape(i), layer).unwrap();
                 if let Some(dx) = dx {
                     dispatches.push(kernels::lrn_bwd(gpu, &s, x, dy, dx)?);
                 }
@@ -247,6 +209,29 @@ impl InputGradient {
     }
 }
 
+/// The buffers of the gradients with respect to the layers' outputs, and which holds each
+/// layer's (`None`: the logits' gradient, given). A standalone ReLU works in place and
+/// dropout is the identity, so they share their input's buffer.
+fn gradients(
+    gpu: &Gpu,
+    arch: &super::Arch,
+    b: usize,
+) -> Result<(Vec<GpuBuffer<f32>>, Vec<Option<usize>>)> {
+    let shapes = arch.shapes()?;
+    let mut buffers = Vec::new();
+    let mut grad_of: Vec<Option<usize>> = vec![None; arch.layers.len()];
+    for i in (1..arch.layers.len()).rev() {
+        grad_of[i - 1] = if matches!(arch.layers[i], Layer::Relu | Layer::Dropout { .. }) {
+            grad_of[i]
+        } else {
+            let len = b * shapes[i - 1].iter().product::<usize>();
+            buffers.push(GpuBuffer::zeros(gpu, "gradient", len)?);
+            Some(buffers.len() - 1)
+        };
+    }
+    Ok((buffers, grad_of))
+}
+
 /// Refuses a backward pass the plan cannot take: more than one chunk, or an input gradient
 /// through a first layer that works in place.
 fn check(net: &Network, plan: &Forward, b: usize, dinput: bool) -> Result<()> {
@@ -303,6 +288,33 @@ fn param_grads(
         }
     }
     Ok((param_grads, first_param))
+}
+
+/// A convolution's backward dispatches from `dy` to its parameters' gradients `grads`
+/// (when given) and to `dx` (when given).
+fn conv(
+    gpu: &Gpu,
+    s: &kernels::Conv2dShape,
+    (x, dy, dx): (View<'_>, View<'_>, Option<View<'_>>),
+    (w, grads): (&GpuBuffer<f32>, Option<Grads<'_>>),
+    dispatches: &mut Vec<Dispatch>,
+) -> Result<()> {
+    let b = s.batch;
+    if let Some((gw, gb)) = grads {
+        dispatches.push(kernels::conv2d_bwd_weight(gpu, s, dy, x, gw.view())?);
+        dispatches.push(kernels::bias_bwd(
+            gpu,
+            b,
+            s.out_c,
+            s.out_h() * s.out_w(),
+            dy,
+            gb.view(),
+        )?);
+    }
+    if let Some(dx) = dx {
+        dispatches.push(kernels::conv2d_bwd_input(gpu, s, dy, w.view(), dx)?);
+    }
+    Ok(())
 }
 
 /// A layer's weight and bias gradients.

@@ -242,3 +242,29 @@ pub fn load(path: &Path, arch: &Arch) -> Result<Weights> {
     }
     Ok(Weights { tensors })
 }
+
+/// What [`convert`] wrote.
+#[derive(Clone, Debug)]
+pub struct Converted {
+    pub tensors: usize,
+    pub parameters: usize,
+    pub arch: String,
+    pub sha256: String,
+}
+
+/// Converts the Caffe weights `caffemodel` for the network `net` into our safetensors at
+/// `out`, through the checked loader before anything is written (names, shapes, finite
+/// values).
+pub fn convert(net: &str, caffemodel: &Path, out: &Path) -> Result<Converted> {
+    let arch = super::by_name(net)?;
+    let weights = load(caffemodel, &arch)?;
+    let bytes = weights.to_bytes();
+    super::Weights::from_bytes(&bytes, caffemodel, &arch)?;
+    crate::io::write_atomic(out, &bytes)?;
+    Ok(Converted {
+        tensors: weights.tensors.len(),
+        parameters: weights.tensors.values().map(|t| t.data.len()).sum(),
+        arch: arch.name,
+        sha256: crate::io::sha256_file(out)?,
+    })
+}

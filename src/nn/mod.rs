@@ -1,24 +1,27 @@
-//! Networks: architectures as data ([`Arch`], [`lenet`]), weights in safetensors
-//! ([`Weights`]), a network on the device ([`Network`]) and its forward plans
-//! ([`Forward`]), the CPU reference forward ([`reference_forward`]), and training on the
-//! device ([`Trainer`]).
+//! Networks: architectures as data ([`Arch`]) and the built-in ones (`zoo`: [`lenet`],
+//! [`caffenet`], …), weights in safetensors ([`Weights`]), a network on the device
+//! ([`Network`]) with its forward plans ([`Forward`]) and backward pass, training on the
+//! device ([`Trainer`], and [`recipe`] for a whole training with its model card), Caffe's
+//! weights ([`caffemodel`]), and the CPU networks composed from the twins (`twin`:
+//! [`reference_forward`], …) that the tests hold the device's against.
 
 mod arch;
 mod backward;
 pub mod caffemodel;
+pub mod classify;
 mod network;
 pub mod recipe;
 mod train;
+mod twin;
 pub mod weights;
+mod zoo;
 
-pub use arch::{
-    alexnet, by_name, caffenet, caffenet_narrow, imagenet_labels, lenet, mlp, Arch, ChannelOrder,
-    Layer, ParamSpec, Pixels,
-};
+pub use arch::{Arch, ChannelOrder, Layer, ParamSpec, Pixels};
 pub use backward::InputGradient;
-pub use network::{
-    reference_backward, reference_backward_train, reference_forward, reference_input_gradient,
-    Forward, Network,
-};
+pub use network::{Forward, Network};
 pub use train::{accuracy, TrainConfig, Trainer};
+pub use twin::{
+    reference_backward, reference_backward_train, reference_forward, reference_input_gradient,
+};
 pub use weights::{shipped_weights, Tensor, Weights};
+pub use zoo::{alexnet, by_name, caffenet, caffenet_narrow, imagenet_labels, lenet, mlp};

@@ -5,7 +5,6 @@ use super::weights::Weights;
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer, View};
 use crate::kernels::{self, LinearShape};
-use crate::reference;
 
 /// An architecture with its parameters uploaded to one device.
 pub struct Network {
@@ -92,13 +91,10 @@ impl Network {
         self.build_plan(gpu, batch, self.max_chunk(gpu)?, Some((seed, step)))
     }
 
-    fn build_plan(
-        &self,
-        gpu: &Gpu,
-        batch: usize,
-        max: usize,
-        train: Option<(u32, View<'_>)>,
-    ) -> Result<Forward> {
+    /// Images per pass of the layers for a batch of `batch` with at most `max` per pass:
+    /// the whole batch when it fits, else a multiple of 64 (so every bound slice stays
+    /// 256-byte aligned).
+    fn chunk_of(&self, gpu: &Gpu, batch: usize, max: usize) -> Result<usize> {
         if batch == 0 {
             return Err(Error::Option {
                 option: "batch".into(),
@@ -123,16 +119,22 @@ impl Network {
                 limit: max as u64,
             });
         }
-        let shapes = self.arch.shapes()?;
-        let classes = self.arch.num_classes();
-        let in_len = self.arch.input_len();
-        let input = GpuBuffer::zeros(gpu, "input", batch * in_len)?;
-        let logits = GpuBuffer::zeros(gpu, "logits", batch * classes)?;
-        let probs = GpuBuffer::zeros(gpu, "probs", batch * classes)?;
+        Ok(chunk)
+    }
+
+    /// One chunk's activation buffer per layer (none for the last, which writes the logits,
+    /// nor for in-place layers) and arg-max buffer per max-pool.
+    #[allow(clippy::type_complexity)]
+    fn activations(
+        &self,
+        gpu: &Gpu,
+        chunk: usize,
+        shapes: &[[usize; 3]],
+    ) -> Result<(Vec<Option<GpuBuffer<f32>>>, Vec<Option<GpuBuffer<u32>>>)> {
         let mut acts = Vec::new();
         let mut args = Vec::new();
         let last = self.arch.layers.len() - 1;
-        for (i, (layer, s)) in self.arch.layers.iter().zip(&shapes).enumerate() {
+        for (i, (layer, s)) in self.arch.layers.iter().zip(shapes).enumerate() {
             let n = chunk * s.iter().product::<usize>();
             acts.push(match layer {
                 _ if i == last => None, // the last layer writes the logits
@@ -145,11 +147,20 @@ impl Network {
             });
         }
 
-        // fully-connected layers whose weights exceed one binding: their row blocks and a
-        // scratch buffer for one block's outputs
+        Ok((acts, args))
+    }
+
+    /// Per layer, for a fully-connected layer whose weights exceed one binding: its row
+    /// blocks and a scratch buffer for one block's outputs.
+    fn split_linears(
+        &self,
+        gpu: &Gpu,
+        chunk: usize,
+        shapes: &[[usize; 3]],
+    ) -> Result<Vec<Option<SplitLinear>>> {
         let mut pieces = Vec::new();
         let mut prev = self.arch.input;
-        for (layer, shape) in self.arch.layers.iter().zip(&shapes) {
+        for (layer, shape) in self.arch.layers.iter().zip(shapes) {
             pieces.push(match self.arch.linear_shape(chunk, prev, layer) {
                 Some(s) => {
                     let blocks = kernels::linear_pieces(gpu, &s)?;
@@ -165,8 +176,28 @@ impl Network {
             prev = *shape;
         }
 
+        Ok(pieces)
+    }
+
+    fn build_plan(
+        &self,
+        gpu: &Gpu,
+        batch: usize,
+        max: usize,
+        train: Option<(u32, View<'_>)>,
+    ) -> Result<Forward> {
+        let chunk = self.chunk_of(gpu, batch, max)?;
+        let shapes = self.arch.shapes()?;
+        let classes = self.arch.num_classes();
+        let in_len = self.arch.input_len();
+        let input = GpuBuffer::zeros(gpu, "input", batch * in_len)?;
+        let logits = GpuBuffer::zeros(gpu, "logits", batch * classes)?;
+        let probs = GpuBuffer::zeros(gpu, "probs", batch * classes)?;
+        let last = self.arch.layers.len() - 1;
+        let (acts, args) = self.activations(gpu, chunk, &shapes)?;
+        let pieces = self.split_linears(gpu, chunk, &shapes)?;
+
         let mut dispatches = Vec::new();
-        let mut io = Vec::new();
         let mut spans = Vec::new();
         let mut start = 0;
         while start < batch {
@@ -190,15 +221,6 @@ impl Network {
                 } else {
                     acts[i].as_ref().map(|a| a.slice(0, out_len)).unwrap_or(x)
                 };
-                if start == 0 {
-                    let src_x = cur.map_or(Src::Input, Src::Act);
-                    let src_y = match layer {
-                        _ if i == last => Src::Logits,
-                        Layer::Relu | Layer::Dropout { .. } => src_x,
-                        _ => Src::Act(i),
-                    };
-                    io.push((src_x, src_y));
-                }
                 self.layer_dispatches(
                     gpu,
                     Step {
@@ -245,10 +267,30 @@ impl Network {
             acts,
             args,
             _pieces: pieces,
-            io,
+            io: self.io(),
             dispatches,
             spans,
         })
+    }
+
+    /// Where each layer reads its input and writes its output (the same for every chunk).
+    fn io(&self) -> Vec<(Src, Src)> {
+        let last = self.arch.layers.len() - 1;
+        let mut cur: Option<usize> = None;
+        let mut io = Vec::new();
+        for (i, layer) in self.arch.layers.iter().enumerate() {
+            let src_x = cur.map_or(Src::Input, Src::Act);
+            let src_y = match layer {
+                _ if i == last => Src::Logits,
+                Layer::Relu | Layer::Dropout { .. } => src_x,
+                _ => Src::Act(i),
+            };
+            io.push((src_x, src_y));
+            if !matches!(layer, Layer::Relu | Layer::Dropout { .. }) {
+                cur = Some(i);
+            }
+        }
+        io
     }
 
     /// Records layer `at.i`'s dispatches for one chunk of `at.b` images from `x` into `y`;
@@ -289,43 +331,7 @@ impl Network {
             Layer::Linear { relu, .. } => {
                 let s = self.arch.linear_shape(b, prev, layer).unwrap();
                 let (w, bias) = (&self.params[*p], &self.params[*p + 1]);
-                match pieces {
-                    None => dispatches.push(kernels::linear_fwd(
-                        gpu,
-                        &s,
-                        *relu,
-                        x,
-                        w.view(),
-                        bias.view(),
-                        y,
-                    )?),
-                    // weights past one binding: blocks of output features, each
-                    // computed into the scratch buffer and copied into its columns
-                    Some((blocks, scratch)) => {
-                        for &(first, rows) in blocks {
-                            let part = LinearShape { out_f: rows, ..s };
-                            let out = scratch.slice(0, b * rows);
-                            dispatches.push(kernels::linear_fwd(
-                                gpu,
-                                &part,
-                                *relu,
-                                x,
-                                w.slice(first * s.in_f, rows * s.in_f),
-                                bias.slice(first, rows),
-                                out,
-                            )?);
-                            let cols = kernels::Cols {
-                                rows: b,
-                                width: rows,
-                                src_stride: rows,
-                                src_col: 0,
-                                dst_stride: s.out_f,
-                                dst_col: first,
-                            };
-                            dispatches.push(kernels::copy_cols(gpu, &cols, out, y)?);
-                        }
-                    }
-                }
+                linear(gpu, &s, *relu, (x, y), (w, bias), pieces, dispatches)?;
                 *p += 2;
             }
             Layer::MaxPool2d { .. } => {
@@ -418,6 +424,59 @@ pub struct Forward {
 /// scratch buffer one block's outputs go through.
 type SplitLinear = (Vec<(usize, usize)>, GpuBuffer<f32>);
 
+/// A fully-connected layer's forward dispatches from `x` into `y`; weights past one binding
+/// (`pieces`) run as blocks of output features, each computed into the scratch buffer and
+/// copied into its columns.
+fn linear(
+    gpu: &Gpu,
+    s: &LinearShape,
+    relu: bool,
+    (x, y): (View<'_>, View<'_>),
+    (w, bias): (&GpuBuffer<f32>, &GpuBuffer<f32>),
+    pieces: &Option<SplitLinear>,
+    dispatches: &mut Vec<Dispatch>,
+) -> Result<()> {
+    let (s, b) = (*s, s.batch);
+    match pieces {
+        None => dispatches.push(kernels::linear_fwd(
+            gpu,
+            &s,
+            relu,
+            x,
+            w.view(),
+            bias.view(),
+            y,
+        )?),
+        // weights past one binding: blocks of output features, each
+        // computed into the scratch buffer and copied into its columns
+        Some((blocks, scratch)) => {
+            for &(first, rows) in blocks {
+                let part = LinearShape { out_f: rows, ..s };
+                let out = scratch.slice(0, b * rows);
+                dispatches.push(kernels::linear_fwd(
+                    gpu,
+                    &part,
+                    relu,
+                    x,
+                    w.slice(first * s.in_f, rows * s.in_f),
+                    bias.slice(first, rows),
+                    out,
+                )?);
+                let cols = kernels::Cols {
+                    rows: b,
+                    width: rows,
+                    src_stride: rows,
+                    src_col: 0,
+                    dst_stride: s.out_f,
+                    dst_col: first,
+                };
+                dispatches.push(kernels::copy_cols(gpu, &cols, out, y)?);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Where a forward plan stands when it records one layer for one chunk.
 #[derive(Clone, Copy)]
 struct Step {
@@ -486,217 +545,4 @@ impl Forward {
         self.input.write(gpu, 0, images);
         gpu.run(&self.dispatches.iter().collect::<Vec<_>>())
     }
-}
-
-/// The CPU forward pass through the twins, keeping what a backward pass needs: each layer's
-/// input, each max-pool's arg-max (empty for other layers), and the logits.
-struct Trace {
-    inputs: Vec<Vec<f32>>,
-    args: Vec<Vec<u32>>,
-    logits: Vec<f32>,
-}
-
-/// `dropout`: `Some((seed, step))` for a training pass (masks as the `dropout` kernel
-/// draws them), `None` for inference.
-fn reference_trace(
-    arch: &Arch,
-    weights: &Weights,
-    images: &[f32],
-    dropout: Option<(u32, u32)>,
-) -> Result<Trace> {
-    let n = images.len() / arch.input_len();
-    let shapes = arch.shapes()?;
-    let mut x = images.to_vec();
-    let mut prev = arch.input;
-    let (mut inputs, mut args) = (Vec::new(), Vec::new());
-    for (layer, shape) in arch.layers.iter().zip(&shapes) {
-        inputs.push(x.clone());
-        let mut arg = Vec::new();
-        x = match layer {
-            Layer::Conv2d { name, relu, .. } => {
-                let s = arch.conv_shape(n, prev, layer).unwrap();
-                reference::conv2d_fwd(
-                    &s,
-                    *relu,
-                    &x,
-                    weights.get(&format!("{name}.weight")),
-                    weights.get(&format!("{name}.bias")),
-                )
-            }
-            Layer::Linear { name, relu, .. } => {
-                let s = arch.linear_shape(n, prev, layer).unwrap();
-                reference::linear_fwd(
-                    &s,
-                    *relu,
-                    &x,
-                    weights.get(&format!("{name}.weight")),
-                    weights.get(&format!("{name}.bias")),
-                )
-            }
-            Layer::MaxPool2d { .. } => {
-                let s = arch.pool_shape(n, prev, layer).unwrap();
-                let (y, a) = reference::maxpool2d_fwd(&s, &x);
-                arg = a;
-                y
-            }
-            Layer::Relu => {
-                reference::relu_fwd(&mut x);
-                x
-            }
-            Layer::Lrn { .. } => reference::lrn_fwd(&arch.lrn_shape(n, prev, layer).unwrap(), &x),
-            Layer::Dropout { p } => match dropout {
-                Some((seed, step)) => {
-                    let stream = inputs.len() as u32 - 1; // this layer's index
-                    reference::dropout(
-                        &kernels::DropoutMask {
-                            p: *p,
-                            seed,
-                            stream,
-                        },
-                        step,
-                        &mut x,
-                    );
-                    x
-                }
-                None => x,
-            },
-        };
-        args.push(arg);
-        prev = *shape;
-    }
-    Ok(Trace {
-        inputs,
-        args,
-        logits: x,
-    })
-}
-
-/// The same network on the CPU through the kernels' twins: (logits, probabilities), each
-/// `(n, classes)` row-major. The oracle of the end-to-end tests and the benches' baseline.
-pub fn reference_forward(
-    arch: &Arch,
-    weights: &Weights,
-    images: &[f32],
-) -> Result<(Vec<f32>, Vec<f32>)> {
-    let n = images.len() / arch.input_len();
-    let logits = reference_trace(arch, weights, images, None)?.logits;
-    let probs = reference::softmax_fwd(n, arch.num_classes(), &logits);
-    Ok((logits, probs))
-}
-
-/// The mean softmax cross-entropy of `images` against `labels` and its gradient with respect
-/// to every parameter (in the order of [`Arch::params`]), on the CPU through the kernels'
-/// twins: the oracle of the training tests and the training bench's baseline.
-pub fn reference_backward(
-    arch: &Arch,
-    weights: &Weights,
-    images: &[f32],
-    labels: &[u32],
-) -> Result<(f64, Vec<Vec<f32>>)> {
-    reference_backward_train(arch, weights, images, labels, None)
-}
-
-/// As [`reference_backward`], with the dropout layers dropping as a training pass at
-/// `(seed, step)` does (the trainer's masks).
-pub fn reference_backward_train(
-    arch: &Arch,
-    weights: &Weights,
-    images: &[f32],
-    labels: &[u32],
-    dropout: Option<(u32, u32)>,
-) -> Result<(f64, Vec<Vec<f32>>)> {
-    let n = labels.len();
-    let trace = reference_trace(arch, weights, images, dropout)?;
-    let classes = arch.num_classes();
-    let (dy, loss) = reference::softmax_xent_bwd(n, classes, 1.0 / n as f32, &trace.logits, labels);
-    let mean_loss = loss.iter().map(|&l| l as f64).sum::<f64>() / n as f64;
-    let (grads, _) = reference_chain(arch, weights, n, trace, dy, true, dropout)?;
-    Ok((mean_loss, grads))
-}
-
-/// The probability of class `targets[i]` for each image and its gradient with respect to the
-/// network's input `(n, c, h, w)`, on the CPU through the kernels' twins: the oracle of
-/// [`super::InputGradient`] and the gradient-ascent bench's baseline.
-pub fn reference_input_gradient(
-    arch: &Arch,
-    weights: &Weights,
-    images: &[f32],
-    targets: &[u32],
-) -> Result<(Vec<f32>, Vec<f32>)> {
-    let n = targets.len();
-    let trace = reference_trace(arch, weights, images, None)?;
-    let (dy, prob) = reference::softmax_prob_bwd(n, arch.num_classes(), &trace.logits, targets);
-    let (_, dinput) = reference_chain(arch, weights, n, trace, dy, false, None)?;
-    Ok((prob, dinput))
-}
-
-/// Back-propagates `dy` (the gradient of the logits) through a traced forward pass: the
-/// parameters' gradients (when `params`, in the order of [`Arch::params`]) and the input's.
-fn reference_chain(
-    arch: &Arch,
-    weights: &Weights,
-    n: usize,
-    trace: Trace,
-    mut dy: Vec<f32>,
-    params: bool,
-    dropout: Option<(u32, u32)>,
-) -> Result<(Vec<Vec<f32>>, Vec<f32>)> {
-    let shapes = arch.shapes()?;
-    let in_shape = |i: usize| if i == 0 { arch.input } else { shapes[i - 1] };
-    let Trace {
-        inputs: xs,
-        args,
-        logits: mut y,
-    } = trace;
-    let mut grads: Vec<Vec<f32>> = Vec::new(); // filled last layer first
-    for i in (0..arch.layers.len()).rev() {
-        let layer = &arch.layers[i];
-        let prev = in_shape(i);
-        let x = &xs[i];
-        match layer {
-            Layer::Conv2d { name, relu, .. } => {
-                if *relu {
-                    reference::relu_bwd(&y, &mut dy);
-                }
-                let s = arch.conv_shape(n, prev, layer).unwrap();
-                if params {
-                    grads.push(reference::bias_bwd(n, s.out_c, s.out_h() * s.out_w(), &dy));
-                    grads.push(reference::conv2d_bwd_weight(&s, &dy, x));
-                }
-                dy = reference::conv2d_bwd_input(&s, &dy, weights.get(&format!("{name}.weight")));
-            }
-            Layer::Linear { name, out_f, relu } => {
-                if *relu {
-                    reference::relu_bwd(&y, &mut dy);
-                }
-                let s = arch.linear_shape(n, prev, layer).unwrap();
-                if params {
-                    grads.push(reference::bias_bwd(n, *out_f, 1, &dy));
-                    grads.push(reference::linear_bwd_weight(&s, &dy, x));
-                }
-                dy = reference::linear_bwd_input(&s, &dy, weights.get(&format!("{name}.weight")));
-            }
-            Layer::MaxPool2d { .. } => {
-                let s = arch.pool_shape(n, prev, layer).unwrap();
-                dy = reference::maxpool2d_bwd(&s, &dy, &args[i]);
-            }
-            Layer::Relu => reference::relu_bwd(&y, &mut dy),
-            Layer::Lrn { .. } => {
-                dy = reference::lrn_bwd(&arch.lrn_shape(n, prev, layer).unwrap(), x, &dy);
-            }
-            Layer::Dropout { p } => {
-                if let Some((seed, step)) = dropout {
-                    let m = kernels::DropoutMask {
-                        p: *p,
-                        seed,
-                        stream: i as u32,
-                    };
-                    reference::dropout(&m, step, &mut dy);
-                }
-            }
-        }
-        y = x.clone();
-    }
-    grads.reverse(); // weight, bias of the first layer first
-    Ok((grads, dy))
 }
