@@ -61,6 +61,12 @@ pub enum Error {
     #[error("image {}: {message}", .path.display())]
     Image { path: PathBuf, message: String },
 
+    /// A setting out of its range, named by its key as the settings structs and the run's
+    /// files spell it (`batch`, `mean_image`); the CLI names the flag that sets it
+    /// (`--batch`), a resumed run the file it came from.
+    #[error("{key}: {message}")]
+    Setting { key: &'static str, message: String },
+
     #[error("{option}: {message}")]
     Option { option: String, message: String },
 
@@ -73,6 +79,24 @@ pub enum Error {
 }
 
 impl Error {
+    pub(crate) fn setting(key: &'static str, message: impl Into<String>) -> Self {
+        Error::Setting {
+            key,
+            message: message.into(),
+        }
+    }
+
+    /// A setting error as one of `file`'s keys (a value read from a run's file, not typed).
+    pub fn in_file(self, file: &std::path::Path) -> Self {
+        match self {
+            Error::Setting { key, message } => Error::Data {
+                path: file.into(),
+                message: format!("key `{key}`: {message}"),
+            },
+            e => e,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),

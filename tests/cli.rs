@@ -474,3 +474,55 @@ fn cppn_evolve_resumes_exactly() {
     );
     assert!(a.join("checkpoint/state.json").exists());
 }
+
+/// A setting refused on the command line is named as its flag; the same value read from a
+/// resumed run's `config.toml` is named as that file's key, and refused before any work.
+#[test]
+fn settings_are_named_by_flag_or_by_the_file_they_came_from() {
+    let o = fooling(&["evolve", "--batch", "0", "--out", "/nonexistent/never"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("error: --batch: must be at least 1"), "{err}");
+
+    let dir = evolve_dir("settings");
+    let d = dir.to_str().unwrap();
+    let o = fooling(&[
+        "evolve",
+        "--weights",
+        WEIGHTS,
+        "--generations",
+        "2",
+        "--batch",
+        "10",
+        "--out",
+        d,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (key, value) in [("checkpoint_every", "0"), ("stats_every", "0")] {
+        let path = dir.join("config.toml");
+        let config = std::fs::read_to_string(&path).unwrap();
+        let edited: String = config
+            .lines()
+            .map(|l| {
+                if l.starts_with(&format!("{key} =")) {
+                    format!("{key} = {value}\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        assert_ne!(edited, config, "config.toml has {key}");
+        std::fs::write(&path, &edited).unwrap();
+        let o = fooling(&["evolve", "--resume", d, "--generations", "4"]);
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("config.toml")
+                && err.contains(&format!("key `{key}`"))
+                && !err.contains("panicked"),
+            "{err}"
+        );
+        std::fs::write(&path, &config).unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

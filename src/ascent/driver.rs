@@ -110,8 +110,8 @@ pub struct AscentOutcome {
 
 /// The classes named by `spec` (`all`, or a comma-separated list), checked against `classes`.
 pub fn parse_classes(spec: &str, classes: usize) -> Result<Vec<u32>> {
-    let bad = |message: String| Error::Option {
-        option: "--classes".into(),
+    let bad = |message: String| Error::Setting {
+        key: "classes",
         message,
     };
     if spec.trim() == "all" {

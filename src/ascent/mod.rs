@@ -105,15 +105,11 @@ impl<'g> Ascent<'g> {
         let n = arch.input_len();
         let classes = arch.num_classes();
         kernels::check_len("ascent", "mean image", mean.len(), n)?;
-        let bad = |option: &str, message: String| Error::Option {
-            option: option.into(),
-            message,
-        };
         check(&config, classes, &arch.name)?;
         let batch = config.classes.len();
         // more classes than one forward chunk holds are refused here, as --classes
         let plan = net.input_gradient_plan(gpu, batch).map_err(|e| match e {
-            Error::Option { message, .. } => bad("--classes", message),
+            Error::Option { message, .. } => Error::setting("classes", message),
             e => e,
         })?;
         let Start {
@@ -277,37 +273,34 @@ pub fn first_above(history: &[f32], classes: usize, item: usize, threshold: f32)
 
 /// Refuses settings an ascent cannot run with, naming the option.
 fn check(config: &AscentConfig, classes: usize, net: &str) -> Result<()> {
-    let bad = |option: &str, message: String| Error::Option {
-        option: option.into(),
-        message,
-    };
+    let bad = |key: &'static str, message: String| Error::setting(key, message);
     if config.classes.is_empty() {
-        return Err(bad("--classes", "names no class".into()));
+        return Err(bad("classes", "names no class".into()));
     }
     if let Some(&c) = config.classes.iter().find(|&&c| c as usize >= classes) {
         return Err(bad(
-            "--classes",
+            "classes",
             format!("class {c} is not one of {net}'s {classes} classes"),
         ));
     }
     if config.iterations == 0 {
-        return Err(bad("--iterations", "must be at least 1".into()));
+        return Err(bad("iterations", "must be at least 1".into()));
     }
     if !(0.0..1.0).contains(&config.decay) {
         return Err(bad(
-            "--decay",
+            "decay",
             format!("must be in [0, 1), not {}", config.decay),
         ));
     }
     if config.max_lr.is_nan() || config.max_lr <= 0.0 {
         return Err(bad(
-            "--max-lr",
+            "max_lr",
             format!("must be positive, not {}", config.max_lr),
         ));
     }
     if config.noise.is_nan() || config.noise < 0.0 {
         return Err(bad(
-            "--noise",
+            "noise",
             format!("must not be negative, not {}", config.noise),
         ));
     }

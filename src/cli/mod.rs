@@ -40,3 +40,14 @@ pub fn command_line() -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// How an error reads on the command line: a setting as the flag that sets it
+/// (`batch` → `--batch`), everything else as the library says it.
+pub fn describe(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<fooling::Error>() {
+        Some(fooling::Error::Setting { key, message }) => {
+            format!("--{}: {message}", key.replace('_', "-"))
+        }
+        _ => format!("{e:#}"),
+    }
+}

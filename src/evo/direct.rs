@@ -149,16 +149,16 @@ impl<'g> DirectSearch<'g> {
     ) -> Result<DirectSearch<'g>> {
         let classes = super::check(&net, &imaging, config.batch, &config.cells, "direct")?;
         if !(0.0..=1.0).contains(&config.rate) {
-            return Err(Error::Option {
-                option: "--rate".into(),
+            return Err(Error::Setting {
+                key: "rate",
                 message: format!("{} is not a probability", config.rate),
             });
         }
         let (genes, b) = (imaging.genes(&net.arch), config.batch);
         let archive = Genomes::zeros(gpu, "archive", classes, genes)?;
         if config.crossover == Crossover::Sbx && archive.bufs.len() > 1 {
-            return Err(Error::Option {
-                option: "--crossover".into(),
+            return Err(Error::Setting {
+                key: "crossover",
                 message: format!(
                     "sbx needs the archive in one buffer; on this device its {classes} genomes \
                      of {genes} genes take {} (binding limit {} bytes)",

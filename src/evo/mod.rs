@@ -39,8 +39,8 @@ fn check(
     use crate::Error;
     let c = net.arch.input[0];
     if *imaging == Imaging::Grey && c != 1 {
-        return Err(Error::Option {
-            option: "--encoding".into(),
+        return Err(Error::Setting {
+            key: "encoding",
             message: format!(
                 "the grey {encoding} encoding needs a 1-channel network; {} takes {c} channels",
                 net.arch.name
@@ -48,8 +48,8 @@ fn check(
         });
     }
     if batch == 0 {
-        return Err(Error::Option {
-            option: "--batch".into(),
+        return Err(Error::Setting {
+            key: "batch",
             message: "must be at least 1".into(),
         });
     }
@@ -57,8 +57,8 @@ fn check(
     match *cells {
         None => Ok(classes),
         Some(n) if (1..=classes).contains(&n) => Ok(n),
-        Some(n) => Err(Error::Option {
-            option: "--cells".into(),
+        Some(n) => Err(Error::Setting {
+            key: "cells",
             message: format!("{n} cells: {} has {classes} classes", net.arch.name),
         }),
     }

@@ -304,17 +304,14 @@ impl RetrainConfig {
                 ),
             });
         }
-        for (v, option) in [
-            (s.batch, "--batch"),
-            (s.iterations, "--iterations"),
-            (s.generations as usize, "--generations"),
-            (s.class_size.unwrap_or(1), "--class-size"),
+        for (v, key) in [
+            (s.batch, "batch"),
+            (s.iterations, "iterations"),
+            (s.generations as usize, "generations"),
+            (s.class_size.unwrap_or(1), "class_size"),
         ] {
             if v == 0 {
-                return Err(Error::Option {
-                    option: option.into(),
-                    message: "must be at least 1".into(),
-                });
+                return Err(Error::setting(key, "must be at least 1"));
             }
         }
         let weights = match &s.weights {

@@ -17,8 +17,8 @@ pub struct Crop {
 /// mirrors of those five.
 pub fn crops(size: usize, crop: usize, crops: usize) -> Result<Vec<Crop>> {
     if crop > size || !(crops == 1 || crops == 10) {
-        return Err(Error::Option {
-            option: "--crops".into(),
+        return Err(Error::Setting {
+            key: "crops",
             message: format!(
                 "{crops} crops of {crop}x{crop} from {size}x{size}: crops must be 1 or 10 and \
                  no larger than the image"

@@ -126,8 +126,8 @@ pub fn load_input(
     let [c, h, w] = arch.input;
     if let Some(n) = crops {
         if c != 3 {
-            return Err(Error::Option {
-                option: "--crops".into(),
+            return Err(Error::Setting {
+                key: "crops",
                 message: format!(
                     "{} takes grey {w}x{h} images; crops are for ImageNet networks",
                     arch.name

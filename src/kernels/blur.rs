@@ -40,8 +40,8 @@ pub fn blur(
     let [c, h, w] = shape;
     let n = c * h * w;
     if !(sigma > 0.0 && sigma.is_finite()) {
-        return Err(Error::Option {
-            option: "--blur-sigma".into(),
+        return Err(Error::Setting {
+            key: "blur_sigma",
             message: format!("must be a positive number of pixels, not {sigma}"),
         });
     }

@@ -209,14 +209,13 @@ impl InputGradient {
     }
 }
 
+/// Gradient buffers, and for each layer the index of the one holding its output's gradient.
+type Gradients = (Vec<GpuBuffer<f32>>, Vec<Option<usize>>);
+
 /// The buffers of the gradients with respect to the layers' outputs, and which holds each
 /// layer's (`None`: the logits' gradient, given). A standalone ReLU works in place and
 /// dropout is the identity, so they share their input's buffer.
-fn gradients(
-    gpu: &Gpu,
-    arch: &super::Arch,
-    b: usize,
-) -> Result<(Vec<GpuBuffer<f32>>, Vec<Option<usize>>)> {
+fn gradients(gpu: &Gpu, arch: &super::Arch, b: usize) -> Result<Gradients> {
     let shapes = arch.shapes()?;
     let mut buffers = Vec::new();
     let mut grad_of: Vec<Option<usize>> = vec![None; arch.layers.len()];

@@ -34,8 +34,8 @@ pub struct Ranked {
 pub fn classify(gpu: &Gpu, s: &ClassifySettings, images: &[PathBuf]) -> Result<Vec<Vec<Ranked>>> {
     let arch = by_name(&s.net)?;
     if s.top == 0 {
-        return Err(Error::Option {
-            option: "--top".into(),
+        return Err(Error::Setting {
+            key: "top",
             message: "must be at least 1".into(),
         });
     }

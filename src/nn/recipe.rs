@@ -90,7 +90,7 @@ pub fn train(
         ));
     }
     if s.config.iterations == 0 {
-        return Err(option("--iterations", "must be at least 1"));
+        return Err(Error::setting("iterations", "must be at least 1"));
     }
     let mut arch = by_name(&s.net)?;
     let (mut train, held) = crate::data::load_dir(&s.data)?;

@@ -99,8 +99,8 @@ impl<'g> Trainer<'g> {
         let seed = config.seed as u32;
         let plan = net.train_plan(gpu, b, seed, step.view())?;
         if plan.chunk < b {
-            return Err(Error::Option {
-                option: "--batch".into(),
+            return Err(Error::Setting {
+                key: "batch",
                 message: format!("at most {} images fit one pass on this adapter", plan.chunk),
             });
         }
@@ -287,8 +287,8 @@ fn check(arch: &super::Arch, data: &Dataset, config: &TrainConfig) -> Result<()>
         });
     }
     if config.batch == 0 || config.batch > data.len() {
-        return Err(Error::Option {
-            option: "--batch".into(),
+        return Err(Error::Setting {
+            key: "batch",
             message: format!("must be between 1 and the {} training images", data.len()),
         });
     }

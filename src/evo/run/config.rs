@@ -107,19 +107,14 @@ impl EvolveSettings {
     }
 }
 
-fn option(option: &str, message: impl Into<String>) -> Error {
-    Error::Option {
-        option: option.into(),
-        message: message.into(),
-    }
-}
-
 impl ColorConfig {
     /// The colour settings of `s` for `arch`: `None` for a grey network, which refuses them.
     fn new(s: &EvolveSettings, arch: &crate::nn::Arch) -> Result<Option<ColorConfig>> {
         Ok(if arch.input[0] == 3 {
             let mean_image_sha256 = match &s.mean_image {
-                Some(p) => Some(sha256_file(p).map_err(|e| option("--mean-image", e.to_string()))?),
+                Some(p) => {
+                    Some(sha256_file(p).map_err(|e| Error::setting("mean_image", e.to_string()))?)
+                }
                 None => None,
             };
             Some(ColorConfig {
@@ -130,16 +125,16 @@ impl ColorConfig {
                 mean_image_sha256,
             })
         } else {
-            for (given, name) in [
-                (s.color.is_some(), "--color"),
-                (s.crops.is_some(), "--crops"),
-                (s.mean_image.is_some(), "--mean-image"),
+            for (given, key) in [
+                (s.color.is_some(), "color"),
+                (s.crops.is_some(), "crops"),
+                (s.mean_image.is_some(), "mean_image"),
             ] {
                 if given {
-                    return Err(option(
-                        name,
+                    return Err(Error::setting(
+                        key,
                         format!(
-                            "{} takes grey images; {name} is for ImageNet networks",
+                            "{} takes grey images; {key} is for ImageNet networks",
                             arch.name
                         ),
                     ));
@@ -155,13 +150,7 @@ impl RunConfig {
     /// network's defaults filled in and the checksums of the files it reads.
     pub fn new(s: &EvolveSettings) -> Result<RunConfig> {
         if s.batch == Some(0) {
-            return Err(option("--batch", "must be at least 1"));
-        }
-        if s.checkpoint_every == 0 || s.stats_every == 0 {
-            return Err(option(
-                "--checkpoint-every and --stats-every",
-                "must be at least 1",
-            ));
+            return Err(Error::setting("batch", "must be at least 1"));
         }
         let arch = crate::nn::by_name(&s.net)?;
         let colour = arch.input[0] == 3;
@@ -197,7 +186,7 @@ impl RunConfig {
                 }),
             ),
         };
-        Ok(RunConfig {
+        let config = RunConfig {
             net: s.net.clone(),
             weights_sha256: sha256_file(&weights)?,
             weights,
@@ -210,6 +199,22 @@ impl RunConfig {
             color,
             command: s.command.clone(),
             fooling_version: env!("CARGO_PKG_VERSION").into(),
-        })
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Refuses a configuration the run loop cannot follow (a resumed run's file is checked
+    /// as a new run's options are).
+    pub fn check(&self) -> Result<()> {
+        for (v, key) in [
+            (self.checkpoint_every, "checkpoint_every"),
+            (self.stats_every, "stats_every"),
+        ] {
+            if v == 0 {
+                return Err(Error::setting(key, "must be at least 1"));
+            }
+        }
+        Ok(())
     }
 }

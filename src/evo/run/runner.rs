@@ -92,7 +92,11 @@ impl<'g> Runner<'g> {
         if let Some(g) = generations {
             config.generations = g;
         }
-        Runner::open(gpu, dir, config, true)
+        // a setting refused here came from the run's file, not the command line
+        config
+            .check()
+            .and_then(|_| Runner::open(gpu, dir, config, true))
+            .map_err(|e| e.in_file(&dir.join("config.toml")))
     }
 
     fn open(gpu: &'g Gpu, dir: &Path, config: RunConfig, resume: bool) -> Result<Runner<'g>> {
@@ -120,7 +124,7 @@ impl<'g> Runner<'g> {
                         }
                         let px =
                             crate::imaging::load::load_color_cropped(p, w, h, arch.pixels.order)
-                                .map_err(|e| option("--mean-image".into(), e.to_string()))?;
+                                .map_err(|e| Error::setting("mean_image", e.to_string()))?;
                         Some(px.iter().map(|&v| v as f32).collect())
                     }
                     None => None,
