@@ -1,6 +1,6 @@
 //! Launcher of `add_inplace` (shaders/add.wgsl).
 
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -16,23 +16,15 @@ pub fn add_inplace(gpu: &Gpu, x: View<'_>, y: View<'_>) -> Result<Dispatch> {
     const K: &str = "add_inplace";
     check_len(K, "x", x.len, y.len)?;
     let grid = grid_for(gpu, K, y.len.div_ceil(256) as u64)?;
-    let pipeline = Shader::Add.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::Add, K, &[]),
+        &[("x", x), ("y", y)],
         &AddParams {
             n: y.len as u32,
             _pad: [0; 3],
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            x.binding(gpu, "add_inplace x")?,
-            y.binding(gpu, "add_inplace y")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

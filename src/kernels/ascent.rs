@@ -1,6 +1,6 @@
 //! Launcher of `ascent_step` (shaders/ascent.wgsl).
 
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -91,9 +91,20 @@ pub fn ascent_step(
         0,
     )?;
     let grid = grid_for(gpu, K, batch as u64)?;
-    let pipeline = Shader::Ascent.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::Ascent, K, &[]),
+        &[
+            ("grad", grad),
+            ("prob", prob),
+            ("mean", mean),
+            ("image", image),
+            ("input", input),
+            ("best", best),
+            ("state", state),
+            ("history", history),
+        ],
         &StepParams {
             batch: batch as u32,
             n: n as u32,
@@ -106,22 +117,6 @@ pub fn ascent_step(
             hi: s.hi,
             _pad1: [0.0; 3],
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            grad.binding(gpu, "ascent_step grad")?,
-            prob.binding(gpu, "ascent_step prob")?,
-            mean.binding(gpu, "ascent_step mean")?,
-            image.binding(gpu, "ascent_step image")?,
-            input.binding(gpu, "ascent_step input")?,
-            best.binding(gpu, "ascent_step best")?,
-            state.binding(gpu, "ascent_step state")?,
-            history.binding(gpu, "ascent_step history")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

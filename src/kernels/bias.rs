@@ -1,6 +1,6 @@
 //! Launcher of `bias_bwd` (shaders/bias.wgsl).
 
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -27,23 +27,18 @@ pub fn bias_bwd(
     check_len(K, "dy", dy.len, batch * channels * spatial)?;
     check_len(K, "db", db.len, channels)?;
     let grid = grid_for(gpu, K, channels as u64)?;
-    let pipeline = Shader::Bias.pipeline(gpu, K, &[])?;
     let params = Params {
         batch: batch as u32,
         channels: channels as u32,
         spatial: spatial as u32,
         _pad: 0,
     };
-    let u = gpu.uniform(K, &params);
-    Dispatch::new(
+    launch(
         gpu,
         K,
-        pipeline,
-        &[
-            dy.binding(gpu, "bias_bwd dy")?,
-            db.binding(gpu, "bias_bwd db")?,
-            u.as_entire_binding(),
-        ],
+        (Shader::Bias, K, &[]),
+        &[("dy", dy), ("db", db)],
+        &params,
         grid,
     )
 }

@@ -1,6 +1,6 @@
 //! Launchers of `blur_radius`, `blur` (shaders/blur.wgsl).
 
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::{Error, Result};
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -50,10 +50,12 @@ pub fn blur(
     check_len(K, "input", input.len, image.len)?;
     check_len(K, "mean", mean.len, 2 * n)?;
     let grid = grid_for(gpu, K, image.len.div_ceil(256) as u64)?;
-    let pipeline = Shader::Blur.pipeline(gpu, K, &[])?;
     let pass = |dir: u32, src: View<'_>, dst: View<'_>| {
-        let u = gpu.uniform(
+        launch(
+            gpu,
             K,
+            (Shader::Blur, K, &[]),
+            &[("src", src), ("dst", dst), ("mean", mean), ("input", input)],
             &BlurParams {
                 images: (image.len / (h * w).max(1)) as u32,
                 h: h as u32,
@@ -64,18 +66,6 @@ pub fn blur(
                 sigma,
                 scale,
             },
-        );
-        Dispatch::new(
-            gpu,
-            K,
-            pipeline.clone(),
-            &[
-                src.binding(gpu, "blur src")?,
-                dst.binding(gpu, "blur dst")?,
-                mean.binding(gpu, "blur mean")?,
-                input.binding(gpu, "blur input")?,
-                u.as_entire_binding(),
-            ],
             grid,
         )
     };

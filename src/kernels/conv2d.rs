@@ -1,6 +1,6 @@
 //! Launcher of `conv2d_fwd` (shaders/conv2d.wgsl).
 
-use super::{bad_shape, check_len, direct_shape, relu_constant, Shader};
+use super::{bad_shape, check_len, direct_shape, launch, relu_constant, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, Variant, View};
 
@@ -143,19 +143,12 @@ pub fn conv2d_fwd(
     let num_tiles = (tiles_m * tiles_n * s.groups) as u64;
     let grid = grid_for(gpu, K, num_tiles)?;
     let params = Params::new(s, tiles_m, tiles_n, num_tiles as usize);
-    let pipeline = Shader::Conv2d.pipeline(gpu, entry, &constants)?;
-    let u = gpu.uniform(K, &params);
-    Dispatch::new(
+    launch(
         gpu,
         K,
-        pipeline,
-        &[
-            x.binding(gpu, "conv2d_fwd x")?,
-            w.binding(gpu, "conv2d_fwd w")?,
-            b.binding(gpu, "conv2d_fwd b")?,
-            y.binding(gpu, "conv2d_fwd y")?,
-            u.as_entire_binding(),
-        ],
+        (Shader::Conv2d, entry, &constants),
+        &[("x", x), ("w", w), ("b", b), ("y", y)],
+        &params,
         grid,
     )
 }

@@ -1,7 +1,7 @@
 //! Launchers of `conv2d_bwd_input`, `conv2d_bwd_weight` (shaders/conv2d_bwd.wgsl).
 
 use super::conv2d::{Conv2dShape, Params};
-use super::{check_len, direct_shape, Shader};
+use super::{check_len, direct_shape, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -19,19 +19,13 @@ fn conv_bwd(
     let params = Params::new(s, tiles_r, tiles_c, num_tiles);
     let grid = grid_for(gpu, entry, num_tiles as u64)?;
     let constants = [("WX", wx as f64), ("WY", wy as f64)];
-    let pipeline = Shader::Conv2dBwd.pipeline(gpu, entry, &constants)?;
-    let u = gpu.uniform(entry, &params);
     let [a, b, out] = resources;
-    Dispatch::new(
+    launch(
         gpu,
         entry,
-        pipeline,
-        &[
-            a.binding(gpu, "dy")?,
-            b.binding(gpu, "operand")?,
-            out.binding(gpu, "gradient")?,
-            u.as_entire_binding(),
-        ],
+        (Shader::Conv2dBwd, entry, &constants),
+        &[("dy", a), ("operand", b), ("gradient", out)],
+        &params,
         grid,
     )
 }

@@ -1,6 +1,6 @@
 //! Launcher of `copy_cols` (shaders/copy_cols.wgsl).
 
-use super::{bad_shape, check_len, Shader};
+use super::{bad_shape, check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -42,9 +42,11 @@ pub fn copy_cols(gpu: &Gpu, s: &Cols, src: View<'_>, dst: View<'_>) -> Result<Di
         ));
     }
     let grid = grid_for(gpu, K, (s.rows * s.width).div_ceil(256) as u64)?;
-    let pipeline = Shader::CopyCols.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::CopyCols, K, &[]),
+        &[("src", src), ("dst", dst)],
         &ColsParams {
             rows: s.rows as u32,
             width: s.width as u32,
@@ -54,16 +56,6 @@ pub fn copy_cols(gpu: &Gpu, s: &Cols, src: View<'_>, dst: View<'_>) -> Result<Di
             dst_col: s.dst_col as u32,
             _pad: [0; 2],
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            src.binding(gpu, "copy_cols src")?,
-            dst.binding(gpu, "copy_cols dst")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

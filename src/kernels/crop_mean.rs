@@ -1,6 +1,6 @@
 //! Launcher of `crop_mean` (shaders/crop_mean.wgsl).
 
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -38,25 +38,17 @@ pub fn crop_mean(
         ));
     }
     let grid = grid_for(gpu, K, (items * classes).div_ceil(256) as u64)?;
-    let pipeline = Shader::CropMean.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::CropMean, K, &[]),
+        &[("probs", probs), ("out", out)],
         &MeanParams {
             items: items as u32,
             crops: crops as u32,
             classes: classes as u32,
             first: first as u32,
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            probs.binding(gpu, "crop_mean probs")?,
-            out.binding(gpu, "crop_mean out")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

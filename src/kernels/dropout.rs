@@ -1,6 +1,6 @@
 //! Launcher of `dropout` (shaders/dropout.wgsl).
 
-use super::{bad_shape, check_len, Shader};
+use super::{bad_shape, check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -33,9 +33,11 @@ pub fn dropout(gpu: &Gpu, m: &DropoutMask, step: View<'_>, x: View<'_>) -> Resul
         return Err(bad_shape(K, "p", "0 <= p < 1", m.p.to_string()));
     }
     let grid = grid_for(gpu, K, x.len.div_ceil(256) as u64)?;
-    let pipeline = Shader::Dropout.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::Dropout, K, &[]),
+        &[("step", step), ("x", x)],
         &Params {
             n: x.len as u32,
             seed: m.seed,
@@ -44,16 +46,6 @@ pub fn dropout(gpu: &Gpu, m: &DropoutMask, step: View<'_>, x: View<'_>) -> Resul
             p: m.p,
             _pad1: [0.0; 3],
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            step.binding(gpu, "dropout step")?,
-            x.binding(gpu, "dropout x")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

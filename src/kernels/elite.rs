@@ -1,6 +1,6 @@
 //! Launcher of `elite_select` (shaders/elite.wgsl).
 
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -38,26 +38,17 @@ pub fn elite_select(
     check_len(K, "conf", conf.len, classes)?;
     check_len(K, "winner", winner.len, classes)?;
     let grid = grid_for(gpu, K, classes as u64)?;
-    let pipeline = Shader::Elite.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::Elite, K, &[]),
+        &[("probs", probs), ("conf", conf), ("winner", winner)],
         &EliteParams {
             batch: batch as u32,
             classes: classes as u32,
             stride: stride as u32,
             _pad: 0,
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            probs.binding(gpu, "elite_select probs")?,
-            conf.binding(gpu, "elite_select conf")?,
-            winner.binding(gpu, "elite_select winner")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

@@ -1,6 +1,6 @@
 //! Launcher of `elite_copy` (shaders/elite_copy.wgsl).
 
-use super::{check_len, Offsets, Shader};
+use super::{check_len, launch, Offsets, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -46,9 +46,15 @@ pub fn elite_copy(
     }
     // 16 genes per invocation (GENES_PER in the shader)
     let grid = grid_for(gpu, K, (classes * genes.div_ceil(16)).div_ceil(256) as u64)?;
-    let pipeline = Shader::EliteCopy.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::EliteCopy, K, &[]),
+        &[
+            ("children", children),
+            ("winner", winner),
+            ("archive", archive),
+        ],
         &CopyParams {
             batch: batch as u32,
             classes: classes as u32,
@@ -57,17 +63,6 @@ pub fn elite_copy(
             first_cell: at.cell as u32,
             _pad: [0; 3],
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            children.binding(gpu, "elite_copy children")?,
-            winner.binding(gpu, "elite_copy winner")?,
-            archive.binding(gpu, "elite_copy archive")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

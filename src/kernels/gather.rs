@@ -1,6 +1,6 @@
 //! Launcher of `gather_batch` (shaders/gather.wgsl).
 
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -40,28 +40,23 @@ pub fn gather_batch(
     check_len(K, "x", x.len, batch * pixels)?;
     check_len(K, "label_out", label_out.len, batch)?;
     let grid = grid_for(gpu, K, (batch * pixels).div_ceil(256) as u64)?;
-    let pipeline = Shader::Gather.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::Gather, K, &[]),
+        &[
+            ("data", data),
+            ("labels", labels),
+            ("idx", idx),
+            ("x", x),
+            ("label_out", label_out),
+        ],
         &Params {
             batch: batch as u32,
             pixels: pixels as u32,
             scale,
             _pad: 0,
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            data.binding(gpu, "gather_batch data")?,
-            labels.binding(gpu, "gather_batch labels")?,
-            idx.binding(gpu, "gather_batch idx")?,
-            x.binding(gpu, "gather_batch x")?,
-            label_out.binding(gpu, "gather_batch label_out")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

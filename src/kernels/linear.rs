@@ -1,6 +1,6 @@
 //! Launchers of `linear_fwd`, `linear_pieces` (shaders/linear.wgsl).
 
-use super::{check_len, direct_shape, relu_constant, Shader};
+use super::{check_len, direct_shape, launch, relu_constant, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, Variant, View};
 
@@ -72,19 +72,12 @@ pub fn linear_fwd(
         num_tiles: num_tiles as u32,
         _pad: [0; 3],
     };
-    let pipeline = Shader::Linear.pipeline(gpu, entry, &constants)?;
-    let u = gpu.uniform(K, &params);
-    Dispatch::new(
+    launch(
         gpu,
         K,
-        pipeline,
-        &[
-            x.binding(gpu, "linear_fwd x")?,
-            w.binding(gpu, "linear_fwd w")?,
-            b.binding(gpu, "linear_fwd b")?,
-            y.binding(gpu, "linear_fwd y")?,
-            u.as_entire_binding(),
-        ],
+        (Shader::Linear, entry, &constants),
+        &[("x", x), ("w", w), ("b", b), ("y", y)],
+        &params,
         grid,
     )
 }

@@ -1,7 +1,7 @@
 //! Launchers of `linear_bwd_input`, `linear_bwd_weight` (shaders/linear_bwd.wgsl).
 
 use super::linear::{LinearShape, TILE};
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -34,18 +34,12 @@ fn linear_bwd(
         _pad: [0; 3],
     };
     let grid = grid_for(gpu, entry, num_tiles)?;
-    let pipeline = Shader::LinearBwd.pipeline(gpu, entry, &[])?;
-    let u = gpu.uniform(entry, &params);
-    Dispatch::new(
+    launch(
         gpu,
         entry,
-        pipeline,
-        &[
-            a.binding(gpu, "dy")?,
-            b.binding(gpu, "operand")?,
-            out.binding(gpu, "gradient")?,
-            u.as_entire_binding(),
-        ],
+        (Shader::LinearBwd, entry, &[]),
+        &[("dy", a), ("operand", b), ("gradient", out)],
+        &params,
         grid,
     )
 }

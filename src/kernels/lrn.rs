@@ -1,6 +1,6 @@
 //! Launcher of `lrn_fwd` (shaders/lrn.wgsl).
 
-use super::{bad_shape, check_len, Shader};
+use super::{bad_shape, check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -83,17 +83,12 @@ pub fn lrn_fwd(gpu: &Gpu, s: &LrnShape, x: View<'_>, y: View<'_>) -> Result<Disp
     check_len(K, "x", x.len, s.len())?;
     check_len(K, "y", y.len, s.len())?;
     let grid = grid_for(gpu, K, s.len().div_ceil(256) as u64)?;
-    let pipeline = Shader::Lrn.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(K, &params(s));
-    Dispatch::new(
+    launch(
         gpu,
         K,
-        pipeline,
-        &[
-            x.binding(gpu, "lrn_fwd x")?,
-            y.binding(gpu, "lrn_fwd y")?,
-            u.as_entire_binding(),
-        ],
+        (Shader::Lrn, K, &[]),
+        &[("x", x), ("y", y)],
+        &params(s),
         grid,
     )
 }

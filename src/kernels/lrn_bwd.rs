@@ -1,7 +1,7 @@
 //! Launcher of `lrn_bwd` (shaders/lrn_bwd.wgsl).
 
 use super::lrn::{params, LrnShape};
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -19,18 +19,12 @@ pub fn lrn_bwd(
     check_len(K, "dy", dy.len, s.len())?;
     check_len(K, "dx", dx.len, s.len())?;
     let grid = grid_for(gpu, K, s.len().div_ceil(256) as u64)?;
-    let pipeline = Shader::LrnBwd.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(K, &params(s));
-    Dispatch::new(
+    launch(
         gpu,
         K,
-        pipeline,
-        &[
-            x.binding(gpu, "lrn_bwd x")?,
-            dy.binding(gpu, "lrn_bwd dy")?,
-            dx.binding(gpu, "lrn_bwd dx")?,
-            u.as_entire_binding(),
-        ],
+        (Shader::LrnBwd, K, &[]),
+        &[("x", x), ("dy", dy), ("dx", dx)],
+        &params(s),
         grid,
     )
 }

@@ -1,6 +1,6 @@
 //! Launchers of `caffe_pooled`, `maxpool2d_fwd` (shaders/maxpool2d.wgsl).
 
-use super::{bad_shape, check_len, Shader};
+use super::{bad_shape, check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -101,18 +101,12 @@ pub fn maxpool2d_fwd(
     check_len(K, "arg", arg.len, s.output_len())?;
     let grid = grid_for(gpu, K, s.output_len().div_ceil(256) as u64)?;
     let params = Params::new(s);
-    let pipeline = Shader::Maxpool2d.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(K, &params);
-    Dispatch::new(
+    launch(
         gpu,
         K,
-        pipeline,
-        &[
-            x.binding(gpu, "maxpool2d_fwd x")?,
-            y.binding(gpu, "maxpool2d_fwd y")?,
-            arg.binding(gpu, "maxpool2d_fwd arg")?,
-            u.as_entire_binding(),
-        ],
+        (Shader::Maxpool2d, K, &[]),
+        &[("x", x), ("y", y), ("arg", arg)],
+        &params,
         grid,
     )
 }

@@ -1,7 +1,7 @@
 //! Launcher of `maxpool2d_bwd` (shaders/maxpool2d_bwd.wgsl).
 
 use super::maxpool2d::{Params, Pool2dShape};
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -21,18 +21,12 @@ pub fn maxpool2d_bwd(
     check_len(K, "dx", dx.len, s.input_len())?;
     let grid = grid_for(gpu, K, s.input_len().div_ceil(256) as u64)?;
     let params = Params::new(s);
-    let pipeline = Shader::Maxpool2dBwd.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(K, &params);
-    Dispatch::new(
+    launch(
         gpu,
         K,
-        pipeline,
-        &[
-            dy.binding(gpu, "maxpool2d_bwd dy")?,
-            arg.binding(gpu, "maxpool2d_bwd arg")?,
-            dx.binding(gpu, "maxpool2d_bwd dx")?,
-            u.as_entire_binding(),
-        ],
+        (Shader::Maxpool2dBwd, K, &[]),
+        &[("dy", dy), ("arg", arg), ("dx", dx)],
+        &params,
         grid,
     )
 }

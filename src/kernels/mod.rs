@@ -102,6 +102,7 @@ pub use softmax_xent::softmax_xent_bwd;
 
 use crate::error::{Error, Result};
 pub use crate::gpu::Dispatch;
+use crate::gpu::{Gpu, View};
 
 /// Every WGSL file of the crate, one variant each: the file's source is included at compile
 /// time (a missing file does not build), and launchers name shaders by variant, so a
@@ -208,6 +209,28 @@ pub fn params_layouts() -> Vec<ParamsLayout> {
         softmax::Params::LAYOUT,
         softmax_xent::XentParams::LAYOUT,
     ]
+}
+
+/// The launch every launcher ends with: `entry` of `shader` with its `override` constants,
+/// the storage bindings `buffers` in binding order (named in errors as "`label` name"), then
+/// a uniform holding `params`, over `grid`. The uniform is kept, so
+/// [`Dispatch::write_uniform`] can change the params between replays.
+pub(crate) fn launch<P: bytemuck::Pod>(
+    gpu: &Gpu,
+    label: &'static str,
+    (shader, entry, constants): (Shader, &'static str, &[(&'static str, f64)]),
+    buffers: &[(&str, View<'_>)],
+    params: &P,
+    grid: [u32; 3],
+) -> Result<Dispatch> {
+    let pipeline = shader.pipeline(gpu, entry, constants)?;
+    let u = gpu.uniform(label, params);
+    let mut resources = Vec::with_capacity(buffers.len() + 1);
+    for (name, view) in buffers {
+        resources.push(view.binding(gpu, &format!("{label} {name}"))?);
+    }
+    resources.push(u.as_entire_binding());
+    Ok(Dispatch::new(gpu, label, pipeline, &resources, grid)?.keep_uniform(u))
 }
 
 /// Checks that a view bound as `what` holds exactly `expected` elements.

@@ -1,6 +1,6 @@
 //! Launchers of `poly_mutate`, `set_mutation` (shaders/poly_mutate.wgsl).
 
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -87,22 +87,20 @@ pub fn poly_mutate(
     )?;
     let cells = parents.len / genes.max(1);
     let grid = grid_for(gpu, K, (batch * genes).div_ceil(256) as u64)?;
-    let pipeline = Shader::PolyMutate.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(K, &mutate_params(batch, genes, m, at, cells));
-    let d = Dispatch::new(
+    let d = launch(
         gpu,
         K,
-        pipeline,
+        (Shader::PolyMutate, K, &[]),
         &[
-            parents.binding(gpu, "poly_mutate parents")?,
-            parent.binding(gpu, "poly_mutate parent")?,
-            mate.binding(gpu, "poly_mutate mate")?,
-            children.binding(gpu, "poly_mutate children")?,
-            u.as_entire_binding(),
+            ("parents", parents),
+            ("parent", parent),
+            ("mate", mate),
+            ("children", children),
         ],
+        &mutate_params(batch, genes, m, at, cells),
         grid,
     )?;
-    Ok(d.keep_uniform(u))
+    Ok(d)
 }
 
 fn mutate_params(

@@ -1,6 +1,6 @@
 //! Launcher of `relu_fwd` (shaders/relu.wgsl).
 
-use super::Shader;
+use super::{launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -15,19 +15,15 @@ params! {
 pub fn relu_fwd(gpu: &Gpu, data: View<'_>) -> Result<Dispatch> {
     const K: &str = "relu_fwd";
     let grid = grid_for(gpu, K, data.len.div_ceil(256) as u64)?;
-    let pipeline = Shader::Relu.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::Relu, K, &[]),
+        &[("data", data)],
         &Params {
             n: data.len as u32,
             _pad: [0; 3],
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[data.binding(gpu, "relu_fwd data")?, u.as_entire_binding()],
         grid,
     )
 }

@@ -1,7 +1,7 @@
 //! Launcher of `relu_bwd` (shaders/relu_bwd.wgsl).
 
 use super::relu::Params;
-use super::Shader;
+use super::{launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -10,23 +10,15 @@ pub fn relu_bwd(gpu: &Gpu, y: View<'_>, dy: View<'_>) -> Result<Dispatch> {
     const K: &str = "relu_bwd";
     super::check_len(K, "dy", dy.len, y.len)?;
     let grid = grid_for(gpu, K, dy.len.div_ceil(256) as u64)?;
-    let pipeline = Shader::ReluBwd.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::ReluBwd, K, &[]),
+        &[("y", y), ("dy", dy)],
         &Params {
             n: dy.len as u32,
             _pad: [0; 3],
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            y.binding(gpu, "relu_bwd y")?,
-            dy.binding(gpu, "relu_bwd dy")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

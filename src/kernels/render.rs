@@ -1,6 +1,6 @@
 //! Launcher of `render_grey` (shaders/render.wgsl).
 
-use super::Shader;
+use super::{launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -31,25 +31,17 @@ pub fn render_grey(
         ));
     }
     let grid = grid_for(gpu, K, x.len.div_ceil(256) as u64)?;
-    let pipeline = Shader::Render.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::Render, K, &[]),
+        &[("genes", genes), ("x", x)],
         &RenderParams {
             n: x.len as u32,
             scale,
             first: first as u32,
             _pad: 0,
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            genes.binding(gpu, "render_grey genes")?,
-            x.binding(gpu, "render_grey x")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

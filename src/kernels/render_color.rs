@@ -1,6 +1,6 @@
 //! Launchers of `render_color_crops`, `render_color` (shaders/render_color.wgsl).
 
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -83,11 +83,15 @@ pub fn render_color_crops(
     }
     let invocations = items * r.crops * r.crop * r.crop;
     let grid = grid_for(gpu, K, invocations.div_ceil(256) as u64)?;
-    let pipeline = Shader::RenderColor.pipeline(gpu, K, &[])?;
     let [m0, m1, m2] = r.mean;
     let [s0, s1, s2] = r.inv_std;
-    let u = gpu.uniform(
+    // unread without a mean image: any buffer fills the slot
+    let mean = mean_image.unwrap_or(genes);
+    launch(
+        gpu,
         K,
+        (Shader::RenderColor, K, &[]),
+        &[("genes", genes), ("mean image", mean), ("x", x)],
         &ColorParams {
             items: items as u32,
             first: first as u32,
@@ -103,20 +107,6 @@ pub fn render_color_crops(
             mean: [m0, m1, m2, 0.0],
             inv_std: [s0, s1, s2, 0.0],
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            genes.binding(gpu, "render_color genes")?,
-            // unread without a mean image: any buffer fills the slot
-            mean_image
-                .unwrap_or(genes)
-                .binding(gpu, "render_color mean image")?,
-            x.binding(gpu, "render_color x")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

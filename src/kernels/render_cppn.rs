@@ -1,6 +1,6 @@
 //! Launcher of `render_cppn` (shaders/render_cppn.wgsl).
 
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -52,7 +52,6 @@ pub fn render_cppn(
         ));
     }
     let grid = grid_for(gpu, K, (batch * width * height).div_ceil(256) as u64)?;
-    let pipeline = Shader::RenderCppn.pipeline(gpu, K, &[])?;
     let params = CppnParams {
         batch: batch as u32,
         width: width as u32,
@@ -63,16 +62,12 @@ pub fn render_cppn(
         first: first as u32,
         _pad: 0,
     };
-    let u = gpu.uniform(K, &params);
-    Dispatch::new(
+    launch(
         gpu,
         K,
-        pipeline,
-        &[
-            programs.binding(gpu, "render_cppn programs")?,
-            genes.binding(gpu, "render_cppn genes")?,
-            u.as_entire_binding(),
-        ],
+        (Shader::RenderCppn, K, &[]),
+        &[("programs", programs), ("genes", genes)],
+        &params,
         grid,
     )
 }

@@ -1,6 +1,6 @@
 //! Launcher of `sgd_update` (shaders/sgd.wgsl).
 
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -30,27 +30,17 @@ pub fn sgd_update(
     check_len(K, "v", v.len, w.len)?;
     check_len(K, "hyper", hyper.len, 3)?;
     let grid = grid_for(gpu, K, w.len.div_ceil(256) as u64)?;
-    let pipeline = Shader::Sgd.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::Sgd, K, &[]),
+        &[("g", g), ("hyper", hyper), ("w", w), ("v", v)],
         &Params {
             n: w.len as u32,
             lr_mult,
             decay_mult,
             _pad: 0,
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            g.binding(gpu, "sgd_update g")?,
-            hyper.binding(gpu, "sgd_update hyper")?,
-            w.binding(gpu, "sgd_update w")?,
-            v.binding(gpu, "sgd_update v")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

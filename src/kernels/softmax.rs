@@ -1,6 +1,6 @@
 //! Launcher of `softmax_fwd` (shaders/softmax.wgsl).
 
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -24,24 +24,16 @@ pub fn softmax_fwd(
     check_len(K, "x", x.len, rows * cols)?;
     check_len(K, "y", y.len, rows * cols)?;
     let grid = grid_for(gpu, K, rows as u64)?;
-    let pipeline = Shader::Softmax.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::Softmax, K, &[]),
+        &[("x", x), ("y", y)],
         &Params {
             rows: rows as u32,
             cols: cols as u32,
             _pad: [0; 2],
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            x.binding(gpu, "softmax_fwd x")?,
-            y.binding(gpu, "softmax_fwd y")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

@@ -1,7 +1,7 @@
 //! Launcher of `softmax_prob_bwd` (shaders/softmax_prob.wgsl).
 
 use super::softmax::Params;
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -23,26 +23,16 @@ pub fn softmax_prob_bwd(
     check_len(K, "dx", dx.len, rows * cols)?;
     check_len(K, "prob", prob.len, rows)?;
     let grid = grid_for(gpu, K, rows as u64)?;
-    let pipeline = Shader::SoftmaxProb.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::SoftmaxProb, K, &[]),
+        &[("x", x), ("target", target), ("dx", dx), ("prob", prob)],
         &Params {
             rows: rows as u32,
             cols: cols as u32,
             _pad: [0; 2],
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            x.binding(gpu, "softmax_prob_bwd x")?,
-            target.binding(gpu, "softmax_prob_bwd target")?,
-            dx.binding(gpu, "softmax_prob_bwd dx")?,
-            prob.binding(gpu, "softmax_prob_bwd prob")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

@@ -1,6 +1,6 @@
 //! Launcher of `softmax_xent_bwd` (shaders/softmax_xent.wgsl).
 
-use super::{check_len, Shader};
+use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -32,27 +32,17 @@ pub fn softmax_xent_bwd(
     check_len(K, "dx", dx.len, rows * cols)?;
     check_len(K, "loss", loss.len, rows)?;
     let grid = grid_for(gpu, K, rows as u64)?;
-    let pipeline = Shader::SoftmaxXent.pipeline(gpu, K, &[])?;
-    let u = gpu.uniform(
+    launch(
+        gpu,
         K,
+        (Shader::SoftmaxXent, K, &[]),
+        &[("x", x), ("label", label), ("dx", dx), ("loss", loss)],
         &XentParams {
             rows: rows as u32,
             cols: cols as u32,
             scale,
             _pad: 0,
         },
-    );
-    Dispatch::new(
-        gpu,
-        K,
-        pipeline,
-        &[
-            x.binding(gpu, "softmax_xent_bwd x")?,
-            label.binding(gpu, "softmax_xent_bwd label")?,
-            dx.binding(gpu, "softmax_xent_bwd dx")?,
-            loss.binding(gpu, "softmax_xent_bwd loss")?,
-            u.as_entire_binding(),
-        ],
         grid,
     )
 }

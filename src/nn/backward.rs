@@ -61,56 +61,19 @@ pub(crate) fn backward(
         } else {
             dinput
         };
-        let (p, layer) = (first_param[i], &arch.layers[i]);
+        let p = first_param[i];
         let grads = param_grads.get(p).zip(param_grads.get(p + 1));
-        if matches!(
-            layer,
-            Layer::Conv2d { relu: true, .. } | Layer::Linear { relu: true, .. } | Layer::Relu
-        ) {
-            dispatches.push(kernels::relu_bwd(gpu, y, dy)?);
-        }
-        match layer {
-            Layer::Conv2d { .. } => {
-                let s = arch.conv_shape(b, in_shape(i), layer).unwrap();
-                conv(
-                    gpu,
-                    &s,
-                    (x, dy, dx),
-                    (&net.params[p], grads),
-                    &mut dispatches,
-                )?;
-            }
-            Layer::Linear { .. } => {
-                let s = arch.linear_shape(b, in_shape(i), layer).unwrap();
-                let w = &net.params[p];
-                let scratch = linear(gpu, &s, (x, dy, dx), (w, grads), &mut dispatches)?;
-                activations.extend(scratch);
-            }
-            Layer::MaxPool2d { .. } => {
-                let s = arch.pool_shape(b, in_shape(i), layer).unwrap();
-                if let Some(dx) = dx {
-                    let arg = plan.arg(i, len_of(i));
-                    dispatches.push(kernels::maxpool2d_bwd(gpu, &s, dy, arg, dx)?);
-                }
-            }
-            Layer::Relu => {} // its gradient is the relu_bwd above, in place
-            Layer::Lrn { .. } => {
-                let s = arch.lrn_shape(b, in_shape(i), layer).unwrap();
-                if let Some(dx) = dx {
-                    dispatches.push(kernels::lrn_bwd(gpu, &s, x, dy, dx)?);
-                }
-            }
-            Layer::Dropout { p } => {
-                if let Some((seed, step)) = dropout {
-                    let m = kernels::DropoutMask {
-                        p: *p,
-                        seed,
-                        stream: i as u32,
-                    };
-                    dispatches.push(kernels::dropout(gpu, &m, step, dy)?);
-                }
-            }
-        }
+        let at = (i, b, in_shape(i), len_of(i));
+        let scratch = layer_backward(
+            gpu,
+            (net, plan),
+            at,
+            (x, y, dy, dx),
+            (net.params.get(p), grads),
+            dropout,
+            &mut dispatches,
+        )?;
+        activations.extend(scratch);
     }
     Ok(Backward {
         params: param_grads,
@@ -374,6 +337,65 @@ fn linear(
             }
         }
         return Ok(vec![block_dy, block_dx]);
+    }
+    Ok(Vec::new())
+}
+
+/// One layer's backward dispatches, from the gradient `dy` of its output to its parameters'
+/// gradients and to `dx`; returns the scratch buffers they use.
+#[allow(clippy::too_many_arguments)]
+fn layer_backward(
+    gpu: &Gpu,
+    (net, plan): (&Network, &Forward),
+    (i, b, input, out_len): (usize, usize, [usize; 3], usize),
+    (x, y, dy, dx): (View<'_>, View<'_>, View<'_>, Option<View<'_>>),
+    (w, grads): (Option<&GpuBuffer<f32>>, Option<Grads<'_>>),
+    dropout: Option<(u32, View<'_>)>,
+    dispatches: &mut Vec<Dispatch>,
+) -> Result<Vec<GpuBuffer<f32>>> {
+    let arch = &net.arch;
+    let layer = &arch.layers[i];
+    if matches!(
+        layer,
+        Layer::Conv2d { relu: true, .. } | Layer::Linear { relu: true, .. } | Layer::Relu
+    ) {
+        dispatches.push(kernels::relu_bwd(gpu, y, dy)?);
+    }
+    match layer {
+        Layer::Conv2d { .. } => {
+            let s = arch.conv_shape(b, input, layer).unwrap();
+            let w = w.expect("a convolution's weights");
+            conv(gpu, &s, (x, dy, dx), (w, grads), dispatches)?;
+        }
+        Layer::Linear { .. } => {
+            let s = arch.linear_shape(b, input, layer).unwrap();
+            let w = w.expect("a fully-connected layer's weights");
+            return linear(gpu, &s, (x, dy, dx), (w, grads), dispatches);
+        }
+        Layer::MaxPool2d { .. } => {
+            let s = arch.pool_shape(b, input, layer).unwrap();
+            if let Some(dx) = dx {
+                let arg = plan.arg(i, out_len);
+                dispatches.push(kernels::maxpool2d_bwd(gpu, &s, dy, arg, dx)?);
+            }
+        }
+        Layer::Relu => {} // its gradient is the relu_bwd above, in place
+        Layer::Lrn { .. } => {
+            let s = arch.lrn_shape(b, input, layer).unwrap();
+            if let Some(dx) = dx {
+                dispatches.push(kernels::lrn_bwd(gpu, &s, x, dy, dx)?);
+            }
+        }
+        Layer::Dropout { p } => {
+            if let Some((seed, step)) = dropout {
+                let m = kernels::DropoutMask {
+                    p: *p,
+                    seed,
+                    stream: i as u32,
+                };
+                dispatches.push(kernels::dropout(gpu, &m, step, dy)?);
+            }
+        }
     }
     Ok(Vec::new())
 }

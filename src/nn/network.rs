@@ -193,12 +193,53 @@ impl Network {
         let input = GpuBuffer::zeros(gpu, "input", batch * in_len)?;
         let logits = GpuBuffer::zeros(gpu, "logits", batch * classes)?;
         let probs = GpuBuffer::zeros(gpu, "probs", batch * classes)?;
-        let last = self.arch.layers.len() - 1;
         let (acts, args) = self.activations(gpu, chunk, &shapes)?;
         let pieces = self.split_linears(gpu, chunk, &shapes)?;
 
-        let mut dispatches = Vec::new();
-        let mut spans = Vec::new();
+        let mut plan = Forward {
+            batch,
+            chunk,
+            classes,
+            input,
+            logits,
+            probs,
+            acts,
+            args,
+            _pieces: pieces,
+            io: self.io(),
+            dispatches: Vec::new(),
+            spans: Vec::new(),
+        };
+        self.record(gpu, &mut plan, &shapes, train)?;
+        Ok(plan)
+    }
+
+    /// Records `plan`'s dispatches: every layer, then the softmax, for each chunk; `spans`
+    /// holds each layer's dispatches of the first chunk.
+    fn record(
+        &self,
+        gpu: &Gpu,
+        plan: &mut Forward,
+        shapes: &[[usize; 3]],
+        train: Option<(u32, View<'_>)>,
+    ) -> Result<()> {
+        let Forward {
+            batch,
+            chunk,
+            classes,
+            input,
+            logits,
+            probs,
+            acts,
+            args,
+            _pieces: pieces,
+            dispatches,
+            spans,
+            ..
+        } = plan;
+        let (batch, chunk, classes) = (*batch, *chunk, *classes);
+        let in_len = self.arch.input_len();
+        let last = self.arch.layers.len() - 1;
         let mut start = 0;
         while start < batch {
             let b = chunk.min(batch - start);
@@ -206,7 +247,7 @@ impl Network {
             // index of the buffer holding the current activation: None = the input slice
             let mut cur: Option<usize> = None;
             let mut p = 0;
-            for (i, (layer, shape)) in self.arch.layers.iter().zip(&shapes).enumerate() {
+            for (i, (layer, shape)) in self.arch.layers.iter().zip(shapes).enumerate() {
                 let first_dispatch = dispatches.len();
                 let x = match cur {
                     None => input.slice(start * in_len, b * in_len),
@@ -234,7 +275,7 @@ impl Network {
                     &mut p,
                     (&pieces[i], &args[i]),
                     train,
-                    &mut dispatches,
+                    dispatches,
                 )?;
                 if !matches!(layer, Layer::Relu | Layer::Dropout { .. }) {
                     cur = Some(i);
@@ -257,20 +298,7 @@ impl Network {
             }
             start += b;
         }
-        Ok(Forward {
-            batch,
-            chunk,
-            classes,
-            input,
-            logits,
-            probs,
-            acts,
-            args,
-            _pieces: pieces,
-            io: self.io(),
-            dispatches,
-            spans,
-        })
+        Ok(())
     }
 
     /// Where each layer reads its input and writes its output (the same for every chunk).
