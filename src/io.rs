@@ -35,6 +35,36 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// Checks, before any work, that `path` can be written as `option`'s output: its directory
+/// exists, it is not `input` (a file the command reads), and it does not exist unless
+/// `force` allows replacing it.
+pub fn check_output(option: &str, path: &Path, input: Option<&Path>, force: bool) -> Result<()> {
+    let bad = |message: String| Error::Option {
+        option: format!("{option} {}", path.display()),
+        message,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(bad(format!("no directory {}", dir.display())));
+    }
+    if let Some(input) = input {
+        let same = match (path.canonicalize(), input.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if same {
+            return Err(bad("is the input file; write the output elsewhere".into()));
+        }
+    }
+    if path.exists() && !force {
+        return Err(bad("exists; pass --force to replace it".into()));
+    }
+    Ok(())
+}
+
 /// Writes `value` as TOML to `path`, atomically.
 pub fn save_toml<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
     let text = toml::to_string_pretty(value).map_err(|e| Error::Data {

@@ -345,7 +345,28 @@ fn evolve_writes_a_run_and_resumes_exactly() {
 
 #[test]
 fn evolve_interrupted_by_ctrl_c_checkpoints_and_resumes_exactly() {
-    let (a, b) = (evolve_dir("int-a"), evolve_dir("int-b"));
+    interrupted_run_resumes_exactly("INT", 130);
+}
+
+/// SIGTERM is what Slurm sends at a job's time limit.
+#[test]
+fn evolve_stopped_by_sigterm_checkpoints_and_resumes_exactly() {
+    interrupted_run_resumes_exactly("TERM", 143);
+}
+
+/// SIGHUP: the terminal the run was started from went away.
+#[test]
+fn evolve_stopped_by_sighup_checkpoints_and_resumes_exactly() {
+    interrupted_run_resumes_exactly("HUP", 129);
+}
+
+/// A run sent `signal` writes a checkpoint, exits with `status` (128 + the signal's number),
+/// and resumes to the same archive, byte for byte, as a run that was never stopped.
+fn interrupted_run_resumes_exactly(signal: &str, status: i32) {
+    let (a, b) = (
+        evolve_dir(&format!("{signal}-a")),
+        evolve_dir(&format!("{signal}-b")),
+    );
     let child = Command::new(env!("CARGO_BIN_EXE_fooling"))
         .args([
             "evolve",
@@ -372,13 +393,13 @@ fn evolve_interrupted_by_ctrl_c_checkpoints_and_resumes_exactly() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(
         out.status.code(),
-        Some(130),
+        Some(status),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -523,6 +544,89 @@ fn settings_are_named_by_flag_or_by_the_file_they_came_from() {
             "{err}"
         );
         std::fs::write(&path, &config).unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Nothing already written is replaced unasked, and a command that would fail to write its
+/// output fails before the work: `train` onto existing weights or into a missing directory,
+/// `convert` onto its own input.
+#[test]
+fn outputs_are_checked_before_the_work_and_never_replaced_unasked() {
+    let dir = evolve_dir("outputs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let existing = dir.join("w.safetensors");
+    std::fs::write(&existing, b"precious").unwrap();
+    let e = existing.to_str().unwrap();
+    let t0 = std::time::Instant::now();
+    let o = fooling(&["train", "--iterations", "10000", "--out", e]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&existing).unwrap(), b"precious");
+    let missing = dir.join("no/such/dir/w.safetensors");
+    let o = fooling(&[
+        "train",
+        "--iterations",
+        "10000",
+        "--out",
+        missing.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("no directory"), "{err}");
+    assert!(t0.elapsed().as_secs() < 60, "refused only after training");
+    let o = fooling(&["convert", "--caffemodel", e, "--out", e, "--force"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("input file"), "{err}");
+    assert_eq!(std::fs::read(&existing).unwrap(), b"precious");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A `champions.csv` is untrusted: a row naming a file outside its run (an absolute path, or
+/// one through `..`), a class twice, or a confidence that is no probability is refused, and
+/// a refused merge leaves no `--out` behind.
+#[test]
+fn merge_refuses_champions_outside_their_run() {
+    let dir = evolve_dir("merge-untrusted");
+    let run = dir.join("run");
+    std::fs::create_dir_all(run.join("archive")).unwrap();
+    std::fs::write(
+        run.join("config.toml"),
+        "net = \"lenet\"\nweights_sha256 = \"0\"\n",
+    )
+    .unwrap();
+    let out = dir.join("merged");
+    for (row, want) in [
+        ("0,0,0.5,/etc/passwd", "not a path inside the run directory"),
+        (
+            "0,0,0.5,../../elsewhere.png",
+            "not a path inside the run directory",
+        ),
+        (
+            "0,0,0.5,archive/a.png\n0,0,0.6,archive/b.png",
+            "class 0 a second time",
+        ),
+        ("0,0,1.5,archive/a.png", "not a probability"),
+    ] {
+        std::fs::write(
+            run.join("champions.csv"),
+            format!("class,label,confidence,image\n{row}\n"),
+        )
+        .unwrap();
+        let o = fooling(&[
+            "merge",
+            "--out",
+            out.to_str().unwrap(),
+            run.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains("champions.csv") && err.contains(want),
+            "{row}: {err}"
+        );
+        assert!(!out.exists(), "a refused merge left {}", out.display());
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

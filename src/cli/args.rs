@@ -180,6 +180,9 @@ pub struct ConvertArgs {
     /// Where to write the safetensors file.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Clone)]
@@ -354,6 +357,9 @@ pub struct TrainArgs {
     /// Where to write the weights (safetensors); the model card goes beside it as .md.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Replace the weights file (and its model card) if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args)]

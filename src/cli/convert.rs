@@ -4,7 +4,7 @@ use super::args::ConvertArgs;
 use anyhow::Result;
 
 pub fn convert(args: &ConvertArgs) -> Result<()> {
-    let c = fooling::nn::caffemodel::convert(&args.net, &args.caffemodel, &args.out)?;
+    let c = fooling::nn::caffemodel::convert(&args.net, &args.caffemodel, &args.out, args.force)?;
     println!(
         "wrote {} ({} tensors, {} parameters of {}) from {}; sha256 {}",
         args.out.display(),

@@ -82,7 +82,8 @@ pub fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
         (None, None) => anyhow::bail!("--out DIR or --resume DIR is needed"),
     };
     let mut bar = Bar::new();
-    let outcome = runner.run(&mut bar, fooling::signal::stop_flag())?;
+    let stop = fooling::signal::stop();
+    let outcome = runner.run(&mut bar, stop)?;
     bar.0.finish_and_clear();
     let s = &outcome.stats;
     println!(
@@ -90,12 +91,12 @@ pub fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
         outcome.generation, s.median, s.n_ge_099, outcome.cells, s.n_ge_09999, outcome.evaluations, outcome.seconds
     );
     println!("wrote {}", outcome.dir.display());
-    if outcome.interrupted {
+    if let Some(signal) = outcome.stopped_by {
         eprintln!(
-            "interrupted: checkpoint written; continue with `fooling evolve --resume {}`",
+            "stopped by signal {signal}: checkpoint written; continue with `fooling evolve --resume {}`",
             outcome.dir.display()
         );
-        std::process::exit(130);
+        std::process::exit(stop.exit_status());
     }
     Ok(())
 }

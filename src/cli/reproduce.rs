@@ -45,7 +45,15 @@ pub fn reproduce(gpu_args: &GpuArgs, args: &ReproduceArgs) -> Result<()> {
         ascent: AscentBar::new(),
         start: std::time::Instant::now(),
     };
-    let report = reproduce::run(&gpu, &settings, &mut lines)?;
+    let stop = fooling::signal::stop();
+    let report = match reproduce::run(&gpu, &settings, &mut lines) {
+        Ok(report) => report,
+        Err(e) if stop.requested() => {
+            eprintln!("{e}");
+            std::process::exit(stop.exit_status());
+        }
+        Err(e) => return Err(e.into()),
+    };
     println!("open {} in a browser", report.display());
     Ok(())
 }

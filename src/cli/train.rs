@@ -60,6 +60,7 @@ pub fn train(gpu_args: &GpuArgs, args: &TrainArgs) -> Result<()> {
         },
         extra_class: args.extra_class.clone(),
         out: args.out.clone(),
+        force: args.force,
         command: super::command_line(),
     };
     let gpu = gpu_args.open()?;

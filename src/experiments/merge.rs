@@ -28,14 +28,38 @@ pub struct Merged {
 /// Merges the champions of `runs` cell by cell into `out`: each class's most confident
 /// champion (the earliest run on ties), its PNG copied into `out/archive/`, `champions.csv`
 /// with a `run` column, `gallery.png` and `merged.toml` naming the sources. Every run must
-/// have been made against the same network and weights.
+/// have been made against the same network and weights. `out` must not exist or be empty:
+/// the archive is written into a sibling directory and renamed to `out` once complete, so a
+/// failed merge leaves nothing a later one could mistake for a result.
 pub fn merge(out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
-    if out.join("champions.csv").exists() {
+    let occupied = std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some());
+    if occupied || out.is_file() {
         return Err(Error::Option {
             option: format!("--out {}", out.display()),
             message: "holds results already; choose another directory".into(),
         });
     }
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "merged".into());
+    let partial = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&partial);
+    let merged = write_merged(&partial, runs).and_then(|merged| {
+        if out.exists() {
+            std::fs::remove_dir(out).map_err(|e| Error::io(out, e))?;
+        }
+        std::fs::rename(&partial, out).map_err(|e| Error::io(out, e))?;
+        Ok(merged)
+    });
+    if merged.is_err() {
+        let _ = std::fs::remove_dir_all(&partial);
+    }
+    merged
+}
+
+/// The merge of `runs` written into `out`.
+fn write_merged(out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
     if runs.is_empty() {
         return Err(Error::Option {
             option: "RUN".into(),

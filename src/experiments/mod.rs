@@ -40,6 +40,7 @@ pub fn read_champions(dir: &Path) -> Result<Vec<Champion>> {
             ))
         }
     }
+    let mut seen = std::collections::BTreeSet::new();
     lines
         .enumerate()
         .map(|(i, l)| {
@@ -50,7 +51,7 @@ pub fn read_champions(dir: &Path) -> Result<Vec<Champion>> {
                     format!("{} fields, expected at least 4", f.len()),
                 ));
             }
-            Ok(Champion {
+            let champion = Champion {
                 class: f[0]
                     .parse()
                     .map_err(|e| bad(i + 2, format!("class {:?}: {e}", f[0])))?,
@@ -59,9 +60,41 @@ pub fn read_champions(dir: &Path) -> Result<Vec<Champion>> {
                     .parse()
                     .map_err(|e| bad(i + 2, format!("confidence {:?}: {e}", f[2])))?,
                 image: f[3].to_string(),
-            })
+            };
+            if !(0.0..=1.0).contains(&champion.confidence) {
+                return Err(bad(
+                    i + 2,
+                    format!("confidence {} is not a probability", champion.confidence),
+                ));
+            }
+            if !seen.insert(champion.class) {
+                return Err(bad(
+                    i + 2,
+                    format!("class {} a second time", champion.class),
+                ));
+            }
+            if !inside(&champion.image) {
+                return Err(bad(
+                    i + 2,
+                    format!(
+                        "image {:?} is not a path inside the run directory",
+                        champion.image
+                    ),
+                ));
+            }
+            Ok(champion)
         })
         .collect()
+}
+
+/// Whether `image` is a relative path that stays inside the directory it is relative to (no
+/// root, no `..`, no prefix): a `champions.csv` names only its own run's files.
+fn inside(image: &str) -> bool {
+    use std::path::Component;
+    !image.is_empty()
+        && Path::new(image)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 /// A run's `config.toml` as a table (evolution and ascent runs both name `net`, `weights`

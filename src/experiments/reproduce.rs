@@ -387,12 +387,12 @@ impl Step {
             observer.note(&format!("$ {}", self.command()));
             Runner::create(gpu, &run, &settings)?
         };
-        let o = runner.run(observer.evolution(), crate::signal::stop_flag())?;
+        let o = runner.run(observer.evolution(), crate::signal::stop())?;
         observer.note(&format!(
             "generation {}: median confidence {:.6}, {} of {} classes >= 0.99, {} >= 0.9999",
             o.generation, o.stats.median, o.stats.n_ge_099, o.cells, o.stats.n_ge_09999
         ));
-        if o.interrupted {
+        if o.stopped_by.is_some() {
             return Err(Error::Option {
                 option: "interrupted".into(),
                 message: format!(

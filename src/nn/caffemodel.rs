@@ -254,8 +254,9 @@ pub struct Converted {
 
 /// Converts the Caffe weights `caffemodel` for the network `net` into our safetensors at
 /// `out`, through the checked loader before anything is written (names, shapes, finite
-/// values).
-pub fn convert(net: &str, caffemodel: &Path, out: &Path) -> Result<Converted> {
+/// values). `out` is not replaced unless `force`, and is never `caffemodel` itself.
+pub fn convert(net: &str, caffemodel: &Path, out: &Path, force: bool) -> Result<Converted> {
+    crate::io::check_output("--out", out, Some(caffemodel), force)?;
     let arch = super::by_name(net)?;
     let weights = load(caffemodel, &arch)?;
     let bytes = weights.to_bytes();

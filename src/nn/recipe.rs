@@ -21,6 +21,8 @@ pub struct TrainSettings {
     pub extra_class: Option<PathBuf>,
     /// The weights file to write; the model card goes beside it as `.md`.
     pub out: PathBuf,
+    /// Replace `out` and its model card if they exist.
+    pub force: bool,
     /// The command line that asked for this training, recorded in the model card.
     pub command: String,
 }
@@ -92,6 +94,9 @@ pub fn train(
     if s.config.iterations == 0 {
         return Err(Error::setting("iterations", "must be at least 1"));
     }
+    // before the work, not after it: nothing already written is replaced unasked
+    crate::io::check_output("--out", &s.out, None, s.force)?;
+    crate::io::check_output("--out", &s.out.with_extension("md"), None, s.force)?;
     let mut arch = by_name(&s.net)?;
     let (mut train, held) = crate::data::load_dir(&s.data)?;
     let base_classes = arch.num_classes();

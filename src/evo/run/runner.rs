@@ -10,10 +10,10 @@ use crate::evo::{CppnSearch, DirectSearch, Imaging};
 use crate::gpu::Gpu;
 use crate::io::sha256_file;
 use crate::nn::{self, Network, Weights};
+use crate::signal::Stop;
 use crate::stats::Stats;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Where a run stands after a recorded generation.
@@ -51,8 +51,8 @@ pub struct Outcome {
     pub evaluations: u64,
     /// Wall-clock seconds of the whole run, earlier sessions included.
     pub seconds: f64,
-    /// Stopped before its last generation (a checkpoint was written).
-    pub interrupted: bool,
+    /// Stopped by this signal (a checkpoint was written).
+    pub stopped_by: Option<i32>,
 }
 
 /// One run directory with its search, ready to run.
@@ -165,9 +165,9 @@ impl<'g> Runner<'g> {
         &self.config
     }
 
-    /// Runs to the last generation, or until `stop` is set (then a checkpoint is written and
-    /// the outcome says so).
-    pub fn run(mut self, observer: &mut dyn Observer, stop: &AtomicBool) -> Result<Outcome> {
+    /// Runs to the last generation, or until `stop` is requested (then a checkpoint is
+    /// written and the outcome says which signal stopped it).
+    pub fn run(mut self, observer: &mut dyn Observer, stop: &Stop) -> Result<Outcome> {
         let dir = self.dir.clone();
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let start = Instant::now();
@@ -200,7 +200,7 @@ impl<'g> Runner<'g> {
         }
         let run_start_evals = search.evaluations();
         let generations = self.config.generations;
-        while search.generation() < generations && !stop.load(Ordering::SeqCst) {
+        while search.generation() < generations && !stop.requested() {
             let n = self
                 .config
                 .stats_every
@@ -238,7 +238,7 @@ impl<'g> Runner<'g> {
             stats: Stats::of(&conf),
             evaluations: search.evaluations(),
             seconds: seconds(&start),
-            interrupted: stop.load(Ordering::SeqCst),
+            stopped_by: stop.signal(),
         })
     }
 }
