@@ -630,3 +630,93 @@ fn merge_refuses_champions_outside_their_run() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A checkpoint is sealed to its run: a confidence edited in it, or a parameter edited in
+/// `config.toml` half-way, is refused on resume; a run stopped before its first checkpoint
+/// resumes from its start and ends as the uninterrupted run does.
+#[test]
+fn checkpoints_are_sealed_to_their_run() {
+    let (a, b) = (evolve_dir("seal-a"), evolve_dir("seal-b"));
+    let run = |dir: &Path, generations: &str| {
+        fooling(&[
+            "evolve",
+            "--weights",
+            WEIGHTS,
+            "--batch",
+            "10",
+            "--generations",
+            generations,
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+    };
+    let resume = |dir: &Path, generations: &str| {
+        fooling(&[
+            "evolve",
+            "--resume",
+            dir.to_str().unwrap(),
+            "--generations",
+            generations,
+        ])
+    };
+    assert!(run(&a, "6").status.success());
+    assert!(run(&b, "3").status.success());
+
+    // a confidence edited in the checkpoint, its tensors and metadata otherwise kept
+    let state = b.join("checkpoint/state.safetensors");
+    let original = std::fs::read(&state).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(&original).unwrap();
+    let st = safetensors::SafeTensors::deserialize(&original).unwrap();
+    let archive = st.tensor("archive").unwrap();
+    let mut conf: Vec<f32> = bytemuck::pod_collect_to_vec(st.tensor("conf").unwrap().data());
+    conf[0] = 0.9999999;
+    let views = vec![
+        ("archive", archive),
+        (
+            "conf",
+            safetensors::tensor::TensorView::new(
+                safetensors::Dtype::F32,
+                vec![conf.len()],
+                bytemuck::cast_slice(&conf),
+            )
+            .unwrap(),
+        ),
+    ];
+    let edited = safetensors::serialize(views, header.metadata().clone()).unwrap();
+    std::fs::write(&state, &edited).unwrap();
+    let o = resume(&b, "6");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("state.safetensors") && err.contains("sha256"),
+        "{err}"
+    );
+    std::fs::write(&state, &original).unwrap();
+
+    // the seed edited in config.toml half-way
+    let config = std::fs::read_to_string(b.join("config.toml")).unwrap();
+    assert!(config.contains("seed = 0"));
+    std::fs::write(
+        b.join("config.toml"),
+        config.replace("seed = 0", "seed = 1"),
+    )
+    .unwrap();
+    let o = resume(&b, "6");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("another run"), "{err}");
+    std::fs::write(b.join("config.toml"), &config).unwrap();
+
+    // stopped before its first checkpoint: resumes from the start
+    std::fs::remove_dir_all(b.join("checkpoint")).unwrap();
+    let o = resume(&b, "6");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(run_result(&a), run_result(&b));
+    let rows = |d: &Path| {
+        std::fs::read_to_string(d.join("stats.csv"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(rows(&b), rows(&a), "stats.csv rows once each");
+    let _ = std::fs::remove_dir_all(&a);
+    let _ = std::fs::remove_dir_all(&b);
+}

@@ -1,6 +1,12 @@
 //! Checkpoints: `checkpoint/state.safetensors` (direct: the generation, the archive's genes
 //! and confidences) or `checkpoint/state.json` (CPPN: the programs), each one file written
 //! atomically, and the [`Search`] trait through which the run loop saves and restores either.
+//!
+//! A checkpoint is sealed to its run: it carries the run's seal (`RunConfig::seal`, a hash
+//! of every parameter that shapes the run and of the network's weights) and the sha256 of
+//! its own contents. A resume refuses a checkpoint of another run, one whose contents were
+//! changed, and impossible contents (confidences or genes outside [0, 1], a generation past
+//! the run's end), naming the file.
 
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
@@ -23,14 +29,72 @@ pub fn checkpoint_path(dir: &Path) -> PathBuf {
     dir.join("checkpoint").join("state.safetensors")
 }
 
+/// The sha256 of a checkpoint's contents: its counters, then its f32 tensors' bytes.
+fn digest(counters: &str, tensors: &[&[f32]]) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(counters.as_bytes());
+    for t in tensors {
+        h.update(bytemuck::cast_slice::<f32, u8>(t));
+    }
+    format!("{:x}", h.finalize())
+}
+
+/// Refuses contents no run can have: confidences or genes outside [0, 1] (NaN included), a
+/// generation past the run's `last`.
+fn check_contents(
+    path: &Path,
+    generation: u32,
+    last: u32,
+    conf: &[f32],
+    genes: &[f32],
+) -> Result<()> {
+    let bad = |message: String| Error::Data {
+        path: path.into(),
+        message,
+    };
+    if generation > last {
+        return Err(bad(format!(
+            "generation {generation} is past the run's end ({last}); resume with --generations {generation} or more"
+        )));
+    }
+    if let Some((c, v)) = conf
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(0.0..=1.0).contains(*v))
+    {
+        return Err(bad(format!(
+            "cell {c}'s confidence {v} is not a probability"
+        )));
+    }
+    if let Some((i, v)) = genes
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(0.0..=1.0).contains(*v))
+    {
+        return Err(bad(format!("gene {i} is {v}, outside [0, 1]")));
+    }
+    Ok(())
+}
+
 impl Checkpoint {
-    pub fn save(&self, dir: &Path, classes: usize, genes: usize) -> Result<()> {
+    fn counters(&self) -> String {
+        format!("{} {} {}", self.generation, self.evaluations, self.seconds)
+    }
+
+    /// Writes the checkpoint of the run sealed `seal`.
+    pub fn save(&self, dir: &Path, classes: usize, genes: usize, seal: &str) -> Result<()> {
         std::fs::create_dir_all(dir.join("checkpoint"))
             .map_err(|e| Error::io(dir.join("checkpoint"), e))?;
         let meta: HashMap<String, String> = [
             ("generation".to_string(), self.generation.to_string()),
             ("evaluations".to_string(), self.evaluations.to_string()),
             ("seconds".to_string(), format!("{}", self.seconds)),
+            ("run".to_string(), seal.to_string()),
+            (
+                "sha256".to_string(),
+                digest(&self.counters(), &[&self.archive, &self.conf]),
+            ),
         ]
         .into();
         let views = vec![
@@ -57,7 +121,14 @@ impl Checkpoint {
         write_atomic(&checkpoint_path(dir), &bytes)
     }
 
-    pub fn load(dir: &Path, classes: usize, genes: usize) -> Result<Checkpoint> {
+    /// Reads the checkpoint of the run sealed `seal`, whose last generation is `last`.
+    pub fn load(
+        dir: &Path,
+        classes: usize,
+        genes: usize,
+        seal: &str,
+        last: u32,
+    ) -> Result<Checkpoint> {
         let path = checkpoint_path(dir);
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
         let bad = |message: String| Error::Data {
@@ -87,7 +158,12 @@ impl Checkpoint {
             }
             Ok(bytemuck::pod_collect_to_vec(t.data()))
         };
-        Ok(Checkpoint {
+        if field("run")? != seal {
+            return Err(bad(
+                "is the checkpoint of another run: config.toml or the weights changed since it was written".into(),
+            ));
+        }
+        let cp = Checkpoint {
             generation: field("generation")?
                 .parse()
                 .map_err(|e| bad(format!("generation: {e}")))?,
@@ -99,7 +175,14 @@ impl Checkpoint {
                 .map_err(|e| bad(format!("seconds: {e}")))?,
             archive: tensor("archive", classes * genes)?,
             conf: tensor("conf", classes)?,
-        })
+        };
+        if field("sha256")? != digest(&cp.counters(), &[&cp.archive, &cp.conf]) {
+            return Err(bad(
+                "its contents do not match their sha256: the file was changed".into(),
+            ));
+        }
+        check_contents(&path, cp.generation, last, &cp.conf, &cp.archive)?;
+        Ok(cp)
     }
 }
 
@@ -115,10 +198,14 @@ pub trait Search {
     fn archive_pixels(&self) -> Result<Vec<u8>>;
     /// `(width, height)` of those pictures.
     fn picture(&self) -> (usize, usize);
-    /// Writes the checkpoint (atomically) with the run's wall-clock `seconds` so far.
-    fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64) -> Result<()>;
-    /// Continues from the checkpoint in `dir`; returns the seconds the run had taken.
-    fn resume(&mut self, dir: &Path) -> Result<f64>;
+    /// Writes the checkpoint (atomically) with the run's wall-clock `seconds` so far, sealed
+    /// to the run `seal`.
+    fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64, seal: &str) -> Result<()>;
+    /// Continues from the checkpoint in `dir` of the run sealed `seal`, whose last
+    /// generation is `last`; returns the seconds the run had taken.
+    fn resume(&mut self, dir: &Path, seal: &str, last: u32) -> Result<f64>;
+    /// The checkpoint's file in the run directory `dir`.
+    fn checkpoint_file(&self, dir: &Path) -> PathBuf;
 }
 
 impl Search for crate::evo::DirectSearch<'_> {
@@ -142,7 +229,7 @@ impl Search for crate::evo::DirectSearch<'_> {
         let (w, h, _) = self.imaging.picture(&self.net.arch);
         (w, h)
     }
-    fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64) -> Result<()> {
+    fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64, seal: &str) -> Result<()> {
         Checkpoint {
             generation: self.generation,
             evaluations: self.evaluations,
@@ -150,12 +237,15 @@ impl Search for crate::evo::DirectSearch<'_> {
             archive: self.archive()?,
             conf: conf.to_vec(),
         }
-        .save(dir, self.classes, self.genes)
+        .save(dir, self.classes, self.genes, seal)
     }
-    fn resume(&mut self, dir: &Path) -> Result<f64> {
-        let cp = Checkpoint::load(dir, self.classes, self.genes)?;
+    fn resume(&mut self, dir: &Path, seal: &str, last: u32) -> Result<f64> {
+        let cp = Checkpoint::load(dir, self.classes, self.genes, seal, last)?;
         self.restore(cp.generation, cp.evaluations, &cp.archive, &cp.conf)?;
         Ok(cp.seconds)
+    }
+    fn checkpoint_file(&self, dir: &Path) -> PathBuf {
+        checkpoint_path(dir)
     }
 }
 
@@ -167,6 +257,27 @@ struct CppnCheckpoint {
     seconds: f64,
     conf: Vec<f32>,
     archive: Vec<crate::evo::cppn::Cppn>,
+    /// The run's seal.
+    #[serde(default)]
+    run: String,
+    /// The sha256 of this JSON with `sha256` empty.
+    #[serde(default)]
+    sha256: String,
+}
+
+impl CppnCheckpoint {
+    fn digest(&self) -> String {
+        use sha2::Digest;
+        let json = serde_json::to_vec(&CppnCheckpoint {
+            sha256: String::new(),
+            archive: self.archive.clone(),
+            conf: self.conf.clone(),
+            run: self.run.clone(),
+            ..*self
+        })
+        .expect("a checkpoint serialises");
+        format!("{:x}", sha2::Sha256::digest(json))
+    }
 }
 
 impl Search for crate::evo::CppnSearch<'_> {
@@ -189,27 +300,46 @@ impl Search for crate::evo::CppnSearch<'_> {
         let (w, h, _) = self.imaging.picture(&self.net.arch);
         (w, h)
     }
-    fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64) -> Result<()> {
-        let cp = CppnCheckpoint {
+    fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64, seal: &str) -> Result<()> {
+        let mut cp = CppnCheckpoint {
             generation: self.generation,
             evaluations: self.evaluations,
             seconds,
             conf: conf.to_vec(),
             archive: self.archive.clone(),
+            run: seal.into(),
+            sha256: String::new(),
         };
+        cp.sha256 = cp.digest();
         std::fs::create_dir_all(dir.join("checkpoint"))
             .map_err(|e| Error::io(dir.join("checkpoint"), e))?;
         let json = serde_json::to_vec(&cp).expect("a checkpoint serialises");
         write_atomic(&dir.join("checkpoint").join("state.json"), &json)
     }
-    fn resume(&mut self, dir: &Path) -> Result<f64> {
-        let path = dir.join("checkpoint").join("state.json");
+    fn resume(&mut self, dir: &Path, seal: &str, last: u32) -> Result<f64> {
+        let path = self.checkpoint_file(dir);
         let text = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        let cp: CppnCheckpoint = serde_json::from_slice(&text).map_err(|e| Error::Data {
+        let bad = |message: String| Error::Data {
             path: path.clone(),
-            message: format!("not a CPPN checkpoint: {e}"),
-        })?;
+            message,
+        };
+        let cp: CppnCheckpoint = serde_json::from_slice(&text)
+            .map_err(|e| bad(format!("not a CPPN checkpoint: {e}")))?;
+        if cp.run != seal {
+            return Err(bad(
+                "is the checkpoint of another run: config.toml or the weights changed since it was written".into(),
+            ));
+        }
+        if cp.sha256 != cp.digest() {
+            return Err(bad(
+                "its contents do not match their sha256: the file was changed".into(),
+            ));
+        }
+        check_contents(&path, cp.generation, last, &cp.conf, &[])?;
         self.restore(cp.generation, cp.evaluations, cp.archive, &cp.conf)?;
         Ok(cp.seconds)
+    }
+    fn checkpoint_file(&self, dir: &Path) -> PathBuf {
+        dir.join("checkpoint").join("state.json")
     }
 }

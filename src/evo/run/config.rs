@@ -204,6 +204,21 @@ impl RunConfig {
         Ok(config)
     }
 
+    /// What ties a checkpoint to this run: the sha256 of every parameter that shapes the run
+    /// (all of them but the number of generations, which `--resume` may change, the
+    /// command line and the version) with the weights' and mean image's sha256.
+    pub fn seal(&self) -> String {
+        use sha2::Digest;
+        let shape = RunConfig {
+            generations: 0,
+            command: None,
+            fooling_version: String::new(),
+            ..self.clone()
+        };
+        let text = toml::to_string(&shape).unwrap_or_default();
+        format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
+    }
+
     /// Refuses a configuration the run loop cannot follow (a resumed run's file is checked
     /// as a new run's options are).
     pub fn check(&self) -> Result<()> {

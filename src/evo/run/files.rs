@@ -17,9 +17,9 @@ pub fn study_run(dir: &Path, index: u32) -> PathBuf {
 }
 
 /// Keeps the rows of `stats.csv` and `cells.csv` up to `generation` (a resumed run rewrites
-/// what followed its checkpoint), creating the files with their headers when missing;
+/// what followed its checkpoint; `None`, a run started afresh, keeps none), creating the files with their headers when missing;
 /// returns `stats.csv`'s text. `cells` is the number of cells (`cells.csv` has a column each).
-pub fn truncate_stats(dir: &Path, generation: u32, cells: usize) -> Result<String> {
+pub fn truncate_stats(dir: &Path, generation: Option<u32>, cells: usize) -> Result<String> {
     let cells_header = std::iter::once("generation".to_string())
         .chain((0..cells).map(|c| c.to_string()))
         .collect::<Vec<_>>()
@@ -28,14 +28,14 @@ pub fn truncate_stats(dir: &Path, generation: u32, cells: usize) -> Result<Strin
     truncate_csv(&dir.join("stats.csv"), STATS_HEADER, generation)
 }
 
-fn truncate_csv(path: &Path, header: &str, generation: u32) -> Result<String> {
+fn truncate_csv(path: &Path, header: &str, generation: Option<u32>) -> Result<String> {
     let mut out = format!("{header}\n");
     let columns = header.split(',').count();
     if let Ok(text) = std::fs::read_to_string(path) {
         for line in text.lines().skip(1) {
             let complete = line.split(',').count() == columns;
             match line.split(',').next().and_then(|g| g.parse::<u32>().ok()) {
-                Some(g) if g <= generation && complete => {
+                Some(g) if generation.is_some_and(|last| g <= last) && complete => {
                     out.push_str(line);
                     out.push('\n');
                 }

@@ -144,7 +144,15 @@ impl<'g> Runner<'g> {
                 })
             }
         };
-        let seconds_before = if resume { search.resume(dir)? } else { 0.0 };
+        // a run stopped before its first checkpoint resumes from its start: every draw
+        // depends only on the seed, so it ends as the uninterrupted run would
+        let resume = resume && search.checkpoint_file(dir).exists();
+        let seal = config.seal();
+        let seconds_before = if resume {
+            search.resume(dir, &seal, config.generations)?
+        } else {
+            0.0
+        };
         Ok(Runner {
             dir: dir.into(),
             config,
@@ -169,11 +177,14 @@ impl<'g> Runner<'g> {
     /// written and the outcome says which signal stopped it).
     pub fn run(mut self, observer: &mut dyn Observer, stop: &Stop) -> Result<Outcome> {
         let dir = self.dir.clone();
+        let seal = self.config.seal();
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let start = Instant::now();
         let search = &mut self.search;
         let cells = search.confidences()?.len();
-        truncate_stats(&dir, search.generation(), cells)?;
+        // a resumed run keeps the rows up to its checkpoint; a fresh start keeps none
+        let kept = self.resumed.then(|| search.generation());
+        truncate_stats(&dir, kept, cells)?;
         let seconds_before = self.seconds_before;
         observer.started(search.generation(), self.config.generations, self.resumed);
         self.config.save(&dir)?;
@@ -218,10 +229,10 @@ impl<'g> Runner<'g> {
                 step: n,
             });
             if generation % self.config.checkpoint_every < n {
-                search.checkpoint(&dir, &conf, seconds(&start))?;
+                search.checkpoint(&dir, &conf, seconds(&start), &seal)?;
             }
         }
-        search.checkpoint(&dir, &conf, seconds(&start))?;
+        search.checkpoint(&dir, &conf, seconds(&start), &seal)?;
         let (w, h) = search.picture();
         write_outputs(
             &dir,
