@@ -65,6 +65,32 @@ pub fn check_output(option: &str, path: &Path, input: Option<&Path>, force: bool
     Ok(())
 }
 
+/// An exclusive lock on a run directory, held while a command writes it: released when
+/// dropped, or by the system when the process ends however it ends (so a killed run leaves
+/// no stale lock).
+#[derive(Debug)]
+pub struct DirLock(#[allow(dead_code)] std::fs::File);
+
+/// Creates `dir` if needed and locks it (`dir/.lock`), or says that another command holds it.
+pub fn lock_dir(dir: &Path) -> Result<DirLock> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let path = dir.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(DirLock(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Option {
+            option: dir.display().to_string(),
+            message: "another fooling command is writing this directory; wait for it to end or choose another".into(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(path, e)),
+    }
+}
+
 /// Writes `value` as TOML to `path`, atomically.
 pub fn save_toml<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
     let text = toml::to_string_pretty(value).map_err(|e| Error::Data {

@@ -720,3 +720,63 @@ fn checkpoints_are_sealed_to_their_run() {
     let _ = std::fs::remove_dir_all(&a);
     let _ = std::fs::remove_dir_all(&b);
 }
+
+/// A run directory is locked while a command writes it: a second command on it is refused
+/// at once, and the lock goes with the process that held it.
+#[test]
+fn a_run_directory_is_locked_while_written() {
+    let dir = evolve_dir("locked");
+    let d = dir.to_str().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_fooling"))
+        .args([
+            "evolve",
+            "--weights",
+            WEIGHTS,
+            "--batch",
+            "10",
+            "--generations",
+            "100000",
+            "--checkpoint-every",
+            "100000",
+            "--out",
+            d,
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while std::fs::read_to_string(dir.join("stats.csv")).map_or(0, |s| s.lines().count()) < 3 {
+        assert!(t0.elapsed().as_secs() < 120, "the run did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    for args in [
+        vec![
+            "evolve",
+            "--weights",
+            WEIGHTS,
+            "--batch",
+            "10",
+            "--generations",
+            "2",
+            "--out",
+            d,
+        ],
+        vec!["evolve", "--resume", d, "--generations", "5"],
+    ] {
+        let o = fooling(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains("another fooling command"),
+            "{args:?}: {err}"
+        );
+    }
+    // SIGKILL: no checkpoint, no clean exit; the lock still goes with the process
+    let mut child = child;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let o = fooling(&["evolve", "--resume", d, "--generations", "3"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}

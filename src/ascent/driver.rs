@@ -192,7 +192,13 @@ pub fn run(
         .collect();
     // every group is checked before anything is written
     let first = Ascent::new(gpu, &net, &mean, groups[0].clone())?;
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let _lock = crate::io::lock_dir(dir)?;
+    if dir.join("config.toml").exists() {
+        return Err(Error::Option {
+            option: format!("--out {}", dir.display()),
+            message: "holds a run already; choose another directory".into(),
+        });
+    }
     write_atomic(&dir.join("config.toml"), run_file.as_bytes())?;
     let start = Instant::now();
     let done = run_groups(gpu, &net, &mean, &groups, first, group, observer, &start)?;

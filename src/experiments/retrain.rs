@@ -145,6 +145,7 @@ pub fn run(
     config: &RetrainConfig,
     log: &mut dyn FnMut(&str),
 ) -> Result<Vec<RoundRow>> {
+    let _lock = crate::io::lock_dir(dir)?;
     config.save(dir)?;
     let (arch, weights) = Weights::load_sized(&config.weights, crate::nn::by_name(&config.net)?)?;
     let (arch, weights) = (&arch, &weights);

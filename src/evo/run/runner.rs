@@ -8,7 +8,7 @@ use super::{truncate_stats, write_outputs, EvolveSettings, RunConfig, Search};
 use crate::error::{Error, Result};
 use crate::evo::{CppnSearch, DirectSearch, Imaging};
 use crate::gpu::Gpu;
-use crate::io::sha256_file;
+use crate::io::{lock_dir, sha256_file, DirLock};
 use crate::nn::{self, Network, Weights};
 use crate::signal::Stop;
 use crate::stats::Stats;
@@ -64,6 +64,8 @@ pub struct Runner<'g> {
     resumed: bool,
     /// Wall-clock seconds of the sessions before this one.
     seconds_before: f64,
+    /// The run directory's lock, held until the runner is dropped.
+    _lock: DirLock,
 }
 
 fn option(option: String, message: String) -> Error {
@@ -73,6 +75,8 @@ fn option(option: String, message: String) -> Error {
 impl<'g> Runner<'g> {
     /// A new run with settings `settings` in `dir`, which must not hold a run already.
     pub fn create(gpu: &'g Gpu, dir: &Path, settings: &EvolveSettings) -> Result<Runner<'g>> {
+        let config = RunConfig::new(settings)?;
+        let lock = lock_dir(dir)?;
         if dir.join("config.toml").exists() {
             return Err(option(
                 format!("--out {}", dir.display()),
@@ -82,12 +86,19 @@ impl<'g> Runner<'g> {
                 ),
             ));
         }
-        Runner::open(gpu, dir, RunConfig::new(settings)?, false)
+        Runner::open(gpu, dir, config, false, lock)
     }
 
     /// The run in `dir`, continued from its checkpoint; `generations` extends (or shortens)
     /// it. The weights and mean image must be the ones it started with.
     pub fn resume(gpu: &'g Gpu, dir: &Path, generations: Option<u32>) -> Result<Runner<'g>> {
+        if !dir.join("config.toml").exists() {
+            return Err(option(
+                format!("--resume {}", dir.display()),
+                "holds no run (no config.toml)".into(),
+            ));
+        }
+        let lock = lock_dir(dir)?;
         let mut config = RunConfig::load(dir)?;
         if let Some(g) = generations {
             config.generations = g;
@@ -95,11 +106,17 @@ impl<'g> Runner<'g> {
         // a setting refused here came from the run's file, not the command line
         config
             .check()
-            .and_then(|_| Runner::open(gpu, dir, config, true))
+            .and_then(|_| Runner::open(gpu, dir, config, true, lock))
             .map_err(|e| e.in_file(&dir.join("config.toml")))
     }
 
-    fn open(gpu: &'g Gpu, dir: &Path, config: RunConfig, resume: bool) -> Result<Runner<'g>> {
+    fn open(
+        gpu: &'g Gpu,
+        dir: &Path,
+        config: RunConfig,
+        resume: bool,
+        lock: DirLock,
+    ) -> Result<Runner<'g>> {
         let (arch, weights) = Weights::load_sized(&config.weights, nn::by_name(&config.net)?)?;
         let changed = |what: &str, path: &Path| {
             option(
@@ -160,6 +177,7 @@ impl<'g> Runner<'g> {
             labels,
             resumed: resume,
             seconds_before,
+            _lock: lock,
         })
     }
 
