@@ -70,6 +70,11 @@ pub enum Error {
     #[error("{option}: {message}")]
     Option { option: String, message: String },
 
+    /// A signal (SIGINT, SIGTERM, SIGHUP) stopped the work; `what` says what was kept and how
+    /// to go on. The CLI exits with 128 + `signal`.
+    #[error("stopped by signal {signal}: {what}")]
+    Stopped { signal: i32, what: String },
+
     #[error("{}: {source}", .path.display())]
     Io {
         path: PathBuf,

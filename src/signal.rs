@@ -28,6 +28,17 @@ impl Stop {
         self.signal().is_some()
     }
 
+    /// `Err(Error::Stopped)` saying `what` when a signal asked to stop, else `Ok`.
+    pub fn check(&self, what: impl FnOnce() -> String) -> crate::Result<()> {
+        match self.signal() {
+            Some(signal) => Err(crate::Error::Stopped {
+                signal,
+                what: what(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The conventional exit status after stopping: 128 + the signal's number (130 for
     /// SIGINT, 143 for SIGTERM, 129 for SIGHUP).
     pub fn exit_status(&self) -> i32 {

@@ -780,3 +780,35 @@ fn a_run_directory_is_locked_while_written() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `train` stopped by SIGTERM says it does not resume, writes nothing, and exits 143.
+#[test]
+fn train_stopped_by_sigterm_says_why_it_does_not_resume() {
+    let dir = evolve_dir("train-term");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("w.safetensors");
+    let child = Command::new(env!("CARGO_BIN_EXE_fooling"))
+        .args([
+            "train",
+            "--iterations",
+            "1000000",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert!(err.contains("does not resume"), "{err}");
+    assert!(!out.exists() && !out.with_extension("md").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

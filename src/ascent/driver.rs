@@ -252,6 +252,9 @@ fn run_groups(
         done.seconds.clear();
         while run.iteration() < cfg.iterations {
             let from = run.iteration();
+            crate::signal::stop().check(|| {
+                "an ascent does not resume (it is short): run it again into a new directory".into()
+            })?;
             run.step(10)?;
             let rows = run.history(from, run.iteration())?;
             let now = start.elapsed().as_secs_f64();

@@ -248,18 +248,18 @@ pub struct EvolveArgs {
 
 impl EvolveArgs {
     /// The options of run `--run-index` of a study: its own seed and directory.
-    pub fn indexed(&self) -> EvolveArgs {
+    pub fn indexed(&self) -> fooling::Result<EvolveArgs> {
         let Some(i) = self.run_index else {
-            return self.clone();
+            return Ok(self.clone());
         };
         let run = |d: &PathBuf| fooling::evo::run::study_run(d, i);
-        EvolveArgs {
-            seed: self.seed.wrapping_add(i),
+        Ok(EvolveArgs {
+            seed: fooling::evo::run::study_seed(self.seed, i)?,
             out: self.out.as_ref().map(run),
             resume: self.resume.as_ref().map(run),
             run_index: None,
             ..self.clone()
-        }
+        })
     }
 }
 
@@ -314,16 +314,16 @@ pub struct AscentArgs {
 
 impl AscentArgs {
     /// The options of run `--run-index` of a study: its own seed and directory.
-    pub fn indexed(&self) -> AscentArgs {
+    pub fn indexed(&self) -> fooling::Result<AscentArgs> {
         let Some(i) = self.run_index else {
-            return self.clone();
+            return Ok(self.clone());
         };
-        AscentArgs {
-            seed: self.seed.wrapping_add(i),
+        Ok(AscentArgs {
+            seed: fooling::evo::run::study_seed(self.seed, i)?,
             out: fooling::evo::run::study_run(&self.out, i),
             run_index: None,
             ..self.clone()
-        }
+        })
     }
 }
 

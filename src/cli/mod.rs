@@ -22,8 +22,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Info => info::info(&cli.gpu),
         Command::Classify(args) => classify::classify(&cli.gpu, &args),
         Command::Train(args) => train::train(&cli.gpu, &args),
-        Command::Evolve(args) => evolve::evolve(&cli.gpu, &args.indexed()),
-        Command::Ascent(args) => ascent::ascent(&cli.gpu, &args.indexed()),
+        Command::Evolve(args) => evolve::evolve(&cli.gpu, &args.indexed()?),
+        Command::Ascent(args) => ascent::ascent(&cli.gpu, &args.indexed()?),
         Command::Convert(args) => convert::convert(&args),
         Command::Transfer(args) => transfer::transfer(&cli.gpu, &args),
         Command::Merge(args) => merge::merge(&args),
@@ -39,6 +39,14 @@ pub fn command_line() -> String {
         .chain(std::env::args().skip(1))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The exit status for `e`: 128 + the signal for work a signal stopped, else 1.
+pub fn exit_status(e: &anyhow::Error) -> u8 {
+    match e.downcast_ref::<fooling::Error>() {
+        Some(fooling::Error::Stopped { signal, .. }) => (128 + signal).clamp(1, 255) as u8,
+        _ => 1,
+    }
 }
 
 /// How an error reads on the command line: a setting as the flag that sets it

@@ -370,7 +370,7 @@ impl Step {
     ) -> Result<()> {
         let run = study_run(dir, index);
         let settings = EvolveSettings {
-            seed: settings.seed.wrapping_add(index),
+            seed: crate::evo::run::study_seed(settings.seed, index)?,
             command: Some(self.command()),
             ..settings.clone()
         };

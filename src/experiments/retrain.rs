@@ -126,6 +126,31 @@ impl RetrainState {
         )
     }
 
+    /// Refuses a state no study of `config` (on `cells` cells) can be in, naming `path`.
+    fn check(&self, config: &RetrainConfig, cells: usize, path: &Path) -> Result<()> {
+        let bad = |message: String| Error::Data {
+            path: path.into(),
+            message,
+        };
+        if !(1..=config.rounds + 1).contains(&self.network) {
+            return Err(bad(format!(
+                "network {} is not one of DNN_1 … DNN_{}",
+                self.network,
+                config.rounds + 1
+            )));
+        }
+        if self.runs_done > config.runs(self.network, cells) || self.rows.len() > config.rounds + 1
+        {
+            return Err(bad("more runs or networks than the study has".into()));
+        }
+        if let Some(c) = self.run_confs.iter().find(|c| !(0.0..=1.0).contains(*c)) {
+            return Err(bad(format!(
+                "a champion's confidence {c} is not a probability"
+            )));
+        }
+        Ok(())
+    }
+
     /// Whether every network has been measured.
     pub fn done(&self, config: &RetrainConfig) -> bool {
         self.rows.len() > config.rounds
@@ -159,18 +184,21 @@ pub fn run(
     let cells = arch.num_classes();
     std::fs::create_dir_all(dir.join("fooling")).map_err(|e| Error::io(dir, e))?;
     std::fs::create_dir_all(dir.join("networks")).map_err(|e| Error::io(dir, e))?;
-    let mut state = match RetrainState::load(dir) {
-        Ok(s) => s,
-        Err(_) => {
-            let net = Network::new(gpu, arch.clone(), weights)?;
-            let s = RetrainState {
-                network: 1,
-                accuracy: accuracy(gpu, &net, &held)?,
-                ..RetrainState::default()
-            };
-            s.save(dir)?;
-            s
-        }
+    config.check(cells)?;
+    // a state.json that cannot be read is an error, never a fresh start over the study
+    let mut state = if dir.join("state.json").exists() {
+        let state = RetrainState::load(dir)?;
+        state.check(config, cells, &dir.join("state.json"))?;
+        state
+    } else {
+        let net = Network::new(gpu, arch.clone(), weights)?;
+        let s = RetrainState {
+            network: 1,
+            accuracy: accuracy(gpu, &net, &held)?,
+            ..RetrainState::default()
+        };
+        s.save(dir)?;
+        s
     };
     if state.rows.last().map(|r| r.network) == Some(state.network) && !state.done(config) {
         // a finished study extended by more rounds: its last network, measured only, now
@@ -222,6 +250,14 @@ pub fn run(
         state = train_next(gpu, dir, config, &extended, (&train, &held), state, log)?;
     }
     Ok(state.rows)
+}
+
+/// What a stopped study keeps, and how it goes on.
+fn resume_hint(dir: &Path) -> String {
+    format!(
+        "the study keeps every finished run and training; continue with `fooling retrain --resume {}`",
+        dir.display()
+    )
 }
 
 /// Fooling images collected before DNN_k's runs.
@@ -340,6 +376,7 @@ impl RetrainConfig {
             command: s.command.clone(),
             fooling_version: env!("CARGO_PKG_VERSION").into(),
         };
+        config.check(crate::nn::by_name(&config.net)?.num_classes())?;
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         Ok(config)
     }
@@ -351,6 +388,9 @@ impl RetrainConfig {
         if let Some(r) = rounds {
             config.rounds = r;
         }
+        config
+            .check(crate::nn::by_name(&config.net)?.num_classes())
+            .map_err(|e| e.in_file(&dir.join("retrain.toml")))?;
         if crate::io::sha256_file(&config.weights)? != config.weights_sha256 {
             return Err(Error::Option {
                 option: format!("--resume {}", dir.display()),
@@ -361,6 +401,32 @@ impl RetrainConfig {
             });
         }
         Ok(config)
+    }
+
+    /// Refuses a study whose runs' seeds would not fit 32 bits or would collide: run `i`
+    /// against DNN_k is seeded `seed + 100,000 k + i`.
+    pub fn check(&self, cells: usize) -> Result<()> {
+        let most = (1..=self.rounds + 1)
+            .map(|k| self.runs(k, cells))
+            .max()
+            .unwrap_or(1);
+        if most >= 100_000 {
+            return Err(Error::setting(
+                "class_size",
+                format!("needs {most} runs against one network; at most 99,999"),
+            ));
+        }
+        let last = self.seed as u64 + (self.rounds as u64 + 1) * 100_000 + most as u64;
+        if last > u32::MAX as u64 {
+            return Err(Error::setting(
+                "seed",
+                format!(
+                    "{} with {} rounds seeds runs up to {last}, past 32 bits",
+                    self.seed, self.rounds
+                ),
+            ));
+        }
+        Ok(())
     }
 
     pub fn save(&self, dir: &Path) -> Result<()> {
@@ -398,7 +464,11 @@ fn one_run(
     };
     let mut s = CppnSearch::new(gpu, net, cppn)?;
     let first = s.archive_pixels()?;
-    s.step(config.generations)?;
+    let stop = crate::signal::stop();
+    while s.generation < config.generations {
+        stop.check(|| resume_hint(dir))?;
+        s.step(10.min(config.generations - s.generation))?;
+    }
     let last = s.archive_pixels()?;
     // this run's share of the images still wanted from DNN_k's runs
     let wanted = config.added(k);
@@ -452,7 +522,12 @@ fn train_next(
     };
     let init = Weights::random(extended, tc.seed)?;
     let mut trainer = Trainer::new(gpu, Network::new(gpu, extended.clone(), &init)?, &data, tc)?;
-    trainer.step(config.iterations)?;
+    let stop = crate::signal::stop();
+    while trainer.iteration < config.iterations {
+        stop.check(|| resume_hint(dir))?;
+        trainer.step(100.min(config.iterations - trainer.iteration))?;
+        trainer.loss()?; // waits for the device, so a stop request is honoured within 100
+    }
     let loss = trainer.loss()?;
     let acc = accuracy(gpu, &trainer.net, held)?;
     let path = dir

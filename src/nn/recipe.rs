@@ -121,9 +121,17 @@ pub fn train(
         adapter: describe(&gpu.info),
     });
     let start = Instant::now();
-    let every = 100.min(config.iterations);
+    // the loss is read (and a stop request honoured) every 25 iterations
+    let every = 25.min(config.iterations);
     let mut loss = f32::NAN;
+    let stop = crate::signal::stop();
     while trainer.iteration < config.iterations {
+        stop.check(|| {
+            format!(
+                "training does not resume (the optimiser's state is not saved); {} was not written",
+                s.out.display()
+            )
+        })?;
         let n = every.min(config.iterations - trainer.iteration);
         trainer.step(n)?;
         loss = trainer.loss()?; // waits for the device

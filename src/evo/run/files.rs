@@ -16,6 +16,17 @@ pub fn study_run(dir: &Path, index: u32) -> PathBuf {
     dir.join(format!("run-{index:03}"))
 }
 
+/// The seed of run `index` of a study seeded `seed`: `seed + index`, refused when it does not
+/// fit 32 bits (never wrapped onto another run's seed).
+pub fn study_seed(seed: u32, index: u32) -> Result<u32> {
+    seed.checked_add(index).ok_or_else(|| {
+        Error::setting(
+            "seed",
+            format!("{seed} + run index {index} does not fit 32 bits"),
+        )
+    })
+}
+
 /// Keeps the rows of `stats.csv` and `cells.csv` up to `generation` (a resumed run rewrites
 /// what followed its checkpoint; `None`, a run started afresh, keeps none), creating the files with their headers when missing;
 /// returns `stats.csv`'s text. `cells` is the number of cells (`cells.csv` has a column each).
