@@ -812,3 +812,26 @@ fn train_stopped_by_sigterm_says_why_it_does_not_resume() {
     assert!(!out.exists() && !out.with_extension("md").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A request that cannot fit is a typed error naming the limit, before anything is
+/// allocated, and leaves no run directory behind.
+#[test]
+fn an_impossible_batch_is_refused_before_allocating() {
+    let dir = evolve_dir("impossible");
+    let t0 = std::time::Instant::now();
+    let o = fooling(&[
+        "evolve",
+        "--weights",
+        WEIGHTS,
+        "--batch",
+        "4294967295",
+        "--generations",
+        "1",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("limit"), "{err}");
+    assert!(t0.elapsed().as_secs() < 30, "took {:?}", t0.elapsed());
+    assert!(!dir.exists(), "left {}", dir.display());
+}

@@ -9,6 +9,8 @@ use std::marker::PhantomData;
 pub struct GpuBuffer<T> {
     buffer: wgpu::Buffer,
     len: usize,
+    /// Its bytes against the device's budget, credited back when the buffer is dropped.
+    _charge: super::memory::Charge,
     _t: PhantomData<T>,
 }
 
@@ -57,8 +59,23 @@ impl<'a> View<'a> {
 }
 
 impl<T: bytemuck::Pod> GpuBuffer<T> {
-    fn create(gpu: &Gpu, label: &str, len: usize, mapped: bool) -> Result<wgpu::Buffer> {
-        let bytes = (len.max(1) * std::mem::size_of::<T>()).next_multiple_of(4) as u64;
+    fn create(
+        gpu: &Gpu,
+        label: &str,
+        len: usize,
+        mapped: bool,
+    ) -> Result<(wgpu::Buffer, super::memory::Charge)> {
+        let too_big = || Error::LimitExceeded {
+            what: format!("buffer '{label}' of {len} elements"),
+            limit_name: "max_buffer_size",
+            requested: u64::MAX,
+            limit: gpu.limits.max_buffer_size,
+        };
+        let bytes = len
+            .max(1)
+            .checked_mul(std::mem::size_of::<T>())
+            .ok_or_else(too_big)?
+            .next_multiple_of(4) as u64;
         if bytes > gpu.limits.max_buffer_size {
             return Err(Error::LimitExceeded {
                 what: format!("buffer '{label}' of {len} elements"),
@@ -67,28 +84,40 @@ impl<T: bytemuck::Pod> GpuBuffer<T> {
                 limit: gpu.limits.max_buffer_size,
             });
         }
-        Ok(gpu.device.create_buffer(&wgpu::BufferDescriptor {
+        let charge = gpu
+            .memory
+            .charge(&format!("buffer '{label}' of {len} elements"), bytes)?;
+        let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
             size: bytes,
             usage: wgpu::BufferUsages::STORAGE
                 | wgpu::BufferUsages::COPY_SRC
                 | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: mapped,
-        }))
+        });
+        if pollster::block_on(scope.pop()).is_some() {
+            return Err(gpu
+                .memory
+                .exceeded(&format!("buffer '{label}' of {len} elements"), bytes));
+        }
+        Ok((buffer, charge))
     }
 
     /// A buffer of `len` elements whose contents are all zero bytes.
     pub fn zeros(gpu: &Gpu, label: &str, len: usize) -> Result<Self> {
+        let (buffer, charge) = Self::create(gpu, label, len, false)?;
         Ok(GpuBuffer {
-            buffer: Self::create(gpu, label, len, false)?,
+            buffer,
             len,
+            _charge: charge,
             _t: PhantomData,
         })
     }
 
     /// A buffer holding a copy of `data`.
     pub fn from_slice(gpu: &Gpu, label: &str, data: &[T]) -> Result<Self> {
-        let buffer = Self::create(gpu, label, data.len(), true)?;
+        let (buffer, charge) = Self::create(gpu, label, data.len(), true)?;
         {
             let bytes: &[u8] = bytemuck::cast_slice(data);
             let mut view = buffer
@@ -104,6 +133,7 @@ impl<T: bytemuck::Pod> GpuBuffer<T> {
         Ok(GpuBuffer {
             buffer,
             len: data.len(),
+            _charge: charge,
             _t: PhantomData,
         })
     }

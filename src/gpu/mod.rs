@@ -7,6 +7,7 @@
 mod buffer;
 mod grid;
 
+pub mod memory;
 pub use buffer::{GpuBuffer, View};
 pub use grid::grid_for;
 
@@ -117,6 +118,8 @@ pub struct Gpu {
     pub features: OptionalFeatures,
     /// The implementation of the matrix kernels this device launches.
     pub variant: Variant,
+    /// Every buffer's bytes, charged against what the device may hold.
+    pub memory: Arc<memory::Memory>,
     modules: Mutex<HashMap<&'static str, wgpu::ShaderModule>>,
     pipelines: Mutex<HashMap<PipelineKey, Arc<wgpu::ComputePipeline>>>,
 }
@@ -231,6 +234,7 @@ impl Gpu {
         };
         Ok(Gpu {
             variant,
+            memory: memory::Memory::for_device(info.device_type),
             adapter,
             device,
             queue,

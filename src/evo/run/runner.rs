@@ -76,6 +76,7 @@ impl<'g> Runner<'g> {
     /// A new run with settings `settings` in `dir`, which must not hold a run already.
     pub fn create(gpu: &'g Gpu, dir: &Path, settings: &EvolveSettings) -> Result<Runner<'g>> {
         let config = RunConfig::new(settings)?;
+        let existed = dir.exists();
         let lock = lock_dir(dir)?;
         if dir.join("config.toml").exists() {
             return Err(option(
@@ -86,7 +87,13 @@ impl<'g> Runner<'g> {
                 ),
             ));
         }
-        Runner::open(gpu, dir, config, false, lock)
+        Runner::open(gpu, dir, config, false, lock).inspect_err(|_| {
+            // a run that could not start leaves no directory it made
+            if !existed {
+                let _ = std::fs::remove_file(dir.join(".lock"));
+                let _ = std::fs::remove_dir(dir);
+            }
+        })
     }
 
     /// The run in `dir`, continued from its checkpoint; `generations` extends (or shortens)
