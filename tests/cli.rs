@@ -835,3 +835,30 @@ fn an_impossible_batch_is_refused_before_allocating() {
     assert!(t0.elapsed().as_secs() < 30, "took {:?}", t0.elapsed());
     assert!(!dir.exists(), "left {}", dir.display());
 }
+
+/// Logits that overflow are an error naming the network, not NaN or uniform confidences.
+#[test]
+fn overflowing_activations_are_an_error_naming_the_network() {
+    let dir = evolve_dir("overflow");
+    std::fs::create_dir_all(&dir).unwrap();
+    let arch = fooling::nn::lenet();
+    let mut w = fooling::nn::Weights::random(&arch, 0).unwrap();
+    // the last layer's weights near f32's largest: its logits overflow
+    for v in w.tensors.get_mut("ip2.weight").unwrap().data.iter_mut() {
+        *v = v.signum() * 3e38;
+    }
+    let path = dir.join("huge.safetensors");
+    w.save(&path).unwrap();
+    let o = fooling(&[
+        "classify",
+        "--weights",
+        path.to_str().unwrap(),
+        "data/digits/digit7.png",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("lenet") && err.contains("overflowed"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -397,12 +397,23 @@ impl Network {
     }
 
     /// Class probabilities of `images` (`(n, c, h, w)` f32, the network's input values),
-    /// as `n` rows of `classes`.
+    /// as `n` rows of `classes`. Logits that overflowed are an error naming the network
+    /// and the image, not a meaningless row.
     pub fn classify(&self, gpu: &Gpu, images: &[f32]) -> Result<Vec<Vec<f32>>> {
         let n = images.len() / self.arch.input_len();
         let plan = self.forward_plan(gpu, n)?;
         plan.run(gpu, images)?;
-        let probs = plan.probs.read(gpu)?;
+        let (logits, probs) = plan.logits.read_with(&plan.probs, gpu)?;
+        if let Some(i) = logits.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Gpu {
+                context: format!("network {}", self.arch.name),
+                message: format!(
+                    "image {}'s logits are not finite ({}): the network's activations overflowed (check its weights)",
+                    i / self.arch.num_classes(),
+                    logits[i]
+                ),
+            });
+        }
         Ok(probs
             .chunks(self.arch.num_classes())
             .map(|r| r.to_vec())

@@ -68,6 +68,20 @@ pub struct Runner<'g> {
     _lock: DirLock,
 }
 
+/// Refuses non-finite confidences: the network overflowed, and a NaN is no result.
+fn finite(net: &str, conf: &[f32]) -> Result<()> {
+    match conf.iter().position(|c| !c.is_finite()) {
+        Some(c) => Err(Error::Gpu {
+            context: format!("network {net}"),
+            message: format!(
+                "cell {c}'s confidence is {}: the network's activations overflowed (check its weights)",
+                conf[c]
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn option(option: String, message: String) -> Error {
     Error::Option { option, message }
 }
@@ -231,6 +245,7 @@ impl<'g> Runner<'g> {
                 .map_err(|e| Error::io(dir.join("stats.csv"), e))
         };
         let mut conf = search.confidences()?;
+        finite(&self.config.net, &conf)?;
         if !self.resumed {
             record(0, search.evaluations(), &conf, seconds(&start))?;
         }
@@ -243,6 +258,7 @@ impl<'g> Runner<'g> {
                 .min(generations - search.generation());
             search.step(n)?;
             conf = search.confidences()?;
+            finite(&self.config.net, &conf)?;
             let (generation, evaluations) = (search.generation(), search.evaluations());
             record(generation, evaluations, &conf, seconds(&start))?;
             observer.progress(&Progress {
