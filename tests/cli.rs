@@ -360,13 +360,9 @@ fn evolve_stopped_by_sighup_checkpoints_and_resumes_exactly() {
     interrupted_run_resumes_exactly("HUP", 129);
 }
 
-/// A run sent `signal` writes a checkpoint, exits with `status` (128 + the signal's number),
-/// and resumes to the same archive, byte for byte, as a run that was never stopped.
-fn interrupted_run_resumes_exactly(signal: &str, status: i32) {
-    let (a, b) = (
-        evolve_dir(&format!("{signal}-a")),
-        evolve_dir(&format!("{signal}-b")),
-    );
+/// Starts an endless evolution (B = 10, no checkpoint before the end) into `dir` and
+/// returns once `stats.csv` has `rows` lines.
+fn long_evolve(dir: &Path, rows: usize) -> std::process::Child {
     let child = Command::new(env!("CARGO_BIN_EXE_fooling"))
         .args([
             "evolve",
@@ -379,19 +375,29 @@ fn interrupted_run_resumes_exactly(signal: &str, status: i32) {
             "--checkpoint-every",
             "100000",
             "--out",
-            b.to_str().unwrap(),
+            dir.to_str().unwrap(),
         ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // wait until it is past a few generations, then interrupt it as Ctrl-C would
     let t0 = std::time::Instant::now();
-    while std::fs::read_to_string(b.join("stats.csv")).map_or(0, |s| s.lines().count()) < 5 {
+    while std::fs::read_to_string(dir.join("stats.csv")).map_or(0, |s| s.lines().count()) < rows {
         assert!(t0.elapsed().as_secs() < 120, "the run did not start");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    child
+}
+
+/// A run sent `signal` writes a checkpoint, exits with `status` (128 + the signal's number),
+/// and resumes to the same archive, byte for byte, as a run that was never stopped.
+fn interrupted_run_resumes_exactly(signal: &str, status: i32) {
+    let (a, b) = (
+        evolve_dir(&format!("{signal}-a")),
+        evolve_dir(&format!("{signal}-b")),
+    );
+    let child = long_evolve(&b, 5);
     Command::new("kill")
         .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
@@ -727,30 +733,7 @@ fn checkpoints_are_sealed_to_their_run() {
 fn a_run_directory_is_locked_while_written() {
     let dir = evolve_dir("locked");
     let d = dir.to_str().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_fooling"))
-        .args([
-            "evolve",
-            "--weights",
-            WEIGHTS,
-            "--batch",
-            "10",
-            "--generations",
-            "100000",
-            "--checkpoint-every",
-            "100000",
-            "--out",
-            d,
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let t0 = std::time::Instant::now();
-    while std::fs::read_to_string(dir.join("stats.csv")).map_or(0, |s| s.lines().count()) < 3 {
-        assert!(t0.elapsed().as_secs() < 120, "the run did not start");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let child = long_evolve(&dir, 3);
     for args in [
         vec![
             "evolve",
