@@ -151,8 +151,18 @@ impl<'g> Ascent<'g> {
         )?;
         let (scratch, blur) = if config.blur_every > 0 {
             let scratch = GpuBuffer::<f32>::zeros(gpu, "blur scratch", batch * n)?;
-            let views = (image.view(), scratch.view(), mean_buf.view());
-            let blur = blur(gpu, arch, &config, scale, views, plan.forward.input.view())?;
+            let (img, tmp, mean) = (image.view(), scratch.view(), mean_buf.view());
+            let input = plan.forward.input.view();
+            let blur = kernels::blur(
+                gpu,
+                arch.input,
+                config.blur_sigma,
+                scale,
+                img,
+                tmp,
+                mean,
+                input,
+            )?;
             (Some(scratch), Some(blur))
         } else {
             (None, None)
@@ -305,30 +315,4 @@ fn check(config: &AscentConfig, classes: usize, net: &str) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// The two passes of the blur regulariser over `image` (through `scratch`), writing the
-/// network's input from the blurred images minus row 1 of `mean`.
-fn blur(
-    gpu: &Gpu,
-    arch: &crate::nn::Arch,
-    config: &AscentConfig,
-    scale: f32,
-    (image, scratch, mean): (
-        crate::gpu::View<'_>,
-        crate::gpu::View<'_>,
-        crate::gpu::View<'_>,
-    ),
-    input: crate::gpu::View<'_>,
-) -> Result<[Dispatch; 2]> {
-    kernels::blur(
-        gpu,
-        arch.input,
-        config.blur_sigma,
-        scale,
-        image,
-        scratch,
-        mean,
-        input,
-    )
 }
