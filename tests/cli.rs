@@ -362,26 +362,31 @@ fn evolve_stopped_by_sighup_checkpoints_and_resumes_exactly() {
 
 /// Starts an endless evolution (B = 10, no checkpoint before the end) into `dir` and
 /// returns once `stats.csv` has `rows` lines.
-fn long_evolve(dir: &Path, rows: usize) -> std::process::Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_fooling"))
-        .args([
-            "evolve",
-            "--weights",
-            WEIGHTS,
-            "--batch",
-            "10",
-            "--generations",
-            "100000",
-            "--checkpoint-every",
-            "100000",
-            "--out",
-            dir.to_str().unwrap(),
-        ])
+/// Starts `fooling ARGS` from the repository root, its output captured.
+fn spawn(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_fooling"))
+        .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+fn long_evolve(dir: &Path, rows: usize) -> std::process::Child {
+    let child = spawn(&[
+        "evolve",
+        "--weights",
+        WEIGHTS,
+        "--batch",
+        "10",
+        "--generations",
+        "100000",
+        "--checkpoint-every",
+        "100000",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     let t0 = std::time::Instant::now();
     while std::fs::read_to_string(dir.join("stats.csv")).map_or(0, |s| s.lines().count()) < rows {
         assert!(t0.elapsed().as_secs() < 120, "the run did not start");
@@ -770,19 +775,13 @@ fn train_stopped_by_sigterm_says_why_it_does_not_resume() {
     let dir = evolve_dir("train-term");
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("w.safetensors");
-    let child = Command::new(env!("CARGO_BIN_EXE_fooling"))
-        .args([
-            "train",
-            "--iterations",
-            "1000000",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&[
+        "train",
+        "--iterations",
+        "1000000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     std::thread::sleep(std::time::Duration::from_secs(4));
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
