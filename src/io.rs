@@ -65,6 +65,41 @@ pub fn check_output(option: &str, path: &Path, input: Option<&Path>, force: bool
     Ok(())
 }
 
+/// Checks that `dir` can take a new run (`option`'s output): it does not exist, or it is an
+/// empty directory (a `.lock` left by an earlier command aside). A directory holding anything
+/// else is refused, naming one of its entries, so a new run never mixes its files with
+/// another's.
+pub fn check_new_dir(option: &str, dir: &Path) -> Result<()> {
+    let bad = |message: String| Error::Option {
+        option: format!("{option} {}", dir.display()),
+        message,
+    };
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        return Err(bad("is a file, not a directory".into()));
+    }
+    let mut entries: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".lock")
+        .collect();
+    entries.sort();
+    match entries.first() {
+        None => Ok(()),
+        Some(name) => Err(bad(format!(
+            "holds other files ({name}{}); a new run needs a new or empty directory",
+            if entries.len() > 1 {
+                format!(" and {} more", entries.len() - 1)
+            } else {
+                String::new()
+            }
+        ))),
+    }
+}
+
 /// An exclusive lock on a run directory, held while a command writes it: released when
 /// dropped, or by the system when the process ends however it ends (so a killed run leaves
 /// no stale lock).

@@ -592,6 +592,34 @@ fn outputs_are_checked_before_the_work_and_never_replaced_unasked() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && err.contains("input file"), "{err}");
     assert_eq!(std::fs::read(&existing).unwrap(), b"precious");
+    // a new run goes only into a new or empty directory: never among another's files
+    let d = dir.to_str().unwrap();
+    for args in [
+        &["evolve", "--generations", "1", "--batch", "10", "--out", d][..],
+        &["ascent", "--iterations", "1", "--classes", "3", "--out", d],
+        &["retrain", "--rounds", "1", "--generations", "1", "--out", d],
+    ] {
+        let o = fooling(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains("w.safetensors") && err.contains("new or empty"),
+            "{}: {err}",
+            args[0]
+        );
+    }
+    assert_eq!(std::fs::read(&existing).unwrap(), b"precious");
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = fooling(&[
+        "evolve",
+        "--generations",
+        "1",
+        "--batch",
+        "10",
+        "--out",
+        empty.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -151,6 +151,34 @@ fn study_transfer_and_merge() {
         }
     }
 
+    // a transfer's output is replaced only with --force, and its name stays in the run
+    let csv = runs[0].join("transfer-mlp_mnist.csv");
+    let before = std::fs::read(&csv).unwrap();
+    let r0 = runs[0].to_str().unwrap();
+    let again = [
+        "transfer",
+        "--run",
+        r0,
+        "--net",
+        "mlp",
+        "--weights",
+        "weights/mlp_mnist.safetensors",
+    ];
+    let o = fooling(&again, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read(&csv).unwrap(), before);
+    ok(&fooling(&[&again[..], &["--force"]].concat(), &[]));
+    for name in ["../escape", "/tmp/x", ".hidden", "a b"] {
+        let o = fooling(&[&again[..], &["--name", name]].concat(), &[]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains("--name"),
+            "{name}: {err}"
+        );
+    }
+    assert!(!dir.join("study/escape.csv").exists() && !dir.join("study/transfer-..").exists());
+
     // merge: each cell's better champion, its PNG copied
     let merged = dir.join("merged");
     let m = merged.to_str().unwrap();

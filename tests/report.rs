@@ -23,8 +23,8 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-/// An evolution run of LeNet's 10 cells: every cell at `c50` at generation 50 and at
-/// `end` at generation 200; its medians are those values.
+/// A finished evolution run of LeNet's 10 cells: every cell at `c50` at generation 50 and
+/// at `end` at generation 200; its medians are those values.
 fn evolution(dir: &Path, seed: u32, c50: f64, end: f64) {
     let config = RunConfig::new(&EvolveSettings {
         seed,
@@ -67,6 +67,7 @@ fn evolution(dir: &Path, seed: u32, c50: f64, end: f64) {
             cells(200, end)
         ),
     );
+    write(&dir.join("champions.csv"), "class,label,confidence,image\n");
 }
 
 #[test]
@@ -185,26 +186,108 @@ fn the_summary_computes_every_figure_of_the_paper_table() {
 }
 
 #[test]
-fn a_damaged_file_is_an_error_naming_it_and_the_line() {
+fn damaged_and_stopped_runs_are_marked_and_not_counted() {
     let dir = scratch("damaged");
-    let run = dir.join("run");
-    evolution(&run, 0, 0.5, 0.6);
-    let stats = std::fs::read_to_string(run.join("stats.csv")).unwrap();
-    // cut mid-line
-    write(&run.join("stats.csv"), &stats[..stats.len() - 12]);
-    let err = Summary::of(&collect(std::slice::from_ref(&run)).unwrap())
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("stats.csv") && err.contains("line 4"), "{err}");
+    let (good, cut, bad, stopped) = (
+        dir.join("run-000"),
+        dir.join("run-001"),
+        dir.join("run-002"),
+        dir.join("run-003"),
+    );
+    for (k, run) in [&good, &cut, &bad, &stopped].into_iter().enumerate() {
+        evolution(run, k as u32, 0.5, 0.6);
+    }
+    let stats = std::fs::read_to_string(good.join("stats.csv")).unwrap();
+    // cut mid-line, as a killed writer or a full disk leaves it
+    write(&cut.join("stats.csv"), &stats[..stats.len() - 12]);
     // a value that is no number
     write(
-        &run.join("stats.csv"),
+        &bad.join("stats.csv"),
         &stats.replace("40000,0.6", "40000,x"),
     );
-    let err = Summary::of(&collect(std::slice::from_ref(&run)).unwrap())
+    // stopped at generation 50 of 200
+    let upto_50: String = stats.lines().take(3).map(|l| format!("{l}\n")).collect();
+    write(&stopped.join("stats.csv"), &upto_50);
+    // a transfer file cut short
+    write(
+        &good.join("transfer-b.csv"),
+        "class,label,confidence_source,confidence_target,target_top_class\n0,0,0.9\n",
+    );
+
+    let s = Summary::of(&collect(std::slice::from_ref(&dir)).unwrap()).unwrap();
+    assert_eq!(s.groups.len(), 1);
+    assert_eq!(
+        s.groups[0].runs.len(),
+        1,
+        "only the finished, readable run counts"
+    );
+    assert_eq!(s.groups[0].runs[0].dir, good);
+    assert!(
+        s.transfers.is_empty(),
+        "the damaged transfer is not counted"
+    );
+    let why = |d: &Path| {
+        s.left_out
+            .iter()
+            .find(|l| l.dir == d)
+            .unwrap_or_else(|| panic!("{} is not marked", d.display()))
+            .clone()
+    };
+    let w = why(&cut).why;
+    assert!(w.contains("stats.csv") && w.contains("line 4"), "{w}");
+    let w = why(&bad).why;
+    assert!(w.contains("stats.csv") && w.contains("median"), "{w}");
+    let st = why(&stopped);
+    assert_eq!(st.why, "stopped at generation 50 of 200");
+    assert_eq!(
+        st.remedy.as_deref(),
+        Some(format!("fooling evolve --resume {}", stopped.display()).as_str())
+    );
+    let w = why(&good.join("transfer-b.csv")).why;
+    assert!(w.contains("transfer-b.csv") && w.contains("line 2"), "{w}");
+    let ours = s.ours();
+    assert_eq!(
+        ours["R1"][0].0,
+        "lenet · 1 run: median champion confidence at generation 200: 0.600000; every class \
+         ≥ 99.99% by generation 50 in 0 of 1 runs (3 unfinished or damaged runs left out)"
+    );
+    // the page lists them
+    let page = fooling::report::html::render(&s);
+    assert!(page.contains("Left out of the figures"), "no section");
+    assert!(page.contains("stopped at generation 50 of 200"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn report_replaces_only_its_own_page_without_force() {
+    let dir = scratch("force");
+    let run = dir.join("run");
+    evolution(&run, 0, 0.5, 0.6);
+    let page = dir.join("page.html");
+    let runs = [run.clone()];
+    // a new page, then the same page again: replaced
+    fooling::report::write(&runs, Some(&page), false).unwrap();
+    fooling::report::write(&runs, Some(&page), false).unwrap();
+    // a file the report did not write: refused, kept, then replaced with force
+    let other = dir.join("notes.html");
+    write(&other, "<html>my notes</html>");
+    let err = fooling::report::write(&runs, Some(&other), false)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("stats.csv") && err.contains("median"), "{err}");
+    assert!(err.contains("--out") && err.contains("--force"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&other).unwrap(),
+        "<html>my notes</html>"
+    );
+    fooling::report::write(&runs, Some(&other), true).unwrap();
+    assert!(std::fs::read_to_string(&other)
+        .unwrap()
+        .contains("fooling report"));
+    // a directory that does not exist
+    let err = fooling::report::write(&runs, Some(&dir.join("no/page.html")), false)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no directory"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

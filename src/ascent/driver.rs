@@ -199,6 +199,7 @@ pub fn run(
             message: "holds a run already; choose another directory".into(),
         });
     }
+    crate::io::check_new_dir("--out", dir)?;
     write_atomic(&dir.join("config.toml"), run_file.as_bytes())?;
     let start = Instant::now();
     let done = run_groups(gpu, &net, &mean, &groups, first, group, observer, &start)?;

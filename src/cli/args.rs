@@ -98,9 +98,13 @@ pub struct ReportArgs {
     /// Runs, merged archives, retraining studies, or directories of runs.
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
-    /// The HTML file to write [default: DIR/report.html for one DIR].
+    /// The HTML file to write [default: DIR/report.html for one DIR]; a report this command
+    /// wrote is replaced, any other file only with --force.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Replace --out even if it is not a report `fooling report` wrote.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args)]
@@ -157,6 +161,9 @@ pub struct TransferArgs {
     /// ImageNet targets: crops per image [default: the run's own --crops, for 256×256 images].
     #[arg(long)]
     pub crops: Option<usize>,
+    /// Replace an existing DIR/transfer-<name>.csv.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args)]

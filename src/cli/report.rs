@@ -4,7 +4,7 @@ use super::args::ReportArgs;
 use anyhow::Result;
 
 pub fn report(args: &ReportArgs) -> Result<()> {
-    let w = fooling::report::write(&args.dirs, args.out.as_deref())?;
+    let w = fooling::report::write(&args.dirs, args.out.as_deref(), args.force)?;
     println!(
         "wrote {} ({} runs, {} KB)",
         w.path.display(),

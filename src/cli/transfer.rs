@@ -8,6 +8,7 @@ pub fn transfer(gpu_args: &GpuArgs, args: &TransferArgs) -> Result<()> {
     let settings = TransferSettings {
         name: args.name.clone(),
         crops: args.crops,
+        force: args.force,
         ..TransferSettings::new(&args.run, &args.net, args.weights.clone())
     };
     let gpu = gpu_args.open()?;

@@ -330,6 +330,11 @@ impl Step {
                 ));
             }
             Step::Transfer(t) => {
+                let out = t.output()?;
+                if out.exists() {
+                    observer.note(&format!("{} is done", out.display()));
+                    return Ok(());
+                }
                 observer.note(&format!("$ {}", step.command()));
                 let o = transfer::run(gpu, t)?;
                 observer.note(&format!(
@@ -353,7 +358,7 @@ impl Step {
             }
             Step::Report { dirs, out } => {
                 observer.note(&format!("$ {}", step.command()));
-                crate::report::write(dirs, Some(out))?;
+                crate::report::write(dirs, Some(out), false)?;
             }
         }
         Ok(())

@@ -341,6 +341,7 @@ impl RetrainConfig {
                 ),
             });
         }
+        crate::io::check_new_dir("--out", dir)?;
         for (v, key) in [
             (s.batch, "batch"),
             (s.iterations, "iterations"),

@@ -93,6 +93,8 @@ pub struct TransferSettings {
     pub name: Option<String>,
     /// Crops per image for an ImageNet target [default: the run's own].
     pub crops: Option<usize>,
+    /// Replace an existing `transfer-<name>.csv`.
+    pub force: bool,
 }
 
 impl TransferSettings {
@@ -103,7 +105,40 @@ impl TransferSettings {
             weights,
             name: None,
             crops: None,
+            force: false,
         }
+    }
+
+    /// The name of the output, `transfer-<name>.csv`: `--name`, else the weights file's
+    /// stem, else the network's name. A name is letters, digits and `_ - . +` (no path).
+    pub fn output_name(&self) -> Result<String> {
+        let name = match &self.name {
+            Some(n) => n.clone(),
+            None => match &self.weights {
+                Some(w) => w.clone(),
+                None => nn::shipped_weights(&self.net)?,
+            }
+            .file_stem()
+            .map_or_else(|| self.net.clone(), |s| s.to_string_lossy().into_owned()),
+        };
+        let fine = |c: char| c.is_ascii_alphanumeric() || "_-.+".contains(c);
+        if name.is_empty() || name.starts_with('.') || !name.chars().all(fine) {
+            return Err(Error::Option {
+                option: "--name".into(),
+                message: format!(
+                    "{name:?} cannot name a file in the run: use letters, digits and _ - . + \
+                     (not first: .)"
+                ),
+            });
+        }
+        Ok(name)
+    }
+
+    /// The file the transfer writes: `RUN/transfer-<name>.csv`.
+    pub fn output(&self) -> Result<PathBuf> {
+        Ok(self
+            .run
+            .join(format!("transfer-{}.csv", self.output_name()?)))
     }
 }
 
@@ -161,13 +196,10 @@ pub fn run(gpu: &Gpu, s: &TransferSettings) -> Result<TransferOutcome> {
             .then(|| config.as_ref().and_then(run_crops))
             .flatten()
     });
-    let name = match &s.name {
-        Some(n) => n.clone(),
-        None => weights_path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| s.net.clone()),
-    };
+    let name = s.output_name()?;
+    let path = s.output()?;
+    crate::io::check_output("--name", &path, None, s.force)?;
+    let _lock = crate::io::lock_dir(&s.run)?;
     let net = Network::new(gpu, arch, &weights)?;
     let rows = transfer(gpu, &s.run, &net, crops)?;
     let path = write_transfer(&s.run, &name, &rows)?;

@@ -10,6 +10,9 @@ use base64::Engine;
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// The line that marks a page as `fooling report`'s own, so a later report may replace it.
+pub const GENERATOR: &str = "<meta name=\"generator\" content=\"fooling report\">";
+
 pub(super) fn esc(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -78,9 +81,10 @@ pub fn render(s: &Summary) -> String {
         );
         gallery(&mut body, dir, "merged gallery", None);
     }
+    left_out(&mut body, s);
     let paper = paper_table(s);
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>fooling report</title>\n<style>\n{CSS}</style></head><body>\n<h1>Fooling images: our runs beside the paper</h1>\n<p class=\"meta\">fooling {} · {} input director{} · Nguyen, Yosinski &amp; Clune, CVPR 2015</p>\n<h2>The paper's results and ours</h2>\n{paper}{body}</body></html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n{GENERATOR}\n<title>fooling report</title>\n<style>\n{CSS}</style></head><body>\n<h1>Fooling images: our runs beside the paper</h1>\n<p class=\"meta\">fooling {} · {} input director{} · Nguyen, Yosinski &amp; Clune, CVPR 2015</p>\n<h2>The paper's results and ours</h2>\n{paper}{body}</body></html>\n",
         env!("CARGO_PKG_VERSION"),
         s.inputs,
         if s.inputs == 1 { "y" } else { "ies" }
@@ -219,6 +223,27 @@ fn retraining(body: &mut String, s: &Summary) {
         body.push_str("</table>\n");
         let _ = writeln!(body, "<p><code>{}</code></p>", esc(&r.command));
     }
+}
+
+fn left_out(body: &mut String, s: &Summary) {
+    if s.left_out.is_empty() {
+        return;
+    }
+    body.push_str("<h2 id=\"left-out\">Left out of the figures</h2>\n<p>These runs are unfinished or damaged; no figure above counts them.</p>\n<table><tr><th>run</th><th>network</th><th>why</th><th>to finish it</th></tr>\n");
+    for l in &s.left_out {
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&l.dir.display().to_string()),
+            esc(&l.net),
+            esc(&l.why),
+            l.remedy
+                .as_deref()
+                .map(|r| format!("<code>{}</code>", esc(r)))
+                .unwrap_or_else(|| "–".into())
+        );
+    }
+    body.push_str("</table>\n");
 }
 
 fn paper_table(s: &Summary) -> String {

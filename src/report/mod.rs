@@ -20,8 +20,9 @@ pub struct Written {
 }
 
 /// Writes the report of the runs in `dirs` to `out` [default: `DIR/report.html` for one
-/// directory].
-pub fn write(dirs: &[PathBuf], out: Option<&Path>) -> Result<Written> {
+/// directory]. An existing `out` is replaced only when it is a report this function wrote
+/// (its generator line), or with `force`.
+pub fn write(dirs: &[PathBuf], out: Option<&Path>, force: bool) -> Result<Written> {
     let path = match (out, dirs) {
         (Some(f), _) => f.to_path_buf(),
         (None, [one]) => one.join("report.html"),
@@ -32,6 +33,14 @@ pub fn write(dirs: &[PathBuf], out: Option<&Path>) -> Result<Written> {
             })
         }
     };
+    if path.exists() && !force && !is_report(&path) {
+        return Err(Error::Option {
+            option: format!("--out {}", path.display()),
+            message: "exists and is not a page fooling report wrote; pass --force to replace it"
+                .into(),
+        });
+    }
+    crate::io::check_output("--out", &path, None, true)?;
     let runs = runs::collect(dirs)?;
     let text = html::render(&summary::Summary::of(&runs)?);
     crate::io::write_atomic(&path, text.as_bytes())?;
@@ -40,4 +49,14 @@ pub fn write(dirs: &[PathBuf], out: Option<&Path>) -> Result<Written> {
         runs: runs.len(),
         bytes: text.len(),
     })
+}
+
+/// Whether `path` is a page `fooling report` wrote (its head holds [`html::GENERATOR`]).
+fn is_report(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    String::from_utf8_lossy(&head[..n]).contains(html::GENERATOR)
 }

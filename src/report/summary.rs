@@ -121,14 +121,32 @@ pub struct TransferTally {
 #[derive(Clone, Debug)]
 pub struct RetrainStudy {
     pub dir: PathBuf,
+    /// The networks the study is to evaluate: DNN_1 and one per round.
+    pub networks: usize,
     pub rows: Vec<RoundRow>,
     pub command: String,
+}
+
+/// A run the report leaves out of its figures: stopped before its end, or damaged.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeftOut {
+    pub dir: PathBuf,
+    /// Its network.
+    pub net: String,
+    /// The row of the paper's table it would have counted in (`R1`…), when known.
+    pub row: Option<&'static str>,
+    /// Why: "stopped at generation g of G", or the damaged file and line.
+    pub why: String,
+    /// The command that finishes it, when one does.
+    pub remedy: Option<String>,
 }
 
 /// Everything the report shows.
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
     pub inputs: usize,
+    /// Runs left out of every figure, and why.
+    pub left_out: Vec<LeftOut>,
     pub groups: Vec<Group>,
     pub ascents: Vec<AscentRun>,
     pub transfers: Vec<TransferRow>,
@@ -146,6 +164,51 @@ fn colour(net: &str) -> bool {
     crate::nn::by_name(net).is_ok_and(|a| a.input[0] == 3)
 }
 
+/// What a line of the paper table adds for `n` runs it left out.
+fn left_out_note(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => " (1 unfinished or damaged run left out)".into(),
+        n => format!(" ({n} unfinished or damaged runs left out)"),
+    }
+}
+
+/// The row of the paper's table an evolution run answers: R1–R4.
+fn paper_row(c: &RunConfig) -> &'static str {
+    match (c.encoding, colour(&c.net)) {
+        (Encoding::Direct, false) => "R1",
+        (Encoding::Cppn, false) => "R2",
+        (Encoding::Direct, true) => "R3",
+        (Encoding::Cppn, true) => "R4",
+    }
+}
+
+/// The counts of one `transfer-<target>.csv` (its run, target and group left empty).
+fn read_transfer(f: &std::path::Path) -> Result<TransferRow> {
+    let rows = csv_rows(f)?;
+    let mut t = TransferRow {
+        dir: PathBuf::new(),
+        target: String::new(),
+        group: String::new(),
+        champions: rows.len(),
+        source_099: 0,
+        target_099: 0,
+        target_09999: 0,
+        kept: 0,
+    };
+    for row in &rows {
+        let class: usize = field(f, row, "class")?;
+        let source: f64 = field(f, row, "confidence_source")?;
+        let target: f64 = field(f, row, "confidence_target")?;
+        let top: usize = field(f, row, "target_top_class")?;
+        t.source_099 += (source >= 0.99) as usize;
+        t.target_099 += (target >= 0.99) as usize;
+        t.target_09999 += (target >= 0.9999) as usize;
+        t.kept += (top == class) as usize;
+    }
+    Ok(t)
+}
+
 impl Summary {
     /// The summary of `runs`.
     pub fn of(runs: &[Run]) -> Result<Summary> {
@@ -154,21 +217,67 @@ impl Summary {
             ..Summary::default()
         };
         for r in runs {
-            match &r.source {
-                Source::Evolve(c) => s.add_evolution(r, c)?,
-                Source::Ascent(c) => s.ascents.push(ascent_run(r, c)?),
-                Source::Merged(_) => s.merged.push(r.dir.clone()),
-                Source::Retrain(_) => s.retrains.push(RetrainStudy {
-                    dir: r.dir.clone(),
-                    rows: read_retrain(&r.dir)?,
-                    command: r.command(),
+            let added = match &r.source {
+                Source::Evolve(c) => s.add_evolution(r, c),
+                Source::Ascent(c) => ascent_run(r, c).map(|a| {
+                    let done = a.is_some();
+                    s.ascents.extend(a);
+                    if !done {
+                        s.left_out.push(LeftOut {
+                            dir: r.dir.clone(),
+                            net: r.net().into(),
+                            row: Some("R5"),
+                            why: "stopped before its end (no champions.csv)".into(),
+                            remedy: Some(
+                                "an ascent does not resume: run it again into a new directory"
+                                    .into(),
+                            ),
+                        });
+                    }
+                    done
                 }),
-            }
-            if !matches!(r.source, Source::Retrain(_)) {
-                s.add_transfers(r)?;
+                Source::Merged(_) => {
+                    s.merged.push(r.dir.clone());
+                    Ok(true)
+                }
+                Source::Retrain(c) => read_retrain(&r.dir).map(|rows| {
+                    s.retrains.push(RetrainStudy {
+                        dir: r.dir.clone(),
+                        networks: c.rounds + 1,
+                        rows,
+                        command: r.command(),
+                    });
+                    true
+                }),
+            };
+            let added = added.unwrap_or_else(|e| {
+                s.left_out.push(LeftOut {
+                    dir: r.dir.clone(),
+                    net: r.net().into(),
+                    row: match &r.source {
+                        Source::Evolve(c) => Some(paper_row(c)),
+                        Source::Ascent(_) => Some("R5"),
+                        Source::Retrain(_) => Some("R7"),
+                        Source::Merged(_) => None,
+                    },
+                    why: format!("damaged: {e}"),
+                    remedy: None,
+                });
+                false
+            });
+            if added && !matches!(r.source, Source::Retrain(_)) {
+                s.add_transfers(r);
             }
         }
         Ok(s)
+    }
+
+    /// The runs against `net` of paper row `row` left out of the figures.
+    pub fn left_out_of(&self, row: &str, net: &str) -> usize {
+        self.left_out
+            .iter()
+            .filter(|l| l.row == Some(row) && l.net == net)
+            .count()
     }
 
     /// The index of the group of runs against `c`'s network with its encoding, new if none.
@@ -183,12 +292,7 @@ impl Summary {
                 self.groups.push(Group {
                     net: c.net.clone(),
                     encoding: c.encoding,
-                    row: match (c.encoding, colour(&c.net)) {
-                        (Encoding::Direct, false) => "R1",
-                        (Encoding::Cppn, false) => "R2",
-                        (Encoding::Direct, true) => "R3",
-                        (Encoding::Cppn, true) => "R4",
-                    },
+                    row: paper_row(c),
                     runs: Vec::new(),
                     medians: BTreeMap::new(),
                     cells_of_one: None,
@@ -208,14 +312,28 @@ impl Summary {
         }
     }
 
-    fn add_evolution(&mut self, r: &Run, c: &RunConfig) -> Result<()> {
+    /// Adds an evolution run to its group when it finished; a run stopped before its last
+    /// generation is left out (`Ok(false)`), and so is one whose files cannot be read (the
+    /// error).
+    fn add_evolution(&mut self, r: &Run, c: &RunConfig) -> Result<bool> {
+        let stats = read_stats(&r.dir)?;
+        let cells = read_cells(&r.dir)?;
+        let last = stats.last().map_or(0, |s| s.generation);
+        if last < c.generations || !r.dir.join("champions.csv").exists() {
+            self.left_out.push(LeftOut {
+                dir: r.dir.clone(),
+                net: c.net.clone(),
+                row: Some(paper_row(c)),
+                why: format!("stopped at generation {last} of {}", c.generations),
+                remedy: Some(format!("fooling evolve --resume {}", r.dir.display())),
+            });
+            return Ok(false);
+        }
         let i = self.group_of(c);
         let g = &mut self.groups[i];
-        let stats = read_stats(&r.dir)?;
         for st in &stats {
             g.medians.entry(st.generation).or_default().push(st.median);
         }
-        let cells = read_cells(&r.dir)?;
         if let Some(cells) = &cells {
             for (&gen, conf) in cells {
                 g.cells = conf.len();
@@ -258,12 +376,14 @@ impl Summary {
         if self.galleries[i].len() < 6 {
             self.galleries[i].push(r.dir.clone());
         }
-        Ok(())
+        Ok(true)
     }
 
-    fn add_transfers(&mut self, r: &Run) -> Result<()> {
+    /// Adds the run's `transfer-*.csv` files; a damaged one is left out, named.
+    fn add_transfers(&mut self, r: &Run) {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&r.dir)
-            .map_err(|e| Error::io(&r.dir, e))?
+            .into_iter()
+            .flatten()
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
                 p.file_name()
@@ -284,27 +404,23 @@ impl Summary {
                 .and_then(|n| n.strip_prefix("transfer-"))
                 .unwrap_or_default()
                 .to_string();
-            let rows = csv_rows(&f)?;
-            let (mut source_099, mut target_099, mut target_09999, mut kept) = (0, 0, 0, 0);
-            for row in &rows {
-                let class: usize = field(&f, row, "class")?;
-                let source: f64 = field(&f, row, "confidence_source")?;
-                let t: f64 = field(&f, row, "confidence_target")?;
-                let top: usize = field(&f, row, "target_top_class")?;
-                source_099 += (source >= 0.99) as usize;
-                target_099 += (t >= 0.99) as usize;
-                target_09999 += (t >= 0.9999) as usize;
-                kept += (top == class) as usize;
-            }
-            let row = TransferRow {
-                dir: r.dir.clone(),
-                target: target.clone(),
-                group: group.clone(),
-                champions: rows.len(),
-                source_099,
-                target_099,
-                target_09999,
-                kept,
+            let row = match read_transfer(&f) {
+                Ok(counts) => TransferRow {
+                    dir: r.dir.clone(),
+                    target: target.clone(),
+                    group: group.clone(),
+                    ..counts
+                },
+                Err(e) => {
+                    self.left_out.push(LeftOut {
+                        dir: f.clone(),
+                        net: r.net().into(),
+                        row: Some("R6"),
+                        why: format!("damaged: {e}"),
+                        remedy: None,
+                    });
+                    continue;
+                }
             };
             match self
                 .tallies
@@ -331,7 +447,6 @@ impl Summary {
         }
         self.tallies
             .sort_by(|a, b| (&a.group, &a.target).cmp(&(&b.group, &b.target)));
-        Ok(())
     }
 
     /// Ours, by row of the paper's table (R1–R9): each line's text and the command behind it.
@@ -357,6 +472,7 @@ impl Summary {
                     g.all_by_50, g.with_cells
                 ));
             }
+            text.push_str(&left_out_note(self.left_out_of(g.row, &g.net)));
             let cmd = g.runs[0].command.clone()
                 + if n > 1 {
                     " (and the other seeds above)"
@@ -370,7 +486,7 @@ impl Summary {
                 format!(
                     "{} · {} of {} classes ≥ 99.99% (median {:.6})",
                     a.net, a.stats.n_ge_09999, a.classes, a.stats.median
-                ),
+                ) + &left_out_note(self.left_out_of("R5", &a.net)),
                 a.command.clone(),
             ));
         }
@@ -399,9 +515,19 @@ impl Summary {
         }
         for r in &self.retrains {
             let with = r.rows.iter().filter(|r| r.n_ge_09999 != 0).count();
+            let unfinished = if r.rows.len() < r.networks {
+                format!(
+                    " (stopped: {} of its {} networks evaluated; fooling retrain --resume {} continues it)",
+                    r.rows.len(),
+                    r.networks,
+                    r.dir.display()
+                )
+            } else {
+                String::new()
+            };
             ours.entry("R7").or_default().push((
                 format!(
-                    "{} networks (DNN_1 and {} retrainings): a champion ≥ 99.99% against {with} of them; medians {}",
+                    "{} networks (DNN_1 and {} retrainings): a champion ≥ 99.99% against {with} of them; medians {}{unfinished}",
                     r.rows.len(),
                     r.rows.len().saturating_sub(1),
                     r.rows
@@ -417,7 +543,11 @@ impl Summary {
     }
 }
 
-fn ascent_run(r: &Run, c: &AscentRunFile) -> Result<AscentRun> {
+/// The ascent in `r`, `None` when it stopped before writing its champions.
+fn ascent_run(r: &Run, c: &AscentRunFile) -> Result<Option<AscentRun>> {
+    if !r.dir.join("champions.csv").exists() {
+        return Ok(None);
+    }
     let champs = crate::experiments::read_champions(&r.dir)?;
     let conf: Vec<f32> = champs.iter().map(|c| c.confidence).collect();
     if conf.is_empty() {
@@ -426,11 +556,11 @@ fn ascent_run(r: &Run, c: &AscentRunFile) -> Result<AscentRun> {
             message: "no champions".into(),
         });
     }
-    Ok(AscentRun {
+    Ok(Some(AscentRun {
         dir: r.dir.clone(),
         net: c.net.clone(),
         classes: conf.len(),
         stats: Stats::of(&conf),
         command: r.command(),
-    })
+    }))
 }

@@ -101,6 +101,7 @@ impl<'g> Runner<'g> {
                 ),
             ));
         }
+        crate::io::check_new_dir("--out", dir)?;
         Runner::open(gpu, dir, config, false, lock).inspect_err(|_| {
             // a run that could not start leaves no directory it made
             if !existed {
