@@ -34,11 +34,11 @@ fn main() {
         .collect();
     let mut mean2 = mean.clone();
     mean2.extend(vec![0.0; n]);
+    mean2.extend(vec![arch.grey_scale().unwrap(); n]);
     let (mut best, mut state) = (image.clone(), vec![AscentState::START; b]);
     let cpu_iters = if quick { 2 } else { 5 };
     let mut history = vec![0.0; cpu_iters * b];
     let step = Step {
-        scale: arch.grey_scale().unwrap(),
         decay: 0.01,
         max_lr: 1e12,
         lo: 0.0,

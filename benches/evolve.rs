@@ -35,7 +35,7 @@ fn main() {
         eta_c: 10.0,
     };
     let children = twin::poly_mutate(genes, &m, &parents_genes, &parent, &parent);
-    let x = twin::render_grey(1.0 / 256.0, &children);
+    let x = twin::render_grey((0.0, 1.0 / 256.0), &children);
     let (_, probs) = reference_forward(&arch, &weights, &x).unwrap();
     let (mut conf, mut archive) = (vec![-1.0; classes], parents_genes.clone());
     twin::elite_insert(

@@ -130,33 +130,11 @@ fn main() {
         for (name, s) in [
             (
                 "conv1 (1→20, 5×5, 28×28)",
-                Conv2dShape {
-                    batch,
-                    in_c: 1,
-                    in_h: 28,
-                    in_w: 28,
-                    out_c: 20,
-                    kh: 5,
-                    kw: 5,
-                    stride: 1,
-                    pad: 0,
-                    groups: 1,
-                },
+                Conv2dShape::square(batch, [1, 28, 28], 20, 5, 1, 0, 1),
             ),
             (
                 "conv2 (20→50, 5×5, 12×12)",
-                Conv2dShape {
-                    batch,
-                    in_c: 20,
-                    in_h: 12,
-                    in_w: 12,
-                    out_c: 50,
-                    kh: 5,
-                    kw: 5,
-                    stride: 1,
-                    pad: 0,
-                    groups: 1,
-                },
+                Conv2dShape::square(batch, [20, 12, 12], 50, 5, 1, 0, 1),
             ),
         ] {
             let chunk = (b.gpu.max_binding() as usize / 4 / (s.output_len() / batch)).min(batch);

@@ -7,30 +7,8 @@ fn main() {
     let gpu = fooling::Gpu::new(&GpuOptions::default()).unwrap();
     let b = 64;
     let z = |n: usize| GpuBuffer::<f32>::from_slice(&gpu, "z", &vec![0.5f32; n]).unwrap();
-    let c1 = Conv2dShape {
-        batch: b,
-        in_c: 1,
-        in_h: 28,
-        in_w: 28,
-        out_c: 20,
-        kh: 5,
-        kw: 5,
-        stride: 1,
-        pad: 0,
-        groups: 1,
-    };
-    let c2 = Conv2dShape {
-        batch: b,
-        in_c: 20,
-        in_h: 12,
-        in_w: 12,
-        out_c: 50,
-        kh: 5,
-        kw: 5,
-        stride: 1,
-        pad: 0,
-        groups: 1,
-    };
+    let c1 = Conv2dShape::square(b, [1, 28, 28], 20, 5, 1, 0, 1);
+    let c2 = Conv2dShape::square(b, [20, 12, 12], 50, 5, 1, 0, 1);
     let l1 = LinearShape {
         batch: b,
         in_f: 800,
@@ -96,14 +74,7 @@ fn main() {
         "ip1 bwd_input",
         kernels::linear_bwd_input(&gpu, &l1, dy.view(), w.view(), dx.view()).unwrap(),
     );
-    let p = Pool2dShape {
-        planes: b * 20,
-        in_h: 24,
-        in_w: 24,
-        kernel: 2,
-        stride: 2,
-        pad: 0,
-    };
+    let p = Pool2dShape::caffe(b * 20, 24, 24, 2, 2, 0);
     let arg = GpuBuffer::<u32>::zeros(&gpu, "a", p.output_len()).unwrap();
     let (pdy, pdx) = (z(p.output_len()), z(p.input_len()));
     time(

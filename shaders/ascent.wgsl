@@ -3,8 +3,9 @@
 //
 // grad:    (batch, n) f32   d p / d (network input), from the backward pass
 // prob:    (batch) f32      p, the target class's probability of the current image
-// mean:    (2, n) f32       row 0: the mean image (pixel units), which the decay pulls
-//                           toward; row 1: the network's input offset (pixel units)
+// mean:    (3, n) f32       row 0: the mean image (pixel units), which the decay pulls
+//                           toward; row 1: the network's input offset (pixel units); row 2:
+//                           its scale (1 / std, per value: channels may differ)
 // image:   (batch, n) f32   the current image in pixel units (clipped); becomes the next
 // input:   (batch, n) f32   written: the network's input of the next image,
 //                           (image - offset) * scale
@@ -12,15 +13,14 @@
 // state:   (batch) State    the best probability, its iteration, and iterations done
 // history: (iterations, batch) f32: p at every iteration
 //
-// One workgroup per item. With g = d p / d image = scale * grad:
+// One workgroup per item. With g = d p / d image = scale * grad (element-wise):
 //   lr      = min(max_lr, min(0.03, 0.1 * (1 - p)) / |g|^2)   (the progress step)
 //   image   = clamp(mean + (1 - decay) * (image + lr * g - mean), lo, hi)
 // The best image is the one just evaluated when p beats every earlier p of the item.
 
 struct Params {
     batch: u32, n: u32, iterations: u32, _pad0: u32,
-    scale: f32, decay: f32, max_lr: f32, lo: f32,
-    hi: f32, _pad1: f32, _pad2: f32, _pad3: f32,
+    decay: f32, max_lr: f32, lo: f32, hi: f32,
 }
 
 struct State {
@@ -60,7 +60,7 @@ fn ascent_step(
 
     var sq = 0.0;
     for (var i = li; i < p.n; i += WG) {
-        let g = grad[base + i];
+        let g = grad[base + i] * mean[2u * p.n + i];
         sq += g * g;
     }
     red[li] = sq;
@@ -71,11 +71,10 @@ fn ascent_step(
         }
         workgroupBarrier();
     }
-    let norm2 = red[0] * p.scale * p.scale;
+    let norm2 = red[0];
     let desired = min(0.03, 0.1 * (1.0 - pr));
     // |g|^2 = 0 (a saturated or dead gradient) gives max_lr, and a step of zero
     let lr = select(p.max_lr, min(p.max_lr, desired / norm2), norm2 > 0.0);
-    let step = lr * p.scale;
     let keep = 1.0 - p.decay;
 
     for (var i = li; i < p.n; i += WG) {
@@ -84,9 +83,10 @@ fn ascent_step(
             best[base + i] = cur;
         }
         let m = mean[i];
-        let next = clamp(m + keep * (cur + step * grad[base + i] - m), p.lo, p.hi);
+        let scale = mean[2u * p.n + i];
+        let next = clamp(m + keep * (cur + lr * scale * grad[base + i] - m), p.lo, p.hi);
         image[base + i] = next;
-        input[base + i] = (next - mean[p.n + i]) * p.scale;
+        input[base + i] = (next - mean[p.n + i]) * scale;
     }
     if li == 0u {
         var t = s;

@@ -2,7 +2,8 @@
 // supplementary regulariser of gradient ascent (blur every k steps).
 //
 // src:   (images, h, w) f32       dst: (images, h, w) f32 (written)
-// mean:  (2, n) f32, n = channels * h * w: row 1 is the network's input offset
+// mean:  (3, n) f32, n = channels * h * w: row 1 is the network's input offset, row 2 its
+//        scale (as ascent_step's)
 // input: (batch, n) f32: written in the vertical pass, (dst - offset) * scale
 //
 // dir 0 blurs along rows (x), dir 1 along columns (y). Weights exp(-k^2 / (2 sigma^2)) for
@@ -11,7 +12,7 @@
 
 struct Params {
     images: u32, h: u32, w: u32, radius: u32,
-    dir: u32, n: u32, sigma: f32, scale: f32,
+    dir: u32, n: u32, sigma: f32, _pad0: f32,
 }
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
@@ -50,6 +51,6 @@ fn blur(
     let v = sum / weights;
     dst[i] = v;
     if p.dir == 1u {
-        input[i] = (v - mean[p.n + i % p.n]) * p.scale;
+        input[i] = (v - mean[p.n + i % p.n]) * mean[2u * p.n + i % p.n];
     }
 }

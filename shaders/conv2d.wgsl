@@ -1,4 +1,6 @@
-// conv2d_fwd: y = conv(x, w) + b (optionally ReLU), stride, zero padding and groups.
+// conv2d_fwd: y = conv(x, w) + b (optionally ReLU), with strides (sh, sw), zero padding
+// (top pad_t, left pad_l; the bottom and right pads only size the output), dilations
+// (dh, dw) and groups.
 //
 // x: (batch, in_c, in_h, in_w)            f32, NCHW, contiguous
 // w: (out_c, in_c / groups, kh, kw)       f32, contiguous
@@ -6,15 +8,16 @@
 // y: (batch, out_c, out_h, out_w)         f32, NCHW, contiguous
 //
 // An implicit matrix product per group g: Y_g[m, n] = sum_k W_g[m, k] * X_g[k, n], with
-// m an output channel of the group, n = (image, oy, ox) and k = (ic, ky, kx); X_g is the
-// im2col matrix, gathered on the fly into workgroup memory. Each workgroup computes a
+// m an output channel of the group, n = (image, oy, ox) and k = (ic, ky, kx), input row
+// oy sh − pad_t + ky dh (likewise columns); X_g is the im2col matrix, gathered on the fly into workgroup memory. Each workgroup computes a
 // 64 x 64 tile of Y_g; each of its 16 x 16 invocations a 4 x 4 block of it.
 
 struct Params {
     batch: u32, in_c: u32, in_h: u32, in_w: u32,
     out_c: u32, out_h: u32, out_w: u32, groups: u32,
-    kh: u32, kw: u32, stride: u32, pad: u32,
-    tiles_m: u32, tiles_n: u32, num_tiles: u32, _pad0: u32,
+    kh: u32, kw: u32, sh: u32, sw: u32,
+    pad_t: u32, pad_l: u32, dh: u32, dw: u32,
+    tiles_m: u32, tiles_n: u32, num_tiles: u32, inside: u32,
 }
 
 override RELU: bool = false;
@@ -66,8 +69,8 @@ fn conv2d_fwd(
     let oy = (n % hw) / p.out_w;
     let ox = n % p.out_w;
     let x_img = (img * p.in_c + g * icg) * p.in_h * p.in_w;
-    let iy0 = i32(oy * p.stride) - i32(p.pad);
-    let ix0 = i32(ox * p.stride) - i32(p.pad);
+    let iy0 = i32(oy * p.sh) - i32(p.pad_t);
+    let ix0 = i32(ox * p.sw) - i32(p.pad_l);
 
     var acc: array<vec4<f32>, 4>;
     for (var k0 = 0u; k0 < kdim; k0 += BK) {
@@ -92,8 +95,8 @@ fn conv2d_fwd(
             if n_ok && k < kdim {
                 let ic = k / ksz;
                 let kr = k % ksz;
-                let iy = iy0 + i32(kr / p.kw);
-                let ix = ix0 + i32(kr % p.kw);
+                let iy = iy0 + i32((kr / p.kw) * p.dh);
+                let ix = ix0 + i32((kr % p.kw) * p.dw);
                 if iy >= 0 && iy < i32(p.in_h) && ix >= 0 && ix < i32(p.in_w) {
                     v = x[x_img + (ic * p.in_h + u32(iy)) * p.in_w + u32(ix)];
                 }
@@ -180,24 +183,24 @@ fn conv2d_fwd_direct(
         let n = min(n0 + WX * i, ndim - 1u);
         let img = n / hw;
         let r = n % hw;
-        iy0[i] = i32((r / p.out_w) * p.stride) - i32(p.pad);
-        ix0[i] = i32((r % p.out_w) * p.stride) - i32(p.pad);
+        iy0[i] = i32((r / p.out_w) * p.sh) - i32(p.pad_t);
+        ix0[i] = i32((r % p.out_w) * p.sw) - i32(p.pad_l);
         xbase[i] = i32((img * p.in_c + g * icg) * plane);
     }
 
     var acc: array<vec4<f32>, 4>; // acc[i][j]: channel i, pixel j
     var k = 0u;
-    if p.pad == 0u {
-        // every window lies inside the image: no bounds checks
+    if p.inside == 1u {
+        // every window lies inside the image (no padding): no bounds checks
         var xoff: array<u32, 4>;
         for (var j = 0u; j < 4u; j++) {
             xoff[j] = u32(xbase[j] + iy0[j] * i32(p.in_w) + ix0[j]);
         }
         for (var ic = 0u; ic < icg; ic++) {
             for (var ky = 0u; ky < p.kh; ky++) {
-                let row = ic * plane + ky * p.in_w;
+                let row = ic * plane + ky * p.dh * p.in_w;
                 for (var kx = 0u; kx < p.kw; kx++) {
-                    let at = row + kx;
+                    let at = row + kx * p.dw;
                     let xv = vec4<f32>(x[xoff[0] + at], x[xoff[1] + at], x[xoff[2] + at], x[xoff[3] + at]);
                     for (var i = 0u; i < 4u; i++) {
                         acc[i] += w[wrow[i] + k] * xv;
@@ -212,8 +215,8 @@ fn conv2d_fwd_direct(
                 for (var kx = 0u; kx < p.kw; kx++) {
                     var xv: vec4<f32>;
                     for (var j = 0u; j < 4u; j++) {
-                        let iy = iy0[j] + i32(ky);
-                        let ix = ix0[j] + i32(kx);
+                        let iy = iy0[j] + i32(ky * p.dh);
+                        let ix = ix0[j] + i32(kx * p.dw);
                         let inside = iy >= 0 && iy < i32(p.in_h) && ix >= 0 && ix < i32(p.in_w);
                         let at = xbase[j] + i32(ic * plane) + iy * i32(p.in_w) + ix;
                         xv[j] = select(0.0, x[u32(max(at, 0))], inside);

@@ -1,4 +1,5 @@
-// Backward passes of conv2d_fwd (y = conv(x, w) + b, stride, zero padding, groups):
+// Backward passes of conv2d_fwd (y = conv(x, w) + b, strides, zero padding, dilations,
+// groups):
 //
 // conv2d_bwd_input:   dx (batch, in_c, in_h, in_w) from dy (batch, out_c, out_h, out_w) and w
 // conv2d_bwd_weight:  dw (out_c, in_c / groups, kh, kw) from dy and x
@@ -13,8 +14,9 @@
 struct Params {
     batch: u32, in_c: u32, in_h: u32, in_w: u32,
     out_c: u32, out_h: u32, out_w: u32, groups: u32,
-    kh: u32, kw: u32, stride: u32, pad: u32,
-    tiles_r: u32, tiles_c: u32, num_tiles: u32, _pad0: u32,
+    kh: u32, kw: u32, sh: u32, sw: u32,
+    pad_t: u32, pad_l: u32, dh: u32, dw: u32,
+    tiles_r: u32, tiles_c: u32, num_tiles: u32, inside: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -27,7 +29,7 @@ override WY: u32 = 16u;
 
 // dx of group g: rows = input channels ci of the group, columns = input pixels (n, iy, ix);
 // dx[n, g icg + ci, iy, ix] = sum over the group's output channels and the taps (ky, kx)
-// with oy * stride = iy + pad - ky (likewise x) of w[oc, ci, ky, kx] dy[n, oc, oy, ox]
+// with oy sh = iy + pad_t - ky dh (likewise x) of w[oc, ci, ky, kx] dy[n, oc, oy, ox]
 @compute @workgroup_size(WX, WY)
 fn conv2d_bwd_input(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -51,28 +53,29 @@ fn conv2d_bwd_input(
 
     var wrow: array<u32, 4>; // offset of w[g ocg, ci, 0, 0]
     var img: array<u32, 4>;
-    var py: array<i32, 4>; // iy + pad
-    var px: array<i32, 4>;
+    var py: array<i32, 4>; // iy + pad_t
+    var px: array<i32, 4>; // ix + pad_l
     for (var i = 0u; i < 4u; i++) {
         wrow[i] = ((g * ocg) * icg + min(r0 + WY * i, icg - 1u)) * p.kh * p.kw;
         let col = min(c0 + WX * i, ncols - 1u);
         img[i] = col / hw;
-        py[i] = i32((col % hw) / p.in_w + p.pad);
-        px[i] = i32(col % p.in_w + p.pad);
+        py[i] = i32((col % hw) / p.in_w + p.pad_t);
+        px[i] = i32(col % p.in_w + p.pad_l);
     }
     let ohw = p.out_h * p.out_w;
-    let s = i32(p.stride);
+    let sy = i32(p.sh);
+    let sx = i32(p.sw);
     var acc: array<vec4<f32>, 4>; // acc[i][j]: channel i, pixel j
     for (var ky = 0u; ky < p.kh; ky++) {
         for (var kx = 0u; kx < p.kw; kx++) {
             // where each pixel's term for this tap lies in dy (or -1 when none does)
             var at: array<i32, 4>;
             for (var j = 0u; j < 4u; j++) {
-                let ty = py[j] - i32(ky);
-                let tx = px[j] - i32(kx);
-                let oy = ty / s;
-                let ox = tx / s;
-                let ok = ty >= 0 && tx >= 0 && oy * s == ty && ox * s == tx && oy < i32(p.out_h) && ox < i32(p.out_w);
+                let ty = py[j] - i32(ky * p.dh);
+                let tx = px[j] - i32(kx * p.dw);
+                let oy = ty / sy;
+                let ox = tx / sx;
+                let ok = ty >= 0 && tx >= 0 && oy * sy == ty && ox * sx == tx && oy < i32(p.out_h) && ox < i32(p.out_w);
                 at[j] = select(-1, i32((img[j] * p.out_c + g * ocg) * ohw) + oy * i32(p.out_w) + ox, ok);
             }
             let tap = ky * p.kw + kx;
@@ -136,8 +139,8 @@ fn conv2d_bwd_weight(
         drow[i] = (g * ocg + min(r0 + WY * i, ocg - 1u)) * ohw;
         let col = min(c0 + WX * i, ncols - 1u);
         xoff[i] = (g * icg + col / ksz) * hw;
-        ky[i] = i32((col % ksz) / p.kw) - i32(p.pad);
-        kx[i] = i32(col % p.kw) - i32(p.pad);
+        ky[i] = i32(((col % ksz) / p.kw) * p.dh) - i32(p.pad_t);
+        kx[i] = i32((col % p.kw) * p.dw) - i32(p.pad_l);
     }
     var acc: array<vec4<f32>, 4>; // acc[i][j]: output channel i, column j
     for (var n = 0u; n < p.batch; n++) {
@@ -149,8 +152,8 @@ fn conv2d_bwd_weight(
                 let dv = vec4<f32>(a[o + drow[0]], a[o + drow[1]], a[o + drow[2]], a[o + drow[3]]);
                 var xv: vec4<f32>;
                 for (var j = 0u; j < 4u; j++) {
-                    let iy = i32(oy * p.stride) + ky[j];
-                    let ix = i32(ox * p.stride) + kx[j];
+                    let iy = i32(oy * p.sh) + ky[j];
+                    let ix = i32(ox * p.sw) + kx[j];
                     let ok = iy >= 0 && iy < i32(p.in_h) && ix >= 0 && ix < i32(p.in_w);
                     xv[j] = select(0.0, b[u32(max(i32(xn + xoff[j]) + iy * i32(p.in_w) + ix, 0))], ok);
                 }

@@ -1,6 +1,6 @@
-// maxpool2d_fwd: max-pooling with Caffe's semantics: output size rounded up, windows clipped
-// to the image (padding never wins), and the arg-max (index within the input plane, for the
-// backward pass) written beside the maximum.
+// maxpool2d_fwd: max-pooling, windows clipped to the image (padding never wins), and the
+// arg-max (index within the input plane, for the backward pass) written beside the maximum.
+// The output size (rounded up for Caffe and ONNX's ceil_mode, else down) is the launcher's.
 //
 // x:   (planes = batch * channels, in_h, in_w)    f32, contiguous
 // y:   (planes, out_h, out_w)                     f32, contiguous
@@ -10,7 +10,9 @@
 
 struct Params {
     planes: u32, in_h: u32, in_w: u32, out_h: u32,
-    out_w: u32, kernel: u32, stride: u32, pad: u32,
+    out_w: u32, kh: u32, kw: u32, sh: u32,
+    sw: u32, pad_t: u32, pad_l: u32, pad_b: u32,
+    pad_r: u32, _pad0: u32, _pad1: u32, _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -32,10 +34,10 @@ fn maxpool2d_fwd(
     let plane = i / ohw;
     let oy = (i % ohw) / p.out_w;
     let ox = i % p.out_w;
-    let y0 = i32(oy * p.stride) - i32(p.pad);
-    let x0 = i32(ox * p.stride) - i32(p.pad);
-    let y1 = min(y0 + i32(p.kernel), i32(p.in_h));
-    let x1 = min(x0 + i32(p.kernel), i32(p.in_w));
+    let y0 = i32(oy * p.sh) - i32(p.pad_t);
+    let x0 = i32(ox * p.sw) - i32(p.pad_l);
+    let y1 = min(y0 + i32(p.kh), i32(p.in_h));
+    let x1 = min(x0 + i32(p.kw), i32(p.in_w));
     let base = plane * p.in_h * p.in_w;
     var best = -3.402823e38;
     var best_at = 0u;

@@ -8,7 +8,9 @@
 
 struct Params {
     planes: u32, in_h: u32, in_w: u32, out_h: u32,
-    out_w: u32, kernel: u32, stride: u32, pad: u32,
+    out_w: u32, kh: u32, kw: u32, sh: u32,
+    sw: u32, pad_t: u32, pad_l: u32, pad_b: u32,
+    pad_r: u32, _pad0: u32, _pad1: u32, _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
@@ -17,10 +19,10 @@ struct Params {
 @group(0) @binding(3) var<uniform> p: Params;
 
 // the output windows along one axis that contain input position `i`: [lo, hi)
-fn windows(i: u32, out_len: u32) -> vec2<u32> {
-    let t = i32(i + p.pad);
-    let lo = max(t - i32(p.kernel) + i32(p.stride), 0) / i32(p.stride); // ceil((t - k + 1) / s)
-    let hi = min(u32(t) / p.stride + 1u, out_len);
+fn windows(i: u32, pad: u32, k: u32, s: u32, out_len: u32) -> vec2<u32> {
+    let t = i32(i + pad);
+    let lo = max(t - i32(k) + i32(s), 0) / i32(s); // ceil((t - k + 1) / s)
+    let hi = min(u32(t) / s + 1u, out_len);
     return vec2<u32>(u32(lo), hi);
 }
 
@@ -37,8 +39,8 @@ fn maxpool2d_bwd(
     }
     let plane = i / hw;
     let at = i % hw;
-    let ys = windows(at / p.in_w, p.out_h);
-    let xs = windows(at % p.in_w, p.out_w);
+    let ys = windows(at / p.in_w, p.pad_t, p.kh, p.sh, p.out_h);
+    let xs = windows(at % p.in_w, p.pad_l, p.kw, p.sw, p.out_w);
     var acc = 0.0;
     for (var oy = ys.x; oy < ys.y; oy++) {
         for (var ox = xs.x; ox < xs.y; ox++) {

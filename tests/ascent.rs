@@ -88,7 +88,6 @@ fn ascent_step_matches_twin() {
     for (batch, n) in [(3, 1000), (2, 37)] {
         let iterations = 4;
         let s = Step {
-            scale: 1.0 / 256.0,
             decay: r.gen_range(0.0..0.1),
             max_lr: 1e12,
             lo: 0.0,
@@ -96,6 +95,7 @@ fn ascent_step_matches_twin() {
         };
         let mut mean = uniform(&mut r, n, 0.0, 255.0);
         mean.extend(uniform(&mut r, n, -10.0, 10.0)); // the network's input offset
+        mean.extend(uniform(&mut r, n, 1.0 / 300.0, 1.0 / 200.0)); // and scale, per value
         let mut image = uniform(&mut r, batch * n, 0.0, 255.0);
         let mut input = vec![f32::NAN; batch * n];
         let mut best = vec![f32::NAN; batch * n];
@@ -175,8 +175,8 @@ fn blur_matches_twin_and_keeps_constants() {
         let n: usize = shape.iter().product();
         let mut mean = uniform(&mut r, n, 0.0, 255.0);
         mean.extend(uniform(&mut r, n, -5.0, 5.0));
+        mean.extend(uniform(&mut r, n, 1.0 / 300.0, 1.0 / 200.0));
         let image = uniform(&mut r, batch * n, 0.0, 255.0);
-        let scale = 1.0 / 256.0;
         let (ib, tmp, mb, inb) = (
             up(&image),
             poisoned(batch * n),
@@ -187,7 +187,6 @@ fn blur_matches_twin_and_keeps_constants() {
             gpu,
             shape,
             sigma,
-            scale,
             ib.view(),
             tmp.view(),
             mb.view(),
@@ -195,7 +194,7 @@ fn blur_matches_twin_and_keeps_constants() {
         )
         .unwrap();
         gpu.run(&[&d[0], &d[1]]).unwrap();
-        let (want, want_input) = twin::blur(shape, sigma, scale, &image, &mean);
+        let (want, want_input) = twin::blur(shape, sigma, &image, &mean);
         let tol = Tol {
             rel: 1e-5,
             abs: 1e-4,
@@ -203,17 +202,16 @@ fn blur_matches_twin_and_keeps_constants() {
         assert_close("blurred", &ib.read(gpu).unwrap(), &want, tol);
         assert_close("blurred input", &inb.read(gpu).unwrap(), &want_input, tol);
         let flat = vec![77.0f32; batch * n];
-        let (blurred, _) = twin::blur(shape, sigma, scale, &flat, &mean);
+        let (blurred, _) = twin::blur(shape, sigma, &flat, &mean);
         assert_close("a constant image", &blurred, &flat, F32_ELEMENTWISE);
     }
     assert!(kernels::blur(
         gpu,
         [1, 2, 2],
         0.0,
-        1.0,
         up(&[0.0; 4]).view(),
         up(&[0.0; 4]).view(),
-        up(&[0.0; 8]).view(),
+        up(&[0.0; 12]).view(),
         up(&[0.0; 4]).view()
     )
     .is_err());

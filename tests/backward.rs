@@ -214,38 +214,10 @@ fn maxpool2d_bwd_matches_twin_and_finite_differences() {
     let gpu = gpu();
     let mut r = rng("maxpool2d_bwd");
     for s in [
-        Pool2dShape {
-            planes: 6,
-            in_h: 24,
-            in_w: 24,
-            kernel: 2,
-            stride: 2,
-            pad: 0,
-        },
-        Pool2dShape {
-            planes: 4,
-            in_h: 13,
-            in_w: 13,
-            kernel: 3,
-            stride: 2,
-            pad: 0,
-        }, // overlapping
-        Pool2dShape {
-            planes: 3,
-            in_h: 7,
-            in_w: 9,
-            kernel: 3,
-            stride: 2,
-            pad: 1,
-        },
-        Pool2dShape {
-            planes: 2,
-            in_h: 11,
-            in_w: 5,
-            kernel: 2,
-            stride: 2,
-            pad: 0,
-        }, // round-up
+        Pool2dShape::caffe(6, 24, 24, 2, 2, 0),
+        Pool2dShape::caffe(4, 13, 13, 3, 2, 0), // overlapping
+        Pool2dShape::caffe(3, 7, 9, 3, 2, 1),
+        Pool2dShape::caffe(2, 11, 5, 2, 2, 0), // round-up
     ] {
         let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
         let (_, arg) = twin::maxpool2d_fwd(&s, &x);

@@ -154,7 +154,9 @@ fn bad_caffemodels_name_what_is_wrong() {
     // a layer missing: a LeNet whose last layer is called ip3
     std::fs::write(&path, &good).unwrap();
     let mut renamed = lenet();
-    if let Some(fooling::nn::Layer::Linear { name, .. }) = renamed.layers.last_mut() {
+    if let Some(fooling::nn::Layer::Linear { name, .. }) =
+        renamed.nodes.last_mut().map(|n| &mut n.layer)
+    {
         *name = "ip3".into();
     }
     let e = caffemodel::load(&path, &renamed).unwrap_err().to_string();

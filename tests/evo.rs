@@ -84,10 +84,10 @@ fn render_grey_matches_twin() {
     let gb = GpuBuffer::from_slice(gpu, "genes", &genes).unwrap();
     let xb = GpuBuffer::<f32>::zeros(gpu, "x", genes.len()).unwrap();
     xb.fill(gpu, f32::NAN);
-    let d = kernels::render_grey(gpu, 1.0 / 256.0, gb.view(), 0, xb.view()).unwrap();
+    let d = kernels::render_grey(gpu, (0.0, 1.0 / 256.0), gb.view(), 0, xb.view()).unwrap();
     gpu.run(&[&d]).unwrap();
     let got = xb.read(gpu).unwrap();
-    assert!(got == twin::render_grey(1.0 / 256.0, &genes));
+    assert!(got == twin::render_grey((0.0, 1.0 / 256.0), &genes));
     assert_eq!((got[0], got[1]), (255.0 / 256.0, 0.0));
 }
 

@@ -280,10 +280,10 @@ fn render_from_an_offset() {
     let genes = uniform(&mut r, 5 * 784, -0.1, 1.1);
     let gb = GpuBuffer::from_slice(gpu, "genes", &genes).unwrap();
     let x = poisoned(2 * 784);
-    let d = kernels::render_grey(gpu, 1.0 / 256.0, gb.view(), 3 * 784, x.view()).unwrap();
+    let d = kernels::render_grey(gpu, (0.0, 1.0 / 256.0), gb.view(), 3 * 784, x.view()).unwrap();
     gpu.run(&[&d]).unwrap();
-    assert!(x.read(gpu).unwrap() == twin::render_grey(1.0 / 256.0, &genes[3 * 784..]));
-    assert!(kernels::render_grey(gpu, 1.0, gb.view(), 4 * 784, x.view()).is_err());
+    assert!(x.read(gpu).unwrap() == twin::render_grey((0.0, 1.0 / 256.0), &genes[3 * 784..]));
+    assert!(kernels::render_grey(gpu, (0.0, 1.0), gb.view(), 4 * 784, x.view()).is_err());
 
     // CPPNs: programs first .. first + batch
     use fooling::evo::cppn::{Capacity, Cppn, CppnMutation};

@@ -20,8 +20,9 @@ fn conv(x: [usize; 4], out_c: usize, k: (usize, usize), spg: [usize; 3]) -> Conv
         out_c,
         kh: k.0,
         kw: k.1,
-        stride,
-        pad,
+        stride: [stride; 2],
+        pad: [pad; 4],
+        dilation: [1; 2],
         groups,
     }
 }
@@ -131,46 +132,11 @@ fn maxpool2d_fwd_matches_twin() {
     let gpu = gpu();
     let mut r = rng("maxpool2d_fwd");
     let shapes = [
-        Pool2dShape {
-            planes: 6,
-            in_h: 24,
-            in_w: 24,
-            kernel: 2,
-            stride: 2,
-            pad: 0,
-        }, // LeNet
-        Pool2dShape {
-            planes: 5,
-            in_h: 13,
-            in_w: 13,
-            kernel: 3,
-            stride: 2,
-            pad: 0,
-        }, // CaffeNet pool5
-        Pool2dShape {
-            planes: 4,
-            in_h: 55,
-            in_w: 55,
-            kernel: 3,
-            stride: 2,
-            pad: 0,
-        }, // CaffeNet pool1
-        Pool2dShape {
-            planes: 3,
-            in_h: 7,
-            in_w: 9,
-            kernel: 3,
-            stride: 2,
-            pad: 1,
-        }, // padding
-        Pool2dShape {
-            planes: 2,
-            in_h: 11,
-            in_w: 5,
-            kernel: 2,
-            stride: 2,
-            pad: 0,
-        }, // round-up
+        Pool2dShape::caffe(6, 24, 24, 2, 2, 0), // LeNet
+        Pool2dShape::caffe(5, 13, 13, 3, 2, 0), // CaffeNet pool5
+        Pool2dShape::caffe(4, 55, 55, 3, 2, 0), // CaffeNet pool1
+        Pool2dShape::caffe(3, 7, 9, 3, 2, 1),   // padding
+        Pool2dShape::caffe(2, 11, 5, 2, 2, 0),  // round-up
     ];
     for s in shapes {
         let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
@@ -195,54 +161,10 @@ fn maxpool2d_fwd_matches_twin() {
         );
     }
     // Caffe's round-up sizes
-    assert_eq!(
-        Pool2dShape {
-            planes: 1,
-            in_h: 55,
-            in_w: 55,
-            kernel: 3,
-            stride: 2,
-            pad: 0
-        }
-        .out_h(),
-        27
-    );
-    assert_eq!(
-        Pool2dShape {
-            planes: 1,
-            in_h: 13,
-            in_w: 13,
-            kernel: 3,
-            stride: 2,
-            pad: 0
-        }
-        .out_h(),
-        6
-    );
-    assert_eq!(
-        Pool2dShape {
-            planes: 1,
-            in_h: 11,
-            in_w: 11,
-            kernel: 2,
-            stride: 2,
-            pad: 0
-        }
-        .out_h(),
-        6
-    );
-    assert_eq!(
-        Pool2dShape {
-            planes: 1,
-            in_h: 7,
-            in_w: 7,
-            kernel: 3,
-            stride: 2,
-            pad: 1
-        }
-        .out_h(),
-        4
-    );
+    assert_eq!(Pool2dShape::caffe(1, 55, 55, 3, 2, 0).out_h(), 27);
+    assert_eq!(Pool2dShape::caffe(1, 13, 13, 3, 2, 0).out_h(), 6);
+    assert_eq!(Pool2dShape::caffe(1, 11, 11, 2, 2, 0).out_h(), 6);
+    assert_eq!(Pool2dShape::caffe(1, 7, 7, 3, 2, 1).out_h(), 4);
 }
 
 #[test]

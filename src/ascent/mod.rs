@@ -113,7 +113,6 @@ impl<'g> Ascent<'g> {
             e => e,
         })?;
         let Start {
-            scale,
             mean_rows,
             images,
             input,
@@ -134,7 +133,6 @@ impl<'g> Ascent<'g> {
             gpu,
             n,
             &Step {
-                scale,
                 decay: config.decay,
                 max_lr: config.max_lr,
                 lo: PIXEL_RANGE.0,
@@ -153,16 +151,7 @@ impl<'g> Ascent<'g> {
             let scratch = GpuBuffer::<f32>::zeros(gpu, "blur scratch", batch * n)?;
             let (img, tmp, mean) = (image.view(), scratch.view(), mean_buf.view());
             let input = plan.forward.input.view();
-            let blur = kernels::blur(
-                gpu,
-                arch.input,
-                config.blur_sigma,
-                scale,
-                img,
-                tmp,
-                mean,
-                input,
-            )?;
+            let blur = kernels::blur(gpu, arch.input, config.blur_sigma, img, tmp, mean, input)?;
             (Some(scratch), Some(blur))
         } else {
             (None, None)
@@ -227,10 +216,10 @@ impl<'g> Ascent<'g> {
     }
 }
 
-/// Where an ascent starts: the input scale, the mean image with the network's own input mean
-/// as a second row, the initial images (pixel units) and the network's input from them.
+/// Where an ascent starts: the mean image with the network's own input offset and scale
+/// (per value: `input = (pixel − offset) · scale`) as further rows, the initial images (pixel
+/// units) and the network's input from them.
 struct Start {
-    scale: f32,
     mean_rows: Vec<f32>,
     images: Vec<f32>,
     input: Vec<f32>,
@@ -239,32 +228,19 @@ struct Start {
 impl Start {
     fn new(arch: &crate::nn::Arch, mean: &[f32], config: &AscentConfig) -> Result<Start> {
         let n = arch.input_len();
-        // row 0: the mean image; row 1: the network's own input mean (LeNet: none), per pixel
         let [c, h, w] = arch.input;
-        let std = arch.pixels.std[0];
-        if arch.pixels.std.iter().any(|&s| s != std) {
-            return Err(Error::Option {
-                option: "--net".into(),
-                message: format!(
-                    "{}: ascent needs one input scale for every channel",
-                    arch.name
-                ),
-            });
-        }
-        let scale = 1.0 / std;
-        let offset: Vec<f32> = (0..c * h * w)
-            .map(|i| arch.pixels.mean[i / (h * w)])
-            .collect();
+        let plane = h * w;
+        // row 0: the mean image; rows 1 and 2: the network's input offset and scale per value
         let mut mean_rows = mean.to_vec();
-        mean_rows.extend(&offset);
+        mean_rows.extend((0..c * plane).map(|i| arch.pixels.mean[i / plane]));
+        mean_rows.extend((0..c * plane).map(|i| 1.0 / arch.pixels.std[i / plane]));
         let images = initial_images(mean, &config.classes, config.seed, config.noise);
-        let input: Vec<f32> = images
+        let input = images
             .iter()
             .enumerate()
-            .map(|(i, &v)| (v - offset[i % n]) * scale)
+            .map(|(i, &v)| arch.pixels.value((i % n) / plane, v))
             .collect();
         Ok(Start {
-            scale,
             mean_rows,
             images,
             input,

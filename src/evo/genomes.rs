@@ -89,6 +89,17 @@ pub enum Imaging {
 /// The side of ImageNet genomes (PAPER.md section 3).
 pub const IMAGENET_SIZE: usize = 256;
 
+/// The side of colour genomes for a network of input side `side`: the network's input plus
+/// the margin that 10 crops need, as 256 is to 227 for CaffeNet and to 224 for torchvision's
+/// networks (`⌈side · 256 / 224⌉`: 37 for 32, 74 for 64, 342 for 299).
+pub fn color_size(side: usize) -> usize {
+    if side == 227 {
+        IMAGENET_SIZE
+    } else {
+        (side * IMAGENET_SIZE).div_ceil(224)
+    }
+}
+
 impl Imaging {
     /// `size × size` colour genomes for `net`'s colour input: `crops` crops of the network's
     /// input size, its channel order, mean and scale; `mean_image` `(3, h, w)` in pixel units
@@ -186,9 +197,9 @@ impl Fitness {
             genomes.genes,
             imaging.genes(arch),
         )?;
-        let scale = match imaging {
-            Imaging::Grey => arch.grey_scale()?,
-            Imaging::Color { .. } => 0.0,
+        let grey = match imaging {
+            Imaging::Grey => arch.grey_pixels()?,
+            Imaging::Color { .. } => (0.0, 0.0),
         };
         let wave = (net.max_chunk(gpu)? / crops).clamp(1, genomes.count.max(1));
         let plan = net.forward_plan(gpu, wave * crops)?;
@@ -207,7 +218,7 @@ impl Fitness {
                 let x = plan.input.slice(0, m * crops * in_len);
                 let prepare = match imaging {
                     Imaging::Grey => {
-                        kernels::render_grey(gpu, scale, buf.view(), start * genomes.genes, x)?
+                        kernels::render_grey(gpu, grey, buf.view(), start * genomes.genes, x)?
                     }
                     Imaging::Color { render, .. } => kernels::render_color_crops(
                         gpu,

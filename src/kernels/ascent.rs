@@ -7,8 +7,6 @@ use crate::gpu::{grid_for, Dispatch, Gpu, View};
 /// The settings of a gradient-ascent step (PAPER.md section 6).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Step {
-    /// Network input = (pixel − offset) · scale.
-    pub scale: f32,
     /// Each step pulls the image toward the mean image by this fraction (the L2 regulariser).
     pub decay: f32,
     /// The largest step size.
@@ -45,18 +43,17 @@ params! {
         pub(super) n: u32,
         pub(super) iterations: u32,
         pub(super) _pad0: u32,
-        pub(super) scale: f32,
         pub(super) decay: f32,
         pub(super) max_lr: f32,
         pub(super) lo: f32,
         pub(super) hi: f32,
-        pub(super) _pad1: [f32; 3],
     }
 }
 
 /// One ascent step for each of the `state.len` items of `n` values each (see
 /// shaders/ascent.wgsl): `grad`, `image`, `input` and `best` `(batch, n)`, `prob` `(batch)`,
-/// `mean` `(2, n)` (the mean image, then the network's input offset), `history`
+/// `mean` `(3, n)` (the mean image, then the network's input offset and scale: input =
+/// (pixel − offset) · scale), `history`
 /// `(iterations, batch)`.
 #[allow(clippy::too_many_arguments)]
 pub fn ascent_step(
@@ -83,7 +80,7 @@ pub fn ascent_step(
         check_len(K, what, v.len, batch * n)?;
     }
     check_len(K, "prob", prob.len, batch)?;
-    check_len(K, "mean", mean.len, 2 * n)?;
+    check_len(K, "mean", mean.len, 3 * n)?;
     check_len(
         K,
         "history (a multiple of batch)",
@@ -110,12 +107,10 @@ pub fn ascent_step(
             n: n as u32,
             iterations: (history.len / batch.max(1)) as u32,
             _pad0: 0,
-            scale: s.scale,
             decay: s.decay,
             max_lr: s.max_lr,
             lo: s.lo,
             hi: s.hi,
-            _pad1: [0.0; 3],
         },
         grid,
     )

@@ -13,7 +13,7 @@ params! {
         pub(super) dir: u32,
         pub(super) n: u32,
         pub(super) sigma: f32,
-        pub(super) scale: f32,
+        pub(super) _pad: f32,
     }
 }
 
@@ -24,13 +24,13 @@ pub fn blur_radius(sigma: f32) -> usize {
 
 /// A Gaussian blur (σ = `sigma` pixels) of the `(batch, c, h, w)` images in `image`, in two
 /// passes through `scratch` (same size); the second pass also writes the network's input,
-/// `(image − offset) · scale` with the offset from row 1 of `mean` `(2, c·h·w)`.
+/// `(image − offset) · scale` with the offset and scale from rows 1 and 2 of `mean`
+/// `(3, c·h·w)`.
 #[allow(clippy::too_many_arguments)]
 pub fn blur(
     gpu: &Gpu,
     shape: [usize; 3],
     sigma: f32,
-    scale: f32,
     image: View<'_>,
     scratch: View<'_>,
     mean: View<'_>,
@@ -48,7 +48,7 @@ pub fn blur(
     check_len(K, "image (a multiple of c·h·w)", image.len % n.max(1), 0)?;
     check_len(K, "scratch", scratch.len, image.len)?;
     check_len(K, "input", input.len, image.len)?;
-    check_len(K, "mean", mean.len, 2 * n)?;
+    check_len(K, "mean", mean.len, 3 * n)?;
     let grid = grid_for(gpu, K, image.len.div_ceil(256) as u64)?;
     let pass = |dir: u32, src: View<'_>, dst: View<'_>| {
         launch(
@@ -64,7 +64,7 @@ pub fn blur(
                 dir,
                 n: n as u32,
                 sigma,
-                scale,
+                _pad: 0.0,
             },
             grid,
         )

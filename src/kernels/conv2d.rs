@@ -5,7 +5,8 @@ use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, Variant, View};
 
 /// Shape of a 2-D convolution: input `(batch, in_c, in_h, in_w)`, weights
-/// `(out_c, in_c / groups, kh, kw)`, output `(batch, out_c, out_h, out_w)`, all NCHW.
+/// `(out_c, in_c / groups, kh, kw)`, output `(batch, out_c, out_h, out_w)`, all NCHW; strides
+/// `(sh, sw)`, zero padding `(top, left, bottom, right)`, dilations `(dh, dw)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dShape {
     pub batch: usize,
@@ -15,17 +16,64 @@ pub struct Conv2dShape {
     pub out_c: usize,
     pub kh: usize,
     pub kw: usize,
-    pub stride: usize,
-    pub pad: usize,
+    pub stride: [usize; 2],
+    pub pad: [usize; 4],
+    pub dilation: [usize; 2],
     pub groups: usize,
 }
 
 impl Conv2dShape {
+    /// A square `k × k` convolution with one stride, the same padding on every side and no
+    /// dilation (Caffe's and LeNet's kind).
+    pub fn square(
+        batch: usize,
+        [in_c, in_h, in_w]: [usize; 3],
+        out_c: usize,
+        k: usize,
+        stride: usize,
+        pad: usize,
+        groups: usize,
+    ) -> Conv2dShape {
+        Conv2dShape {
+            batch,
+            in_c,
+            in_h,
+            in_w,
+            out_c,
+            kh: k,
+            kw: k,
+            stride: [stride; 2],
+            pad: [pad; 4],
+            dilation: [1; 2],
+            groups,
+        }
+    }
+    /// The extent of the dilated kernel: `(k − 1) d + 1` along each axis.
+    fn extent(&self) -> (usize, usize) {
+        (
+            (self.kh.saturating_sub(1))
+                .saturating_mul(self.dilation[0])
+                .saturating_add(1),
+            (self.kw.saturating_sub(1))
+                .saturating_mul(self.dilation[1])
+                .saturating_add(1),
+        )
+    }
     pub fn out_h(&self) -> usize {
-        (self.in_h + 2 * self.pad - self.kh) / self.stride + 1
+        self.in_h
+            .saturating_add(self.pad[0])
+            .saturating_add(self.pad[2])
+            .saturating_sub(self.extent().0)
+            / self.stride[0].max(1)
+            + 1
     }
     pub fn out_w(&self) -> usize {
-        (self.in_w + 2 * self.pad - self.kw) / self.stride + 1
+        self.in_w
+            .saturating_add(self.pad[1])
+            .saturating_add(self.pad[3])
+            .saturating_sub(self.extent().1)
+            / self.stride[1].max(1)
+            + 1
     }
     pub fn input_len(&self) -> usize {
         self.batch * self.in_c * self.in_h * self.in_w
@@ -39,6 +87,11 @@ impl Conv2dShape {
     /// Multiply-adds of one forward pass.
     pub fn macs(&self) -> u64 {
         (self.output_len() * (self.in_c / self.groups) * self.kh * self.kw) as u64
+    }
+    /// Whether every window lies inside the image (no padding), so kernels may skip bounds
+    /// checks.
+    pub fn inside(&self) -> bool {
+        self.pad == [0; 4]
     }
     pub fn validate(&self) -> Result<()> {
         let k = "conv2d_fwd";
@@ -54,16 +107,23 @@ impl Conv2dShape {
                 ),
             ));
         }
-        if s.stride == 0 || s.kh == 0 || s.kw == 0 {
-            return Err(bad_shape(k, "kernel and stride", "> 0", format!("{s:?}")));
+        if s.stride.contains(&0) || s.dilation.contains(&0) || s.kh == 0 || s.kw == 0 {
+            return Err(bad_shape(
+                k,
+                "kernel, strides and dilations",
+                "> 0",
+                format!("{s:?}"),
+            ));
         }
-        if s.kh > s.in_h + 2 * s.pad || s.kw > s.in_w + 2 * s.pad {
+        let (eh, ew) = s.extent();
+        let padded = |len: usize, a: usize, b: usize| len.saturating_add(a).saturating_add(b);
+        if eh > padded(s.in_h, s.pad[0], s.pad[2]) || ew > padded(s.in_w, s.pad[1], s.pad[3]) {
             return Err(bad_shape(
                 k,
                 "kernel",
                 "no larger than the padded input",
                 format!(
-                    "{}x{} kernel on {}x{} input with pad {}",
+                    "{}x{} kernel (dilated {eh}x{ew}) on {}x{} input with pads {:?}",
                     s.kh, s.kw, s.in_h, s.in_w, s.pad
                 ),
             ));
@@ -75,10 +135,11 @@ impl Conv2dShape {
 params! {
     /// The params of every convolution kernel (mirrors `Params` in shaders/conv2d.wgsl and
     /// shaders/conv2d_bwd.wgsl): the shape, then the tile counts along the product's two sides and
-    /// in all.
+    /// in all, and whether every window lies inside the image.
     pub(super) struct Params for [Conv2d, Conv2dBwd] {
-        pub(super) shape: [u32; 12],
-        pub(super) tiles: [u32; 4],
+        pub(super) shape: [u32; 16],
+        pub(super) tiles: [u32; 3],
+        pub(super) inside: u32,
     }
 }
 
@@ -95,12 +156,17 @@ impl Params {
             s.groups,
             s.kh,
             s.kw,
-            s.stride,
-            s.pad,
+            s.stride[0],
+            s.stride[1],
+            s.pad[0],
+            s.pad[1],
+            s.dilation[0],
+            s.dilation[1],
         ];
         Params {
             shape: shape.map(|v| v as u32),
-            tiles: [tiles_a as u32, tiles_b as u32, num_tiles as u32, 0],
+            tiles: [tiles_a as u32, tiles_b as u32, num_tiles as u32],
+            inside: s.inside() as u32,
         }
     }
 }

@@ -42,8 +42,14 @@ macro_rules! params {
     };
 }
 
+mod act;
+mod act_bwd;
 mod add;
+mod add_fwd;
+mod affine;
 mod ascent;
+mod avgpool2d;
+mod avgpool2d_bwd;
 mod bias;
 mod blur;
 mod conv2d;
@@ -60,6 +66,8 @@ mod lrn;
 mod lrn_bwd;
 mod maxpool2d;
 mod maxpool2d_bwd;
+mod mul;
+mod mul_bwd;
 mod poly_mutate;
 mod relu;
 mod relu_bwd;
@@ -71,8 +79,14 @@ mod softmax;
 mod softmax_prob;
 mod softmax_xent;
 
+pub use act::{act_fwd, Activation};
+pub use act_bwd::act_bwd;
 pub use add::add_inplace;
+pub use add_fwd::add_fwd;
+pub use affine::affine_fwd;
 pub use ascent::{ascent_step, AscentState, Step};
+pub use avgpool2d::avgpool2d_fwd;
+pub use avgpool2d_bwd::avgpool2d_bwd;
 pub use bias::bias_bwd;
 pub use blur::{blur, blur_radius};
 pub use conv2d::{conv2d_fwd, Conv2dShape};
@@ -87,8 +101,10 @@ pub use linear::{linear_fwd, linear_pieces, LinearShape};
 pub use linear_bwd::{linear_bwd_input, linear_bwd_weight};
 pub use lrn::{lrn_fwd, LrnShape};
 pub use lrn_bwd::lrn_bwd;
-pub use maxpool2d::{caffe_pooled, maxpool2d_fwd, Pool2dShape};
+pub use maxpool2d::{caffe_pooled, maxpool2d_fwd, pooled, Pool2dShape};
 pub use maxpool2d_bwd::maxpool2d_bwd;
+pub use mul::{mul_fwd, Broadcast};
+pub use mul_bwd::mul_bwd_b;
 pub use poly_mutate::{poly_mutate, set_mutation, Mutation, Offsets};
 pub use relu::relu_fwd;
 pub use relu_bwd::relu_bwd;
@@ -152,8 +168,14 @@ macro_rules! shaders {
 }
 
 shaders! {
+    Act => "act",
+    ActBwd => "act_bwd",
     Add => "add",
+    AddFwd => "add_fwd",
+    Affine => "affine",
     Ascent => "ascent",
+    Avgpool2d => "avgpool2d",
+    Avgpool2dBwd => "avgpool2d_bwd",
     Bias => "bias",
     Blur => "blur",
     Conv2d => "conv2d",
@@ -170,6 +192,8 @@ shaders! {
     LrnBwd => "lrn_bwd",
     Maxpool2d => "maxpool2d",
     Maxpool2dBwd => "maxpool2d_bwd",
+    Mul => "mul",
+    MulBwd => "mul_bwd",
     PolyMutate => "poly_mutate",
     Relu => "relu",
     ReluBwd => "relu_bwd",
@@ -185,7 +209,9 @@ shaders! {
 /// The layout of every params struct, for the test that holds each against its shaders.
 pub fn params_layouts() -> Vec<ParamsLayout> {
     vec![
+        act::ActParams::LAYOUT,
         add::AddParams::LAYOUT,
+        affine::AffineParams::LAYOUT,
         ascent::StepParams::LAYOUT,
         bias::Params::LAYOUT,
         blur::BlurParams::LAYOUT,
@@ -200,6 +226,7 @@ pub fn params_layouts() -> Vec<ParamsLayout> {
         linear_bwd::BwdParams::LAYOUT,
         lrn::Params::LAYOUT,
         maxpool2d::Params::LAYOUT,
+        mul::MulParams::LAYOUT,
         poly_mutate::MutateParams::LAYOUT,
         relu::Params::LAYOUT,
         render::RenderParams::LAYOUT,

@@ -7,16 +7,17 @@ use crate::gpu::{grid_for, Dispatch, Gpu, View};
 params! {
     pub(super) struct RenderParams for [Render] {
         pub(super) n: u32,
-        pub(super) scale: f32,
+        pub(super) inv_std: f32,
         pub(super) first: u32,
-        pub(super) _pad: u32,
+        pub(super) mean: f32,
     }
 }
 
-/// `x[i] = floor(clamp(genes[first + i], 0, 1) · 255) · scale` for every element of `x`.
+/// `x[i] = (floor(clamp(genes[first + i], 0, 1) · 255) − mean) · inv_std` for every element
+/// of `x`, with `(mean, inv_std)` = `pixels`.
 pub fn render_grey(
     gpu: &Gpu,
-    scale: f32,
+    (mean, inv_std): (f32, f32),
     genes: View<'_>,
     first: usize,
     x: View<'_>,
@@ -38,9 +39,9 @@ pub fn render_grey(
         &[("genes", genes), ("x", x)],
         &RenderParams {
             n: x.len as u32,
-            scale,
+            inv_std,
             first: first as u32,
-            _pad: 0,
+            mean,
         },
         grid,
     )

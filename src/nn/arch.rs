@@ -1,36 +1,53 @@
-//! Architectures as data: layers, shape inference, parameter names and shapes.
+//! Architectures as data: a network is a graph of [`Node`]s, each a [`Layer`] applied to the
+//! outputs of earlier nodes (so a value may fan out, and sums and concatenations join
+//! branches), with shape inference, parameter names and shapes, and the preprocessing its
+//! input expects. The built-in architectures are chains in this representation; ONNX models
+//! are general graphs.
 
 use crate::error::{Error, Result};
-use crate::kernels::{caffe_pooled, Conv2dShape, LinearShape, LrnShape, Pool2dShape};
+use crate::kernels::{Activation, Conv2dShape, LinearShape, LrnShape, Pool2dShape};
 
-/// One layer. Activations are NCHW; a [`Layer::Linear`] reads its input flattened in
+/// One operation. Activations are NCHW; a [`Layer::Linear`] reads its input flattened in
 /// (C, H, W) order, as Caffe and PyTorch do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Layer {
-    /// Tensors `{name}.weight` `(out_c, in_c / groups, kernel, kernel)` and `{name}.bias`.
+    /// Tensors `{name}.weight` `(out_c, in_c / groups, kh, kw)` and `{name}.bias`.
     Conv2d {
         name: String,
         out_c: usize,
-        kernel: usize,
-        stride: usize,
-        pad: usize,
+        /// `(kh, kw)`.
+        kernel: [usize; 2],
+        /// `(sh, sw)`.
+        stride: [usize; 2],
+        /// `(top, left, bottom, right)`.
+        pad: [usize; 4],
+        /// `(dh, dw)`.
+        dilation: [usize; 2],
         groups: usize,
         relu: bool,
     },
-    /// Caffe's max-pooling (output size rounded up).
-    MaxPool2d {
-        kernel: usize,
-        stride: usize,
-        pad: usize,
+    /// Max or average pooling; the output size rounds up when `ceil` (Caffe's pooling,
+    /// ONNX's `ceil_mode`). A global average pool is the window of the whole plane.
+    Pool {
+        kind: PoolKind,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        pad: [usize; 4],
+        ceil: bool,
     },
+    /// The mean of each channel's plane: `(c, h, w)` → `(c, 1, 1)`.
+    GlobalAvgPool,
     /// Tensors `{name}.weight` `(out_f, in_f)` and `{name}.bias`.
     Linear {
         name: String,
         out_f: usize,
         relu: bool,
     },
-    /// ReLU on its own, for a layer that cannot take it fused.
+    /// ReLU on its own, for a layer that cannot take it fused (in place where nothing else
+    /// reads its input).
     Relu,
+    /// Another element-wise activation.
+    Act(Activation),
     /// Local response normalisation across `size` channels (Caffe's ACROSS_CHANNELS):
     /// `y = x · (k + α/size · Σ x²)^(−β)`.
     Lrn {
@@ -42,6 +59,120 @@ pub enum Layer {
     /// Dropout with drop probability `p` while training; the identity at inference, which is
     /// how every forward pass here runs.
     Dropout { p: f32 },
+    /// `y = x · scale[c] + shift[c]` per channel: tensors `{name}.scale` and `{name}.shift`
+    /// `(c)` (a batch normalisation no convolution absorbed).
+    Affine { name: String },
+    /// The sum of two inputs of the same shape.
+    Add,
+    /// The product of two inputs: the same shape, or the second `(c, 1, 1)` (one factor per
+    /// image and channel, as squeeze-excitation gates are).
+    Mul,
+    /// The inputs joined along the channels (the same height and width).
+    Concat,
+    /// The same values seen with another shape `(c, h, w)` of as many elements (a flatten
+    /// is `(c·h·w, 1, 1)`).
+    Reshape([usize; 3]),
+}
+
+/// What a [`Layer::Pool`] takes of each window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolKind {
+    Max,
+    /// The mean; the divisor counts the padding inside the window when `count_pad`.
+    Avg {
+        count_pad: bool,
+    },
+}
+
+impl Layer {
+    /// A square convolution with one stride and the same padding on every side.
+    pub fn conv(
+        name: &str,
+        out_c: usize,
+        kernel: usize,
+        stride: usize,
+        pad: usize,
+        groups: usize,
+        relu: bool,
+    ) -> Layer {
+        Layer::Conv2d {
+            name: name.into(),
+            out_c,
+            kernel: [kernel; 2],
+            stride: [stride; 2],
+            pad: [pad; 4],
+            dilation: [1; 2],
+            groups,
+            relu,
+        }
+    }
+
+    /// Caffe's max-pooling: a square window, one stride, the output size rounded up.
+    pub fn caffe_max_pool(kernel: usize, stride: usize) -> Layer {
+        Layer::Pool {
+            kind: PoolKind::Max,
+            kernel: [kernel; 2],
+            stride: [stride; 2],
+            pad: [0; 4],
+            ceil: true,
+        }
+    }
+
+    /// The layer's parameter tensors' names, as suffixes of its name.
+    fn param_names(&self) -> Option<(&str, [&'static str; 2])> {
+        match self {
+            Layer::Conv2d { name, .. } | Layer::Linear { name, .. } => {
+                Some((name, ["weight", "bias"]))
+            }
+            Layer::Affine { name } => Some((name, ["scale", "shift"])),
+            _ => None,
+        }
+    }
+
+    /// How many inputs it takes: `(at least, at most)`.
+    fn arity(&self) -> (usize, usize) {
+        match self {
+            Layer::Add | Layer::Mul => (2, 2),
+            Layer::Concat => (1, usize::MAX),
+            _ => (1, 1),
+        }
+    }
+
+    /// Whether its output is its input's values (no kernel runs at inference).
+    pub fn is_passthrough(&self) -> bool {
+        matches!(self, Layer::Dropout { .. } | Layer::Reshape(_))
+    }
+
+    /// A short name of its kind, for messages and labels.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Layer::Conv2d { .. } => "conv",
+            Layer::Pool {
+                kind: PoolKind::Max,
+                ..
+            } => "maxpool",
+            Layer::Pool { .. } => "avgpool",
+            Layer::GlobalAvgPool => "gap",
+            Layer::Linear { .. } => "fc",
+            Layer::Relu => "relu",
+            Layer::Act(_) => "act",
+            Layer::Lrn { .. } => "lrn",
+            Layer::Dropout { .. } => "dropout",
+            Layer::Affine { .. } => "affine",
+            Layer::Add => "add",
+            Layer::Mul => "mul",
+            Layer::Concat => "concat",
+            Layer::Reshape(_) => "reshape",
+        }
+    }
+}
+
+/// One node of a network's graph: `layer` applied to the values `inputs`. Value 0 is the
+/// network's input, value `k + 1` the output of node `k`; a node reads only earlier values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub layer: Layer,
+    pub inputs: Vec<usize>,
 }
 
 /// A parameter tensor the architecture expects.
@@ -61,7 +192,10 @@ impl ParamSpec {
 }
 
 /// The order of an input's colour channels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum ChannelOrder {
     Grey,
     /// Caffe's networks.
@@ -82,7 +216,7 @@ impl ChannelOrder {
 }
 
 /// How 8-bit pixels become a network's input: `(pixel − mean[c]) / std[c]` for each channel
-/// `c`, channels in `order`.
+/// `c`, channels in `order` (mean and std in pixel units, 0–255).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pixels {
     pub order: ChannelOrder,
@@ -90,18 +224,57 @@ pub struct Pixels {
     pub std: Vec<f32>,
 }
 
-/// A classifier: input shape, layers (a softmax follows the last one), class labels.
+impl Pixels {
+    /// The input value of 8-bit `pixel` in channel `c`: `(pixel − mean[c]) · (1 / std[c])`
+    /// (the reciprocal rounded to f32 first, so the host and every kernel that prepares an
+    /// input compute the same f32).
+    pub fn value(&self, c: usize, pixel: f32) -> f32 {
+        (pixel - self.mean[c]) * (1.0 / self.std[c])
+    }
+}
+
+/// A classifier: input shape, a graph whose last node writes the logits (a softmax follows),
+/// class labels.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Arch {
     pub name: String,
     /// `(channels, height, width)` of one input image.
     pub input: [usize; 3],
     pub pixels: Pixels,
-    pub layers: Vec<Layer>,
+    pub nodes: Vec<Node>,
     pub labels: Vec<String>,
 }
 
 impl Arch {
+    /// A chain: each layer reads the one before it (the first reads the input).
+    pub fn chain(
+        name: &str,
+        input: [usize; 3],
+        pixels: Pixels,
+        layers: Vec<Layer>,
+        labels: Vec<String>,
+    ) -> Arch {
+        Arch {
+            name: name.into(),
+            input,
+            pixels,
+            nodes: layers
+                .into_iter()
+                .enumerate()
+                .map(|(i, layer)| Node {
+                    layer,
+                    inputs: vec![i],
+                })
+                .collect(),
+            labels,
+        }
+    }
+
+    /// Whether every node reads only the node before it (what training takes).
+    pub fn is_chain(&self) -> bool {
+        self.nodes.iter().enumerate().all(|(i, n)| n.inputs == [i])
+    }
+
     /// What one 8-bit pixel is multiplied by to make the input of a grey network without a
     /// mean (LeNet: 1/256); an error naming the network for any other.
     pub fn grey_scale(&self) -> Result<f32> {
@@ -118,16 +291,29 @@ impl Arch {
         Ok(1.0 / p.std[0])
     }
 
+    /// `(mean, 1 / std)` of a grey network's input, in pixel units: the input of 8-bit pixel
+    /// `p` is `(p − mean) · (1 / std)`; an error naming the network for a colour one.
+    pub fn grey_pixels(&self) -> Result<(f32, f32)> {
+        let p = &self.pixels;
+        if self.input[0] != 1 {
+            return Err(Error::Option {
+                option: "--net".into(),
+                message: format!(
+                    "{} takes colour input; this needs a grey network",
+                    self.name
+                ),
+            });
+        }
+        Ok((p.mean[0], 1.0 / p.std[0]))
+    }
+
     /// The network's input for `(n, c, h, w)` 8-bit pixels already in its channel order.
     pub fn to_input(&self, pixels: &[u8]) -> Vec<f32> {
         let [c, h, w] = self.input;
         pixels
             .iter()
             .enumerate()
-            .map(|(i, &v)| {
-                let ch = (i / (h * w)) % c;
-                (v as f32 - self.pixels.mean[ch]) / self.pixels.std[ch]
-            })
+            .map(|(i, &v)| self.pixels.value((i / (h * w)) % c, v as f32))
             .collect()
     }
 
@@ -135,7 +321,7 @@ impl Arch {
     /// `classes` outputs; labels past the current ones are `extra_label`, `extra_label-2`, ….
     /// The retraining experiment adds a "fooling" class this way.
     pub fn with_classes(mut self, classes: usize, extra_label: &str) -> Result<Arch> {
-        match self.layers.last_mut() {
+        match self.nodes.last_mut().map(|n| &mut n.layer) {
             Some(Layer::Linear { out_f, .. }) => *out_f = classes,
             _ => {
                 return Err(Error::Option {
@@ -156,56 +342,185 @@ impl Arch {
         Ok(self)
     }
 
-    /// The `(c, h, w)` output shape of every layer, in order; a linear layer's is `(f, 1, 1)`.
+    /// The shape of value `v` given every node's output shape.
+    pub fn value_shape(&self, shapes: &[[usize; 3]], v: usize) -> [usize; 3] {
+        if v == 0 {
+            self.input
+        } else {
+            shapes[v - 1]
+        }
+    }
+
+    /// The nodes that read each value (`[v]` lists node indices).
+    pub fn consumers(&self) -> Vec<Vec<usize>> {
+        let mut out = vec![Vec::new(); self.nodes.len() + 1];
+        for (i, n) in self.nodes.iter().enumerate() {
+            for &v in &n.inputs {
+                if !out[v].contains(&i) {
+                    out[v].push(i);
+                }
+            }
+        }
+        out
+    }
+
+    fn shape_error(&self, i: usize, what: &str, expected: String, found: String) -> Error {
+        Error::Shape {
+            kernel: format!("{} node {i} ({})", self.name, self.node_label(i)),
+            what: what.into(),
+            expected,
+            found,
+        }
+    }
+
+    /// The `(c, h, w)` output shape of every node, in order; a linear layer's is `(f, 1, 1)`.
+    /// Refuses a node that reads a later value, has the wrong number of inputs, or inputs
+    /// whose shapes it cannot take.
     pub fn shapes(&self) -> Result<Vec<[usize; 3]>> {
-        let mut shape = self.input;
-        let mut out = Vec::with_capacity(self.layers.len());
-        for layer in &self.layers {
-            let [c, h, w] = shape;
-            shape = match layer {
-                Layer::Conv2d {
-                    name,
-                    out_c,
-                    kernel,
-                    stride,
-                    pad,
-                    groups,
-                    ..
-                } => {
-                    let s = self.conv_shape(1, shape, layer).expect("a conv layer");
-                    s.validate().map_err(|e| Error::Shape {
-                        kernel: format!("{} layer {name}", self.name),
-                        what: "convolution".into(),
-                        expected: format!("a valid {kernel}x{kernel}/{stride} pad {pad} groups {groups} convolution to {out_c} channels"),
-                        found: format!("input (c, h, w) = {:?}: {e}", [c, h, w]),
-                    })?;
-                    [*out_c, s.out_h(), s.out_w()]
-                }
-                Layer::MaxPool2d {
-                    kernel,
-                    stride,
-                    pad,
-                } => {
-                    if *kernel > h + 2 * pad || *kernel > w + 2 * pad || *stride == 0 {
-                        return Err(Error::Shape {
-                            kernel: format!("{} max-pool", self.name),
-                            what: "window".into(),
-                            expected: "a window within the padded input".into(),
-                            found: format!("{kernel}/{stride} pad {pad} on {h}x{w}"),
-                        });
-                    }
-                    [
-                        c,
-                        caffe_pooled(h, *kernel, *stride, *pad),
-                        caffe_pooled(w, *kernel, *stride, *pad),
-                    ]
-                }
-                Layer::Linear { out_f, .. } => [*out_f, 1, 1],
-                Layer::Relu | Layer::Lrn { .. } | Layer::Dropout { .. } => shape,
-            };
+        let mut out: Vec<[usize; 3]> = Vec::with_capacity(self.nodes.len());
+        if self.nodes.is_empty() {
+            return Err(Error::Option {
+                option: "architecture".into(),
+                message: format!("{} has no layers", self.name),
+            });
+        }
+        for i in 0..self.nodes.len() {
+            let shape = self.output_shape(i, &out)?;
             out.push(shape);
         }
         Ok(out)
+    }
+
+    /// Node `i`'s output shape, given the output shapes of the nodes before it.
+    fn output_shape(&self, i: usize, before: &[[usize; 3]]) -> Result<[usize; 3]> {
+        let node = &self.nodes[i];
+        let (lo, hi) = node.layer.arity();
+        if node.inputs.len() < lo || node.inputs.len() > hi {
+            return Err(self.shape_error(
+                i,
+                "inputs",
+                format!("{lo}..={hi}"),
+                node.inputs.len().to_string(),
+            ));
+        }
+        if let Some(&v) = node.inputs.iter().find(|&&v| v > i) {
+            return Err(self.shape_error(
+                i,
+                "input",
+                "an earlier value".into(),
+                format!("value {v}"),
+            ));
+        }
+        let ins: Vec<[usize; 3]> = node
+            .inputs
+            .iter()
+            .map(|&v| self.value_shape(before, v))
+            .collect();
+        self.node_shape(i, &node.layer, &ins)
+    }
+
+    /// Appends a node reading `inputs` and returns its output shape (`shapes`: the output
+    /// shapes of the nodes so far, which it extends); a node that does not fit is refused
+    /// and not appended.
+    pub fn push(
+        &mut self,
+        shapes: &mut Vec<[usize; 3]>,
+        layer: Layer,
+        inputs: Vec<usize>,
+    ) -> Result<[usize; 3]> {
+        self.nodes.push(Node { layer, inputs });
+        match self.output_shape(self.nodes.len() - 1, shapes) {
+            Ok(shape) => {
+                shapes.push(shape);
+                Ok(shape)
+            }
+            Err(e) => {
+                self.nodes.pop();
+                Err(e)
+            }
+        }
+    }
+
+    fn node_shape(&self, i: usize, layer: &Layer, ins: &[[usize; 3]]) -> Result<[usize; 3]> {
+        let shape = ins[0];
+        let [c, h, w] = shape;
+        Ok(match layer {
+            Layer::Conv2d { out_c, .. } => {
+                let s = self.conv_shape(1, shape, layer).expect("a conv layer");
+                s.validate().map_err(|e| {
+                    self.shape_error(
+                        i,
+                        "convolution",
+                        format!("{layer:?}"),
+                        format!("input (c, h, w) = {shape:?}: {e}"),
+                    )
+                })?;
+                [*out_c, s.out_h(), s.out_w()]
+            }
+            Layer::Pool { .. } => {
+                let s = self.pool_shape(1, shape, layer).expect("a pool layer");
+                s.validate().map_err(|e| {
+                    self.shape_error(
+                        i,
+                        "window",
+                        "a window within the padded input".into(),
+                        format!("on {h}x{w}: {e}"),
+                    )
+                })?;
+                [c, s.out_h(), s.out_w()]
+            }
+            Layer::GlobalAvgPool => [c, 1, 1],
+            Layer::Linear { out_f, .. } => [*out_f, 1, 1],
+            Layer::Reshape(to) => {
+                if to.iter().product::<usize>() != c * h * w {
+                    return Err(self.shape_error(
+                        i,
+                        "reshape",
+                        format!("{} elements", c * h * w),
+                        format!("{to:?}"),
+                    ));
+                }
+                *to
+            }
+            Layer::Relu
+            | Layer::Act(_)
+            | Layer::Lrn { .. }
+            | Layer::Dropout { .. }
+            | Layer::Affine { .. } => shape,
+            Layer::Add => {
+                if ins[1] != shape {
+                    return Err(self.shape_error(
+                        i,
+                        "second input",
+                        format!("{shape:?}"),
+                        format!("{:?}", ins[1]),
+                    ));
+                }
+                shape
+            }
+            Layer::Mul => {
+                if ins[1] != shape && ins[1] != [c, 1, 1] {
+                    return Err(self.shape_error(
+                        i,
+                        "second input",
+                        format!("{shape:?} or {:?}", [c, 1, 1]),
+                        format!("{:?}", ins[1]),
+                    ));
+                }
+                shape
+            }
+            Layer::Concat => {
+                if let Some(s) = ins.iter().find(|s| s[1..] != shape[1..]) {
+                    return Err(self.shape_error(
+                        i,
+                        "input",
+                        format!("(c, {h}, {w})"),
+                        format!("{s:?}"),
+                    ));
+                }
+                [ins.iter().map(|s| s[0]).sum(), h, w]
+            }
+        })
     }
 
     /// The fully-connected shape of `layer` at `batch` for input `(c, h, w)` (read flattened).
@@ -225,25 +540,39 @@ impl Arch {
         }
     }
 
-    /// The max-pooling shape of `layer` at `batch` for input `(c, h, w)`.
+    /// The pooling shape of `layer` (a pool or a global average pool) at `batch` for input
+    /// `(c, h, w)`.
     pub fn pool_shape(
         &self,
         batch: usize,
         input: [usize; 3],
         layer: &Layer,
     ) -> Option<Pool2dShape> {
+        let [c, h, w] = input;
         match layer {
-            Layer::MaxPool2d {
+            Layer::Pool {
                 kernel,
                 stride,
                 pad,
+                ceil,
+                ..
             } => Some(Pool2dShape {
-                planes: batch * input[0],
-                in_h: input[1],
-                in_w: input[2],
+                planes: batch * c,
+                in_h: h,
+                in_w: w,
                 kernel: *kernel,
                 stride: *stride,
                 pad: *pad,
+                ceil: *ceil,
+            }),
+            Layer::GlobalAvgPool => Some(Pool2dShape {
+                planes: batch * c,
+                in_h: h,
+                in_w: w,
+                kernel: [h, w],
+                stride: [h, w],
+                pad: [0; 4],
+                ceil: false,
             }),
             _ => None,
         }
@@ -283,6 +612,7 @@ impl Arch {
                 kernel,
                 stride,
                 pad,
+                dilation,
                 groups,
                 ..
             } => Some(Conv2dShape {
@@ -291,10 +621,11 @@ impl Arch {
                 in_h: input[1],
                 in_w: input[2],
                 out_c: *out_c,
-                kh: *kernel,
-                kw: *kernel,
+                kh: kernel[0],
+                kw: kernel[1],
                 stride: *stride,
                 pad: *pad,
+                dilation: *dilation,
                 groups: *groups,
             }),
             _ => None,
@@ -310,44 +641,54 @@ impl Arch {
         self.input.iter().product()
     }
 
-    /// The tensors the architecture needs, in layer order, with their shapes.
+    /// The tensors the architecture needs, in node order, with their shapes.
     pub fn params(&self) -> Result<Vec<ParamSpec>> {
         let shapes = self.shapes()?;
         let mut specs = Vec::new();
-        let mut prev = self.input;
-        for (layer, out) in self.layers.iter().zip(&shapes) {
-            match layer {
+        for node in &self.nodes {
+            let Some((name, [a, b])) = node.layer.param_names() else {
+                continue;
+            };
+            let prev = self.value_shape(&shapes, node.inputs[0]);
+            let (first, second) = match &node.layer {
                 Layer::Conv2d {
-                    name,
                     out_c,
                     kernel,
                     groups,
                     ..
-                } => {
-                    specs.push(ParamSpec {
-                        name: format!("{name}.weight"),
-                        shape: vec![*out_c, prev[0] / groups, *kernel, *kernel],
-                    });
-                    specs.push(ParamSpec {
-                        name: format!("{name}.bias"),
-                        shape: vec![*out_c],
-                    });
-                }
-                Layer::Linear { name, out_f, .. } => {
-                    specs.push(ParamSpec {
-                        name: format!("{name}.weight"),
-                        shape: vec![*out_f, prev.iter().product()],
-                    });
-                    specs.push(ParamSpec {
-                        name: format!("{name}.bias"),
-                        shape: vec![*out_f],
-                    });
-                }
-                _ => {}
-            }
-            prev = *out;
+                } => (
+                    vec![*out_c, prev[0] / groups, kernel[0], kernel[1]],
+                    vec![*out_c],
+                ),
+                Layer::Linear { out_f, .. } => (vec![*out_f, prev.iter().product()], vec![*out_f]),
+                _ => (vec![prev[0]], vec![prev[0]]),
+            };
+            specs.push(ParamSpec {
+                name: format!("{name}.{a}"),
+                shape: first,
+            });
+            specs.push(ParamSpec {
+                name: format!("{name}.{b}"),
+                shape: second,
+            });
         }
         Ok(specs)
+    }
+
+    /// The index in [`Arch::params`] of each node's first parameter (the next node's for a
+    /// node without any).
+    pub fn first_params(&self) -> Vec<usize> {
+        let mut p = 0;
+        self.nodes
+            .iter()
+            .map(|n| {
+                let first = p;
+                if n.layer.param_names().is_some() {
+                    p += 2;
+                }
+                first
+            })
+            .collect()
     }
 
     /// Multiply-adds of one image's forward pass.
@@ -355,46 +696,44 @@ impl Arch {
         Ok(self.layer_macs()?.iter().sum())
     }
 
-    /// Multiply-adds of one image in each layer (0 for pooling, LRN, ReLU and dropout).
+    /// Multiply-adds of one image in each node (0 but for convolutions and fully-connected
+    /// layers).
     pub fn layer_macs(&self) -> Result<Vec<u64>> {
         let shapes = self.shapes()?;
-        let mut prev = self.input;
-        let mut macs = Vec::with_capacity(shapes.len());
-        for (layer, out) in self.layers.iter().zip(&shapes) {
-            macs.push(match layer {
-                Layer::Conv2d { kernel, groups, .. } => {
-                    (out.iter().product::<usize>() * (prev[0] / groups) * kernel * kernel) as u64
+        Ok(self
+            .nodes
+            .iter()
+            .zip(&shapes)
+            .map(|(node, out)| {
+                let prev = self.value_shape(&shapes, node.inputs[0]);
+                match &node.layer {
+                    Layer::Conv2d { kernel, groups, .. } => {
+                        (out.iter().product::<usize>() * (prev[0] / groups) * kernel[0] * kernel[1])
+                            as u64
+                    }
+                    Layer::Linear { out_f, .. } => (prev.iter().product::<usize>() * out_f) as u64,
+                    _ => 0,
                 }
-                Layer::Linear { out_f, .. } => (prev.iter().product::<usize>() * out_f) as u64,
-                _ => 0,
-            });
-            prev = *out;
-        }
-        Ok(macs)
+            })
+            .collect())
     }
 
-    /// A short name for layer `i`: its own for convolutions and fully-connected layers,
-    /// else its kind and the name of the layer before it (`relu(conv1)`, `pool(conv1)`).
+    /// A short name for node `i`: its own for layers with parameters, else its kind and the
+    /// name of the nearest named node before it (`relu(conv1)`, `maxpool(conv1)`).
     pub fn layer_label(&self, i: usize) -> String {
-        let named = |l: &Layer| match l {
-            Layer::Conv2d { name, .. } | Layer::Linear { name, .. } => Some(name.clone()),
-            _ => None,
-        };
-        if let Some(n) = named(&self.layers[i]) {
+        self.node_label(i)
+    }
+
+    fn node_label(&self, i: usize) -> String {
+        let named = |n: &Node| n.layer.param_names().map(|(name, _)| name.to_string());
+        if let Some(n) = named(&self.nodes[i]) {
             return n;
         }
-        let kind = match &self.layers[i] {
-            Layer::Relu => "relu",
-            Layer::MaxPool2d { .. } => "pool",
-            Layer::Lrn { .. } => "lrn",
-            Layer::Dropout { .. } => "dropout",
-            _ => "layer",
-        };
-        let before = self.layers[..i]
+        let before = self.nodes[..i]
             .iter()
             .rev()
             .find_map(named)
             .unwrap_or_else(|| "input".into());
-        format!("{kind}({before})")
+        format!("{}({before})", self.nodes[i].layer.kind())
     }
 }

@@ -1,30 +1,74 @@
-//! The backward pass on the device: from a gradient with respect to the logits down through
-//! every layer of a [`Forward`] plan, to the parameters (training) and to the input
-//! (gradient ascent), with the same kernels for both.
+//! The backward pass on the device: from a gradient with respect to the logits back through
+//! every node of a [`Forward`] plan's graph, to the parameters (training) and to the input
+//! (gradient ascent), with the same kernels for both. Where a value fans out, the gradients
+//! of its readers are summed.
 
-use super::arch::Layer;
-use super::network::{Forward, Network};
+use super::arch::{Layer, PoolKind};
+use super::network::{concat_cols, mul_broadcast, Forward, Network, Src};
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer, View};
-use crate::kernels::{self, LinearShape};
+use crate::kernels::{self, Activation, LinearShape};
 
 /// The dispatches of one backward pass and the buffers they write.
 pub(crate) struct Backward {
     /// The parameters' gradients, in the order of [`super::Arch::params`] (empty unless
     /// asked for).
     pub params: Vec<GpuBuffer<f32>>,
-    /// Gradients with respect to the activations.
-    _activations: Vec<GpuBuffer<f32>>,
+    /// Gradients with respect to the values, and scratch buffers.
+    _buffers: Vec<GpuBuffer<f32>>,
     pub dispatches: Vec<Dispatch>,
+}
+
+/// Where the gradient of each value of the graph goes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Grad {
+    /// Not wanted (the input, when no input gradient is asked for).
+    None,
+    /// The logits' gradient, given.
+    Logits,
+    /// The input's gradient, asked for.
+    Input,
+    /// Buffer `k` of the pass.
+    Buf(usize),
+}
+
+/// The gradients of the values: where each goes, and the buffers.
+struct Grads<'a> {
+    of: Vec<Grad>,
+    bufs: Vec<GpuBuffer<f32>>,
+    dlogits: View<'a>,
+    dinput: Option<View<'a>>,
+}
+
+impl<'a> Grads<'a> {
+    fn view(&self, g: Grad) -> Option<View<'_>> {
+        match g {
+            Grad::None => None,
+            Grad::Logits => Some(self.dlogits),
+            Grad::Input => self.dinput,
+            Grad::Buf(k) => Some(self.bufs[k].view()),
+        }
+    }
+
+    /// The gradient of value `v`, when wanted.
+    fn of(&self, v: usize) -> Option<View<'_>> {
+        self.view(self.of[v])
+    }
+
+    /// Whether value `v` shares the gradient of value `u` (its only reader passes it on in
+    /// place).
+    fn shares(&self, v: usize, u: usize) -> bool {
+        self.of[v] != Grad::None && self.of[v] == self.of[u]
+    }
 }
 
 /// Records the backward pass over the first `batch` images of `plan` (one chunk) from
 /// `dlogits` `(batch, classes)`: the parameters' gradients when `params` is set (summed over
 /// the batch), and the gradient with respect to the network's input into `dinput` when given.
-/// The gradient of each activation is written in place where a ReLU follows it, so
-/// `dlogits` is the only input the pass reads besides the forward plan's buffers. With
-/// `dropout` (`(seed, step)` of a [`Network::train_plan`]), dropout layers drop the same
-/// elements of the gradient as the forward pass did; without, they are the identity.
+/// A ReLU that worked in place, and a flatten or dropout, pass their gradient on in place
+/// where nothing else reads their input. With `dropout` (`(seed, step)` of a
+/// [`Network::train_plan`]), dropout layers drop the same elements of the gradient as the
+/// forward pass did; without, they are the identity.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn backward(
     gpu: &Gpu,
@@ -36,52 +80,94 @@ pub(crate) fn backward(
     dinput: Option<View<'_>>,
     dropout: Option<(u32, View<'_>)>,
 ) -> Result<Backward> {
-    let (arch, b) = (&net.arch, batch);
-    check(net, plan, b, dinput.is_some())?;
-    let shapes = arch.shapes()?;
-    let (param_grads, first_param) = param_grads(gpu, arch, params)?;
-    let len_of = |i: usize| b * shapes[i].iter().product::<usize>();
-    let in_shape = |i: usize| if i == 0 { arch.input } else { shapes[i - 1] };
-
-    // gradient with respect to each layer's output: None = dlogits, Some(j) = activations[j]
-    let (mut activations, grad_of) = gradients(gpu, arch, b)?;
+    let arch = &net.arch;
+    check(net, plan, batch, params)?;
+    let param_grads = param_grads(gpu, arch, params)?;
+    let first_param = arch.first_params();
+    let g = grads(gpu, net, plan, batch, dlogits, dinput)?;
+    // whether a reader has written each value's gradient yet (the logits' is given)
+    let mut written = vec![false; arch.nodes.len() + 1];
+    written[arch.nodes.len()] = true;
     let mut dispatches = Vec::new();
-    for i in (0..arch.layers.len()).rev() {
-        let (src_x, src_y) = plan.io(i);
-        let x_len = b * in_shape(i).iter().product::<usize>();
-        let x = plan.view(src_x, x_len);
-        let y = plan.view(src_y, len_of(i));
-        let view_of = |g: Option<usize>, len: usize| match g {
-            None => dlogits,
-            Some(j) => activations[j].slice(0, len),
-        };
-        let dy = view_of(grad_of[i], len_of(i));
-        let dx = if i > 0 {
-            Some(view_of(grad_of[i - 1], x_len))
-        } else {
-            dinput
-        };
+    let mut scratch = Vec::new();
+    for i in (0..arch.nodes.len()).rev() {
+        if !written[i + 1] {
+            continue; // nothing downstream reads this node's output
+        }
         let p = first_param[i];
         let grads = param_grads.get(p).zip(param_grads.get(p + 1));
-        let at = (i, b, in_shape(i), len_of(i));
-        let scratch = layer_backward(
+        let weights = net.params.get(p);
+        node_backward(
             gpu,
             (net, plan),
-            at,
-            (x, y, dy, dx),
-            (net.params.get(p), grads),
+            (i, batch),
+            (&g, &mut written),
+            (weights, grads),
             dropout,
+            &mut scratch,
             &mut dispatches,
         )?;
-        activations.extend(scratch);
     }
+    if dinput.is_some() && !written[0] {
+        return Err(Error::Option {
+            option: "architecture".into(),
+            message: format!("{}: the logits do not depend on the input", arch.name),
+        });
+    }
+    let mut buffers = g.bufs;
+    buffers.append(&mut scratch);
     Ok(Backward {
         params: param_grads,
-        _activations: activations,
+        _buffers: buffers,
         dispatches,
     })
 }
 
+/// Where each value's gradient goes: the logits' is given, the input's is `dinput`'s (or not
+/// wanted), a value read only by a node that passes its gradient on in place (a ReLU that
+/// worked in place, a flatten, a dropout) shares that node's output gradient, and every
+/// other value gets a buffer of its own.
+fn grads<'a>(
+    gpu: &Gpu,
+    net: &Network,
+    plan: &Forward,
+    b: usize,
+    dlogits: View<'a>,
+    dinput: Option<View<'a>>,
+) -> Result<Grads<'a>> {
+    let arch = &net.arch;
+    let n = arch.nodes.len();
+    let consumers = arch.consumers();
+    let mut of = vec![Grad::None; n + 1];
+    of[n] = Grad::Logits;
+    if dinput.is_some() {
+        of[0] = Grad::Input;
+    }
+    let mut bufs = Vec::new();
+    for v in (1..n).rev() {
+        let readers = &consumers[v];
+        of[v] = match readers.as_slice() {
+            [only] if passes_in_place(plan, *only, v) => of[*only + 1],
+            _ => {
+                let len = b * plan.value_shape(v).iter().product::<usize>();
+                bufs.push(GpuBuffer::zeros(gpu, "gradient", len)?);
+                Grad::Buf(bufs.len() - 1)
+            }
+        };
+    }
+    Ok(Grads {
+        of,
+        bufs,
+        dlogits,
+        dinput,
+    })
+}
+
+/// Whether node `i` passes the gradient of its output to its input `v` in place: it works
+/// in place, or its output is its input's values.
+fn passes_in_place(plan: &Forward, i: usize, v: usize) -> bool {
+    plan.store(i + 1) == plan.store(v) && plan.store(v) != Src::Input
+}
 /// The gradient of one class's softmax probability with respect to the network's input, for
 /// every image of a batch, each with its own target class: a forward pass, the probability's
 /// gradient at the logits (`softmax_prob_bwd`) and the backward pass to the input, all
@@ -172,32 +258,9 @@ impl InputGradient {
     }
 }
 
-/// Gradient buffers, and for each layer the index of the one holding its output's gradient.
-type Gradients = (Vec<GpuBuffer<f32>>, Vec<Option<usize>>);
-
-/// The buffers of the gradients with respect to the layers' outputs, and which holds each
-/// layer's (`None`: the logits' gradient, given). A standalone ReLU works in place and
-/// dropout is the identity, so they share their input's buffer.
-fn gradients(gpu: &Gpu, arch: &super::Arch, b: usize) -> Result<Gradients> {
-    let shapes = arch.shapes()?;
-    let mut buffers = Vec::new();
-    let mut grad_of: Vec<Option<usize>> = vec![None; arch.layers.len()];
-    for i in (1..arch.layers.len()).rev() {
-        grad_of[i - 1] = if matches!(arch.layers[i], Layer::Relu | Layer::Dropout { .. }) {
-            grad_of[i]
-        } else {
-            let len = b * shapes[i - 1].iter().product::<usize>();
-            buffers.push(GpuBuffer::zeros(gpu, "gradient", len)?);
-            Some(buffers.len() - 1)
-        };
-    }
-    Ok((buffers, grad_of))
-}
-
-/// Refuses a backward pass the plan cannot take: more than one chunk, or an input gradient
-/// through a first layer that works in place.
-fn check(net: &Network, plan: &Forward, b: usize, dinput: bool) -> Result<()> {
-    let arch = &net.arch;
+/// Refuses a backward pass the plan cannot take: more than one chunk, or parameter gradients
+/// of layers that have none here.
+fn check(net: &Network, plan: &Forward, b: usize, params: bool) -> Result<()> {
     if b > plan.chunk {
         return Err(Error::Option {
             option: "batch".into(),
@@ -207,80 +270,39 @@ fn check(net: &Network, plan: &Forward, b: usize, dinput: bool) -> Result<()> {
             ),
         });
     }
-    if dinput
-        && matches!(
-            arch.layers.first(),
-            Some(Layer::Relu | Layer::Dropout { .. })
-        )
-    {
-        return Err(Error::Option {
-            option: "architecture".into(),
-            message:
-                "an input gradient needs a first layer other than a standalone ReLU or dropout"
-                    .into(),
-        });
-    }
-    Ok(())
-}
-
-/// The parameters' gradient buffers (none unless `params`) and each layer's first parameter.
-fn param_grads(
-    gpu: &Gpu,
-    arch: &super::Arch,
-    params: bool,
-) -> Result<(Vec<GpuBuffer<f32>>, Vec<usize>)> {
-    let specs = arch.params()?;
-    let mut param_grads = Vec::new();
     if params {
-        for spec in &specs {
-            param_grads.push(GpuBuffer::zeros(
-                gpu,
-                &format!("grad {}", spec.name),
-                spec.len(),
-            )?);
+        if let Some(n) = net
+            .arch
+            .nodes
+            .iter()
+            .find(|n| matches!(n.layer, Layer::Affine { .. }))
+        {
+            return Err(Error::Option {
+                option: "--net".into(),
+                message: format!(
+                    "{}: training does not take {} layers (convolutions, fully-connected layers, pooling, LRN, ReLU and dropout only)",
+                    net.arch.name,
+                    n.layer.kind()
+                ),
+            });
         }
-    }
-    // first parameter index of each layer
-    let mut first_param = Vec::new();
-    let mut p = 0;
-    for layer in &arch.layers {
-        first_param.push(p);
-        if matches!(layer, Layer::Conv2d { .. } | Layer::Linear { .. }) {
-            p += 2;
-        }
-    }
-    Ok((param_grads, first_param))
-}
-
-/// A convolution's backward dispatches from `dy` to its parameters' gradients `grads`
-/// (when given) and to `dx` (when given).
-fn conv(
-    gpu: &Gpu,
-    s: &kernels::Conv2dShape,
-    (x, dy, dx): (View<'_>, View<'_>, Option<View<'_>>),
-    (w, grads): (&GpuBuffer<f32>, Option<Grads<'_>>),
-    dispatches: &mut Vec<Dispatch>,
-) -> Result<()> {
-    let b = s.batch;
-    if let Some((gw, gb)) = grads {
-        dispatches.push(kernels::conv2d_bwd_weight(gpu, s, dy, x, gw.view())?);
-        dispatches.push(kernels::bias_bwd(
-            gpu,
-            b,
-            s.out_c,
-            s.out_h() * s.out_w(),
-            dy,
-            gb.view(),
-        )?);
-    }
-    if let Some(dx) = dx {
-        dispatches.push(kernels::conv2d_bwd_input(gpu, s, dy, w.view(), dx)?);
     }
     Ok(())
+}
+
+/// The parameters' gradient buffers (none unless `params`).
+fn param_grads(gpu: &Gpu, arch: &super::Arch, params: bool) -> Result<Vec<GpuBuffer<f32>>> {
+    if !params {
+        return Ok(Vec::new());
+    }
+    arch.params()?
+        .iter()
+        .map(|spec| GpuBuffer::zeros(gpu, &format!("grad {}", spec.name), spec.len()))
+        .collect()
 }
 
 /// A layer's weight and bias gradients.
-type Grads<'a> = (&'a GpuBuffer<f32>, &'a GpuBuffer<f32>);
+type ParamGrads<'a> = (&'a GpuBuffer<f32>, &'a GpuBuffer<f32>);
 
 /// A fully-connected layer's backward dispatches from `dy` to its parameters' gradients
 /// `grads` (when given) and to `dx` (when given); weights past one binding run in blocks of
@@ -289,7 +311,7 @@ fn linear(
     gpu: &Gpu,
     s: &LinearShape,
     (x, dy, dx): (View<'_>, View<'_>, Option<View<'_>>),
-    (w, grads): (&GpuBuffer<f32>, Option<Grads<'_>>),
+    (w, grads): (&GpuBuffer<f32>, Option<ParamGrads<'_>>),
     dispatches: &mut Vec<Dispatch>,
 ) -> Result<Vec<GpuBuffer<f32>>> {
     let (s, b) = (*s, s.batch);
@@ -341,61 +363,288 @@ fn linear(
     Ok(Vec::new())
 }
 
-/// One layer's backward dispatches, from the gradient `dy` of its output to its parameters'
-/// gradients and to `dx`; returns the scratch buffers they use.
+/// Records node `i`'s backward dispatches: from the gradient of its output to its
+/// parameters' gradients and to its inputs' gradients (written, or summed into what other
+/// readers wrote).
 #[allow(clippy::too_many_arguments)]
-fn layer_backward(
+fn node_backward(
     gpu: &Gpu,
     (net, plan): (&Network, &Forward),
-    (i, b, input, out_len): (usize, usize, [usize; 3], usize),
-    (x, y, dy, dx): (View<'_>, View<'_>, View<'_>, Option<View<'_>>),
-    (w, grads): (Option<&GpuBuffer<f32>>, Option<Grads<'_>>),
+    (i, b): (usize, usize),
+    (g, written): (&Grads<'_>, &mut [bool]),
+    (w, grads): (Option<&GpuBuffer<f32>>, Option<ParamGrads<'_>>),
     dropout: Option<(u32, View<'_>)>,
-    dispatches: &mut Vec<Dispatch>,
-) -> Result<Vec<GpuBuffer<f32>>> {
+    scratch: &mut Vec<GpuBuffer<f32>>,
+    out: &mut Vec<Dispatch>,
+) -> Result<()> {
     let arch = &net.arch;
-    let layer = &arch.layers[i];
+    let node = &arch.nodes[i];
+    let layer = &node.layer;
+    let x_shape = plan.value_shape(node.inputs[0]);
+    let x = plan.value(node.inputs[0], 0, b);
+    let y = plan.value(i + 1, 0, b);
+    let dy = g.of(i + 1).expect("an output gradient");
+    // the fused or in-place ReLU first: dy becomes the gradient before it, in place
     if matches!(
         layer,
-        Layer::Conv2d { relu: true, .. } | Layer::Linear { relu: true, .. } | Layer::Relu
-    ) {
-        dispatches.push(kernels::relu_bwd(gpu, y, dy)?);
+        Layer::Conv2d { relu: true, .. } | Layer::Linear { relu: true, .. }
+    ) || (matches!(layer, Layer::Relu) && g.shares(node.inputs[0], i + 1))
+    {
+        out.push(kernels::relu_bwd(gpu, y, dy)?);
     }
     match layer {
         Layer::Conv2d { .. } => {
-            let s = arch.conv_shape(b, input, layer).unwrap();
+            let s = arch.conv_shape(b, x_shape, layer).unwrap();
             let w = w.expect("a convolution's weights");
-            conv(gpu, &s, (x, dy, dx), (w, grads), dispatches)?;
+            if let Some(gr) = grads {
+                out.push(kernels::conv2d_bwd_weight(gpu, &s, dy, x, gr.0.view())?);
+                let hw = s.out_h() * s.out_w();
+                out.push(kernels::bias_bwd(gpu, b, s.out_c, hw, dy, gr.1.view())?);
+            }
+            contribute(
+                gpu,
+                (g, written),
+                node.inputs[0],
+                scratch,
+                out,
+                |dx, out| {
+                    out.push(kernels::conv2d_bwd_input(gpu, &s, dy, w.view(), dx)?);
+                    Ok(())
+                },
+            )?;
         }
         Layer::Linear { .. } => {
-            let s = arch.linear_shape(b, input, layer).unwrap();
+            let s = arch.linear_shape(b, x_shape, layer).unwrap();
             let w = w.expect("a fully-connected layer's weights");
-            return linear(gpu, &s, (x, dy, dx), (w, grads), dispatches);
-        }
-        Layer::MaxPool2d { .. } => {
-            let s = arch.pool_shape(b, input, layer).unwrap();
-            if let Some(dx) = dx {
-                let arg = plan.arg(i, out_len);
-                dispatches.push(kernels::maxpool2d_bwd(gpu, &s, dy, arg, dx)?);
+            if let Some(gr) = grads {
+                scratch.extend(linear(gpu, &s, (x, dy, None), (w, Some(gr)), out)?);
             }
+            let mut kept = Vec::new();
+            contribute(
+                gpu,
+                (g, written),
+                node.inputs[0],
+                scratch,
+                out,
+                |dx, out| {
+                    kept = linear(gpu, &s, (x, dy, Some(dx)), (w, None), out)?;
+                    Ok(())
+                },
+            )?;
+            scratch.extend(kept);
         }
-        Layer::Relu => {} // its gradient is the relu_bwd above, in place
+        Layer::Pool {
+            kind: PoolKind::Max,
+            ..
+        } => {
+            let s = arch.pool_shape(b, x_shape, layer).unwrap();
+            let arg = plan.arg(i, y.len);
+            contribute(
+                gpu,
+                (g, written),
+                node.inputs[0],
+                scratch,
+                out,
+                |dx, out| {
+                    out.push(kernels::maxpool2d_bwd(gpu, &s, dy, arg, dx)?);
+                    Ok(())
+                },
+            )?;
+        }
+        Layer::Pool {
+            kind: PoolKind::Avg { .. },
+            ..
+        }
+        | Layer::GlobalAvgPool => {
+            let s = arch.pool_shape(b, x_shape, layer).unwrap();
+            let count_pad = matches!(
+                layer,
+                Layer::Pool {
+                    kind: PoolKind::Avg { count_pad: true },
+                    ..
+                }
+            );
+            contribute(
+                gpu,
+                (g, written),
+                node.inputs[0],
+                scratch,
+                out,
+                |dx, out| {
+                    out.push(kernels::avgpool2d_bwd(gpu, &s, count_pad, dy, dx)?);
+                    Ok(())
+                },
+            )?;
+        }
         Layer::Lrn { .. } => {
-            let s = arch.lrn_shape(b, input, layer).unwrap();
-            if let Some(dx) = dx {
-                dispatches.push(kernels::lrn_bwd(gpu, &s, x, dy, dx)?);
+            let s = arch.lrn_shape(b, x_shape, layer).unwrap();
+            contribute(
+                gpu,
+                (g, written),
+                node.inputs[0],
+                scratch,
+                out,
+                |dx, out| {
+                    out.push(kernels::lrn_bwd(gpu, &s, x, dy, dx)?);
+                    Ok(())
+                },
+            )?;
+        }
+        Layer::Relu | Layer::Act(_) => {
+            if g.shares(node.inputs[0], i + 1) {
+                written[node.inputs[0]] = true; // relu_bwd above, in place
+            } else {
+                let f = match layer {
+                    Layer::Act(f) => *f,
+                    _ => Activation::Relu,
+                };
+                contribute(
+                    gpu,
+                    (g, written),
+                    node.inputs[0],
+                    scratch,
+                    out,
+                    |dx, out| {
+                        out.push(kernels::act_bwd(gpu, f, x, dy, dx)?);
+                        Ok(())
+                    },
+                )?;
             }
         }
-        Layer::Dropout { p } => {
-            if let Some((seed, step)) = dropout {
+        Layer::Dropout { .. } | Layer::Reshape(_) => {
+            if let (Layer::Dropout { p }, Some((seed, step))) = (layer, dropout) {
                 let m = kernels::DropoutMask {
                     p: *p,
                     seed,
                     stream: i as u32,
                 };
-                dispatches.push(kernels::dropout(gpu, &m, step, dy)?);
+                out.push(kernels::dropout(gpu, &m, step, dy)?);
+            }
+            if g.shares(node.inputs[0], i + 1) {
+                written[node.inputs[0]] = true;
+            } else {
+                identity(gpu, (g, written), node.inputs[0], dy, out)?;
+            }
+        }
+        Layer::Affine { .. } => {
+            let [c, h, w_] = x_shape;
+            let s = kernels::Broadcast {
+                n: x.len,
+                inner: h * w_,
+                b_len: c,
+            };
+            let scale = w.expect("an affine layer's scale");
+            contribute(
+                gpu,
+                (g, written),
+                node.inputs[0],
+                scratch,
+                out,
+                |dx, out| {
+                    out.push(kernels::mul_fwd(gpu, &s, dy, scale.view(), dx)?);
+                    Ok(())
+                },
+            )?;
+        }
+        Layer::Add => {
+            for &v in &node.inputs {
+                identity(gpu, (g, written), v, dy, out)?;
+            }
+        }
+        Layer::Mul => {
+            let (a, m) = (node.inputs[0], node.inputs[1]);
+            let (xa, xm) = (x, plan.value(m, 0, b));
+            let s = mul_broadcast(xa.len, xm.len);
+            contribute(gpu, (g, written), a, scratch, out, |dx, out| {
+                out.push(kernels::mul_fwd(gpu, &s, dy, xm, dx)?);
+                Ok(())
+            })?;
+            contribute(gpu, (g, written), m, scratch, out, |dm, out| {
+                out.push(if s.inner == 1 {
+                    kernels::mul_fwd(gpu, &s, dy, xa, dm)?
+                } else {
+                    kernels::mul_bwd_b(gpu, &s, dy, xa, dm)?
+                });
+                Ok(())
+            })?;
+        }
+        Layer::Concat => {
+            let total = plan.value_shape(i + 1);
+            let hw = total[1] * total[2];
+            let mut at = 0;
+            for &v in &node.inputs {
+                let c = plan.value_shape(v)[0];
+                let cols = concat_cols(b, c, at, total[0], hw);
+                // the input's columns of dy, back into a block of its own
+                let back = kernels::Cols {
+                    src_stride: cols.dst_stride,
+                    src_col: cols.dst_col,
+                    dst_stride: cols.src_stride,
+                    dst_col: 0,
+                    ..cols
+                };
+                contribute(gpu, (g, written), v, scratch, out, |dx, out| {
+                    out.push(kernels::copy_cols(gpu, &back, dy, dx)?);
+                    Ok(())
+                })?;
+                at += c;
             }
         }
     }
-    Ok(Vec::new())
+    Ok(())
+}
+
+/// Writes a contribution to the gradient of value `v` with `produce` (which records the
+/// dispatches that write it into the view it is given): straight into the gradient when no
+/// other reader of `v` wrote it yet, else into a scratch buffer then summed into it.
+fn contribute(
+    gpu: &Gpu,
+    (g, written): (&Grads<'_>, &mut [bool]),
+    v: usize,
+    scratch: &mut Vec<GpuBuffer<f32>>,
+    out: &mut Vec<Dispatch>,
+    produce: impl FnOnce(View<'_>, &mut Vec<Dispatch>) -> Result<()>,
+) -> Result<()> {
+    let Some(target) = g.of(v) else {
+        return Ok(());
+    };
+    if !written[v] {
+        produce(target, out)?;
+    } else {
+        let part = GpuBuffer::<f32>::zeros(gpu, "gradient part", target.len)?;
+        produce(part.view(), out)?;
+        out.push(kernels::add_inplace(gpu, part.view(), target)?);
+        scratch.push(part);
+    }
+    written[v] = true;
+    Ok(())
+}
+
+/// Adds `dy` to the gradient of value `v` (a sum's or a copy's contribution): copied when no
+/// other reader wrote it yet, else summed in.
+fn identity(
+    gpu: &Gpu,
+    (g, written): (&Grads<'_>, &mut [bool]),
+    v: usize,
+    dy: View<'_>,
+    out: &mut Vec<Dispatch>,
+) -> Result<()> {
+    let Some(target) = g.of(v) else {
+        return Ok(());
+    };
+    out.push(if written[v] {
+        kernels::add_inplace(gpu, dy, target)?
+    } else {
+        let all = kernels::Cols {
+            rows: 1,
+            width: dy.len,
+            src_stride: dy.len,
+            src_col: 0,
+            dst_stride: dy.len,
+            dst_col: 0,
+        };
+        kernels::copy_cols(gpu, &all, dy, target)?
+    });
+    written[v] = true;
+    Ok(())
 }

@@ -1,10 +1,10 @@
 //! A network on the device and its forward plans.
 
-use super::arch::{Arch, Layer};
+use super::arch::{Arch, Layer, PoolKind};
 use super::weights::Weights;
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer, View};
-use crate::kernels::{self, LinearShape};
+use crate::kernels::{self, Activation, LinearShape};
 
 /// An architecture with its parameters uploaded to one device.
 pub struct Network {
@@ -122,35 +122,46 @@ impl Network {
         Ok(chunk)
     }
 
-    /// One chunk's activation buffer per layer (none for the last, which writes the logits,
-    /// nor for in-place layers) and arg-max buffer per max-pool.
-    #[allow(clippy::type_complexity)]
-    fn activations(
-        &self,
-        gpu: &Gpu,
-        chunk: usize,
-        shapes: &[[usize; 3]],
-    ) -> Result<(Vec<Option<GpuBuffer<f32>>>, Vec<Option<GpuBuffer<u32>>>)> {
-        let mut acts = Vec::new();
-        let mut args = Vec::new();
-        let last = self.arch.layers.len() - 1;
-        for (i, (layer, s)) in self.arch.layers.iter().zip(shapes).enumerate() {
-            let n = chunk * s.iter().product::<usize>();
-            acts.push(match layer {
-                _ if i == last => None, // the last layer writes the logits
-                Layer::Relu | Layer::Dropout { .. } => None, // in place / the identity
-                _ => Some(GpuBuffer::zeros(gpu, "activation", n)?),
-            });
-            args.push(match layer {
-                Layer::MaxPool2d { .. } => Some(GpuBuffer::<u32>::zeros(gpu, "argmax", n)?),
-                _ => None,
-            });
+    /// Where each value of the graph lives: the input, the logits, or an activation buffer
+    /// (`Src::Act(k)`: the k-th). A pass-through node (flatten, dropout) shares its input's
+    /// buffer, and so does a ReLU whose input nothing else reads (it works in place).
+    /// Returns the stores and the element count per image of each activation buffer.
+    fn stores(&self, shapes: &[[usize; 3]]) -> Result<(Vec<Src>, Vec<usize>)> {
+        let arch = &self.arch;
+        let consumers = arch.consumers();
+        let last = arch.nodes.len() - 1;
+        let mut store = vec![Src::Input];
+        let mut sizes = Vec::new();
+        for (i, node) in arch.nodes.iter().enumerate() {
+            let input = node.inputs[0];
+            let owns_input = input > 0
+                && consumers[input].len() == 1
+                && !arch.nodes[input - 1].layer.is_passthrough();
+            let shared =
+                node.layer.is_passthrough() || (matches!(node.layer, Layer::Relu) && owns_input);
+            if i == last {
+                if shared {
+                    return Err(Error::Option {
+                        option: "architecture".into(),
+                        message: format!(
+                            "{}: the last layer must write the logits (not a {})",
+                            arch.name,
+                            node.layer.kind()
+                        ),
+                    });
+                }
+                store.push(Src::Logits);
+            } else if shared {
+                store.push(store[input]);
+            } else {
+                sizes.push(shapes[i].iter().product());
+                store.push(Src::Act(sizes.len() - 1));
+            }
         }
-
-        Ok((acts, args))
+        Ok((store, sizes))
     }
 
-    /// Per layer, for a fully-connected layer whose weights exceed one binding: its row
+    /// Per node, for a fully-connected layer whose weights exceed one binding: its row
     /// blocks and a scratch buffer for one block's outputs.
     fn split_linears(
         &self,
@@ -158,25 +169,22 @@ impl Network {
         chunk: usize,
         shapes: &[[usize; 3]],
     ) -> Result<Vec<Option<SplitLinear>>> {
-        let mut pieces = Vec::new();
-        let mut prev = self.arch.input;
-        for (layer, shape) in self.arch.layers.iter().zip(shapes) {
-            pieces.push(match self.arch.linear_shape(chunk, prev, layer) {
-                Some(s) => {
-                    let blocks = kernels::linear_pieces(gpu, &s)?;
-                    if blocks.len() > 1 {
-                        let scratch = GpuBuffer::zeros(gpu, "fc block", chunk * blocks[0].1)?;
-                        Some((blocks, scratch))
-                    } else {
-                        None
-                    }
+        let arch = &self.arch;
+        arch.nodes
+            .iter()
+            .map(|node| {
+                let prev = arch.value_shape(shapes, node.inputs[0]);
+                let Some(s) = arch.linear_shape(chunk, prev, &node.layer) else {
+                    return Ok(None);
+                };
+                let blocks = kernels::linear_pieces(gpu, &s)?;
+                if blocks.len() == 1 {
+                    return Ok(None);
                 }
-                None => None,
-            });
-            prev = *shape;
-        }
-
-        Ok(pieces)
+                let scratch = GpuBuffer::zeros(gpu, "fc block", chunk * blocks[0].1)?;
+                Ok(Some((blocks, scratch)))
+            })
+            .collect()
     }
 
     fn build_plan(
@@ -186,210 +194,210 @@ impl Network {
         max: usize,
         train: Option<(u32, View<'_>)>,
     ) -> Result<Forward> {
+        if train.is_some() && !self.arch.is_chain() {
+            return Err(Error::Option {
+                option: "--net".into(),
+                message: format!(
+                    "{} is a graph with branches; training takes a chain of layers",
+                    self.arch.name
+                ),
+            });
+        }
         let chunk = self.chunk_of(gpu, batch, max)?;
         let shapes = self.arch.shapes()?;
         let classes = self.arch.num_classes();
         let in_len = self.arch.input_len();
-        let input = GpuBuffer::zeros(gpu, "input", batch * in_len)?;
-        let logits = GpuBuffer::zeros(gpu, "logits", batch * classes)?;
-        let probs = GpuBuffer::zeros(gpu, "probs", batch * classes)?;
-        let (acts, args) = self.activations(gpu, chunk, &shapes)?;
+        let (store, sizes) = self.stores(&shapes)?;
         let pieces = self.split_linears(gpu, chunk, &shapes)?;
-
+        let acts = sizes
+            .iter()
+            .map(|n| GpuBuffer::zeros(gpu, "activation", chunk * n))
+            .collect::<Result<Vec<_>>>()?;
+        let args = self
+            .arch
+            .nodes
+            .iter()
+            .zip(&shapes)
+            .map(|(node, s)| match node.layer {
+                Layer::Pool {
+                    kind: PoolKind::Max,
+                    ..
+                } => GpuBuffer::<u32>::zeros(gpu, "argmax", chunk * s.iter().product::<usize>())
+                    .map(Some),
+                _ => Ok(None),
+            })
+            .collect::<Result<Vec<_>>>()?;
         let mut plan = Forward {
             batch,
             chunk,
             classes,
-            input,
-            logits,
-            probs,
+            input: GpuBuffer::zeros(gpu, "input", batch * in_len)?,
+            logits: GpuBuffer::zeros(gpu, "logits", batch * classes)?,
+            probs: GpuBuffer::zeros(gpu, "probs", batch * classes)?,
             acts,
+            store,
+            input_shape: self.arch.input,
+            shapes,
             args,
             _pieces: pieces,
-            io: self.io(),
             dispatches: Vec::new(),
             spans: Vec::new(),
         };
-        self.record(gpu, &mut plan, &shapes, train)?;
+        let mut start = 0;
+        while start < batch {
+            let b = chunk.min(batch - start);
+            self.record(gpu, &mut plan, start, b, train)?;
+            start += b;
+        }
         Ok(plan)
     }
 
-    /// Records `plan`'s dispatches: every layer, then the softmax, for each chunk; `spans`
-    /// holds each layer's dispatches of the first chunk.
+    /// Records one chunk of `b` images from image `start`: every node, then the softmax;
+    /// for the first chunk, `spans` holds each node's dispatches.
     fn record(
         &self,
         gpu: &Gpu,
         plan: &mut Forward,
-        shapes: &[[usize; 3]],
+        start: usize,
+        b: usize,
         train: Option<(u32, View<'_>)>,
     ) -> Result<()> {
-        let Forward {
-            batch,
-            chunk,
-            classes,
-            input,
-            logits,
-            probs,
-            acts,
-            args,
-            _pieces: pieces,
-            dispatches,
-            spans,
-            ..
-        } = plan;
-        let (batch, chunk, classes) = (*batch, *chunk, *classes);
-        let in_len = self.arch.input_len();
-        let last = self.arch.layers.len() - 1;
-        let mut start = 0;
-        while start < batch {
-            let b = chunk.min(batch - start);
-            let mut prev = self.arch.input;
-            // index of the buffer holding the current activation: None = the input slice
-            let mut cur: Option<usize> = None;
-            let mut p = 0;
-            for (i, (layer, shape)) in self.arch.layers.iter().zip(shapes).enumerate() {
-                let first_dispatch = dispatches.len();
-                let x = match cur {
-                    None => input.slice(start * in_len, b * in_len),
-                    Some(j) => acts[j]
-                        .as_ref()
-                        .unwrap()
-                        .slice(0, b * prev.iter().product::<usize>()),
-                };
-                let out_len = b * shape.iter().product::<usize>();
-                let y = if i == last {
-                    logits.slice(start * classes, b * classes)
-                } else {
-                    acts[i].as_ref().map(|a| a.slice(0, out_len)).unwrap_or(x)
-                };
-                self.layer_dispatches(
-                    gpu,
-                    Step {
-                        i,
-                        last: i == last,
-                        b,
-                        prev,
-                        out_len,
-                    },
-                    (x, y),
-                    &mut p,
-                    (&pieces[i], &args[i]),
-                    train,
-                    dispatches,
-                )?;
-                if !matches!(layer, Layer::Relu | Layer::Dropout { .. }) {
-                    cur = Some(i);
-                }
-                if start == 0 {
-                    spans.push((first_dispatch, dispatches.len()));
-                }
-                prev = *shape;
-            }
-            let first_dispatch = dispatches.len();
-            dispatches.push(kernels::softmax_fwd(
-                gpu,
-                b,
-                classes,
-                logits.slice(start * classes, b * classes),
-                probs.slice(start * classes, b * classes),
-            )?);
+        let mut dispatches = Vec::new();
+        for i in 0..self.arch.nodes.len() {
+            let first = dispatches.len();
+            self.node_dispatches(gpu, plan, i, (start, b), train, &mut dispatches)?;
             if start == 0 {
-                spans.push((first_dispatch, dispatches.len()));
+                plan.spans.push((
+                    plan.dispatches.len() + first,
+                    plan.dispatches.len() + dispatches.len(),
+                ));
             }
-            start += b;
         }
+        let classes = plan.classes;
+        let first = dispatches.len();
+        dispatches.push(kernels::softmax_fwd(
+            gpu,
+            b,
+            classes,
+            plan.logits.slice(start * classes, b * classes),
+            plan.probs.slice(start * classes, b * classes),
+        )?);
+        if start == 0 {
+            plan.spans.push((
+                plan.dispatches.len() + first,
+                plan.dispatches.len() + dispatches.len(),
+            ));
+        }
+        plan.dispatches.append(&mut dispatches);
         Ok(())
     }
 
-    /// Where each layer reads its input and writes its output (the same for every chunk).
-    fn io(&self) -> Vec<(Src, Src)> {
-        let last = self.arch.layers.len() - 1;
-        let mut cur: Option<usize> = None;
-        let mut io = Vec::new();
-        for (i, layer) in self.arch.layers.iter().enumerate() {
-            let src_x = cur.map_or(Src::Input, Src::Act);
-            let src_y = match layer {
-                _ if i == last => Src::Logits,
-                Layer::Relu | Layer::Dropout { .. } => src_x,
-                _ => Src::Act(i),
-            };
-            io.push((src_x, src_y));
-            if !matches!(layer, Layer::Relu | Layer::Dropout { .. }) {
-                cur = Some(i);
-            }
-        }
-        io
-    }
-
-    /// Records layer `at.i`'s dispatches for one chunk of `at.b` images from `x` into `y`;
-    /// `p` indexes the layer's parameters in `self.params` and moves past them.
-    #[allow(clippy::too_many_arguments)]
-    fn layer_dispatches(
+    /// Records node `i`'s dispatches for the chunk of `b` images from image `start`.
+    fn node_dispatches(
         &self,
         gpu: &Gpu,
-        at: Step,
-        (x, y): (View<'_>, View<'_>),
-        p: &mut usize,
-        (pieces, args): (&Option<SplitLinear>, &Option<GpuBuffer<u32>>),
+        plan: &Forward,
+        i: usize,
+        (start, b): (usize, usize),
         train: Option<(u32, View<'_>)>,
-        dispatches: &mut Vec<Dispatch>,
+        out: &mut Vec<Dispatch>,
     ) -> Result<()> {
-        let Step {
-            i,
-            last,
-            b,
-            prev,
-            out_len,
-        } = at;
-        let layer = &self.arch.layers[i];
+        let arch = &self.arch;
+        let node = &arch.nodes[i];
+        let layer = &node.layer;
+        let x_shape = plan.value_shape(node.inputs[0]);
+        let x = plan.value(node.inputs[0], start, b);
+        let y = plan.value(i + 1, start, b);
+        let p = arch.first_params()[i];
+        let param = |k: usize| self.params[p + k].view();
         match layer {
             Layer::Conv2d { relu, .. } => {
-                let s = self.arch.conv_shape(b, prev, layer).unwrap();
-                dispatches.push(kernels::conv2d_fwd(
+                let s = arch.conv_shape(b, x_shape, layer).unwrap();
+                out.push(kernels::conv2d_fwd(
                     gpu,
                     &s,
                     *relu,
                     x,
-                    self.params[*p].view(),
-                    self.params[*p + 1].view(),
+                    param(0),
+                    param(1),
                     y,
                 )?);
-                *p += 2;
             }
             Layer::Linear { relu, .. } => {
-                let s = self.arch.linear_shape(b, prev, layer).unwrap();
-                let (w, bias) = (&self.params[*p], &self.params[*p + 1]);
-                linear(gpu, &s, *relu, (x, y), (w, bias), pieces, dispatches)?;
-                *p += 2;
+                let s = arch.linear_shape(b, x_shape, layer).unwrap();
+                let (w, bias) = (&self.params[p], &self.params[p + 1]);
+                linear(gpu, &s, *relu, (x, y), (w, bias), &plan._pieces[i], out)?;
             }
-            Layer::MaxPool2d { .. } => {
-                let s = self.arch.pool_shape(b, prev, layer).unwrap();
-                let arg = args.as_ref().unwrap().slice(0, out_len);
-                dispatches.push(kernels::maxpool2d_fwd(gpu, &s, x, y, arg)?);
+            Layer::Pool {
+                kind: PoolKind::Max,
+                ..
+            } => {
+                let s = arch.pool_shape(b, x_shape, layer).unwrap();
+                out.push(kernels::maxpool2d_fwd(gpu, &s, x, y, plan.arg(i, y.len))?);
+            }
+            Layer::Pool {
+                kind: PoolKind::Avg { count_pad },
+                ..
+            } => {
+                let s = arch.pool_shape(b, x_shape, layer).unwrap();
+                out.push(kernels::avgpool2d_fwd(gpu, &s, *count_pad, x, y)?);
+            }
+            Layer::GlobalAvgPool => {
+                let s = arch.pool_shape(b, x_shape, layer).unwrap();
+                out.push(kernels::avgpool2d_fwd(gpu, &s, false, x, y)?);
             }
             Layer::Lrn { .. } => {
-                let s = self.arch.lrn_shape(b, prev, layer).unwrap();
-                dispatches.push(kernels::lrn_fwd(gpu, &s, x, y)?);
+                let s = arch.lrn_shape(b, x_shape, layer).unwrap();
+                out.push(kernels::lrn_fwd(gpu, &s, x, y)?);
             }
-            Layer::Relu | Layer::Dropout { .. } => {
-                if last {
-                    return Err(Error::Option {
-                        option: "architecture".into(),
-                        message: "the last layer must write the logits (not a ReLU or dropout)"
-                            .into(),
-                    });
-                }
-                match (layer, train) {
-                    (Layer::Relu, _) => dispatches.push(kernels::relu_fwd(gpu, x)?),
-                    (Layer::Dropout { p }, Some((seed, step))) => {
-                        let m = kernels::DropoutMask {
-                            p: *p,
-                            seed,
-                            stream: i as u32,
-                        };
-                        dispatches.push(kernels::dropout(gpu, &m, step, x)?);
-                    }
-                    _ => {} // dropout at inference: the identity
+            Layer::Relu if plan.store[i + 1] == plan.store[node.inputs[0]] => {
+                out.push(kernels::relu_fwd(gpu, x)?)
+            }
+            Layer::Relu => out.push(kernels::act_fwd(gpu, Activation::Relu, x, y)?),
+            Layer::Act(f) => out.push(kernels::act_fwd(gpu, *f, x, y)?),
+            Layer::Dropout { p } => {
+                if let Some((seed, step)) = train {
+                    let m = kernels::DropoutMask {
+                        p: *p,
+                        seed,
+                        stream: i as u32,
+                    };
+                    out.push(kernels::dropout(gpu, &m, step, x)?);
+                } // at inference: the identity
+            }
+            Layer::Reshape(_) => {}
+            Layer::Affine { .. } => {
+                let [c, h, w] = x_shape;
+                let s = kernels::Broadcast {
+                    n: x.len,
+                    inner: h * w,
+                    b_len: c,
+                };
+                out.push(kernels::affine_fwd(gpu, &s, x, param(0), param(1), y)?);
+            }
+            Layer::Add => {
+                let x2 = plan.value(node.inputs[1], start, b);
+                out.push(kernels::add_fwd(gpu, x, x2, y)?);
+            }
+            Layer::Mul => {
+                let x2 = plan.value(node.inputs[1], start, b);
+                out.push(kernels::mul_fwd(
+                    gpu,
+                    &mul_broadcast(x.len, x2.len),
+                    x,
+                    x2,
+                    y,
+                )?);
+            }
+            Layer::Concat => {
+                let total = plan.value_shape(i + 1);
+                let hw = total[1] * total[2];
+                let mut at = 0;
+                for &v in &node.inputs {
+                    let c = plan.value_shape(v)[0];
+                    let cols = concat_cols(b, c, at, total[0], hw);
+                    out.push(kernels::copy_cols(gpu, &cols, plan.value(v, start, b), y)?);
+                    at += c;
                 }
             }
         }
@@ -447,14 +455,19 @@ pub struct Forward {
     pub input: GpuBuffer<f32>,
     pub logits: GpuBuffer<f32>,
     pub probs: GpuBuffer<f32>,
-    acts: Vec<Option<GpuBuffer<f32>>>,
+    /// One chunk's activation buffers.
+    acts: Vec<GpuBuffer<f32>>,
+    /// Where each value of the graph lives.
+    store: Vec<Src>,
+    /// The input's shape `(c, h, w)` and each node's output shape.
+    input_shape: [usize; 3],
+    shapes: Vec<[usize; 3]>,
+    /// Each max-pool's arg-max buffer.
     args: Vec<Option<GpuBuffer<u32>>>,
     /// Row blocks and scratch of the fully-connected layers split across bindings.
     _pieces: Vec<Option<SplitLinear>>,
-    /// Where each layer reads its input and writes its output, in the first chunk.
-    io: Vec<(Src, Src)>,
     dispatches: Vec<Dispatch>,
-    /// The first chunk's dispatches of each layer, then the softmax's: `[start, end)` into
+    /// The first chunk's dispatches of each node, then the softmax's: `[start, end)` into
     /// `dispatches`.
     spans: Vec<(usize, usize)>,
 }
@@ -516,18 +529,27 @@ fn linear(
     Ok(())
 }
 
-/// Where a forward plan stands when it records one layer for one chunk.
-#[derive(Clone, Copy)]
-struct Step {
-    /// The layer's index, and whether it is the last (which writes the logits).
-    i: usize,
-    last: bool,
-    /// Images in the chunk.
-    b: usize,
-    /// The layer's input shape `(c, h, w)`.
-    prev: [usize; 3],
-    /// Elements of the layer's output for the chunk.
-    out_len: usize,
+/// The broadcast of a [`Layer::Mul`] of `n` elements by `m` (`m = n`: the same shape; else
+/// one factor per image and channel, `n / m` elements each).
+pub(crate) fn mul_broadcast(n: usize, m: usize) -> kernels::Broadcast {
+    kernels::Broadcast {
+        n,
+        inner: n / m.max(1),
+        b_len: m,
+    }
+}
+
+/// The columns a [`Layer::Concat`] input of `c` channels fills, from channel `at` of `total`,
+/// for `b` images of planes of `hw`: each image is a row.
+pub(crate) fn concat_cols(b: usize, c: usize, at: usize, total: usize, hw: usize) -> kernels::Cols {
+    kernels::Cols {
+        rows: b,
+        width: c * hw,
+        src_stride: c * hw,
+        src_col: 0,
+        dst_stride: total * hw,
+        dst_col: at * hw,
+    }
 }
 
 /// A buffer of a forward plan.
@@ -539,24 +561,31 @@ pub(crate) enum Src {
 }
 
 impl Forward {
-    /// The first `len` elements of buffer `src`.
-    pub(crate) fn view(&self, src: Src, len: usize) -> View<'_> {
-        match src {
-            Src::Input => self.input.slice(0, len),
-            Src::Logits => self.logits.slice(0, len),
-            Src::Act(j) => self.acts[j]
-                .as_ref()
-                .expect("an activation buffer")
-                .slice(0, len),
+    /// The shape `(c, h, w)` of value `v` (0: the input).
+    pub(crate) fn value_shape(&self, v: usize) -> [usize; 3] {
+        if v == 0 {
+            self.input_shape
+        } else {
+            self.shapes[v - 1]
         }
     }
 
-    /// Layer `i`'s (input, output) buffers in the first chunk.
-    pub(crate) fn io(&self, i: usize) -> (Src, Src) {
-        self.io[i]
+    /// Value `v` for the `b` images of the chunk that starts at image `start`.
+    pub(crate) fn value(&self, v: usize, start: usize, b: usize) -> View<'_> {
+        let len = self.value_shape(v).iter().product::<usize>();
+        match self.store[v] {
+            Src::Input => self.input.slice(start * len, b * len),
+            Src::Logits => self.logits.slice(start * len, b * len),
+            Src::Act(k) => self.acts[k].slice(0, b * len),
+        }
     }
 
-    /// Layer `i`'s arg-max buffer (max-pooling layers).
+    /// Where value `v` lives.
+    pub(crate) fn store(&self, v: usize) -> Src {
+        self.store[v]
+    }
+
+    /// Node `i`'s arg-max buffer (max-pooling nodes).
     pub(crate) fn arg(&self, i: usize, len: usize) -> View<'_> {
         self.args[i]
             .as_ref()
@@ -564,7 +593,7 @@ impl Forward {
             .slice(0, len)
     }
 
-    /// The dispatches of layer `i` in the first chunk (`i` = the number of layers: the
+    /// The dispatches of node `i` in the first chunk (`i` = the number of nodes: the
     /// softmax), for timing one layer at a time.
     pub fn layer_dispatches(&self, i: usize) -> &[Dispatch] {
         let (a, b) = self.spans[i];

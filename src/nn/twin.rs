@@ -2,18 +2,118 @@
 //! CPU forward, backward and input gradient the tests hold the device's against. Nothing
 //! outside the tests and benches needs it.
 
-use super::arch::{Arch, Layer};
+use super::arch::{Arch, Layer, PoolKind};
+use super::network::{concat_cols, mul_broadcast};
 use super::weights::Weights;
 use crate::error::Result;
 use crate::kernels;
 use crate::reference;
 
-/// The CPU forward pass through the twins, keeping what a backward pass needs: each layer's
-/// input, each max-pool's arg-max (empty for other layers), and the logits.
+/// The CPU forward pass through the twins, keeping what a backward pass needs: every value
+/// of the graph (`values[0]` the input, `values[k + 1]` node k's output) and each max-pool's
+/// arg-max (empty for other nodes).
 struct Trace {
-    inputs: Vec<Vec<f32>>,
+    values: Vec<Vec<f32>>,
     args: Vec<Vec<u32>>,
-    logits: Vec<f32>,
+}
+
+/// The twin of one node's forward pass on `n` images.
+fn node_forward(
+    arch: &Arch,
+    weights: &Weights,
+    (i, n): (usize, usize),
+    values: &[Vec<f32>],
+    shapes: &[[usize; 3]],
+    dropout: Option<(u32, u32)>,
+) -> (Vec<f32>, Vec<u32>) {
+    let node = &arch.nodes[i];
+    let layer = &node.layer;
+    let prev = arch.value_shape(shapes, node.inputs[0]);
+    let x = &values[node.inputs[0]];
+    let param = |suffix: &str| {
+        let name = match layer {
+            Layer::Conv2d { name, .. } | Layer::Linear { name, .. } | Layer::Affine { name } => {
+                name
+            }
+            _ => unreachable!("a layer without parameters"),
+        };
+        weights.get(&format!("{name}.{suffix}"))
+    };
+    let y = match layer {
+        Layer::Conv2d { relu, .. } => {
+            let s = arch.conv_shape(n, prev, layer).unwrap();
+            reference::conv2d_fwd(&s, *relu, x, param("weight"), param("bias"))
+        }
+        Layer::Linear { relu, .. } => {
+            let s = arch.linear_shape(n, prev, layer).unwrap();
+            reference::linear_fwd(&s, *relu, x, param("weight"), param("bias"))
+        }
+        Layer::Pool {
+            kind: PoolKind::Max,
+            ..
+        } => {
+            let (y, a) = reference::maxpool2d_fwd(&arch.pool_shape(n, prev, layer).unwrap(), x);
+            return (y, a);
+        }
+        Layer::Pool {
+            kind: PoolKind::Avg { count_pad },
+            ..
+        } => reference::avgpool2d_fwd(&arch.pool_shape(n, prev, layer).unwrap(), *count_pad, x),
+        Layer::GlobalAvgPool => {
+            reference::avgpool2d_fwd(&arch.pool_shape(n, prev, layer).unwrap(), false, x)
+        }
+        Layer::Relu => {
+            let mut y = x.clone();
+            reference::relu_fwd(&mut y);
+            y
+        }
+        Layer::Act(f) => reference::act_fwd(*f, x),
+        Layer::Lrn { .. } => reference::lrn_fwd(&arch.lrn_shape(n, prev, layer).unwrap(), x),
+        Layer::Dropout { p } => {
+            let mut y = x.clone();
+            if let Some((seed, step)) = dropout {
+                let m = kernels::DropoutMask {
+                    p: *p,
+                    seed,
+                    stream: i as u32,
+                };
+                reference::dropout(&m, step, &mut y);
+            }
+            y
+        }
+        Layer::Reshape(_) => x.clone(),
+        Layer::Affine { .. } => {
+            let s = channels(x.len(), prev);
+            reference::affine_fwd(&s, x, param("scale"), param("shift"))
+        }
+        Layer::Add => reference::add_fwd(x, &values[node.inputs[1]]),
+        Layer::Mul => {
+            let m = &values[node.inputs[1]];
+            reference::mul_fwd(&mul_broadcast(x.len(), m.len()), x, m)
+        }
+        Layer::Concat => {
+            let total = shapes[i];
+            let hw = total[1] * total[2];
+            let mut y = vec![0f32; n * total.iter().product::<usize>()];
+            let mut at = 0;
+            for &v in &node.inputs {
+                let c = arch.value_shape(shapes, v)[0];
+                reference::copy_cols(&concat_cols(n, c, at, total[0], hw), &values[v], &mut y);
+                at += c;
+            }
+            y
+        }
+    };
+    (y, Vec::new())
+}
+
+/// The per-channel broadcast of `len` elements of shape `(c, h, w)` per image.
+fn channels(len: usize, [c, h, w]: [usize; 3]) -> kernels::Broadcast {
+    kernels::Broadcast {
+        n: len,
+        inner: h * w,
+        b_len: c,
+    }
 }
 
 /// `dropout`: `Some((seed, step))` for a training pass (masks as the `dropout` kernel
@@ -26,69 +126,14 @@ fn reference_trace(
 ) -> Result<Trace> {
     let n = images.len() / arch.input_len();
     let shapes = arch.shapes()?;
-    let mut x = images.to_vec();
-    let mut prev = arch.input;
-    let (mut inputs, mut args) = (Vec::new(), Vec::new());
-    for (layer, shape) in arch.layers.iter().zip(&shapes) {
-        inputs.push(x.clone());
-        let mut arg = Vec::new();
-        x = match layer {
-            Layer::Conv2d { name, relu, .. } => {
-                let s = arch.conv_shape(n, prev, layer).unwrap();
-                reference::conv2d_fwd(
-                    &s,
-                    *relu,
-                    &x,
-                    weights.get(&format!("{name}.weight")),
-                    weights.get(&format!("{name}.bias")),
-                )
-            }
-            Layer::Linear { name, relu, .. } => {
-                let s = arch.linear_shape(n, prev, layer).unwrap();
-                reference::linear_fwd(
-                    &s,
-                    *relu,
-                    &x,
-                    weights.get(&format!("{name}.weight")),
-                    weights.get(&format!("{name}.bias")),
-                )
-            }
-            Layer::MaxPool2d { .. } => {
-                let s = arch.pool_shape(n, prev, layer).unwrap();
-                let (y, a) = reference::maxpool2d_fwd(&s, &x);
-                arg = a;
-                y
-            }
-            Layer::Relu => {
-                reference::relu_fwd(&mut x);
-                x
-            }
-            Layer::Lrn { .. } => reference::lrn_fwd(&arch.lrn_shape(n, prev, layer).unwrap(), &x),
-            Layer::Dropout { p } => match dropout {
-                Some((seed, step)) => {
-                    let stream = inputs.len() as u32 - 1; // this layer's index
-                    reference::dropout(
-                        &kernels::DropoutMask {
-                            p: *p,
-                            seed,
-                            stream,
-                        },
-                        step,
-                        &mut x,
-                    );
-                    x
-                }
-                None => x,
-            },
-        };
-        args.push(arg);
-        prev = *shape;
+    let mut values = vec![images.to_vec()];
+    let mut args = Vec::new();
+    for i in 0..arch.nodes.len() {
+        let (y, a) = node_forward(arch, weights, (i, n), &values, &shapes, dropout);
+        values.push(y);
+        args.push(a);
     }
-    Ok(Trace {
-        inputs,
-        args,
-        logits: x,
-    })
+    Ok(Trace { values, args })
 }
 
 /// The same network on the CPU through the kernels' twins: (logits, probabilities), each
@@ -99,7 +144,8 @@ pub fn reference_forward(
     images: &[f32],
 ) -> Result<(Vec<f32>, Vec<f32>)> {
     let n = images.len() / arch.input_len();
-    let logits = reference_trace(arch, weights, images, None)?.logits;
+    let mut trace = reference_trace(arch, weights, images, None)?;
+    let logits = trace.values.pop().unwrap_or_default();
     let probs = reference::softmax_fwd(n, arch.num_classes(), &logits);
     Ok((logits, probs))
 }
@@ -128,7 +174,8 @@ pub fn reference_backward_train(
     let n = labels.len();
     let trace = reference_trace(arch, weights, images, dropout)?;
     let classes = arch.num_classes();
-    let (dy, loss) = reference::softmax_xent_bwd(n, classes, 1.0 / n as f32, &trace.logits, labels);
+    let logits = trace.values.last().expect("the logits");
+    let (dy, loss) = reference::softmax_xent_bwd(n, classes, 1.0 / n as f32, logits, labels);
     let mean_loss = loss.iter().map(|&l| l as f64).sum::<f64>() / n as f64;
     let (grads, _) = reference_chain(arch, weights, n, trace, dy, true, dropout)?;
     Ok((mean_loss, grads))
@@ -145,64 +192,89 @@ pub fn reference_input_gradient(
 ) -> Result<(Vec<f32>, Vec<f32>)> {
     let n = targets.len();
     let trace = reference_trace(arch, weights, images, None)?;
-    let (dy, prob) = reference::softmax_prob_bwd(n, arch.num_classes(), &trace.logits, targets);
+    let logits = trace.values.last().expect("the logits");
+    let (dy, prob) = reference::softmax_prob_bwd(n, arch.num_classes(), logits, targets);
     let (_, dinput) = reference_chain(arch, weights, n, trace, dy, false, None)?;
     Ok((prob, dinput))
 }
 
-/// Back-propagates `dy` (the gradient of the logits) through a traced forward pass: the
-/// parameters' gradients (when `params`, in the order of [`Arch::params`]) and the input's.
+/// Adds `part` to the gradient `g` of a value (written by its first reader, summed after).
+fn accumulate(g: &mut Option<Vec<f32>>, part: Vec<f32>) {
+    match g {
+        None => *g = Some(part),
+        Some(g) => reference::add_inplace(&part, g),
+    }
+}
+
+/// Back-propagates `dy` (the gradient of the logits) through a traced forward pass, node by
+/// node from the last, summing where values fan out: the parameters' gradients (when
+/// `params`, in the order of [`Arch::params`]) and the input's.
 fn reference_chain(
     arch: &Arch,
     weights: &Weights,
     n: usize,
     trace: Trace,
-    mut dy: Vec<f32>,
+    dy: Vec<f32>,
     params: bool,
     dropout: Option<(u32, u32)>,
 ) -> Result<(Vec<Vec<f32>>, Vec<f32>)> {
     let shapes = arch.shapes()?;
-    let in_shape = |i: usize| if i == 0 { arch.input } else { shapes[i - 1] };
-    let Trace {
-        inputs: xs,
-        args,
-        logits: mut y,
-    } = trace;
-    let mut grads: Vec<Vec<f32>> = Vec::new(); // filled last layer first
-    for i in (0..arch.layers.len()).rev() {
-        let layer = &arch.layers[i];
-        let prev = in_shape(i);
-        let x = &xs[i];
-        match layer {
+    let Trace { values, args } = trace;
+    let mut grads: Vec<Option<Vec<f32>>> = vec![None; values.len()];
+    *grads.last_mut().expect("the logits") = Some(dy);
+    let mut param_grads: Vec<Vec<f32>> = Vec::new(); // filled last node first
+    for i in (0..arch.nodes.len()).rev() {
+        let Some(mut dy) = grads[i + 1].take() else {
+            continue;
+        };
+        let node = &arch.nodes[i];
+        let layer = &node.layer;
+        let prev = arch.value_shape(&shapes, node.inputs[0]);
+        let (x, y) = (&values[node.inputs[0]], &values[i + 1]);
+        let weight = |name: &str| weights.get(&format!("{name}.weight"));
+        let dx = match layer {
             Layer::Conv2d { name, relu, .. } => {
                 if *relu {
-                    reference::relu_bwd(&y, &mut dy);
+                    reference::relu_bwd(y, &mut dy);
                 }
                 let s = arch.conv_shape(n, prev, layer).unwrap();
                 if params {
-                    grads.push(reference::bias_bwd(n, s.out_c, s.out_h() * s.out_w(), &dy));
-                    grads.push(reference::conv2d_bwd_weight(&s, &dy, x));
+                    param_grads.push(reference::bias_bwd(n, s.out_c, s.out_h() * s.out_w(), &dy));
+                    param_grads.push(reference::conv2d_bwd_weight(&s, &dy, x));
                 }
-                dy = reference::conv2d_bwd_input(&s, &dy, weights.get(&format!("{name}.weight")));
+                reference::conv2d_bwd_input(&s, &dy, weight(name))
             }
             Layer::Linear { name, out_f, relu } => {
                 if *relu {
-                    reference::relu_bwd(&y, &mut dy);
+                    reference::relu_bwd(y, &mut dy);
                 }
                 let s = arch.linear_shape(n, prev, layer).unwrap();
                 if params {
-                    grads.push(reference::bias_bwd(n, *out_f, 1, &dy));
-                    grads.push(reference::linear_bwd_weight(&s, &dy, x));
+                    param_grads.push(reference::bias_bwd(n, *out_f, 1, &dy));
+                    param_grads.push(reference::linear_bwd_weight(&s, &dy, x));
                 }
-                dy = reference::linear_bwd_input(&s, &dy, weights.get(&format!("{name}.weight")));
+                reference::linear_bwd_input(&s, &dy, weight(name))
             }
-            Layer::MaxPool2d { .. } => {
-                let s = arch.pool_shape(n, prev, layer).unwrap();
-                dy = reference::maxpool2d_bwd(&s, &dy, &args[i]);
+            Layer::Pool {
+                kind: PoolKind::Max,
+                ..
+            } => reference::maxpool2d_bwd(&arch.pool_shape(n, prev, layer).unwrap(), &dy, &args[i]),
+            Layer::Pool {
+                kind: PoolKind::Avg { count_pad },
+                ..
+            } => {
+                reference::avgpool2d_bwd(&arch.pool_shape(n, prev, layer).unwrap(), *count_pad, &dy)
             }
-            Layer::Relu => reference::relu_bwd(&y, &mut dy),
+            Layer::GlobalAvgPool => {
+                reference::avgpool2d_bwd(&arch.pool_shape(n, prev, layer).unwrap(), false, &dy)
+            }
+            Layer::Relu => {
+                reference::relu_bwd(y, &mut dy);
+                dy
+            }
+            Layer::Act(f) => reference::act_bwd(*f, x, &dy),
             Layer::Lrn { .. } => {
-                dy = reference::lrn_bwd(&arch.lrn_shape(n, prev, layer).unwrap(), x, &dy);
+                reference::lrn_bwd(&arch.lrn_shape(n, prev, layer).unwrap(), x, &dy)
             }
             Layer::Dropout { p } => {
                 if let Some((seed, step)) = dropout {
@@ -213,10 +285,54 @@ fn reference_chain(
                     };
                     reference::dropout(&m, step, &mut dy);
                 }
+                dy
             }
-        }
-        y = x.clone();
+            Layer::Reshape(_) => dy,
+            Layer::Affine { name } => {
+                let scale = weights.get(&format!("{name}.scale"));
+                reference::mul_fwd(&channels(x.len(), prev), &dy, scale)
+            }
+            Layer::Add => {
+                accumulate(&mut grads[node.inputs[1]], dy.clone());
+                dy
+            }
+            Layer::Mul => {
+                let m = &values[node.inputs[1]];
+                let s = mul_broadcast(x.len(), m.len());
+                let dm = if s.inner == 1 {
+                    reference::mul_fwd(&s, &dy, x)
+                } else {
+                    reference::mul_bwd_b(&s, &dy, x)
+                };
+                let dx = reference::mul_fwd(&s, &dy, m);
+                accumulate(&mut grads[node.inputs[0]], dx);
+                accumulate(&mut grads[node.inputs[1]], dm);
+                continue;
+            }
+            Layer::Concat => {
+                let total = shapes[i];
+                let hw = total[1] * total[2];
+                let mut at = 0;
+                for &v in &node.inputs {
+                    let c = arch.value_shape(&shapes, v)[0];
+                    let cols = concat_cols(n, c, at, total[0], hw);
+                    let back = kernels::Cols {
+                        src_stride: cols.dst_stride,
+                        src_col: cols.dst_col,
+                        dst_stride: cols.src_stride,
+                        dst_col: 0,
+                        ..cols
+                    };
+                    let mut part = vec![0f32; n * c * hw];
+                    reference::copy_cols(&back, &dy, &mut part);
+                    accumulate(&mut grads[v], part);
+                    at += c;
+                }
+                continue;
+            }
+        };
+        accumulate(&mut grads[node.inputs[0]], dx);
     }
-    grads.reverse(); // weight, bias of the first layer first
-    Ok((grads, dy))
+    param_grads.reverse(); // weight, bias of the first layer first
+    Ok((param_grads, grads[0].take().unwrap_or_default()))
 }

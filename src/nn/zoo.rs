@@ -7,29 +7,17 @@ use crate::error::{Error, Result};
 /// Caffe's MNIST LeNet (PAPER.md section 5): conv1 20×5×5 → max-pool 2/2 → conv2 50×5×5 →
 /// max-pool 2/2 → ip1 500 + ReLU → ip2 10 → softmax; input `(1, 28, 28)` = pixel / 256.
 pub fn lenet() -> Arch {
-    let conv = |name: &str, out_c| Layer::Conv2d {
-        name: name.into(),
-        out_c,
-        kernel: 5,
-        stride: 1,
-        pad: 0,
-        groups: 1,
-        relu: false,
-    };
-    let pool = Layer::MaxPool2d {
-        kernel: 2,
-        stride: 2,
-        pad: 0,
-    };
-    Arch {
-        name: "lenet".into(),
-        input: [1, 28, 28],
-        pixels: Pixels {
+    let conv = |name: &str, out_c| Layer::conv(name, out_c, 5, 1, 0, 1, false);
+    let pool = Layer::caffe_max_pool(2, 2);
+    Arch::chain(
+        "lenet",
+        [1, 28, 28],
+        Pixels {
             order: ChannelOrder::Grey,
             mean: vec![0.0],
             std: vec![256.0],
         },
-        layers: vec![
+        vec![
             conv("conv1", 20),
             pool.clone(),
             conv("conv2", 50),
@@ -45,8 +33,8 @@ pub fn lenet() -> Arch {
                 relu: false,
             },
         ],
-        labels: (0..10).map(|d| d.to_string()).collect(),
-    }
+        (0..10).map(|d| d.to_string()).collect(),
+    )
 }
 
 /// A perceptron with two hidden layers for MNIST, the "different architecture, same data" of
@@ -58,15 +46,18 @@ pub fn mlp() -> Arch {
         out_f,
         relu,
     };
-    Arch {
-        name: "mlp".into(),
-        layers: vec![
+    let lenet = lenet();
+    Arch::chain(
+        "mlp",
+        lenet.input,
+        lenet.pixels,
+        vec![
             fc("ip1", 500, true),
             fc("ip2", 300, true),
             fc("ip3", 10, false),
         ],
-        ..lenet()
-    }
+        lenet.labels,
+    )
 }
 
 /// The 1,000 ILSVRC-2012 class names in output order (data/imagenet_labels.txt).
@@ -90,20 +81,10 @@ pub fn caffenet() -> Arch {
 /// geometry, layer kinds and 1000 classes): the small twin the PyTorch fixtures use.
 pub fn caffenet_narrow(divisor: usize) -> Arch {
     let d = divisor.max(1);
-    let conv = |name: &str, out_c: usize, kernel, stride, pad, groups| Layer::Conv2d {
-        name: name.into(),
-        out_c: out_c / d,
-        kernel,
-        stride,
-        pad,
-        groups,
-        relu: true,
+    let conv = |name: &str, out_c: usize, kernel, stride, pad, groups| {
+        Layer::conv(name, out_c / d, kernel, stride, pad, groups, true)
     };
-    let pool = || Layer::MaxPool2d {
-        kernel: 3,
-        stride: 2,
-        pad: 0,
-    };
+    let pool = || Layer::caffe_max_pool(3, 2);
     let lrn = || Layer::Lrn {
         size: 5,
         alpha: 1e-4,
@@ -115,19 +96,20 @@ pub fn caffenet_narrow(divisor: usize) -> Arch {
         out_f,
         relu,
     };
-    Arch {
-        name: if d == 1 {
-            "caffenet".into()
-        } else {
-            format!("caffenet/{d}")
-        },
-        input: [3, 227, 227],
-        pixels: Pixels {
+    let name = if d == 1 {
+        "caffenet".into()
+    } else {
+        format!("caffenet/{d}")
+    };
+    Arch::chain(
+        &name,
+        [3, 227, 227],
+        Pixels {
             order: ChannelOrder::Bgr,
             mean: vec![104.007, 116.669, 122.679],
             std: vec![1.0; 3],
         },
-        layers: vec![
+        vec![
             conv("conv1", 96, 11, 4, 0, 1),
             pool(),
             lrn(),
@@ -144,8 +126,8 @@ pub fn caffenet_narrow(divisor: usize) -> Arch {
             Layer::Dropout { p: 0.5 },
             fc("fc8", 1000, false),
         ],
-        labels: imagenet_labels(),
-    }
+        imagenet_labels(),
+    )
 }
 
 /// torchvision's `alexnet` (64/192/384/256/256 channels, no LRN, no groups), input `(3, 224,
@@ -154,34 +136,24 @@ pub fn caffenet_narrow(divisor: usize) -> Arch {
 /// `classifier.6`), so its state dict loads as it is; its adaptive average pool is the
 /// identity at this input size (the features are already 6×6) and is left out.
 pub fn alexnet() -> Arch {
-    let conv = |name: &str, out_c, kernel, stride, pad| Layer::Conv2d {
-        name: name.into(),
-        out_c,
-        kernel,
-        stride,
-        pad,
-        groups: 1,
-        relu: true,
+    let conv = |name: &str, out_c, kernel, stride, pad| {
+        Layer::conv(name, out_c, kernel, stride, pad, 1, true)
     };
-    let pool = || Layer::MaxPool2d {
-        kernel: 3,
-        stride: 2,
-        pad: 0,
-    };
+    let pool = || Layer::caffe_max_pool(3, 2);
     let fc = |name: &str, out_f, relu| Layer::Linear {
         name: name.into(),
         out_f,
         relu,
     };
-    Arch {
-        name: "alexnet".into(),
-        input: [3, 224, 224],
-        pixels: Pixels {
+    Arch::chain(
+        "alexnet",
+        [3, 224, 224],
+        Pixels {
             order: ChannelOrder::Rgb,
             mean: vec![0.485 * 255.0, 0.456 * 255.0, 0.406 * 255.0],
             std: vec![0.229 * 255.0, 0.224 * 255.0, 0.225 * 255.0],
         },
-        layers: vec![
+        vec![
             conv("features.0", 64, 11, 4, 2),
             pool(),
             conv("features.3", 192, 5, 1, 2),
@@ -196,8 +168,8 @@ pub fn alexnet() -> Arch {
             fc("classifier.4", 4096, true),
             fc("classifier.6", 1000, false),
         ],
-        labels: imagenet_labels(),
-    }
+        imagenet_labels(),
+    )
 }
 
 /// The architecture called `name` (as `--net` spells it).

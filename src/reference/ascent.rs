@@ -21,13 +21,11 @@ pub fn ascent_step(
         let range = item * n..(item + 1) * n;
         let p = prob[item] as f64;
         let improved = prob[item] > state[item].best_prob;
-        let scale = s.scale as f64;
-        let norm2 = grad[range.clone()]
-            .iter()
-            .map(|&g| g as f64 * g as f64)
-            .sum::<f64>()
-            * scale
-            * scale;
+        let scale = |i: usize| mean[2 * n + i - item * n] as f64;
+        let norm2 = range
+            .clone()
+            .map(|i| (grad[i] as f64 * scale(i)).powi(2))
+            .sum::<f64>();
         let desired = (0.1 * (1.0 - p)).min(0.03);
         let lr = if norm2 > 0.0 {
             (desired / norm2).min(s.max_lr as f64)
@@ -41,10 +39,10 @@ pub fn ascent_step(
                 best[i] = image[i];
             }
             let m = mean[i - item * n] as f64;
-            let next = (m + keep * (cur + lr * scale * grad[i] as f64 - m))
+            let next = (m + keep * (cur + lr * scale(i) * grad[i] as f64 - m))
                 .clamp(s.lo as f64, s.hi as f64);
             image[i] = next as f32;
-            input[i] = ((next - mean[n + i - item * n] as f64) * scale) as f32;
+            input[i] = ((next - mean[n + i - item * n] as f64) * scale(i)) as f32;
         }
         let st = &mut state[item];
         if improved {

@@ -1,14 +1,8 @@
 //! Twin of `shaders/blur.wgsl`.
 
 /// Twin of `blur` (both passes): the blurred `(images, h, w)` planes, and the network's
-/// input `(blurred − offset) · scale` with the offset from row 1 of `mean`.
-pub fn blur(
-    shape: [usize; 3],
-    sigma: f32,
-    scale: f32,
-    image: &[f32],
-    mean: &[f32],
-) -> (Vec<f32>, Vec<f32>) {
+/// input `(blurred − offset) · scale` with the offset and scale from rows 1 and 2 of `mean`.
+pub fn blur(shape: [usize; 3], sigma: f32, image: &[f32], mean: &[f32]) -> (Vec<f32>, Vec<f32>) {
     let [c, h, w] = shape;
     let n = c * h * w;
     let r = crate::kernels::blur_radius(sigma) as i64;
@@ -45,7 +39,7 @@ pub fn blur(
     let input = out
         .iter()
         .enumerate()
-        .map(|(i, &v)| ((v as f64 - mean[n + i % n] as f64) * scale as f64) as f32)
+        .map(|(i, &v)| ((v as f64 - mean[n + i % n] as f64) * mean[2 * n + i % n] as f64) as f32)
         .collect();
     (out, input)
 }

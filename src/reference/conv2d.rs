@@ -16,12 +16,14 @@ pub(super) fn conv_terms(s: &Conv2dShape, mut f: impl FnMut(usize, usize, usize)
                     let yi = ((n * s.out_c + oc) * oh + oy) * ow + ox;
                     for ic in 0..icg {
                         for ky in 0..s.kh {
-                            let iy = (oy * s.stride + ky) as isize - s.pad as isize;
+                            let iy = (oy * s.stride[0] + ky * s.dilation[0]) as isize
+                                - s.pad[0] as isize;
                             if iy < 0 || iy >= s.in_h as isize {
                                 continue;
                             }
                             for kx in 0..s.kw {
-                                let ix = (ox * s.stride + kx) as isize - s.pad as isize;
+                                let ix = (ox * s.stride[1] + kx * s.dilation[1]) as isize
+                                    - s.pad[1] as isize;
                                 if ix < 0 || ix >= s.in_w as isize {
                                     continue;
                                 }

@@ -11,10 +11,10 @@ pub fn maxpool2d_fwd(s: &Pool2dShape, x: &[f32]) -> (Vec<f32>, Vec<u32>) {
         let plane = &x[p * s.in_h * s.in_w..(p + 1) * s.in_h * s.in_w];
         for oy in 0..oh {
             for ox in 0..ow {
-                let y0 = (oy * s.stride) as isize - s.pad as isize;
-                let x0 = (ox * s.stride) as isize - s.pad as isize;
-                let y1 = (y0 + s.kernel as isize).min(s.in_h as isize);
-                let x1 = (x0 + s.kernel as isize).min(s.in_w as isize);
+                let y0 = (oy * s.stride[0]) as isize - s.pad[0] as isize;
+                let x0 = (ox * s.stride[1]) as isize - s.pad[1] as isize;
+                let y1 = (y0 + s.kernel[0] as isize).min(s.in_h as isize);
+                let x1 = (x0 + s.kernel[1] as isize).min(s.in_w as isize);
                 let (mut best, mut at) = (f32::MIN, 0u32);
                 for iy in y0.max(0)..y1 {
                     for ix in x0.max(0)..x1 {

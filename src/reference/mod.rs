@@ -4,8 +4,14 @@
 //! the benches and the composed CPU networks of `nn` depends on it. One file per WGSL file
 //! (same stem), to be read beside it.
 
+mod act;
+mod act_bwd;
 mod add;
+mod add_fwd;
+mod affine;
 mod ascent;
+mod avgpool2d;
+mod avgpool2d_bwd;
 mod bias;
 mod blur;
 mod conv2d;
@@ -21,6 +27,8 @@ mod lrn;
 mod lrn_bwd;
 mod maxpool2d;
 mod maxpool2d_bwd;
+mod mul;
+mod mul_bwd;
 mod poly_mutate;
 mod relu;
 mod relu_bwd;
@@ -31,8 +39,14 @@ mod softmax;
 mod softmax_prob;
 mod softmax_xent;
 
+pub use act::act_fwd;
+pub use act_bwd::act_bwd;
 pub use add::add_inplace;
+pub use add_fwd::add_fwd;
+pub use affine::affine_fwd;
 pub use ascent::ascent_step;
+pub use avgpool2d::avgpool2d_fwd;
+pub use avgpool2d_bwd::avgpool2d_bwd;
 pub use bias::bias_bwd;
 pub use blur::blur;
 pub use conv2d::conv2d_fwd;
@@ -48,6 +62,8 @@ pub use lrn::lrn_fwd;
 pub use lrn_bwd::lrn_bwd;
 pub use maxpool2d::maxpool2d_fwd;
 pub use maxpool2d_bwd::maxpool2d_bwd;
+pub use mul::mul_fwd;
+pub use mul_bwd::mul_bwd_b;
 pub use poly_mutate::{poly_mutate, sbx};
 pub use relu::relu_fwd;
 pub use relu_bwd::relu_bwd;

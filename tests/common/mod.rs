@@ -68,8 +68,9 @@ pub fn conv(
         out_c,
         kh: k,
         kw: k,
-        stride,
-        pad,
+        stride: [stride; 2],
+        pad: [pad; 4],
+        dilation: [1; 2],
         groups,
     }
 }

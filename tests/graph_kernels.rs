@@ -1,0 +1,449 @@
+//! The kernels that graphs of layers need beyond the built-in chains (ONNX models): general
+//! convolutions (rectangular strides, asymmetric padding, dilations, depthwise groups),
+//! pooling rounded down and padded unevenly, average pooling, element-wise activations,
+//! broadcast products, per-channel affine maps and sums. Each against its CPU twin on fresh
+//! random inputs with the output poisoned first, and each backward twin against central
+//! finite differences of its forward twin.
+
+mod common;
+
+use common::{
+    assert_close, gpu, gpus_for_each_variant, poisoned, rng, uniform, up, F32_DOT, F32_ELEMENTWISE,
+};
+use fooling::kernels::{self, Activation, Broadcast, Conv2dShape, Pool2dShape};
+use fooling::reference as twin;
+use rand::Rng;
+
+/// Checks `analytic` = d(Σ r·f(x))/dx at 24 random coordinates by central differences.
+fn check_fd(
+    what: &str,
+    x: &[f32],
+    r: &[f32],
+    f: impl Fn(&[f32]) -> Vec<f32>,
+    analytic: &[f32],
+    eps: f32,
+    rng: &mut impl Rng,
+) {
+    let loss = |x: &[f32]| {
+        f(x).iter()
+            .zip(r)
+            .map(|(&y, &r)| y as f64 * r as f64)
+            .sum::<f64>()
+    };
+    for _ in 0..24 {
+        let i = rng.gen_range(0..x.len());
+        let (mut hi, mut lo) = (x.to_vec(), x.to_vec());
+        hi[i] += eps;
+        lo[i] -= eps;
+        let fd = (loss(&hi) - loss(&lo)) / (2.0 * eps as f64);
+        let a = analytic[i] as f64;
+        assert!(
+            (fd - a).abs() <= 2e-3 * (1.0 + a.abs()),
+            "{what}: coordinate {i}: finite difference {fd} vs analytic {a}"
+        );
+    }
+}
+
+/// Convolutions of the shapes ONNX models hold and Caffe's never did.
+fn general_convs() -> Vec<Conv2dShape> {
+    let base = Conv2dShape::square(2, [4, 11, 9], 6, 3, 1, 0, 1);
+    vec![
+        // asymmetric padding (TensorFlow's SAME with an even kernel), strides 2 × 1
+        Conv2dShape {
+            pad: [0, 1, 1, 2],
+            stride: [2, 1],
+            kh: 2,
+            kw: 4,
+            ..base
+        },
+        // dilation 2 × 3 with padding
+        Conv2dShape {
+            pad: [2, 3, 2, 3],
+            dilation: [2, 3],
+            ..base
+        },
+        // depthwise: one group per channel, channel multiplier 2, stride 2 (MobileNet's)
+        Conv2dShape {
+            in_c: 6,
+            out_c: 12,
+            groups: 6,
+            stride: [2, 2],
+            pad: [1; 4],
+            ..base
+        },
+        // a 1 × 1 projection with stride 2 (ResNet's downsampling shortcut)
+        Conv2dShape {
+            kh: 1,
+            kw: 1,
+            stride: [2, 2],
+            ..base
+        },
+        // padding wider than the window (every output of a border row is the bias)
+        Conv2dShape {
+            pad: [3, 0, 0, 3],
+            ..base
+        },
+    ]
+}
+
+#[test]
+fn general_conv2d_matches_twin_forward_and_backward() {
+    for gpu in gpus_for_each_variant() {
+        let mut r = rng("general conv2d");
+        for s in general_convs() {
+            s.validate().unwrap();
+            let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
+            let w = uniform(&mut r, s.weight_len(), -0.5, 0.5);
+            let b = uniform(&mut r, s.out_c, -0.5, 0.5);
+            let buf = |v: &[f32]| fooling::gpu::GpuBuffer::from_slice(gpu, "in", v).unwrap();
+            let (xb, wb, bb) = (buf(&x), buf(&w), buf(&b));
+            let y = fooling::gpu::GpuBuffer::<f32>::zeros(gpu, "y", s.output_len()).unwrap();
+            y.fill(gpu, f32::NAN);
+            let d = kernels::conv2d_fwd(gpu, &s, true, xb.view(), wb.view(), bb.view(), y.view())
+                .unwrap();
+            gpu.run(&[&d]).unwrap();
+            let what = format!("conv2d_fwd ({:?}) {s:?}", gpu.variant);
+            assert_close(
+                &what,
+                &y.read(gpu).unwrap(),
+                &twin::conv2d_fwd(&s, true, &x, &w, &b),
+                F32_DOT,
+            );
+        }
+    }
+    let gpu = gpu();
+    let mut r = rng("general conv2d backward");
+    for s in general_convs() {
+        let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
+        let w = uniform(&mut r, s.weight_len(), -0.5, 0.5);
+        let dy = uniform(&mut r, s.output_len(), -1.0, 1.0);
+        let (dx, dw) = (poisoned(s.input_len()), poisoned(s.weight_len()));
+        let (dyb, wb, xb) = (up(&dy), up(&w), up(&x));
+        let d1 = kernels::conv2d_bwd_input(gpu, &s, dyb.view(), wb.view(), dx.view()).unwrap();
+        let d2 = kernels::conv2d_bwd_weight(gpu, &s, dyb.view(), xb.view(), dw.view()).unwrap();
+        gpu.run(&[&d1, &d2]).unwrap();
+        let want_dx = twin::conv2d_bwd_input(&s, &dy, &w);
+        let want_dw = twin::conv2d_bwd_weight(&s, &dy, &x);
+        assert_close(
+            &format!("conv2d_bwd_input {s:?}"),
+            &dx.read(gpu).unwrap(),
+            &want_dx,
+            F32_DOT,
+        );
+        assert_close(
+            &format!("conv2d_bwd_weight {s:?}"),
+            &dw.read(gpu).unwrap(),
+            &want_dw,
+            F32_DOT,
+        );
+        let b = vec![0.0; s.out_c];
+        check_fd(
+            "conv2d dx",
+            &x,
+            &dy,
+            |x| twin::conv2d_fwd(&s, false, x, &w, &b),
+            &want_dx,
+            1e-2,
+            &mut r,
+        );
+        check_fd(
+            "conv2d dw",
+            &w,
+            &dy,
+            |w| twin::conv2d_fwd(&s, false, &x, w, &b),
+            &want_dw,
+            1e-2,
+            &mut r,
+        );
+    }
+}
+
+/// Poolings of ONNX models: rounded down or up, uneven padding, rectangular windows.
+fn general_pools() -> Vec<Pool2dShape> {
+    let base = Pool2dShape::caffe(3, 9, 10, 3, 2, 1);
+    vec![
+        Pool2dShape {
+            ceil: false,
+            ..base
+        }, // PyTorch's default: rounded down
+        base, // ceil_mode
+        Pool2dShape {
+            kernel: [2, 3],
+            stride: [1, 2],
+            pad: [0, 1, 1, 0],
+            ceil: false,
+            ..base
+        },
+        Pool2dShape {
+            kernel: [3, 3],
+            stride: [2, 2],
+            pad: [1, 0, 2, 1],
+            ceil: true,
+            ..base
+        },
+        // global: one window over the plane
+        Pool2dShape {
+            kernel: [9, 10],
+            stride: [9, 10],
+            pad: [0; 4],
+            ceil: false,
+            ..base
+        },
+    ]
+}
+
+#[test]
+fn general_pools_match_twins_forward_and_backward() {
+    let gpu = gpu();
+    let mut r = rng("general pools");
+    // PyTorch's sizes: floor((9 + 2 − 3) / 2) + 1 = 5; ceil → 5, and 10 → 5 / 6
+    assert_eq!(
+        (general_pools()[0].out_h(), general_pools()[0].out_w()),
+        (5, 5)
+    );
+    assert_eq!(
+        (general_pools()[1].out_h(), general_pools()[1].out_w()),
+        (5, 6)
+    );
+    for s in general_pools() {
+        s.validate().unwrap();
+        let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
+        let dy = uniform(&mut r, s.output_len(), -1.0, 1.0);
+        // max
+        let (y, arg) = (poisoned(s.output_len()), GpuBufferU32::new(s.output_len()));
+        let (xb, dyb) = (up(&x), up(&dy));
+        let d = kernels::maxpool2d_fwd(gpu, &s, xb.view(), y.view(), arg.0.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        let (want_y, want_arg) = twin::maxpool2d_fwd(&s, &x);
+        assert_eq!(y.read(gpu).unwrap(), want_y, "maxpool2d_fwd {s:?}");
+        assert_eq!(
+            arg.0.read(gpu).unwrap(),
+            want_arg,
+            "maxpool2d_fwd arg {s:?}"
+        );
+        let dx = poisoned(s.input_len());
+        let d = kernels::maxpool2d_bwd(gpu, &s, dyb.view(), arg.0.view(), dx.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        let want_dx = twin::maxpool2d_bwd(&s, &dy, &want_arg);
+        assert_close(
+            &format!("maxpool2d_bwd {s:?}"),
+            &dx.read(gpu).unwrap(),
+            &want_dx,
+            F32_ELEMENTWISE,
+        );
+        // average, both divisors
+        for count_pad in [false, true] {
+            let y = poisoned(s.output_len());
+            let d = kernels::avgpool2d_fwd(gpu, &s, count_pad, xb.view(), y.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let what = format!("avgpool2d count_pad {count_pad} {s:?}");
+            let want = twin::avgpool2d_fwd(&s, count_pad, &x);
+            assert_close(&what, &y.read(gpu).unwrap(), &want, F32_DOT);
+            let dx = poisoned(s.input_len());
+            let d = kernels::avgpool2d_bwd(gpu, &s, count_pad, dyb.view(), dx.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let want_dx = twin::avgpool2d_bwd(&s, count_pad, &dy);
+            assert_close(
+                &format!("{what} backward"),
+                &dx.read(gpu).unwrap(),
+                &want_dx,
+                F32_DOT,
+            );
+            check_fd(
+                &what,
+                &x,
+                &dy,
+                |x| twin::avgpool2d_fwd(&s, count_pad, x),
+                &want_dx,
+                1e-2,
+                &mut r,
+            );
+        }
+    }
+    // the divisor with the padding counted: a corner window of a 3×3/2 pool padded by 1
+    // covers 4 pixels of the image and 9 of the padded input
+    let s = Pool2dShape::caffe(1, 4, 4, 3, 2, 1);
+    let ones = vec![1.0; 16];
+    assert_eq!(twin::avgpool2d_fwd(&s, false, &ones)[0], 1.0);
+    assert_eq!(twin::avgpool2d_fwd(&s, true, &ones)[0], 4.0 / 9.0);
+}
+
+/// A u32 output buffer poisoned with `u32::MAX`.
+struct GpuBufferU32(fooling::gpu::GpuBuffer<u32>);
+
+impl GpuBufferU32 {
+    fn new(n: usize) -> GpuBufferU32 {
+        let b = fooling::gpu::GpuBuffer::<u32>::zeros(gpu(), "u32 out", n).unwrap();
+        b.fill(gpu(), u32::MAX);
+        GpuBufferU32(b)
+    }
+}
+
+const ACTIVATIONS: [Activation; 7] = [
+    Activation::Relu,
+    Activation::LeakyRelu { alpha: 0.1 },
+    Activation::Clip { lo: 0.0, hi: 6.0 },
+    Activation::Sigmoid,
+    Activation::Tanh,
+    Activation::HardSigmoid {
+        alpha: 0.2,
+        beta: 0.5,
+    },
+    Activation::HardSwish,
+];
+
+#[test]
+fn activations_match_twins_forward_and_backward() {
+    let gpu = gpu();
+    let mut r = rng("activations");
+    // inputs over every regime (and far past where exp and tanh overflow), kept off the
+    // kinks by the finite differences' step
+    let mut x = uniform(&mut r, 1031, -8.0, 8.0);
+    x.extend([-1e4, -100.0, 100.0, 1e4, 0.5, -0.5]);
+    let dy = uniform(&mut r, x.len(), -1.0, 1.0);
+    for f in ACTIVATIONS {
+        let y = poisoned(x.len());
+        let (xb, dyb) = (up(&x), up(&dy));
+        let d = kernels::act_fwd(gpu, f, xb.view(), y.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        let got = y.read(gpu).unwrap();
+        assert!(
+            got.iter().all(|v| v.is_finite()),
+            "{f:?}: a non-finite output"
+        );
+        assert_close(
+            &format!("act_fwd {f:?}"),
+            &got,
+            &twin::act_fwd(f, &x),
+            F32_ELEMENTWISE,
+        );
+        let dx = poisoned(x.len());
+        let d = kernels::act_bwd(gpu, f, xb.view(), dyb.view(), dx.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        let want = twin::act_bwd(f, &x, &dy);
+        assert_close(
+            &format!("act_bwd {f:?}"),
+            &dx.read(gpu).unwrap(),
+            &want,
+            F32_ELEMENTWISE,
+        );
+        // away from the kinks (0, ±3, 6, ±2.5), the twin's derivative is the forward's slope
+        let smooth: Vec<f32> = x
+            .iter()
+            .map(|&v| v.clamp(-7.0, 7.0))
+            .filter(|v| {
+                [0.0f32, 3.0, -3.0, 6.0, 2.5, -2.5]
+                    .iter()
+                    .all(|k| (v - k).abs() > 0.05)
+            })
+            .collect();
+        let r2 = uniform(&mut r, smooth.len(), -1.0, 1.0);
+        let want = twin::act_bwd(f, &smooth, &r2);
+        check_fd(
+            &format!("act {f:?}"),
+            &smooth,
+            &r2,
+            |x| twin::act_fwd(f, x),
+            &want,
+            1e-3,
+            &mut r,
+        );
+    }
+}
+
+#[test]
+fn products_affine_maps_and_sums_match_twins() {
+    let gpu = gpu();
+    let mut r = rng("products");
+    let (batch, c, hw) = (3, 5, 7 * 6);
+    let n = batch * c * hw;
+    let a = uniform(&mut r, n, -1.0, 1.0);
+    let dy = uniform(&mut r, n, -1.0, 1.0);
+    // the same shape, one factor per image and channel (squeeze-excitation), one per channel
+    for s in [
+        Broadcast::same(n),
+        Broadcast {
+            n,
+            inner: hw,
+            b_len: batch * c,
+        },
+        Broadcast {
+            n,
+            inner: hw,
+            b_len: c,
+        },
+    ] {
+        let m = uniform(&mut r, s.b_len, -2.0, 2.0);
+        let y = poisoned(n);
+        let (ab, mb, dyb) = (up(&a), up(&m), up(&dy));
+        let d = kernels::mul_fwd(gpu, &s, ab.view(), mb.view(), y.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        assert_close(
+            &format!("mul_fwd {s:?}"),
+            &y.read(gpu).unwrap(),
+            &twin::mul_fwd(&s, &a, &m),
+            F32_ELEMENTWISE,
+        );
+        if s.b_len * s.inner == n {
+            let dm = poisoned(s.b_len);
+            let d = kernels::mul_bwd_b(gpu, &s, dyb.view(), ab.view(), dm.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let want = twin::mul_bwd_b(&s, &dy, &a);
+            assert_close(
+                &format!("mul_bwd_b {s:?}"),
+                &dm.read(gpu).unwrap(),
+                &want,
+                F32_DOT,
+            );
+            check_fd(
+                "mul db",
+                &m,
+                &dy,
+                |m| twin::mul_fwd(&s, &a, m),
+                &want,
+                1e-2,
+                &mut r,
+            );
+        }
+        let shift = uniform(&mut r, s.b_len, -1.0, 1.0);
+        if s.inner == hw && s.b_len == c {
+            let y = poisoned(n);
+            let tb = up(&shift);
+            let d =
+                kernels::affine_fwd(gpu, &s, ab.view(), mb.view(), tb.view(), y.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let want = twin::affine_fwd(&s, &a, &m, &shift);
+            assert_close("affine_fwd", &y.read(gpu).unwrap(), &want, F32_ELEMENTWISE);
+            // its input gradient is mul_fwd(dy, scale)
+            let dx = twin::mul_fwd(&s, &dy, &m);
+            check_fd(
+                "affine dx",
+                &a,
+                &dy,
+                |x| twin::affine_fwd(&s, x, &m, &shift),
+                &dx,
+                1e-2,
+                &mut r,
+            );
+        }
+    }
+    let b = uniform(&mut r, n, -1.0, 1.0);
+    let y = poisoned(n);
+    let (ab, bb, short) = (up(&a), up(&b), up(&b[..n - 1]));
+    let d = kernels::add_fwd(gpu, ab.view(), bb.view(), y.view()).unwrap();
+    gpu.run(&[&d]).unwrap();
+    assert_close(
+        "add_fwd",
+        &y.read(gpu).unwrap(),
+        &twin::add_fwd(&a, &b),
+        F32_ELEMENTWISE,
+    );
+    // shapes that do not fit are refused
+    let zero_inner = Broadcast {
+        n,
+        inner: 0,
+        b_len: n,
+    };
+    assert!(kernels::mul_fwd(gpu, &zero_inner, ab.view(), bb.view(), y.view()).is_err());
+    assert!(kernels::add_fwd(gpu, ab.view(), short.view(), y.view()).is_err());
+}
