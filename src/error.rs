@@ -58,6 +58,10 @@ pub enum Error {
     #[error("data file {}: {message}", .path.display())]
     Data { path: PathBuf, message: String },
 
+    /// An ONNX model the engine cannot take; the message names the node and operator.
+    #[error("ONNX model {}: {message}", .path.display())]
+    Onnx { path: PathBuf, message: String },
+
     #[error("image {}: {message}", .path.display())]
     Image { path: PathBuf, message: String },
 

@@ -159,4 +159,22 @@ proptest! {
         let _ = fooling::experiments::retrain::RetrainState::load(&dir);
         let _ = fooling::report::runs::collect(std::slice::from_ref(&dir));
     }
+
+    #[test]
+    fn onnx_models_never_panic(edits in edits(), random in proptest::collection::vec(any::<u8>(), 0..512)) {
+        // real models mutated (the VGG-style fixture, weights in its external data file; the
+        // shipped LeNet-5, weights inline), and random bytes: an error or a model, never a
+        // panic
+        use fooling::nn::{onnx, preprocess::Preprocess};
+        let p = Preprocess::default();
+        for file in ["tests/fixtures/onnx/vgg.dynamo.onnx", "weights/lenet5_mnist_torch.onnx"] {
+            let path = root().join(file);
+            let good = std::fs::read(&path).unwrap();
+            if let Ok(m) = onnx::from_bytes(&path, &mutate(&good, &edits), &p, false) {
+                // anything it accepts is a network whose weights fit it
+                prop_assert!(m.weights.check(&path, &m.arch).is_ok());
+            }
+            let _ = onnx::from_bytes(&path, &random, &p, false);
+        }
+    }
 }

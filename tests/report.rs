@@ -88,6 +88,7 @@ fn the_summary_computes_every_figure_of_the_paper_table() {
         net: "lenet".into(),
         weights: "weights/lenet_mnist.safetensors".into(),
         weights_sha256: "0".into(),
+        preprocess: None,
         mean_image: "the mean".into(),
         config: AscentConfig {
             classes: vec![0, 1, 2, 3],

@@ -6,8 +6,8 @@
 use super::{first_above, Ascent, AscentConfig};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
-use crate::io::{sha256_file, write_atomic};
-use crate::nn::{self, Arch, Network, Weights};
+use crate::io::write_atomic;
+use crate::nn::{self, Arch, Network};
 use crate::stats::Stats;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -31,6 +31,8 @@ pub struct AscentSettings {
     /// the network's per-channel input mean.
     pub mean_image: Option<PathBuf>,
     pub data: PathBuf,
+    /// An ONNX model's preprocessing, as the command line gives it.
+    pub preprocess: crate::nn::preprocess::Preprocess,
     /// The command line that asks for the run, recorded in its `config.toml`.
     pub command: Option<String>,
 }
@@ -52,6 +54,7 @@ impl AscentSettings {
             blur_sigma: d.blur_sigma,
             mean_image: None,
             data: PathBuf::from("data/mnist-10k"),
+            preprocess: Default::default(),
             command: None,
         }
     }
@@ -61,8 +64,12 @@ impl AscentSettings {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AscentRunFile {
     pub net: String,
+    /// The weights file, or the ONNX model.
     pub weights: PathBuf,
     pub weights_sha256: String,
+    /// An ONNX model's preprocessing, every default filled in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preprocess: Option<crate::nn::preprocess::Preprocess>,
     /// Where the mean image came from, in words.
     pub mean_image: String,
     #[serde(flatten)]
@@ -149,11 +156,12 @@ pub fn run(
             message: "holds a run already; choose another directory".into(),
         });
     }
-    let weights_path = match &settings.weights {
-        Some(p) => p.clone(),
-        None => nn::shipped_weights(&settings.net)?,
-    };
-    let (arch, weights) = Weights::load_sized(&weights_path, nn::by_name(&settings.net)?)?;
+    let loaded = nn::load(
+        &settings.net,
+        settings.weights.as_deref(),
+        &settings.preprocess,
+    )?;
+    let (arch, weights) = (loaded.arch, loaded.weights);
     let (mean, mean_source) = mean_image(settings, &arch)?;
     let config = AscentConfig {
         classes: parse_classes(&settings.classes, arch.num_classes())?,
@@ -167,8 +175,9 @@ pub fn run(
     };
     let run_file = toml::to_string(&AscentRunFile {
         net: settings.net.clone(),
-        weights: weights_path.clone(),
-        weights_sha256: sha256_file(&weights_path)?,
+        weights: loaded.file,
+        weights_sha256: loaded.sha256,
+        preprocess: loaded.preprocess,
         mean_image: mean_source,
         config: config.clone(),
         command: settings.command.clone(),

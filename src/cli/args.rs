@@ -149,12 +149,14 @@ pub struct TransferArgs {
     /// The run (evolution, ascent or merged) whose champions to re-score.
     #[arg(long, value_name = "DIR")]
     pub run: PathBuf,
-    /// The target network's architecture.
+    /// The target network: a built-in architecture or an ONNX model (FILE.onnx).
     #[arg(long, default_value = "lenet")]
     pub net: String,
-    /// The target's weights [default: weights/<net>_mnist.safetensors].
+    /// The target's weights [default: weights/<net>_mnist.safetensors; none for an ONNX model].
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
+    #[command(flatten)]
+    pub pre: PreprocessArgs,
     /// Names the output, DIR/transfer-<name>.csv [default: the weights file's stem].
     #[arg(long)]
     pub name: Option<String>,
@@ -192,14 +194,65 @@ pub struct ConvertArgs {
     pub force: bool,
 }
 
+/// A user's ONNX model's preprocessing (`--net FILE.onnx`); a sidecar `FILE.onnx.toml` beside
+/// the model gives what these leave open.
+#[derive(Args, Clone, Default)]
+pub struct PreprocessArgs {
+    /// ONNX models: the mean subtracted, torchvision's convention x = (pixel/255 − mean) / std;
+    /// one value or one per channel [default: 0].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "M[,M,M]",
+        allow_hyphen_values = true
+    )]
+    pub mean: Option<Vec<f32>>,
+    /// ONNX models: the standard deviation divided by [default: 1].
+    #[arg(long, value_delimiter = ',', value_name = "S[,S,S]")]
+    pub std: Option<Vec<f32>>,
+    /// ONNX models: the input's channels [default: grey for one channel, rgb for three].
+    #[arg(long, value_enum)]
+    pub channels: Option<fooling::nn::ChannelOrder>,
+    /// ONNX models: a file of class labels, one per line [default: the digits for 10 classes,
+    /// ImageNet's for 1000, else the class index].
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+    /// ONNX models whose input leaves its height and width open: the size to run them at.
+    #[arg(long, value_delimiter = ',', value_name = "H,W")]
+    pub input_size: Option<Vec<usize>>,
+}
+
+impl PreprocessArgs {
+    /// The preprocessing these options give.
+    pub fn preprocess(&self) -> Result<fooling::nn::preprocess::Preprocess> {
+        let input_size = match self.input_size.as_deref() {
+            None => None,
+            Some([h, w]) => Some([*h, *w]),
+            Some(other) => {
+                anyhow::bail!("--input-size: expected H,W, found {} values", other.len())
+            }
+        };
+        Ok(fooling::nn::preprocess::Preprocess {
+            mean: self.mean.clone(),
+            std: self.std.clone(),
+            channels: self.channels,
+            labels: self.labels.clone(),
+            input_size,
+        })
+    }
+}
+
 #[derive(Args, Clone)]
 pub struct EvolveArgs {
-    /// Network architecture.
+    /// Network: a built-in architecture (lenet, mlp, caffenet, alexnet, caffenet/N) or an ONNX
+    /// model (FILE.onnx).
     #[arg(long, default_value = "lenet")]
     pub net: String,
-    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors].
+    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors; none for an ONNX model].
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
+    #[command(flatten)]
+    pub pre: PreprocessArgs,
     #[arg(long, value_enum, default_value_t = Encoding::Direct)]
     pub encoding: Encoding,
     /// Generations after the initial batch [default: 200; with --resume: the run's own].
@@ -272,12 +325,14 @@ impl EvolveArgs {
 
 #[derive(Args, Clone)]
 pub struct AscentArgs {
-    /// Network architecture.
+    /// Network: a built-in architecture or an ONNX model (FILE.onnx).
     #[arg(long, default_value = "lenet")]
     pub net: String,
-    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors].
+    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors; none for an ONNX model].
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
+    #[command(flatten)]
+    pub pre: PreprocessArgs,
     /// Target classes: all, or a comma-separated list of class indices (e.g. 0,3,7).
     #[arg(long, default_value = "all", value_name = "all|LIST")]
     pub classes: String,
@@ -371,12 +426,14 @@ pub struct TrainArgs {
 
 #[derive(Args)]
 pub struct ClassifyArgs {
-    /// Network architecture.
+    /// Network: a built-in architecture or an ONNX model (FILE.onnx).
     #[arg(long, default_value = "lenet")]
     pub net: String,
-    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors when it exists].
+    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors; none for an ONNX model].
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
+    #[command(flatten)]
+    pub pre: PreprocessArgs,
     /// How many classes to print per image.
     #[arg(long, default_value_t = 5)]
     pub top: usize,

@@ -59,6 +59,7 @@ pub fn ascent(gpu_args: &GpuArgs, args: &AscentArgs) -> Result<()> {
         blur_sigma: args.blur_sigma,
         mean_image: args.mean_image.clone(),
         data: args.data.clone(),
+        preprocess: args.pre.preprocess()?,
         command: Some(super::command_line()),
     };
     let gpu = gpu_args.open()?;

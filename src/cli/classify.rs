@@ -11,10 +11,20 @@ pub fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
         top: args.top,
         resize: args.resize,
         crops: args.crops,
+        preprocess: args.pre.preprocess()?,
     };
     let gpu = gpu_args.open()?;
-    let ranked = run(&gpu, &settings, &args.images)?;
-    for (path, top) in args.images.iter().zip(&ranked) {
+    let found = run(&gpu, &settings, &args.images)?;
+    if let Some(p) = &found.preprocess {
+        // JSON lines stay one object per image: the preprocessing goes to stderr there
+        let line = format!("preprocessing: {}", p.describe());
+        if args.json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
+    for (path, top) in args.images.iter().zip(&found.ranked) {
         if args.json {
             let top: Vec<_> = top
                 .iter()

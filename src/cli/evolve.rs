@@ -44,8 +44,8 @@ impl Observer for Bar {
     }
 }
 
-fn settings(args: &EvolveArgs) -> EvolveSettings {
-    EvolveSettings {
+fn settings(args: &EvolveArgs) -> Result<EvolveSettings> {
+    Ok(EvolveSettings {
         net: args.net.clone(),
         weights: args.weights.clone(),
         encoding: args.encoding,
@@ -61,8 +61,9 @@ fn settings(args: &EvolveArgs) -> EvolveSettings {
         crossover: args.crossover,
         checkpoint_every: args.checkpoint_every,
         stats_every: args.stats_every,
+        preprocess: args.pre.preprocess()?,
         command: Some(super::command_line()),
-    }
+    })
 }
 
 pub fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
@@ -78,7 +79,7 @@ pub fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
             );
             runner
         }
-        (None, Some(dir)) => Runner::create(&gpu, dir, &settings(args))?,
+        (None, Some(dir)) => Runner::create(&gpu, dir, &settings(args)?)?,
         (None, None) => anyhow::bail!("--out DIR or --resume DIR is needed"),
     };
     let mut bar = Bar::new();

@@ -9,6 +9,7 @@ pub fn transfer(gpu_args: &GpuArgs, args: &TransferArgs) -> Result<()> {
         name: args.name.clone(),
         crops: args.crops,
         force: args.force,
+        preprocess: args.pre.preprocess()?,
         ..TransferSettings::new(&args.run, &args.net, args.weights.clone())
     };
     let gpu = gpu_args.open()?;

@@ -25,7 +25,7 @@ pub enum Encoding {
     Cppn,
 }
 pub use direct::{Crossover, DirectConfig, DirectSearch, Schedule};
-pub use genomes::{Fitness, Genomes, Imaging, IMAGENET_SIZE};
+pub use genomes::{color_size, Fitness, Genomes, Imaging, IMAGENET_SIZE};
 
 /// Checks what both searches need of their settings and returns the number of cells: `cells`
 /// when given (at most the network's classes), else every class.

@@ -332,6 +332,7 @@ impl RetrainConfig {
     /// The settings of a new study in `dir` (which must not hold one), checked, with the
     /// defaults filled in; the directory is created.
     pub fn create(dir: &Path, s: &RetrainSettings) -> Result<RetrainConfig> {
+        crate::nn::load::builtin_only(&s.net, "retrain")?;
         if dir.join("retrain.toml").exists() {
             return Err(Error::Option {
                 option: format!("--out {}", dir.display()),

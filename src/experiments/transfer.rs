@@ -5,7 +5,7 @@ use super::{read_champions, read_config, run_crops, Champion};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::io::write_atomic;
-use crate::nn::{self, Network, Weights};
+use crate::nn::{self, Network};
 use std::path::{Path, PathBuf};
 
 /// One champion on another network.
@@ -95,6 +95,8 @@ pub struct TransferSettings {
     pub crops: Option<usize>,
     /// Replace an existing `transfer-<name>.csv`.
     pub force: bool,
+    /// An ONNX target's preprocessing, as the command line gives it.
+    pub preprocess: crate::nn::preprocess::Preprocess,
 }
 
 impl TransferSettings {
@@ -106,6 +108,7 @@ impl TransferSettings {
             name: None,
             crops: None,
             force: false,
+            preprocess: Default::default(),
         }
     }
 
@@ -116,6 +119,7 @@ impl TransferSettings {
             Some(n) => n.clone(),
             None => match &self.weights {
                 Some(w) => w.clone(),
+                None if nn::onnx::is_onnx(&self.net) => PathBuf::from(&self.net),
                 None => nn::shipped_weights(&self.net)?,
             }
             .file_stem()
@@ -184,11 +188,8 @@ pub struct TransferOutcome {
 
 /// Re-scores the champions of `s.run` on the target of `s` and writes `transfer-<name>.csv`.
 pub fn run(gpu: &Gpu, s: &TransferSettings) -> Result<TransferOutcome> {
-    let weights_path = match &s.weights {
-        Some(p) => p.clone(),
-        None => nn::shipped_weights(&s.net)?,
-    };
-    let (arch, weights) = Weights::load_sized(&weights_path, nn::by_name(&s.net)?)?;
+    let loaded = nn::load(&s.net, s.weights.as_deref(), &s.preprocess)?;
+    let (arch, weights) = (loaded.arch, loaded.weights);
     let config = read_config(&s.run).ok();
     let crops = s.crops.or_else(|| {
         // a colour target given the run's 256×256 images scores them as the run did

@@ -257,6 +257,7 @@ pub struct Converted {
 /// values). `out` is not replaced unless `force`, and is never `caffemodel` itself.
 pub fn convert(net: &str, caffemodel: &Path, out: &Path, force: bool) -> Result<Converted> {
     crate::io::check_output("--out", out, Some(caffemodel), force)?;
+    super::load::builtin_only(net, "convert")?;
     let arch = super::by_name(net)?;
     let weights = load(caffemodel, &arch)?;
     let bytes = weights.to_bytes();

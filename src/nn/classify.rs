@@ -2,7 +2,8 @@
 //! (grey or colour, resized or refused, 1 or 10 crops), one batch on the device, and each
 //! image's most confident classes.
 
-use super::{by_name, shipped_weights, Network, Weights};
+use super::preprocess::Preprocess;
+use super::Network;
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use std::path::PathBuf;
@@ -19,6 +20,8 @@ pub struct ClassifySettings {
     pub resize: bool,
     /// ImageNet networks: the mean softmax over 10 crops (or 1) of larger square images.
     pub crops: Option<usize>,
+    /// An ONNX model's preprocessing, as the command line gives it.
+    pub preprocess: Preprocess,
 }
 
 /// One of an image's most confident classes.
@@ -29,21 +32,26 @@ pub struct Ranked {
     pub confidence: f32,
 }
 
+/// What a classification found, and the preprocessing an ONNX model was given.
+#[derive(Clone, Debug)]
+pub struct Classified {
+    /// Per image, its most confident classes.
+    pub ranked: Vec<Vec<Ranked>>,
+    /// An ONNX model's preprocessing, every default filled in.
+    pub preprocess: Option<Preprocess>,
+}
+
 /// Each image's `top` most confident classes, most confident first (the lower class on
 /// ties).
-pub fn classify(gpu: &Gpu, s: &ClassifySettings, images: &[PathBuf]) -> Result<Vec<Vec<Ranked>>> {
-    let arch = by_name(&s.net)?;
+pub fn classify(gpu: &Gpu, s: &ClassifySettings, images: &[PathBuf]) -> Result<Classified> {
     if s.top == 0 {
         return Err(Error::Setting {
             key: "top",
             message: "must be at least 1".into(),
         });
     }
-    let weights_path = match &s.weights {
-        Some(p) => p.clone(),
-        None => shipped_weights(&s.net)?,
-    };
-    let (arch, weights) = Weights::load_sized(&weights_path, arch)?;
+    let loaded = super::load(&s.net, s.weights.as_deref(), &s.preprocess)?;
+    let (arch, weights) = (loaded.arch, loaded.weights);
     let mut input = Vec::with_capacity(images.len() * arch.input_len());
     for path in images {
         input.extend(crate::imaging::load::load_input(
@@ -52,7 +60,7 @@ pub fn classify(gpu: &Gpu, s: &ClassifySettings, images: &[PathBuf]) -> Result<V
     }
     let net = Network::new(gpu, arch, &weights)?;
     let probs = net.classify_crops(gpu, &input, s.crops.unwrap_or(1))?;
-    Ok(probs
+    let ranked = probs
         .iter()
         .map(|p| {
             let mut order: Vec<usize> = (0..p.len()).collect();
@@ -67,5 +75,9 @@ pub fn classify(gpu: &Gpu, s: &ClassifySettings, images: &[PathBuf]) -> Result<V
                 })
                 .collect()
         })
-        .collect())
+        .collect();
+    Ok(Classified {
+        ranked,
+        preprocess: loaded.preprocess,
+    })
 }

@@ -9,15 +9,19 @@ mod arch;
 mod backward;
 pub mod caffemodel;
 pub mod classify;
+pub mod load;
 mod network;
+pub mod onnx;
+pub mod preprocess;
 pub mod recipe;
 mod train;
 mod twin;
 pub mod weights;
 mod zoo;
 
-pub use arch::{Arch, ChannelOrder, Layer, ParamSpec, Pixels};
+pub use arch::{Arch, ChannelOrder, Layer, Node, ParamSpec, Pixels, PoolKind};
 pub use backward::InputGradient;
+pub use load::{load, load_recorded, Loaded};
 pub use network::{Forward, Network};
 pub use train::{accuracy, TrainConfig, Trainer};
 pub use twin::{

@@ -97,6 +97,7 @@ pub fn train(
     // before the work, not after it: nothing already written is replaced unasked
     crate::io::check_output("--out", &s.out, None, s.force)?;
     crate::io::check_output("--out", &s.out.with_extension("md"), None, s.force)?;
+    super::load::builtin_only(&s.net, "train")?;
     let mut arch = by_name(&s.net)?;
     let (mut train, held) = crate::data::load_dir(&s.data)?;
     let base_classes = arch.num_classes();

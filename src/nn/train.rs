@@ -236,16 +236,24 @@ impl<'g> Trainer<'g> {
 
 /// The fraction of `data` that `net` classifies right.
 pub fn accuracy(gpu: &Gpu, net: &Network, data: &Dataset) -> Result<f64> {
-    let scale = net.arch.grey_scale()?;
+    let [c, h, w] = net.arch.input;
+    if (c, h, w) != (1, data.height, data.width) {
+        return Err(Error::Option {
+            option: "--data".into(),
+            message: format!(
+                "images are {}x{} grey, {} takes {c}x{h}x{w}",
+                data.width, data.height, net.arch.name
+            ),
+        });
+    }
     let mut right = 0usize;
     let step = net.max_chunk(gpu)?.clamp(1, 4096);
     for start in (0..data.len()).step_by(step) {
         let end = (start + step).min(data.len());
         let pixels = data.height * data.width;
-        let input: Vec<f32> = data.images[start * pixels..end * pixels]
-            .iter()
-            .map(|&p| p as f32 * scale)
-            .collect();
+        let input = net
+            .arch
+            .to_input(&data.images[start * pixels..end * pixels]);
         let probs = net.classify(gpu, &input)?;
         right += probs
             .iter()

@@ -113,6 +113,53 @@ impl Weights {
         Ok(Weights { tensors })
     }
 
+    /// Checks that these weights are exactly the tensors `arch` needs, of the right shapes,
+    /// with finite values (`path` names their file in errors).
+    pub fn check(&self, path: &Path, arch: &Arch) -> Result<()> {
+        let specs = arch.params()?;
+        for ParamSpec { name, shape } in &specs {
+            let t = self.tensors.get(name).ok_or_else(|| Error::Tensor {
+                path: path.into(),
+                tensor: name.clone(),
+                expected: format!("a tensor of shape {}", shape_str(shape)),
+                found: "none".into(),
+            })?;
+            if &t.shape != shape || t.data.len() != shape.iter().product::<usize>() {
+                return Err(Error::Tensor {
+                    path: path.into(),
+                    tensor: name.clone(),
+                    expected: format!("shape {}", shape_str(shape)),
+                    found: format!("shape {} ({} values)", shape_str(&t.shape), t.data.len()),
+                });
+            }
+            if let Some(i) = t.data.iter().position(|v| !v.is_finite()) {
+                return Err(Error::Tensor {
+                    path: path.into(),
+                    tensor: name.clone(),
+                    expected: "finite values".into(),
+                    found: format!("{} at flat index {i}", t.data[i]),
+                });
+            }
+        }
+        if self.tensors.len() != specs.len() {
+            let extra: Vec<&str> = self
+                .tensors
+                .keys()
+                .filter(|k| !specs.iter().any(|s| &s.name == *k))
+                .map(String::as_str)
+                .collect();
+            return Err(Error::Weights {
+                path: path.into(),
+                message: format!(
+                    "tensors that {} does not have: {}",
+                    arch.name,
+                    extra.join(", ")
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// The number of classes a weights file for `arch` was made for: the rows of the last
     /// layer's weight tensor (so a LeNet retrained with a "fooling" class loads as 11 classes).
     pub fn classes_in(path: &Path, arch: &Arch) -> Result<usize> {

@@ -159,11 +159,6 @@ pub struct Summary {
     pub labels: Vec<Vec<String>>,
 }
 
-/// Whether `net` takes colour (ImageNet) images.
-fn colour(net: &str) -> bool {
-    crate::nn::by_name(net).is_ok_and(|a| a.input[0] == 3)
-}
-
 /// What a line of the paper table adds for `n` runs it left out.
 fn left_out_note(n: usize) -> String {
     match n {
@@ -175,7 +170,7 @@ fn left_out_note(n: usize) -> String {
 
 /// The row of the paper's table an evolution run answers: R1–R4.
 fn paper_row(c: &RunConfig) -> &'static str {
-    match (c.encoding, colour(&c.net)) {
+    match (c.encoding, c.color.is_some()) {
         (Encoding::Direct, false) => "R1",
         (Encoding::Cppn, false) => "R2",
         (Encoding::Direct, true) => "R3",
@@ -281,7 +276,7 @@ impl Summary {
     }
 
     /// The index of the group of runs against `c`'s network with its encoding, new if none.
-    fn group_of(&mut self, c: &RunConfig) -> usize {
+    fn group_of(&mut self, c: &RunConfig, dir: &std::path::Path) -> usize {
         match self
             .groups
             .iter()
@@ -302,10 +297,16 @@ impl Summary {
                     all_by_50: 0,
                 });
                 self.galleries.push(Vec::new());
+                // a built-in network's labels, else (a user's model) those its run saved
+                let saved = || {
+                    crate::experiments::read_champions(dir)
+                        .map(|c| c.into_iter().map(|c| c.label).collect())
+                        .unwrap_or_default()
+                };
                 self.labels.push(
                     crate::nn::by_name(&c.net)
                         .map(|a| a.labels)
-                        .unwrap_or_default(),
+                        .unwrap_or_else(|_| saved()),
                 );
                 self.groups.len() - 1
             }
@@ -329,7 +330,7 @@ impl Summary {
             });
             return Ok(false);
         }
-        let i = self.group_of(c);
+        let i = self.group_of(c, &r.dir);
         let g = &mut self.groups[i];
         for st in &stats {
             g.medians.entry(st.generation).or_default().push(st.median);

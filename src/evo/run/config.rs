@@ -10,10 +10,16 @@ use std::path::{Path, PathBuf};
 /// Everything that defines a run: written to `config.toml`, read back by `--resume`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunConfig {
+    /// A built-in architecture, or an ONNX model's path.
     pub net: String,
+    /// The weights file (the ONNX model itself for one).
     pub weights: PathBuf,
-    /// sha256 of the weights file: `--resume` refuses other weights.
+    /// sha256 of the weights file (an ONNX model's with its external data): `--resume`
+    /// refuses other weights.
     pub weights_sha256: String,
+    /// An ONNX model's preprocessing, every default filled in: a resume uses it as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preprocess: Option<crate::nn::preprocess::Preprocess>,
     pub encoding: Encoding,
     pub generations: u32,
     pub checkpoint_every: u32,
@@ -79,6 +85,8 @@ pub struct EvolveSettings {
     pub crossover: Crossover,
     pub checkpoint_every: u32,
     pub stats_every: u32,
+    /// An ONNX model's preprocessing, as the command line gives it.
+    pub preprocess: crate::nn::preprocess::Preprocess,
     /// The command line that asks for the run, recorded in its `config.toml`.
     pub command: Option<String>,
 }
@@ -102,6 +110,7 @@ impl EvolveSettings {
             crossover: Crossover::None,
             checkpoint_every: 100,
             stats_every: 1,
+            preprocess: Default::default(),
             command: None,
         }
     }
@@ -119,7 +128,7 @@ impl ColorConfig {
             };
             Some(ColorConfig {
                 model: s.color.unwrap_or(ColorModel::HlsOpencv),
-                size: crate::evo::IMAGENET_SIZE,
+                size: crate::evo::color_size(arch.input[1]),
                 crops: s.crops.unwrap_or(10),
                 mean_image: s.mean_image.clone(),
                 mean_image_sha256,
@@ -152,17 +161,14 @@ impl RunConfig {
         if s.batch == Some(0) {
             return Err(Error::setting("batch", "must be at least 1"));
         }
-        let arch = crate::nn::by_name(&s.net)?;
+        let loaded = crate::nn::load(&s.net, s.weights.as_deref(), &s.preprocess)?;
+        let arch = &loaded.arch;
         let colour = arch.input[0] == 3;
-        let color = ColorConfig::new(s, &arch)?;
+        let color = ColorConfig::new(s, arch)?;
         let batch = s.batch.unwrap_or(match (s.encoding, colour) {
             (Encoding::Cppn, true) => 400,
             _ => 200,
         });
-        let weights = match &s.weights {
-            Some(p) => p.clone(),
-            None => crate::nn::shipped_weights(&s.net)?,
-        };
         let (direct, cppn) = match s.encoding {
             Encoding::Direct => (
                 Some(DirectConfig {
@@ -188,8 +194,9 @@ impl RunConfig {
         };
         let config = RunConfig {
             net: s.net.clone(),
-            weights_sha256: sha256_file(&weights)?,
-            weights,
+            weights_sha256: loaded.sha256.clone(),
+            weights: loaded.file.clone(),
+            preprocess: loaded.preprocess.clone(),
             encoding: s.encoding,
             generations: s.generations.unwrap_or(200),
             checkpoint_every: s.checkpoint_every,

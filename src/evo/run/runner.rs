@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::evo::{CppnSearch, DirectSearch, Imaging};
 use crate::gpu::Gpu;
 use crate::io::{lock_dir, sha256_file, DirLock};
-use crate::nn::{self, Network, Weights};
+use crate::nn::{self, Network};
 use crate::signal::Stop;
 use crate::stats::Stats;
 use std::io::Write;
@@ -139,7 +139,7 @@ impl<'g> Runner<'g> {
         resume: bool,
         lock: DirLock,
     ) -> Result<Runner<'g>> {
-        let (arch, weights) = Weights::load_sized(&config.weights, nn::by_name(&config.net)?)?;
+        let loaded = nn::load_recorded(&config.net, &config.weights, config.preprocess.as_ref())?;
         let changed = |what: &str, path: &Path| {
             option(
                 format!("--resume {}", dir.display()),
@@ -149,9 +149,10 @@ impl<'g> Runner<'g> {
                 ),
             )
         };
-        if resume && sha256_file(&config.weights)? != config.weights_sha256 {
+        if resume && loaded.sha256 != config.weights_sha256 {
             return Err(changed("weights", &config.weights));
         }
+        let (arch, weights) = (loaded.arch, loaded.weights);
         let imaging = match &config.color {
             None => Imaging::Grey,
             Some(c) => {

@@ -1,0 +1,152 @@
+//! A user's own network from an ONNX file: the protobuf parsed by prost (`proto`), weights
+//! inline or in external data files beside the model (`tensor`), constant subgraphs folded
+//! for the fixed input size (`fold`), and the graph translated into the crate's layers
+//! (`import`), with the preprocessing the model expects (`super::preprocess`). Any
+//! operator, attribute or type the engine does not take is an error naming the file, the
+//! node and its operator.
+
+mod fold;
+mod import;
+mod proto;
+mod tensor;
+
+pub use import::SUPPORTED;
+
+use super::preprocess::{Preprocess, Source};
+use super::weights::Weights;
+use super::Arch;
+use crate::error::{Error, Result};
+use prost::Message;
+use std::path::Path;
+
+/// The opsets of the default domain the importer reads (its operators mean the same in each).
+pub const OPSETS: std::ops::RangeInclusive<i64> = 11..=23;
+
+/// A model loaded for the device.
+#[derive(Clone, Debug)]
+pub struct OnnxModel {
+    pub arch: Arch,
+    pub weights: Weights,
+    /// The sha256 of the model file and, after it, of each external data file it reads.
+    pub sha256: String,
+    /// The preprocessing it is given, every default filled in.
+    pub preprocess: Preprocess,
+    pub opset: i64,
+    /// Who wrote the file (`pytorch 2.15.0`).
+    pub producer: String,
+}
+
+/// Whether `net` (as `--net` gives it) names an ONNX file.
+pub fn is_onnx(net: &str) -> bool {
+    net.to_ascii_lowercase().ends_with(".onnx")
+}
+
+/// Loads the model in `path` with `given` preprocessing (the command line's, which wins over
+/// the model's sidecar `PATH.toml`); `recorded` is a run's recorded preprocessing, used as
+/// it is (no sidecar) when a run resumes.
+pub fn load(path: &Path, given: &Preprocess, recorded: bool) -> Result<OnnxModel> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    from_bytes(path, &bytes, given, recorded)
+}
+
+/// As [`load`], from the model's bytes; `path` names it in errors, and external data files
+/// are read from its directory.
+pub fn from_bytes(
+    path: &Path,
+    bytes: &[u8],
+    given: &Preprocess,
+    recorded: bool,
+) -> Result<OnnxModel> {
+    let err = |message: String| Error::Onnx {
+        path: path.into(),
+        message,
+    };
+    let model = proto::ModelProto::decode(bytes).map_err(|e| {
+        err(format!(
+            "not a readable ONNX model (truncated or corrupt protobuf?): {e}"
+        ))
+    })?;
+    let opset = model
+        .opset_import
+        .iter()
+        .find(|o| matches!(o.domain(), "" | "ai.onnx"))
+        .map(|o| o.version())
+        .ok_or_else(|| err("no opset of the standard ONNX operators".into()))?;
+    if !OPSETS.contains(&opset) {
+        return Err(err(format!(
+            "opset {opset}: fooling reads opsets {} to {}",
+            OPSETS.start(),
+            OPSETS.end()
+        )));
+    }
+    let graph = model.graph.as_ref().ok_or_else(|| err("no graph".into()))?;
+    let sidecar = if recorded {
+        None
+    } else {
+        Preprocess::sidecar(path)?
+    };
+    let size = given
+        .input_size
+        .or(sidecar.as_ref().and_then(|(_, p)| p.input_size));
+    let (input_name, input) = import::input_shape(path, graph, size)?;
+    given.check(input[0], Source::CommandLine)?;
+    if let Some((file, p)) = &sidecar {
+        p.check(input[0], Source::File(file))?;
+    }
+    let imported = import::import(path, graph, (input_name, input))?;
+    let mut arch = imported.arch;
+    let preprocess = match &sidecar {
+        Some((file, p)) => {
+            // labels from the command line are checked as given; the sidecar's in its file
+            let merged = given.clone().or(p.clone());
+            let source = if given.labels.is_some() {
+                Source::CommandLine
+            } else {
+                Source::File(file)
+            };
+            merged.apply(&mut arch, source)?;
+            merged
+        }
+        None => {
+            given.apply(&mut arch, Source::CommandLine)?;
+            given.clone()
+        }
+    }
+    .resolved(input[0]);
+    let weights = Weights {
+        tensors: imported.tensors,
+    };
+    weights.check(path, &arch)?;
+    Ok(OnnxModel {
+        arch,
+        weights,
+        sha256: sha256(path, bytes, graph)?,
+        preprocess,
+        opset,
+        producer: format!("{} {}", model.producer_name(), model.producer_version())
+            .trim()
+            .to_string(),
+    })
+}
+
+/// The sha256 of the model's bytes followed by those of each external data file it reads
+/// (in the order the tensors name them), as lower-case hex.
+fn sha256(path: &Path, bytes: &[u8], graph: &proto::GraphProto) -> Result<String> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(bytes);
+    let mut seen = Vec::new();
+    for t in &graph.initializer {
+        for e in t.external_data.iter().filter(|e| e.key() == "location") {
+            if !seen.contains(&e.value().to_string()) {
+                seen.push(e.value().to_string());
+            }
+        }
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    for loc in seen {
+        let p = dir.join(&loc);
+        h.update(std::fs::read(&p).map_err(|e| Error::io(&p, e))?);
+    }
+    Ok(format!("{:x}", h.finalize()))
+}
