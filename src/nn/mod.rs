@@ -1,6 +1,8 @@
-//! Networks: architectures as data ([`Arch`]) and the built-in ones (`zoo`: [`lenet`],
-//! [`caffenet`], …), weights in safetensors ([`Weights`]), a network on the device
-//! ([`Network`]) with its forward plans ([`Forward`]) and backward pass, training on the
+//! Networks: architectures as graphs of layers ([`Arch`], [`Layer`]) and the built-in ones
+//! (`zoo`: [`lenet`], [`caffenet`], …), a user's ONNX model ([`onnx`], with its
+//! [`preprocess`]ing), the network a command is given ([`load`]), weights in safetensors
+//! ([`Weights`]), a network on the device ([`Network`]) with its forward plans
+//! ([`Forward`]), backward pass and input gradient ([`InputGradient`]), training on the
 //! device ([`Trainer`], and [`recipe`] for a whole training with its model card), Caffe's
 //! weights ([`caffemodel`]), and the CPU networks composed from the twins (`twin`:
 //! [`reference_forward`], …) that the tests hold the device's against.
@@ -9,6 +11,9 @@ mod arch;
 mod backward;
 pub mod caffemodel;
 pub mod classify;
+mod forward;
+mod input_gradient;
+mod layer;
 pub mod load;
 mod network;
 pub mod onnx;
@@ -20,9 +25,10 @@ pub mod weights;
 mod zoo;
 
 pub use arch::{Arch, ChannelOrder, Layer, Node, ParamSpec, Pixels, PoolKind};
-pub use backward::InputGradient;
+pub use forward::Forward;
+pub use input_gradient::InputGradient;
 pub use load::{load, load_recorded, Loaded};
-pub use network::{Forward, Network};
+pub use network::Network;
 pub use train::{accuracy, TrainConfig, Trainer};
 pub use twin::{
     reference_backward, reference_backward_train, reference_forward, reference_input_gradient,

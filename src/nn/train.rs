@@ -4,7 +4,8 @@
 //! backward and update into one command buffer.
 
 use super::backward::backward;
-use super::network::{Forward, Network};
+use super::forward::Forward;
+use super::network::Network;
 use super::weights::Weights;
 use crate::data::Dataset;
 use crate::error::{Error, Result};

@@ -3,7 +3,7 @@
 //! outside the tests and benches needs it.
 
 use super::arch::{Arch, Layer, PoolKind};
-use super::network::{concat_cols, mul_broadcast};
+use super::forward::{concat_cols, mul_broadcast};
 use super::weights::Weights;
 use crate::error::Result;
 use crate::kernels;
