@@ -8,6 +8,8 @@
 //! `cargo bench --bench imagenet -- --quick` (CaffeNet at 1/16 width, small batches: a smoke
 //! run for CI); `-- --net alexnet` or `-- --net caffenet/4` for another network.
 
+mod common;
+
 use fooling::evo::{
     CppnConfig, CppnSearch, DirectConfig, DirectSearch, Fitness, Genomes, Imaging, IMAGENET_SIZE,
 };
@@ -16,40 +18,6 @@ use fooling::imaging::ColorModel;
 use fooling::nn::{by_name, reference_forward, Network, Weights};
 use fooling::reference::{self as twin};
 use std::time::Instant;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-/// Seconds per replay of what `record` records: a warm-up, then the median of a few samples
-/// (fewer when one replay takes seconds, as on a CPU adapter), each synced once.
-fn time(gpu: &Gpu, quick: bool, record: &dyn Fn(&mut wgpu::ComputePass<'_>)) -> f64 {
-    let run = |reps: usize| {
-        let start = Instant::now();
-        let mut enc = gpu.device.create_command_encoder(&Default::default());
-        {
-            let mut pass = enc.begin_compute_pass(&Default::default());
-            for _ in 0..reps {
-                record(&mut pass);
-            }
-        }
-        gpu.queue.submit([enc.finish()]);
-        gpu.wait().unwrap();
-        start.elapsed().as_secs_f64()
-    };
-    let once = run(1).max(1e-6);
-    if once > 2.0 {
-        return median(vec![once, run(1)]);
-    }
-    let target = if quick { 0.05 } else { 0.3 };
-    let reps = ((target / once) as usize).clamp(1, 1000);
-    median(
-        (0..if quick { 3 } else { 5 })
-            .map(|_| run(reps) / reps as f64)
-            .collect(),
-    )
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -101,7 +69,7 @@ fn main() {
     for (k, &batch) in batches.iter().enumerate() {
         let plan = net.forward_plan(&gpu, batch).unwrap();
         plan.input.write(&gpu, 0, &x.repeat(batch));
-        let secs = time(&gpu, quick, &|pass| plan.record(pass));
+        let secs = common::time(&gpu, quick, &|pass| plan.record(pass));
         let ips = batch as f64 / secs;
         println!(
             "| whole pass | {batch} | {:.2} | {ips:.1} | {:.1} | {:.1}× |",
@@ -121,7 +89,7 @@ fn main() {
                 if ds.is_empty() {
                     continue; // dropout at inference, ReLUs fused into the layer before
                 }
-                let s = time(&gpu, quick, &|pass| {
+                let s = common::time(&gpu, quick, &|pass| {
                     for d in ds {
                         d.record(pass);
                     }
@@ -178,7 +146,7 @@ fn main() {
         let imaging =
             Imaging::color(&arch, ColorModel::HlsOpencv, IMAGENET_SIZE, crops, None).unwrap();
         let fitness = Fitness::new(&gpu, &net, &imaging, &genomes).unwrap();
-        let secs = time(&gpu, quick, &|pass| fitness.record(pass));
+        let secs = common::time(&gpu, quick, &|pass| fitness.record(pass));
         let eps = count as f64 / secs;
         if crops == 10 {
             eval10 = eps;

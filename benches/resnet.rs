@@ -7,6 +7,8 @@
 //! `cargo bench --bench resnet` (full size) or `cargo bench --bench resnet -- --quick`
 //! (ResNet-18 at 1/8 width on 64×64 images, small batches: a smoke run for CI).
 
+mod common;
+
 use fooling::evo::{color_size, Fitness, Genomes, Imaging};
 use fooling::gpu::{Gpu, GpuOptions};
 use fooling::imaging::ColorModel;
@@ -98,40 +100,6 @@ fn resnet18(d: usize, side: usize) -> Arch {
     b.arch
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-/// Seconds per replay of what `record` records: a warm-up, then the median of a few samples,
-/// each synced once.
-fn time(gpu: &Gpu, quick: bool, record: &dyn Fn(&mut wgpu::ComputePass<'_>)) -> f64 {
-    let run = |reps: usize| {
-        let start = Instant::now();
-        let mut enc = gpu.device.create_command_encoder(&Default::default());
-        {
-            let mut pass = enc.begin_compute_pass(&Default::default());
-            for _ in 0..reps {
-                record(&mut pass);
-            }
-        }
-        gpu.queue.submit([enc.finish()]);
-        gpu.wait().unwrap();
-        start.elapsed().as_secs_f64()
-    };
-    let once = run(1).max(1e-6);
-    if once > 2.0 {
-        return median(vec![once, run(1)]);
-    }
-    let target = if quick { 0.05 } else { 0.3 };
-    let reps = ((target / once) as usize).clamp(1, 1000);
-    median(
-        (0..if quick { 3 } else { 5 })
-            .map(|_| run(reps) / reps as f64)
-            .collect(),
-    )
-}
-
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let gpu = Gpu::new(&GpuOptions::default()).expect("a GPU adapter");
@@ -185,7 +153,7 @@ fn main() {
         let plan = net.forward_plan(&gpu, b).unwrap();
         let input: Vec<f32> = x.iter().cycle().take(b * n).copied().collect();
         plan.input.write(&gpu, 0, &input);
-        let secs = time(&gpu, quick, &|pass| plan.record(pass));
+        let secs = common::time(&gpu, quick, &|pass| plan.record(pass));
         let ips = b as f64 / secs;
         println!(
             "| one forward plan | {b} | {ips:.2} | {:.1} | {:.1}× |",
@@ -226,7 +194,7 @@ fn main() {
     for crops in [10, 1] {
         let imaging = Imaging::color(&arch, ColorModel::HlsOpencv, size, crops, None).unwrap();
         let fitness = Fitness::new(&gpu, &net, &imaging, &genomes).unwrap();
-        let secs = time(&gpu, quick, &|pass| fitness.record(pass));
+        let secs = common::time(&gpu, quick, &|pass| fitness.record(pass));
         let eps = count as f64 / secs;
         println!(
             "| in waves of one forward chunk | {count} | {crops} | {eps:.2} | {:.1} | {:.1} | {:.1}× |",

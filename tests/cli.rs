@@ -870,5 +870,40 @@ fn overflowing_activations_are_an_error_naming_the_network() {
         !o.status.success() && err.contains("lenet") && err.contains("overflowed"),
         "{err}"
     );
+    // every weight scaled by 1e30: conv2 overflows, and the NaN that makes is dropped by the
+    // ReLU after ip1, so the logits come out finite (uniform probabilities): still an error,
+    // naming the node, for classify and for evolution
+    let mut w = fooling::nn::Weights::random(&arch, 0).unwrap();
+    for t in w.tensors.values_mut() {
+        for v in t.data.iter_mut() {
+            *v *= 1e30;
+        }
+    }
+    let path = dir.join("scaled.safetensors");
+    w.save(&path).unwrap();
+    let p = path.to_str().unwrap();
+    let run = dir.join("run");
+    for args in [
+        &["classify", "--weights", p, "data/digits/digit7.png"][..],
+        &[
+            "evolve",
+            "--weights",
+            p,
+            "--generations",
+            "2",
+            "--batch",
+            "10",
+            "--out",
+            run.to_str().unwrap(),
+        ],
+    ] {
+        let o = fooling(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains("conv2") && err.contains("overflowed"),
+            "{}: {err}",
+            args[0]
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -447,3 +447,30 @@ fn products_affine_maps_and_sums_match_twins() {
     assert!(kernels::mul_fwd(gpu, &zero_inner, ab.view(), bb.view(), y.view()).is_err());
     assert!(kernels::add_fwd(gpu, ab.view(), short.view(), y.view()).is_err());
 }
+
+#[test]
+fn finite_check_marks_infinities_and_nans_by_their_bits() {
+    let gpu = gpu();
+    let mut r = rng("finite_check");
+    for bad in [
+        None,
+        Some(f32::INFINITY),
+        Some(f32::NEG_INFINITY),
+        Some(f32::NAN),
+    ] {
+        let mut x = uniform(&mut r, 1000, -1e38, 1e38);
+        if let Some(v) = bad {
+            let at = r.gen_range(0..x.len());
+            x[at] = v;
+        }
+        let flags = fooling::gpu::GpuBuffer::<u32>::zeros(gpu, "flags", 3).unwrap();
+        let xb = up(&x);
+        let d = kernels::finite_check(gpu, xb.view(), flags.view(), 1).unwrap();
+        gpu.run(&[&d]).unwrap();
+        let want = twin::finite_check(&x) as u32;
+        assert_eq!(want, bad.is_some() as u32);
+        assert_eq!(flags.read(gpu).unwrap(), vec![0, want, 0], "{bad:?}");
+    }
+    let (xb, flags) = (up(&[0.0]), up(&[0.0]));
+    assert!(kernels::finite_check(gpu, xb.view(), flags.view(), 1).is_err());
+}

@@ -156,6 +156,7 @@ impl<'g> CppnSearch<'g> {
             self.cells.record_select(pass);
         });
         let (winners, conf) = self.cells.winners_and_confidences(self.gpu)?;
+        self.fitness.check_finite(self.gpu, &self.net)?;
         self.conf_host = conf;
         if !insert_winners(&mut self.archive, &self.children, &winners) {
             return Ok(()); // reported by the caller

@@ -271,6 +271,7 @@ impl<'g> DirectSearch<'g> {
 
     /// The cells' confidences (waits for the device): the only per-generation readback.
     pub fn confidences(&self) -> Result<Vec<f32>> {
+        self.fitness.check_finite(self.gpu, &self.net)?;
         self.cells.confidences(self.gpu)
     }
 

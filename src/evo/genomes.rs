@@ -188,6 +188,12 @@ pub struct Fitness {
 }
 
 impl Fitness {
+    /// Refuses the evaluations since the plan was built when the network overflowed in any
+    /// of them (see [`Network::check_finite`]). Waits for the device.
+    pub fn check_finite(&self, gpu: &Gpu, net: &Network) -> Result<()> {
+        net.check_finite(gpu, &self.plan)
+    }
+
     pub fn new(gpu: &Gpu, net: &Network, imaging: &Imaging, genomes: &Genomes) -> Result<Fitness> {
         let arch = &net.arch;
         let (classes, in_len, crops) = (arch.num_classes(), arch.input_len(), imaging.crops());

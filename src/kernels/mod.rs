@@ -59,6 +59,7 @@ mod crop_mean;
 mod dropout;
 mod elite;
 mod elite_copy;
+mod finite;
 mod gather;
 mod linear;
 mod linear_bwd;
@@ -96,6 +97,7 @@ pub use crop_mean::crop_mean;
 pub use dropout::{dropout, DropoutMask};
 pub use elite::elite_select;
 pub use elite_copy::elite_copy;
+pub use finite::finite_check;
 pub use gather::{gather_batch, pack_bytes};
 pub use linear::{linear_fwd, linear_pieces, LinearShape};
 pub use linear_bwd::{linear_bwd_input, linear_bwd_weight};
@@ -185,6 +187,7 @@ shaders! {
     Dropout => "dropout",
     Elite => "elite",
     EliteCopy => "elite_copy",
+    Finite => "finite",
     Gather => "gather",
     Linear => "linear",
     LinearBwd => "linear_bwd",
@@ -221,6 +224,7 @@ pub fn params_layouts() -> Vec<ParamsLayout> {
         dropout::Params::LAYOUT,
         elite::EliteParams::LAYOUT,
         elite_copy::CopyParams::LAYOUT,
+        finite::FiniteParams::LAYOUT,
         gather::Params::LAYOUT,
         linear::Params::LAYOUT,
         linear_bwd::BwdParams::LAYOUT,

@@ -26,6 +26,9 @@ pub struct Forward {
     pub(super) shapes: Vec<[usize; 3]>,
     /// Each max-pool's arg-max buffer.
     pub(super) args: Vec<Option<GpuBuffer<u32>>>,
+    /// `(nodes)` u32: 1 where a node's output held an infinite or NaN value (an overflow),
+    /// set by a check recorded after each node of an inference plan.
+    pub(super) overflow: GpuBuffer<u32>,
     /// Row blocks and scratch of the fully-connected layers split across bindings.
     pub(super) _pieces: Vec<Option<SplitLinear>>,
     pub(super) dispatches: Vec<Dispatch>,

@@ -240,6 +240,7 @@ impl Network {
             input_shape: self.arch.input,
             shapes,
             args,
+            overflow: GpuBuffer::zeros(gpu, "overflow flags", self.arch.nodes.len())?,
             _pieces: pieces,
             dispatches: Vec::new(),
             spans: Vec::new(),
@@ -267,6 +268,11 @@ impl Network {
         for i in 0..self.arch.nodes.len() {
             let first = dispatches.len();
             self.node_dispatches(gpu, plan, i, (start, b), train, &mut dispatches)?;
+            if train.is_none() && !self.arch.nodes[i].layer.is_passthrough() {
+                // an overflow would hide: ReLU and max-pooling drop the NaN it makes
+                let y = plan.value(i + 1, start, b);
+                dispatches.push(kernels::finite_check(gpu, y, plan.overflow.view(), i)?);
+            }
             if start == 0 {
                 plan.spans.push((
                     plan.dispatches.len() + first,
@@ -412,6 +418,7 @@ impl Network {
         let n = images.len() / self.arch.input_len();
         let plan = self.forward_plan(gpu, n)?;
         plan.run(gpu, images)?;
+        self.check_finite(gpu, &plan)?;
         let (logits, probs) = plan.logits.read_with(&plan.probs, gpu)?;
         if let Some(i) = logits.iter().position(|v| !v.is_finite()) {
             return Err(Error::Gpu {
@@ -427,6 +434,23 @@ impl Network {
             .chunks(self.arch.num_classes())
             .map(|r| r.to_vec())
             .collect())
+    }
+
+    /// Refuses what `plan` computed when a node's output held an infinite or NaN value since
+    /// the plan was built: the network overflowed, and its probabilities (which a later ReLU
+    /// or max-pool may have made look finite) mean nothing. Waits for the device.
+    pub fn check_finite(&self, gpu: &Gpu, plan: &Forward) -> Result<()> {
+        let flags = plan.overflow.read(gpu)?;
+        match flags.iter().position(|&f| f != 0) {
+            None => Ok(()),
+            Some(i) => Err(Error::Gpu {
+                context: format!("network {}", self.arch.name),
+                message: format!(
+                    "node {i} ({})'s outputs are not finite: the network's activations overflowed (check its weights)",
+                    self.arch.layer_label(i)
+                ),
+            }),
+        }
     }
 
     /// As [`Network::classify`] for images of `crops` consecutive crops each: one row per

@@ -1,0 +1,26 @@
+// finite_check: marks `flags[slot]` when any element of x is infinite or NaN (an overflowed
+// activation), from the bits of each f32 (exponent all ones), so no compiler assumption
+// about NaN can hide one.
+//
+// x: (n) f32     flags: (slots) u32, set to 1 when marked, never cleared here
+// One invocation per element.
+
+struct Params {
+    n: u32, slot: u32, _pad0: u32, _pad1: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> flags: array<atomic<u32>>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+@compute @workgroup_size(256)
+fn finite_check(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let i = (wid.x + wid.y * nwg.x) * 256u + li;
+    if i < p.n && (bitcast<u32>(x[i]) & 0x7f800000u) == 0x7f800000u {
+        atomicOr(&flags[p.slot], 1u);
+    }
+}
