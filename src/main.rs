@@ -3,11 +3,25 @@ mod cli;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    headless();
     match cli::run(cli::Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", cli::describe(&e));
             std::process::ExitCode::from(cli::exit_status(&e))
         }
+    }
+}
+
+/// A compute tool probes no display. Mesa's implicit Vulkan layer
+/// `VK_LAYER_MESA_device_select` connects to the Wayland display to pick a default GPU when
+/// an instance is created; on a machine without one (no `XDG_RUNTIME_DIR`), Mesa 22's layer
+/// makes libwayland print `error: XDG_RUNTIME_DIR is invalid or not set in the environment.`
+/// once per instance, twice per command. `fooling` chooses its adapter itself (`--adapter`,
+/// `--backend`), so it turns the layer off with the layer's own switch, `NODEVICE_SELECT=1`,
+/// unless the user set that variable. Done first, before any thread exists.
+fn headless() {
+    if std::env::var_os("NODEVICE_SELECT").is_none() {
+        std::env::set_var("NODEVICE_SELECT", "1");
     }
 }
