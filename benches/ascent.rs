@@ -7,6 +7,8 @@
 //!
 //! `cargo bench --bench ascent` or `cargo bench --bench ascent -- --quick`.
 
+mod common;
+
 use fooling::ascent::{initial_images, Ascent, AscentConfig};
 use fooling::gpu::GpuOptions;
 use fooling::kernels::{AscentState, Step};
@@ -20,7 +22,9 @@ fn main() {
     let arch = lenet();
     let weights = Weights::random(&arch, 0).unwrap();
     println!("adapter: {}", fooling::gpu::describe(&gpu.info));
-    println!("matrix kernels: {:?}\n", gpu.variant);
+    println!("matrix kernels: {:?}", gpu.variant);
+    let peak = common::Peak::measure(&gpu, quick);
+    println!();
     let n = arch.input_len();
     let mean: Vec<f32> = (0..n).map(|i| (i % 29) as f32 * 3.0).collect();
 
@@ -63,8 +67,10 @@ fn main() {
     let cpu = (cpu_iters * b) as f64 / start.elapsed().as_secs_f64();
     println!("CPU twins (f64 accumulation, one thread): {cpu:.0} image steps/s at batch {b}\n");
 
-    println!("| gradient ascent, LeNet | batch | iterations | image steps/s | iterations/s | vs CPU twins |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    // forward + input gradient ≈ 3 × the forward's multiply-adds
+    let lenet_flop = 3.0 * 2.0 * arch.macs().unwrap() as f64;
+    println!("| gradient ascent, LeNet | batch | iterations | image steps/s | iterations/s | GFLOP/s | of peak | vs CPU twins |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     let sizes: &[usize] = if quick { &[10] } else { &[10, 100, 1000] };
     for &batch in sizes {
         let iterations = if quick { 20 } else { 100 };
@@ -84,12 +90,14 @@ fn main() {
         }
         let secs = start.elapsed().as_secs_f64();
         let done = (iterations - 1) as f64;
+        let steps = done * batch as f64 / secs;
         println!(
-            "| 10 iterations per submit | {batch} | {} | {:.0} | {:.1} | {:.1}× |",
+            "| 10 iterations per submit | {batch} | {} | {steps:.0} | {:.1} | {:.2} | {} | {:.1}× |",
             iterations - 1,
-            done * batch as f64 / secs,
             done / secs,
-            done * batch as f64 / secs / cpu
+            steps * lenet_flop / 1e9,
+            peak.of(steps * lenet_flop / 1e9),
+            steps / cpu
         );
     }
 
@@ -110,8 +118,8 @@ fn main() {
     reference_input_gradient(&arch, &weights, &x, &[1]).unwrap();
     let cpu = 1.0 / start.elapsed().as_secs_f64();
     println!("\nCaffeNet CPU twins (f64 accumulation, one thread): {cpu:.3} image steps/s\n");
-    println!("| gradient ascent, CaffeNet | batch | iterations | image steps/s | GFLOP/s | vs CPU twins |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("| gradient ascent, CaffeNet | batch | iterations | image steps/s | GFLOP/s | of peak | vs CPU twins |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     let chunk = net.max_chunk(&gpu).unwrap();
     for batch in [1usize, 10, 1000].into_iter().filter(|&b| b <= chunk) {
         let iterations = 3;
@@ -127,9 +135,10 @@ fn main() {
         let secs = start.elapsed().as_secs_f64();
         let steps = ((iterations - 1) as usize * batch) as f64 / secs;
         println!(
-            "| one submit | {batch} | {} | {steps:.2} | {:.1} | {:.1}× |",
+            "| one submit | {batch} | {} | {steps:.2} | {:.1} | {} | {:.1}× |",
             iterations - 1,
             steps * flop / 1e9,
+            peak.of(steps * flop / 1e9),
             steps / cpu
         );
     }

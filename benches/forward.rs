@@ -10,6 +10,8 @@
 //! of wall-clock samples; the adapter is named first. The output is Markdown, ready for
 //! BENCHMARKS.md.
 
+mod common;
+
 use fooling::gpu::{Dispatch, Gpu, GpuBuffer, GpuOptions, KernelChoice};
 use fooling::kernels::{self, Conv2dShape, LinearShape};
 use fooling::nn::{lenet, reference_forward, Network, Weights};
@@ -19,6 +21,7 @@ use std::time::{Duration, Instant};
 struct Bench {
     gpu: Gpu,
     quick: bool,
+    peak: common::Peak,
     rng: rand::rngs::StdRng,
 }
 
@@ -67,11 +70,12 @@ impl Bench {
         let ratio = baseline
             .map(|b| format!("{:.1}×", ips / b))
             .unwrap_or_else(|| "".into());
+        let gflops = flops / secs / 1e9;
         println!(
-            "| {what} | {batch} | {:.3} | {:.0} | {:.2} | {ratio} |",
+            "| {what} | {batch} | {:.3} | {:.0} | {gflops:.2} | {} | {ratio} |",
             secs * 1e3,
             ips,
-            flops / secs / 1e9
+            self.peak.of(gflops)
         );
     }
 }
@@ -95,9 +99,11 @@ fn main() {
         ..Default::default()
     })
     .expect("a GPU adapter");
+    let peak = common::Peak::measure(&gpu, quick);
     let mut b = Bench {
         gpu,
         quick,
+        peak,
         rng: rand::rngs::StdRng::seed_from_u64(1),
     };
     let batches: &[usize] = if quick {
@@ -122,7 +128,7 @@ fn main() {
     let macs = arch.macs().unwrap() as f64;
     println!("CPU twin (f64 accumulation, one thread): LeNet forward {cpu_ips:.0} images/s, {:.2} GFLOP/s\n", cpu_ips * 2.0 * macs / 1e9);
 
-    println!("| kernel | batch | ms | images/s | GFLOP/s | vs CPU twin |");
+    println!("| kernel | batch | ms | images/s | GFLOP/s | of peak | vs CPU twin |");
     println!("|---|---:|---:|---:|---:|---:|");
     let net = Network::new(&b.gpu, arch.clone(), &weights).unwrap();
     for &batch in batches {

@@ -37,6 +37,7 @@ fn main() {
     let flop = 2.0 * macs.iter().sum::<u64>() as f64;
     println!("adapter: {}", fooling::gpu::describe(&gpu.info));
     println!("matrix kernels: {:?}", gpu.variant);
+    let peak = common::Peak::measure(&gpu, quick);
     println!(
         "network: {name} (random weights), {:.3} GFLOP per crop, forward chunk {chunk} crops",
         flop / 1e9
@@ -63,8 +64,10 @@ fn main() {
         vec![1, 10, 64, 256, 1024, 2048, 4096]
     };
     let batches: Vec<usize> = batches.into_iter().filter(|&b| b <= chunk).collect();
-    println!("| {name} forward (+softmax) | batch | ms | crops/s | GFLOP/s | vs CPU twins |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| {name} forward (+softmax) | batch | ms | crops/s | GFLOP/s | of peak | vs CPU twins |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     let mut layer_rows = Vec::new();
     for (k, &batch) in batches.iter().enumerate() {
         let plan = net.forward_plan(&gpu, batch).unwrap();
@@ -72,9 +75,10 @@ fn main() {
         let secs = common::time(&gpu, quick, &|pass| plan.record(pass));
         let ips = batch as f64 / secs;
         println!(
-            "| whole pass | {batch} | {:.2} | {ips:.1} | {:.1} | {:.1}× |",
+            "| whole pass | {batch} | {:.2} | {ips:.1} | {:.1} | {} | {:.1}× |",
             secs * 1e3,
             ips * flop / 1e9,
+            peak.of(ips * flop / 1e9),
             ips / cpu_crops
         );
         // per layer at the smallest and the largest batch
@@ -98,16 +102,16 @@ fn main() {
             }
         }
     }
-    println!("\n| {name} layer | batch | ms | GFLOP/s | share of the pass |");
-    println!("|---|---:|---:|---:|---:|");
+    println!("\n| {name} layer | batch | ms | GFLOP/s | of peak | share of the pass |");
+    println!("|---|---:|---:|---:|---:|---:|");
     for (label, batch, s, gflops, share) in layer_rows {
-        let g = if gflops > 0.0 {
-            format!("{:.1}", gflops / 1e9)
+        let (g, of) = if gflops > 0.0 {
+            (format!("{:.1}", gflops / 1e9), peak.of(gflops / 1e9))
         } else {
-            "–".into()
+            ("–".into(), "–".into())
         };
         println!(
-            "| {label} | {batch} | {:.3} | {g} | {:.0}% |",
+            "| {label} | {batch} | {:.3} | {g} | {of} | {:.0}% |",
             s * 1e3,
             share * 100.0
         );
@@ -139,8 +143,8 @@ fn main() {
         "\nCPU twins: {cpu_eval1:.3} evaluations/s at 1 crop (render, crop, forward); 10 crops: {:.4} (a tenth)\n",
         cpu_eval1 / 10.0
     );
-    println!("| evaluating 256×256 colour genomes | genomes | crops | evaluations/s | crops/s | GFLOP/s | vs CPU twins |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("| evaluating 256×256 colour genomes | genomes | crops | evaluations/s | crops/s | GFLOP/s | of peak | vs CPU twins |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     let mut eval10 = 0.0;
     for crops in [10, 1] {
         let imaging =
@@ -151,10 +155,11 @@ fn main() {
         if crops == 10 {
             eval10 = eps;
         }
+        let gflops = eps * crops as f64 * flop / 1e9;
         println!(
-            "| in waves of one forward chunk | {count} | {crops} | {eps:.2} | {:.1} | {:.1} | {:.1}× |",
+            "| in waves of one forward chunk | {count} | {crops} | {eps:.2} | {:.1} | {gflops:.1} | {} | {:.1}× |",
             eps * crops as f64,
-            eps * crops as f64 * flop / 1e9,
+            peak.of(gflops),
             eps / (cpu_eval1 / crops as f64)
         );
     }

@@ -115,6 +115,7 @@ fn main() {
     let flop = 2.0 * arch.macs().unwrap() as f64;
     println!("adapter: {}", fooling::gpu::describe(&gpu.info));
     println!("matrix kernels: {:?}", gpu.variant);
+    let peak = common::Peak::measure(&gpu, quick);
     println!(
         "{name}: {} nodes, {} parameters, {:.2} GFLOP per {}×{} image\n",
         arch.nodes.len(),
@@ -147,8 +148,8 @@ fn main() {
         batches.push(chunk.min(if cpu_adapter { 32 } else { 256 }));
     }
     batches.dedup();
-    println!("| {name} forward | batch | images/s | GFLOP/s | vs CPU twins |");
-    println!("|---|---:|---:|---:|---:|");
+    println!("| {name} forward | batch | images/s | GFLOP/s | of peak | vs CPU twins |");
+    println!("|---|---:|---:|---:|---:|---:|");
     for &b in &batches {
         let plan = net.forward_plan(&gpu, b).unwrap();
         let input: Vec<f32> = x.iter().cycle().take(b * n).copied().collect();
@@ -156,8 +157,9 @@ fn main() {
         let secs = common::time(&gpu, quick, &|pass| plan.record(pass));
         let ips = b as f64 / secs;
         println!(
-            "| one forward plan | {b} | {ips:.2} | {:.1} | {:.1}× |",
+            "| one forward plan | {b} | {ips:.2} | {:.1} | {} | {:.1}× |",
             ips * flop / 1e9,
+            peak.of(ips * flop / 1e9),
             ips / cpu
         );
     }
@@ -189,17 +191,18 @@ fn main() {
         "\nCPU twins: {cpu_eval1:.3} evaluations/s at 1 crop (render, crop, forward); 10 crops: {:.4}\n",
         cpu_eval1 / 10.0
     );
-    println!("| evaluating {size}×{size} colour genomes on {name} | genomes | crops | evaluations/s | crops/s | GFLOP/s | vs CPU twins |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("| evaluating {size}×{size} colour genomes on {name} | genomes | crops | evaluations/s | crops/s | GFLOP/s | of peak | vs CPU twins |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for crops in [10, 1] {
         let imaging = Imaging::color(&arch, ColorModel::HlsOpencv, size, crops, None).unwrap();
         let fitness = Fitness::new(&gpu, &net, &imaging, &genomes).unwrap();
         let secs = common::time(&gpu, quick, &|pass| fitness.record(pass));
         let eps = count as f64 / secs;
+        let gflops = eps * crops as f64 * flop / 1e9;
         println!(
-            "| in waves of one forward chunk | {count} | {crops} | {eps:.2} | {:.1} | {:.1} | {:.1}× |",
+            "| in waves of one forward chunk | {count} | {crops} | {eps:.2} | {:.1} | {gflops:.1} | {} | {:.1}× |",
             eps * crops as f64,
-            eps * crops as f64 * flop / 1e9,
+            peak.of(gflops),
             eps / (cpu_eval1 / crops as f64)
         );
     }

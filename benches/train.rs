@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench train` or `cargo bench --bench train -- --quick`.
 
+mod common;
+
 use fooling::data::load_dir;
 use fooling::gpu::GpuOptions;
 use fooling::nn::{lenet, reference_backward, Network, TrainConfig, Trainer, Weights};
@@ -20,7 +22,9 @@ fn main() {
     let weights = Weights::random(&arch, 0).unwrap();
     let flops_per_image = 3.0 * 2.0 * arch.macs().unwrap() as f64; // forward + two backward products
     println!("adapter: {}", fooling::gpu::describe(&gpu.info));
-    println!("matrix kernels: {:?}\n", gpu.variant);
+    println!("matrix kernels: {:?}", gpu.variant);
+    let peak = common::Peak::measure(&gpu, quick);
+    println!();
 
     // CPU twins: one iteration at batch 64
     let b = 64;
@@ -40,7 +44,7 @@ fn main() {
     let cpu_ips = b as f64 / start.elapsed().as_secs_f64();
     println!("CPU twin (f64 accumulation, one thread): {cpu_ips:.0} images/s at batch {b}\n");
 
-    println!("| training | batch | ms / iteration | images/s | GFLOP/s | vs CPU twin |");
+    println!("| training | batch | ms / iteration | images/s | GFLOP/s | of peak | vs CPU twin |");
     println!("|---|---:|---:|---:|---:|---:|");
     let batches: &[usize] = if quick { &[64] } else { &[64, 256, 1024] };
     for &batch in batches {
@@ -58,10 +62,11 @@ fn main() {
         t.loss().unwrap(); // waits for the device
         let secs = start.elapsed().as_secs_f64() / iters as f64;
         let ips = batch as f64 / secs;
+        let gflops = ips * flops_per_image / 1e9;
         println!(
-            "| LeNet SGD step | {batch} | {:.1} | {ips:.0} | {:.2} | {:.1}× |",
+            "| LeNet SGD step | {batch} | {:.1} | {ips:.0} | {gflops:.2} | {} | {:.1}× |",
             secs * 1e3,
-            ips * flops_per_image / 1e9,
+            peak.of(gflops),
             ips / cpu_ips
         );
     }

@@ -5,15 +5,19 @@
 //   elite: conf[c] is updated and winner[c] names the child, else winner[c] = 0xffffffff.
 // elite_copy: copies each winning child's genome into its cell.
 //
-// probs:    (batch, stride) f32, the children's softmax outputs (or 10-crop means); the
-//           cells are the first `classes` columns (a retrained network's extra "fooling"
-//           class has no cell)
-// conf:     (classes) f32, the cells' confidences (-1 for an empty cell)
-// winner:   (classes) u32
-// children: (batch, genes) f32     archive: (classes, genes) f32
+// A batch may hold `runs` independent runs: run r's children are rows r·batch .. (r+1)·batch
+// and its cells r·classes .. (r+1)·classes, and a cell competes among its run's children
+// only (winner names the child's row in the whole batch).
+//
+// probs:    (runs·batch, stride) f32, the children's softmax outputs (or 10-crop means);
+//           the cells are the first `classes` columns (a retrained network's extra
+//           "fooling" class has no cell)
+// conf:     (runs·classes) f32, the cells' confidences (-1 for an empty cell)
+// winner:   (runs·classes) u32
+// children: (runs·batch, genes) f32     archive: (runs·classes, genes) f32
 
 struct Params {
-    batch: u32, classes: u32, stride: u32, _pad0: u32,
+    batch: u32, classes: u32, stride: u32, runs: u32,
 }
 
 @group(0) @binding(0) var<storage, read> probs: array<f32>;
@@ -32,14 +36,17 @@ fn elite_select(
     @builtin(local_invocation_index) li: u32,
 ) {
     let c = wid.x + wid.y * nwg.x;
-    if c >= p.classes {
+    if c >= p.classes * p.runs {
         return;
     }
+    let run = c / p.classes;
+    let column = c - run * p.classes;
+    let first = run * p.batch;
     // each invocation scans children li, li + 64, ... in increasing order: strict > keeps the lowest index
     var v = -3.402823e38;
     var at = 0xffffffffu;
-    for (var b = li; b < p.batch; b += WG) {
-        let x = probs[b * p.stride + c];
+    for (var b = first + li; b < first + p.batch; b += WG) {
+        let x = probs[b * p.stride + column];
         if x > v {
             v = x;
             at = b;

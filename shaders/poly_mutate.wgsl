@@ -5,6 +5,9 @@
 // parent:   (all children) u32: each child's parent cell
 // mate:     (all children) u32: each child's second parent cell (read only when cross_prob > 0)
 // children: (batch, genes) f32 in [0, 1]: children first_child .. first_child + batch
+// clock:    (1) u32: the generation (clock_step advances it on the device), which seeds the
+//           draws and sets the rate: `rate` halved every `halve_every` generations (the
+//           paper's schedule: 1000; 0: constant)
 //
 // An archive or a batch too large for one binding is split into blocks, and this kernel runs
 // once per (children block, archive block): it writes the children whose parent lies in its
@@ -16,22 +19,26 @@
 // genes equal in both parents are inherited as they are (the authors' code reset them to 0.5,
 // a bug not reproduced here).
 //
-// Each gene of each child is, with probability `rate`, moved by delta and clamped to [0, 1]:
+// Each gene of each child is, with probability rate(g), moved by delta and clamped to [0, 1]:
 //   u ~ U[0,1);  delta = (2u)^(1/(eta+1)) - 1 if u < 0.5, else 1 - (2(1-u))^(1/(eta+1)).
 // Random numbers come from a counter-based hash of (seed, generation, child, gene, stream),
-// so they do not depend on the dispatch shape, and the CPU twin draws the same bits.
+// so they do not depend on the dispatch shape, and the CPU twin draws the same bits. A batch
+// of independent runs (children r·per_run .. (r+1)·per_run are run r's) draws for run r with
+// seed + r and the child's index within its run: each run's children are the ones it makes
+// alone (`parent` and `mate` already name cells of the child's own run).
 
 struct Params {
-    batch: u32, genes: u32, seed: u32, generation: u32,
+    batch: u32, genes: u32, seed: u32, halve_every: u32,
     rate: f32, eta: f32, cross_prob: f32, eta_c: f32,
-    first_child: u32, first_cell: u32, cells: u32, _pad0: u32,
+    first_child: u32, first_cell: u32, cells: u32, per_run: u32,
 }
 
 @group(0) @binding(0) var<storage, read> parents: array<f32>;
 @group(0) @binding(1) var<storage, read> parent: array<u32>;
 @group(0) @binding(2) var<storage, read> mate: array<u32>;
-@group(0) @binding(3) var<storage, read_write> children: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(3) var<storage, read> clock: array<u32>;
+@group(0) @binding(4) var<storage, read_write> children: array<f32>;
+@group(0) @binding(5) var<uniform> p: Params;
 
 // Chris Wellons' lowbias32 integer hash.
 fn hash(v: u32) -> u32 {
@@ -95,13 +102,22 @@ fn poly_mutate(
         return;
     }
     var g = parents[cell * p.genes + gene];
-    let other = mate[child] - p.first_cell;
-    if uniform01(p.seed, p.generation, child, 0u, 4u) < p.cross_prob
-        && uniform01(p.seed, p.generation, child, gene, 5u) < 0.5 && other < p.cells {
-        g = sbx(g, parents[other * p.genes + gene], uniform01(p.seed, p.generation, child, gene, 6u));
+    let generation = clock[0];
+    let run = child / p.per_run;
+    let seed = p.seed + run;
+    let own = child - run * p.per_run;
+    // the rate halved every halve_every generations (exactly: a power of two)
+    var rate = p.rate;
+    if p.halve_every > 0u {
+        rate = ldexp(p.rate, -i32((max(generation, 1u) - 1u) / p.halve_every));
     }
-    if uniform01(p.seed, p.generation, child, gene, 0u) < p.rate {
-        let u = uniform01(p.seed, p.generation, child, gene, 1u);
+    let other = mate[child] - p.first_cell;
+    if uniform01(seed, generation, own, 0u, 4u) < p.cross_prob
+        && uniform01(seed, generation, own, gene, 5u) < 0.5 && other < p.cells {
+        g = sbx(g, parents[other * p.genes + gene], uniform01(seed, generation, own, gene, 6u));
+    }
+    if uniform01(seed, generation, own, gene, 0u) < rate {
+        let u = uniform01(seed, generation, own, gene, 1u);
         let e = 1.0 / (p.eta + 1.0);
         var delta: f32;
         if u < 0.5 {

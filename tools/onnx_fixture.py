@@ -176,7 +176,7 @@ def export(model, x, path, dynamo):
 
 
 def bad_models():
-    """Small models the importer must refuse, each for one reason (tests/onnx.rs names them)."""
+    """Small models the importer must refuse, each for one reason (tests/suite/onnx.rs names them)."""
     from onnx import TensorProto, helper, numpy_helper, save
     bad = OUT / "bad"
     bad.mkdir(exist_ok=True)

@@ -121,7 +121,7 @@ def main():
 
 An **independent** LeNet: trained by PyTorch {torch.__version__} on the CPU, not by `fooling`.
 It exists to check `fooling`'s kernels end to end against another framework on real
-digits (`tests/lenet.rs`, `tests/cli.rs`).
+digits (`tests/suite/lenet.rs`, `tests/suite/cli.rs`).
 
 | | |
 |---|---|

@@ -38,3 +38,45 @@ pub fn time(gpu: &Gpu, quick: bool, record: &dyn Fn(&mut wgpu::ComputePass<'_>))
             .collect(),
     )
 }
+
+/// The adapter's own ceilings, measured in this run: arithmetic (GFLOP/s of a kernel of
+/// independent vec4 multiply-adds in registers, `peak_fma`) and memory (GB/s of a vec4 copy
+/// of 64 MiB, `peak_copy`). Every figure of a bench is read against these.
+#[derive(Clone, Copy, Debug)]
+pub struct Peak {
+    pub gflops: f64,
+    pub gbps: f64,
+}
+
+impl Peak {
+    pub fn measure(gpu: &Gpu, quick: bool) -> Peak {
+        use fooling::gpu::GpuBuffer;
+        use fooling::kernels;
+        let (invocations, iterations) = (256 * 1024, if quick { 64 } else { 256 });
+        let out = GpuBuffer::<f32>::zeros(gpu, "peak out", invocations).unwrap();
+        let fma = kernels::peak_fma(gpu, iterations, out.view()).unwrap();
+        let secs = time(gpu, quick, &|pass| fma.record(pass));
+        let gflops = invocations as f64 * kernels::peak_flop(iterations) / secs / 1e9;
+        let n = (if quick { 4 } else { 16 }) << 20;
+        let (src, dst) = (
+            GpuBuffer::<f32>::zeros(gpu, "peak src", n).unwrap(),
+            GpuBuffer::<f32>::zeros(gpu, "peak dst", n).unwrap(),
+        );
+        let copy = kernels::peak_copy(gpu, src.view(), dst.view()).unwrap();
+        let secs = time(gpu, quick, &|pass| copy.record(pass));
+        let gbps = 2.0 * 4.0 * n as f64 / secs / 1e9;
+        let peak = Peak { gflops, gbps };
+        println!(
+            "adapter peak (measured in this run): {:.1} GFLOP/s (peak_fma: independent vec4 multiply-adds), {:.1} GB/s (peak_copy: a vec4 copy of {} MiB)",
+            peak.gflops,
+            peak.gbps,
+            (n * 4) >> 20
+        );
+        peak
+    }
+
+    /// `gflops` as a percentage of the arithmetic peak.
+    pub fn of(&self, gflops: f64) -> String {
+        format!("{:.0}%", 100.0 * gflops / self.gflops)
+    }
+}

@@ -29,7 +29,7 @@ pub struct GpuArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub adapter: Option<String>,
     /// Matrix-kernel implementation: auto picks direct on CPU adapters, tiled on GPUs.
-    #[arg(long, global = true, value_enum, default_value_t = KernelChoice::Auto)]
+    #[arg(long, global = true, value_enum, env = "FOOLING_KERNELS", default_value_t = KernelChoice::Auto)]
     pub kernels: KernelChoice,
     /// Bind at most this many bytes per storage buffer, below the adapter's limit (to see how
     /// a smaller device splits the work).
@@ -304,14 +304,23 @@ pub struct EvolveArgs {
     /// $SLURM_ARRAY_TASK_ID when set].
     #[arg(long, env = "SLURM_ARRAY_TASK_ID", value_name = "N")]
     pub run_index: Option<u32>,
+    /// Evolve N runs of a study as one batch on the device (direct encoding): runs OUT/run-000
+    /// .. with seeds --seed .. --seed + N − 1, each the run `--run-index` makes alone; with
+    /// --resume OUT, continue them. With --run-index I, the batch is runs I·N .. I·N + N − 1.
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u32>,
 }
 
 impl EvolveArgs {
-    /// The options of run `--run-index` of a study: its own seed and directory.
+    /// The options of run `--run-index` of a study: its own seed and directory (a batch,
+    /// `--runs`, keeps the study's and indexes its first run).
     pub fn indexed(&self) -> fooling::Result<EvolveArgs> {
         let Some(i) = self.run_index else {
             return Ok(self.clone());
         };
+        if self.runs.is_some() {
+            return Ok(self.clone());
+        }
         let run = |d: &PathBuf| fooling::evo::run::study_run(d, i);
         Ok(EvolveArgs {
             seed: fooling::evo::run::study_seed(self.seed, i)?,

@@ -66,11 +66,31 @@ fn settings(args: &EvolveArgs) -> Result<EvolveSettings> {
     })
 }
 
+/// The runs `--runs N` makes or resumes: `(first index, N)`.
+fn batch(args: &EvolveArgs) -> Result<Option<(u32, u32)>> {
+    let Some(n) = args.runs else {
+        return Ok(None);
+    };
+    if n == 0 {
+        anyhow::bail!("--runs: must be at least 1");
+    }
+    let first = match args.run_index {
+        Some(i) => i
+            .checked_mul(n)
+            .ok_or_else(|| anyhow::anyhow!("--run-index {i} × --runs {n} does not fit 32 bits"))?,
+        None => 0,
+    };
+    Ok(Some((first, n)))
+}
+
 pub fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
     let gpu = gpu_args.open()?;
-    let runner = match (&args.resume, &args.out) {
-        (Some(dir), _) => {
-            let runner = Runner::resume(&gpu, dir, args.generations)?;
+    let runner = match (&args.resume, &args.out, batch(args)?) {
+        (Some(dir), _, runs) => {
+            let runner = match runs {
+                Some(runs) => Runner::resume_batch(&gpu, dir, runs, args.generations)?,
+                None => Runner::resume(&gpu, dir, args.generations)?,
+            };
             eprintln!(
                 "resuming {} at generation {} of {}",
                 dir.display(),
@@ -79,24 +99,30 @@ pub fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
             );
             runner
         }
-        (None, Some(dir)) => Runner::create(&gpu, dir, &settings(args)?)?,
-        (None, None) => anyhow::bail!("--out DIR or --resume DIR is needed"),
+        (None, Some(dir), Some(runs)) => Runner::create_batch(&gpu, dir, &settings(args)?, runs)?,
+        (None, Some(dir), None) => Runner::create(&gpu, dir, &settings(args)?)?,
+        (None, None, _) => anyhow::bail!("--out DIR or --resume DIR is needed"),
     };
     let mut bar = Bar::new();
     let stop = fooling::signal::stop();
-    let outcome = runner.run(&mut bar, stop)?;
+    let outcomes = runner.run(&mut bar, stop)?;
     bar.0.finish_and_clear();
-    let s = &outcome.stats;
-    println!(
-        "generation {}: median confidence {:.6}, {} of {} classes >= 0.99, {} >= 0.9999; {} evaluations in {:.1} s",
-        outcome.generation, s.median, s.n_ge_099, outcome.cells, s.n_ge_09999, outcome.evaluations, outcome.seconds
-    );
-    println!("wrote {}", outcome.dir.display());
-    if let Some(signal) = outcome.stopped_by {
-        eprintln!(
-            "stopped by signal {signal}: checkpoint written; continue with `fooling evolve --resume {}`",
-            outcome.dir.display()
+    for outcome in &outcomes {
+        let s = &outcome.stats;
+        println!(
+            "generation {}: median confidence {:.6}, {} of {} classes >= 0.99, {} >= 0.9999; {} evaluations in {:.1} s",
+            outcome.generation, s.median, s.n_ge_099, outcome.cells, s.n_ge_09999, outcome.evaluations, outcome.seconds
         );
+        println!("wrote {}", outcome.dir.display());
+    }
+    if let Some(signal) = outcomes[0].stopped_by {
+        let again = match (&args.resume, &args.out, args.runs) {
+            (Some(d), _, Some(n)) | (None, Some(d), Some(n)) => {
+                format!("--resume {} --runs {n}", d.display())
+            }
+            _ => format!("--resume {}", outcomes[0].dir.display()),
+        };
+        eprintln!("stopped by signal {signal}: checkpoint written; continue with `fooling evolve {again}`");
         std::process::exit(stop.exit_status());
     }
     Ok(())

@@ -38,9 +38,29 @@ impl ClassArchive {
     /// An empty archive of `cells` cells for batches of `batch` children whose
     /// probabilities are `probs` `(batch, stride ≥ cells)`.
     pub fn new(gpu: &Gpu, cells: usize, batch: usize, probs: View<'_>) -> Result<ClassArchive> {
+        ClassArchive::of_runs(gpu, (1, cells), batch, probs)
+    }
+
+    /// The archives of `runs` independent runs of `classes` cells each, for batches of
+    /// `batch` children per run whose probabilities are `probs` `(runs · batch, stride ≥
+    /// classes)`: run r's cells (r · classes ..) compete among run r's children only.
+    pub fn of_runs(
+        gpu: &Gpu,
+        (runs, classes): (usize, usize),
+        batch: usize,
+        probs: View<'_>,
+    ) -> Result<ClassArchive> {
+        let cells = runs * classes;
         let conf = GpuBuffer::from_slice(gpu, "cell confidences", &vec![-1.0f32; cells])?;
         let winner = GpuBuffer::<u32>::zeros(gpu, "winners", cells)?;
-        let select = kernels::elite_select(gpu, batch, cells, probs, conf.view(), winner.view())?;
+        let select = kernels::elite_select(
+            gpu,
+            (runs, batch),
+            classes,
+            probs,
+            conf.view(),
+            winner.view(),
+        )?;
         Ok(ClassArchive {
             cells,
             conf,

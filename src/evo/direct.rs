@@ -1,7 +1,8 @@
 //! MAP-Elites with the direct encoding (PAPER.md sections 2 and 3), grey or colour, with
 //! everything that grows with the genome on the device: the archive's genomes, the children,
-//! the rendered images and the activations. Per generation the host sends the children's
-//! parent cells (`batch` u32) and, when asked, reads back the cells' confidences.
+//! the rendered images and the activations. The device keeps the generation (a clock it
+//! advances) and draws the parents, so the host sends nothing per generation and reads back
+//! only the cells' confidences, when asked. One search may hold a batch of independent runs.
 
 use super::archive::{grey_pixels, parent_cells, ClassArchive, STREAM_PARENT};
 use super::genomes::{color_pictures, Fitness, Genomes, Imaging};
@@ -78,7 +79,11 @@ impl DirectConfig {
         Mutation {
             seed: self.seed,
             generation,
-            rate: self.rate_at(generation),
+            rate: self.rate,
+            halve_every: match self.schedule {
+                Schedule::Constant => 0,
+                Schedule::Paper => 1000,
+            },
             eta: self.eta,
             cross_prob,
             eta_c,
@@ -87,12 +92,7 @@ impl DirectConfig {
 
     /// The mutation rate at `generation` (1-based; 0 is the random initial batch).
     pub fn rate_at(&self, generation: u32) -> f32 {
-        match self.schedule {
-            Schedule::Constant => self.rate,
-            Schedule::Paper => {
-                self.rate * 0.5f32.powi(((generation.saturating_sub(1)) / 1000) as i32)
-            }
-        }
+        self.mutation(generation).rate_at()
     }
 }
 
@@ -101,11 +101,12 @@ const STREAM_INIT: u32 = 3;
 const STREAM_MATE: u32 = 7;
 /// The "generation" of the initial random genomes in the RNG's counter.
 const INIT_GENERATION: u32 = u32::MAX;
+/// Generations recorded in one command buffer: enough that submits cost nothing beside the
+/// work, few enough that a buffer stays small and a device's watchdog never sees a long one.
+pub const GENERATIONS_PER_SUBMIT: u32 = 50;
 
-/// A mutation dispatch with the sizes `(children, genes, cells)` and offsets of its blocks.
-type MutateBlock = (Dispatch, (usize, usize, usize), Offsets);
-
-/// A direct-encoding MAP-Elites run on one device.
+/// A direct-encoding MAP-Elites run on one device, or a batch of independent runs (seeds
+/// `seed`, `seed + 1`, …) that each evolve exactly as they would alone.
 pub struct DirectSearch<'g> {
     gpu: &'g Gpu,
     pub config: DirectConfig,
@@ -113,22 +114,31 @@ pub struct DirectSearch<'g> {
     pub imaging: Imaging,
     /// Genes per genome (grey: the network's input pixels; colour: 3 × size × size).
     pub genes: usize,
+    /// Cells per run.
     pub classes: usize,
-    /// `(classes, genes)`: each cell's elite.
+    /// Independent runs in the batch (run r: seed `config.seed + r`, cells r · classes ..,
+    /// children r · batch ..).
+    pub runs: usize,
+    /// `(runs · classes, genes)`: each cell's elite.
     archive: Genomes,
     /// The cells' confidences and the selection of winners.
     cells: ClassArchive,
     children: Genomes,
-    parent: GpuBuffer<u32>,
-    mate: GpuBuffer<u32>,
-    /// one per (children block, archive block), with its sizes and offsets
-    mutate: Vec<MutateBlock>,
+    /// `(1)` u32: the generation, advanced on the device (`clock_step`), so that a submit
+    /// records many generations and the host uploads nothing per generation.
+    clock: GpuBuffer<u32>,
+    _parent: GpuBuffer<u32>,
+    _mate: GpuBuffer<u32>,
+    /// The clock's step, then the parents' (and mates') draw, every generation.
+    advance: Vec<Dispatch>,
+    /// one per (children block, archive block)
+    mutate: Vec<Dispatch>,
     fitness: Fitness,
     /// one per (archive block, children block)
     copy: Vec<Dispatch>,
     /// Generations done; 0 after the initial batch.
     pub generation: u32,
-    /// Children evaluated so far, the initial batch included.
+    /// Children evaluated so far by each run, the initial batch included.
     pub evaluations: u64,
 }
 
@@ -147,15 +157,50 @@ impl<'g> DirectSearch<'g> {
         config: DirectConfig,
         imaging: Imaging,
     ) -> Result<DirectSearch<'g>> {
+        Self::batch_of_runs(gpu, net, config, imaging, 1)
+    }
+
+    /// `runs` independent runs in one device batch: run r has seed `config.seed + r` and
+    /// otherwise `config`, and evolves exactly as the run alone does (the same draws, so the
+    /// same elites bit for bit), its parents drawn from its own cells.
+    pub fn batch_of_runs(
+        gpu: &'g Gpu,
+        net: Network,
+        config: DirectConfig,
+        imaging: Imaging,
+        runs: usize,
+    ) -> Result<DirectSearch<'g>> {
         let classes = super::check(&net, &imaging, config.batch, &config.cells, "direct")?;
+        let too_many = |message: String| Error::Setting {
+            key: "runs",
+            message,
+        };
+        if runs == 0 {
+            return Err(too_many("must be at least 1".into()));
+        }
+        if config.seed.checked_add(runs as u32 - 1).is_none() || runs > u32::MAX as usize {
+            return Err(too_many(format!(
+                "seeds {} .. {} + {runs} − 1 do not fit 32 bits",
+                config.seed, config.seed
+            )));
+        }
+        let (b, all) = match config.batch.checked_mul(runs) {
+            Some(all) if all <= u32::MAX as usize => (config.batch, all),
+            _ => {
+                return Err(too_many(format!(
+                    "{runs} runs of {} children exceed the limit of 2^32 children in a batch",
+                    config.batch
+                )))
+            }
+        };
         if !(0.0..=1.0).contains(&config.rate) {
             return Err(Error::Setting {
                 key: "rate",
                 message: format!("{} is not a probability", config.rate),
             });
         }
-        let (genes, b) = (imaging.genes(&net.arch), config.batch);
-        let archive = Genomes::zeros(gpu, "archive", classes, genes)?;
+        let genes = imaging.genes(&net.arch);
+        let archive = Genomes::zeros(gpu, "archive", runs * classes, genes)?;
         if config.crossover == Crossover::Sbx && archive.bufs.len() > 1 {
             return Err(Error::Setting {
                 key: "crossover",
@@ -167,31 +212,47 @@ impl<'g> DirectSearch<'g> {
                 ),
             });
         }
-        let children = Genomes::zeros(gpu, "children", b, genes)?;
+        let children = Genomes::zeros(gpu, "children", all, genes)?;
         for (first, n, buf) in children.blocks() {
             let init: Vec<f32> = (first * genes..(first + n) * genes)
                 .map(|i| {
-                    uniform01(
-                        config.seed,
-                        INIT_GENERATION,
-                        (i / genes) as u32,
-                        (i % genes) as u32,
-                        STREAM_INIT,
-                    )
+                    let (child, gene) = (i / genes, (i % genes) as u32);
+                    let (run, own) = ((child / b) as u32, (child % b) as u32);
+                    uniform01(config.seed + run, INIT_GENERATION, own, gene, STREAM_INIT)
                 })
                 .collect();
             buf.write(gpu, 0, &init);
         }
-        let parent = GpuBuffer::<u32>::zeros(gpu, "parents", b)?;
-        let mate = GpuBuffer::<u32>::zeros(gpu, "mates", b)?;
+        let parent = GpuBuffer::<u32>::zeros(gpu, "parents", all)?;
+        let mate = GpuBuffer::<u32>::zeros(gpu, "mates", all)?;
+        let clock = GpuBuffer::<u32>::zeros(gpu, "generation", 1)?;
+        let mut advance = vec![
+            kernels::clock_step(gpu, clock.view(), 1)?,
+            kernels::parents_draw(
+                gpu,
+                (config.seed, STREAM_PARENT),
+                (runs, classes),
+                clock.view(),
+                parent.view(),
+            )?,
+        ];
+        if config.crossover == Crossover::Sbx {
+            advance.push(kernels::parents_draw(
+                gpu,
+                (config.seed, STREAM_MATE),
+                (runs, classes),
+                clock.view(),
+                mate.view(),
+            )?);
+        }
         let fitness = Fitness::new(gpu, &net, &imaging, &children)?;
-        let cell_archive = ClassArchive::new(gpu, classes, b, fitness.probs.view())?;
+        let cell_archive = ClassArchive::of_runs(gpu, (runs, classes), b, fitness.probs.view())?;
         let (mutate, copy) = block_dispatches(
             gpu,
-            &config,
+            (&config, runs),
             genes,
             (&archive, &children),
-            (&parent, &mate),
+            (&parent, &mate, &clock),
             cell_archive.winners(),
         )?;
         let mut s = DirectSearch {
@@ -201,39 +262,53 @@ impl<'g> DirectSearch<'g> {
             imaging,
             genes,
             classes,
+            runs,
             archive,
             cells: cell_archive,
             children,
-            parent,
-            mate,
+            clock,
+            _parent: parent,
+            _mate: mate,
+            advance,
             mutate,
             fitness,
             copy,
             generation: 0,
             evaluations: 0,
         };
-        s.submit(false);
+        s.submit(0);
         s.evaluations = b as u64;
         Ok(s)
     }
 
-    /// Records mutation (when `mutate`), render, forward, select and copy, and submits.
-    fn submit(&self, mutate: bool) {
-        self.gpu.submit("generation", |pass| {
-            if mutate {
-                for (d, _, _) in &self.mutate {
+    /// Records `generations` generations (none: the initial batch, evaluated as it is) and
+    /// submits them at once: each advances the clock, draws its parents, mutates, renders,
+    /// classifies, selects and copies, all on the device.
+    fn submit(&self, generations: u32) {
+        self.gpu.submit("generations", |pass| {
+            for _ in 0..generations {
+                for d in self.advance.iter().chain(&self.mutate) {
                     d.record(pass);
                 }
+                self.record_evaluation(pass);
             }
-            self.fitness.record(pass);
-            self.cells.record_select(pass);
-            for d in &self.copy {
-                d.record(pass);
+            if generations == 0 {
+                self.record_evaluation(pass);
             }
         });
     }
 
-    /// The parent cell of each child of `generation`: uniform over the cells.
+    /// Render, forward, select and copy of the current children.
+    fn record_evaluation(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.fitness.record(pass);
+        self.cells.record_select(pass);
+        for d in &self.copy {
+            d.record(pass);
+        }
+    }
+
+    /// The parent cell of each child of run 0's `generation`: uniform over its cells (what
+    /// the device draws, `parents_draw`).
     pub fn parents(&self, generation: u32) -> Vec<u32> {
         parent_cells(
             self.config.seed,
@@ -244,49 +319,38 @@ impl<'g> DirectSearch<'g> {
         )
     }
 
-    /// Runs `n` generations (submitted, not waited for).
+    /// Runs `n` generations (submitted, not waited for), up to [`GENERATIONS_PER_SUBMIT`] in
+    /// each submit; the host uploads nothing.
     pub fn step(&mut self, n: u32) {
-        for _ in 0..n {
-            let g = self.generation + 1;
-            self.parent.write(self.gpu, 0, &self.parents(g));
-            if self.config.crossover == Crossover::Sbx {
-                let mates = parent_cells(
-                    self.config.seed,
-                    g,
-                    self.config.batch,
-                    self.classes,
-                    STREAM_MATE,
-                );
-                self.mate.write(self.gpu, 0, &mates);
-            }
-            let m = self.config.mutation(g);
-            for (d, sizes, at) in &self.mutate {
-                kernels::set_mutation(self.gpu, d, *sizes, *at, &m);
-            }
-            self.submit(true);
-            self.generation = g;
-            self.evaluations += self.config.batch as u64;
+        let mut left = n;
+        while left > 0 {
+            let k = left.min(GENERATIONS_PER_SUBMIT);
+            self.submit(k);
+            left -= k;
         }
+        self.generation += n;
+        self.evaluations += n as u64 * self.config.batch as u64;
     }
 
-    /// The cells' confidences (waits for the device): the only per-generation readback.
+    /// The cells' confidences `(runs · classes)`, run by run (waits for the device): the only
+    /// per-generation readback.
     pub fn confidences(&self) -> Result<Vec<f32>> {
         self.fitness.check_finite(self.gpu, &self.net)?;
         self.cells.confidences(self.gpu)
     }
 
-    /// The cells' genomes `(classes, genes)`, for saving (waits for the device).
+    /// The cells' genomes `(runs · classes, genes)`, for saving (waits for the device).
     pub fn archive(&self) -> Result<Vec<f32>> {
         self.archive.read(self.gpu)
     }
 
-    /// The children of the last generation `(batch, genes)` (waits for the device).
+    /// The children of the last generation `(runs · batch, genes)` (waits for the device).
     pub fn children(&self) -> Result<Vec<f32>> {
         self.children.read(self.gpu)
     }
 
-    /// Continues from a checkpoint: the archive `(classes, genes)`, the cells' confidences,
-    /// and the counters. The run then goes on exactly as the uninterrupted one would, since
+    /// Continues from a checkpoint: the archive `(runs · classes, genes)`, the cells'
+    /// confidences, and the counters (each run's evaluations). The run then goes on exactly as the uninterrupted one would, since
     /// every random draw depends only on (seed, generation, child, gene).
     pub fn restore(
         &mut self,
@@ -299,10 +363,11 @@ impl<'g> DirectSearch<'g> {
             "restore",
             "archive",
             archive.len(),
-            self.classes * self.genes,
+            self.runs * self.classes * self.genes,
         )?;
         self.cells.restore(self.gpu, conf)?;
         self.archive.write(self.gpu, archive)?;
+        self.clock.write(self.gpu, 0, &[generation]);
         self.generation = generation;
         self.evaluations = evaluations;
         Ok(())
@@ -325,28 +390,29 @@ impl<'g> DirectSearch<'g> {
 /// one archive block.
 fn block_dispatches(
     gpu: &Gpu,
-    config: &DirectConfig,
+    (config, runs): (&DirectConfig, usize),
     genes: usize,
     (archive, children): (&Genomes, &Genomes),
-    (parent, mate): (&GpuBuffer<u32>, &GpuBuffer<u32>),
+    (parent, mate, clock): (&GpuBuffer<u32>, &GpuBuffer<u32>, &GpuBuffer<u32>),
     winners: crate::gpu::View<'_>,
-) -> Result<(Vec<MutateBlock>, Vec<Dispatch>)> {
+) -> Result<(Vec<Dispatch>, Vec<Dispatch>)> {
     let mut mutate = Vec::new();
     let mut copy = Vec::new();
-    for (child, n, kids) in children.blocks() {
-        for (cell, cells, elites) in archive.blocks() {
+    for (child, _, kids) in children.blocks() {
+        for (cell, _, elites) in archive.blocks() {
             let at = Offsets { cell, child };
-            let d = kernels::poly_mutate(
+            mutate.push(kernels::poly_mutate(
                 gpu,
                 genes,
                 &config.mutation(1),
                 at,
+                runs,
                 elites.view(),
                 parent.view(),
                 mate.view(),
+                clock.view(),
                 kids.view(),
-            )?;
-            mutate.push((d, (n, genes, cells), at));
+            )?);
             copy.push(kernels::elite_copy(
                 gpu,
                 genes,

@@ -47,10 +47,12 @@ pub struct ReproduceSettings {
 /// One step of the plan.
 #[derive(Clone, Debug)]
 pub enum Step {
-    /// Run `index` of the study in `dir`: resumed when interrupted, skipped when done.
+    /// Runs `first .. first + runs` of the study in `dir` (more than one: a device batch,
+    /// `--runs`): resumed when interrupted, skipped when done.
     Evolve {
         dir: PathBuf,
-        index: u32,
+        first: u32,
+        runs: u32,
         settings: EvolveSettings,
     },
     /// An ascent run (short: redone from the start when interrupted).
@@ -85,10 +87,11 @@ impl Step {
         match self {
             Step::Evolve {
                 dir,
-                index,
+                first,
+                runs,
                 settings: s,
             } => format!(
-                "fooling evolve --net {}{} --encoding {}{}{}{} --seed {} --out {} --run-index {index}",
+                "fooling evolve --net {}{} --encoding {}{}{}{} --seed {} --out {} {}",
                 s.net,
                 path("--weights", &s.weights),
                 match s.encoding {
@@ -99,7 +102,12 @@ impl Step {
                 opt("--batch", &s.batch),
                 opt("--crops", &s.crops),
                 s.seed,
-                dir.display()
+                dir.display(),
+                if *runs == 1 {
+                    format!("--run-index {first}")
+                } else {
+                    format!("--runs {runs}")
+                }
             ),
             Step::Ascent { dir, settings: s } => format!(
                 "fooling ascent --net {}{} --classes {} --decay {} --out {}",
@@ -153,12 +161,18 @@ pub fn out_dir(s: &ReproduceSettings) -> PathBuf {
     })
 }
 
-/// Run `0..seeds` of the study `base` with `settings`.
+/// Runs `0..seeds` of the study `base` with `settings`: one device batch for the direct
+/// encoding, one run at a time for CPPNs (mutated on the host).
 fn evolve(steps: &mut Vec<Step>, out: &Path, base: &str, settings: EvolveSettings, seeds: u32) {
-    for index in 0..seeds {
+    let batches: Vec<(u32, u32)> = match settings.encoding {
+        Encoding::Direct => vec![(0, seeds)],
+        Encoding::Cppn => (0..seeds).map(|i| (i, 1)).collect(),
+    };
+    for (first, runs) in batches {
         steps.push(Step::Evolve {
             dir: out.join(base),
-            index,
+            first,
+            runs,
             settings: settings.clone(),
         });
     }
@@ -307,9 +321,10 @@ impl Step {
         match self {
             Step::Evolve {
                 dir,
-                index,
+                first,
+                runs,
                 settings,
-            } => self.evolve(gpu, dir, *index, settings, observer)?,
+            } => self.evolve_batch(gpu, dir, (*first, *runs), settings, observer)?,
             Step::Ascent { dir, settings } => {
                 if dir.join("champions.csv").exists() {
                     observer.note(&format!("{} is done", dir.display()));
@@ -364,6 +379,68 @@ impl Step {
         Ok(())
     }
 
+    /// Runs `first .. first + runs` of the study in `dir` as one batch when they stand
+    /// together (all new, or all interrupted), else one by one; those done are skipped.
+    fn evolve_batch(
+        &self,
+        gpu: &Gpu,
+        dir: &Path,
+        (first, runs): (u32, u32),
+        settings: &EvolveSettings,
+        observer: &mut dyn ReproduceObserver,
+    ) -> Result<()> {
+        let indices = first..first + runs;
+        let state = |i: u32, file: &str| study_run(dir, i).join(file).exists();
+        let done = indices
+            .clone()
+            .filter(|&i| state(i, "champions.csv"))
+            .count();
+        let started = indices.clone().filter(|&i| state(i, "config.toml")).count();
+        let runs_n = runs as usize;
+        if runs == 1 || done == runs_n || !(started == 0 || (started == runs_n && done == 0)) {
+            for index in indices {
+                self.evolve(gpu, dir, index, settings, observer)?;
+            }
+            return Ok(());
+        }
+        let settings = EvolveSettings {
+            command: Some(self.command()),
+            ..settings.clone()
+        };
+        let runner = if started == 0 {
+            observer.note(&format!("$ {}", self.command()));
+            Runner::create_batch(gpu, dir, &settings, (first, runs))?
+        } else {
+            observer.note(&format!(
+                "$ fooling evolve --resume {} --runs {runs}",
+                dir.display()
+            ));
+            Runner::resume_batch(gpu, dir, (first, runs), None)?
+        };
+        let outcomes = runner.run(observer.evolution(), crate::signal::stop())?;
+        for o in &outcomes {
+            observer.note(&format!(
+                "{}: generation {}: median confidence {:.6}, {} of {} classes >= 0.99, {} >= 0.9999",
+                o.dir.display(),
+                o.generation,
+                o.stats.median,
+                o.stats.n_ge_099,
+                o.cells,
+                o.stats.n_ge_09999
+            ));
+        }
+        if outcomes[0].stopped_by.is_some() {
+            return Err(Error::Option {
+                option: "interrupted".into(),
+                message: format!(
+                    "checkpoints written; run the same `fooling reproduce` again to continue ({})",
+                    dir.display()
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// Run `index` of the study in `dir`: skipped when done, resumed when interrupted.
     fn evolve(
         &self,
@@ -392,7 +469,10 @@ impl Step {
             observer.note(&format!("$ {}", self.command()));
             Runner::create(gpu, &run, &settings)?
         };
-        let o = runner.run(observer.evolution(), crate::signal::stop())?;
+        // one run: one outcome
+        let o = runner
+            .run(observer.evolution(), crate::signal::stop())?
+            .swap_remove(0);
         observer.note(&format!(
             "generation {}: median confidence {:.6}, {} of {} classes >= 0.99, {} >= 0.9999",
             o.generation, o.stats.median, o.stats.n_ge_099, o.cells, o.stats.n_ge_09999

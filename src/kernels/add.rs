@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
 params! {
-    pub(super) struct AddParams for [Add, AddFwd] {
+    pub(super) struct AddParams for [Add, AddFwd, Clock, PeakCopy] {
         pub(super) n: u32,
         pub(super) _pad: [u32; 3],
     }

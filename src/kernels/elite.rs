@@ -9,24 +9,27 @@ params! {
         pub(super) batch: u32,
         pub(super) classes: u32,
         pub(super) stride: u32,
-        pub(super) _pad: u32,
+        pub(super) runs: u32,
     }
 }
 
-/// Per class, the best child of `probs` `(batch, stride)` replaces the cell when strictly
-/// better than `conf` `(classes)`; `winner` `(classes)` u32 names it, or is `u32::MAX`. The
-/// cells are the first `classes` of each row's `stride ≥ classes` columns.
+/// Per cell, the best child of `probs` `(runs · batch, stride)` replaces the cell when
+/// strictly better than `conf` `(runs · classes)`; `winner` `(runs · classes)` u32 names it
+/// (its row in the whole batch), or is `u32::MAX`. A cell of run r competes among run r's
+/// children (rows r · batch ..), for the class in its column of the first `classes` of each
+/// row's `stride ≥ classes` columns.
 pub fn elite_select(
     gpu: &Gpu,
-    batch: usize,
+    (runs, batch): (usize, usize),
     classes: usize,
     probs: View<'_>,
     conf: View<'_>,
     winner: View<'_>,
 ) -> Result<Dispatch> {
     const K: &str = "elite_select";
-    let stride = probs.len / batch.max(1);
-    check_len(K, "probs", probs.len, batch * stride)?;
+    let rows = runs * batch;
+    let stride = probs.len / rows.max(1);
+    check_len(K, "probs", probs.len, rows * stride)?;
     if stride < classes {
         return Err(super::bad_shape(
             K,
@@ -35,9 +38,9 @@ pub fn elite_select(
             format!("{stride} columns for {classes} cells"),
         ));
     }
-    check_len(K, "conf", conf.len, classes)?;
-    check_len(K, "winner", winner.len, classes)?;
-    let grid = grid_for(gpu, K, classes as u64)?;
+    check_len(K, "conf", conf.len, runs * classes)?;
+    check_len(K, "winner", winner.len, runs * classes)?;
+    let grid = grid_for(gpu, K, (runs * classes) as u64)?;
     launch(
         gpu,
         K,
@@ -47,7 +50,7 @@ pub fn elite_select(
             batch: batch as u32,
             classes: classes as u32,
             stride: stride as u32,
-            _pad: 0,
+            runs: runs as u32,
         },
         grid,
     )

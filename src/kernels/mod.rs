@@ -52,6 +52,7 @@ mod avgpool2d;
 mod avgpool2d_bwd;
 mod bias;
 mod blur;
+mod clock;
 mod conv2d;
 mod conv2d_bwd;
 mod copy_cols;
@@ -69,6 +70,9 @@ mod maxpool2d;
 mod maxpool2d_bwd;
 mod mul;
 mod mul_bwd;
+mod parents;
+mod peak_copy;
+mod peak_fma;
 mod poly_mutate;
 mod relu;
 mod relu_bwd;
@@ -90,6 +94,7 @@ pub use avgpool2d::avgpool2d_fwd;
 pub use avgpool2d_bwd::avgpool2d_bwd;
 pub use bias::bias_bwd;
 pub use blur::{blur, blur_radius};
+pub use clock::clock_step;
 pub use conv2d::{conv2d_fwd, Conv2dShape};
 pub use conv2d_bwd::{conv2d_bwd_input, conv2d_bwd_weight};
 pub use copy_cols::{copy_cols, Cols};
@@ -107,7 +112,10 @@ pub use maxpool2d::{caffe_pooled, maxpool2d_fwd, pooled, Pool2dShape};
 pub use maxpool2d_bwd::maxpool2d_bwd;
 pub use mul::{mul_fwd, Broadcast};
 pub use mul_bwd::mul_bwd_b;
-pub use poly_mutate::{poly_mutate, set_mutation, Mutation, Offsets};
+pub use parents::parents_draw;
+pub use peak_copy::peak_copy;
+pub use peak_fma::{peak_flop, peak_fma, PEAK_C, PEAK_M};
+pub use poly_mutate::{poly_mutate, Mutation, Offsets};
 pub use relu::relu_fwd;
 pub use relu_bwd::relu_bwd;
 pub use render::render_grey;
@@ -180,6 +188,7 @@ shaders! {
     Avgpool2dBwd => "avgpool2d_bwd",
     Bias => "bias",
     Blur => "blur",
+    Clock => "clock",
     Conv2d => "conv2d",
     Conv2dBwd => "conv2d_bwd",
     CopyCols => "copy_cols",
@@ -197,6 +206,9 @@ shaders! {
     Maxpool2dBwd => "maxpool2d_bwd",
     Mul => "mul",
     MulBwd => "mul_bwd",
+    Parents => "parents",
+    PeakCopy => "peak_copy",
+    PeakFma => "peak_fma",
     PolyMutate => "poly_mutate",
     Relu => "relu",
     ReluBwd => "relu_bwd",
@@ -231,6 +243,8 @@ pub fn params_layouts() -> Vec<ParamsLayout> {
         lrn::Params::LAYOUT,
         maxpool2d::Params::LAYOUT,
         mul::MulParams::LAYOUT,
+        parents::ParentParams::LAYOUT,
+        peak_fma::PeakParams::LAYOUT,
         poly_mutate::MutateParams::LAYOUT,
         relu::Params::LAYOUT,
         render::RenderParams::LAYOUT,

@@ -44,7 +44,7 @@ pub fn poly_mutate(
                 let u = uniform01(m.seed, m.generation, child as u32, gene as u32, 6);
                 g = sbx(g, parents[mate[child] as usize * genes + gene], u, m.eta_c);
             }
-            if uniform01(m.seed, m.generation, child as u32, gene as u32, 0) < m.rate {
+            if uniform01(m.seed, m.generation, child as u32, gene as u32, 0) < m.rate_at() {
                 let u = uniform01(m.seed, m.generation, child as u32, gene as u32, 1) as f64;
                 let e = 1.0 / (m.eta as f64 + 1.0);
                 let delta = if u < 0.5 {

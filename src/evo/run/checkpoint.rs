@@ -186,24 +186,39 @@ impl Checkpoint {
     }
 }
 
-/// What the run loop needs of a search, whatever its encoding.
+/// Where one run of a search keeps its checkpoint: its directory, its seal, and its
+/// wall-clock seconds so far.
+pub struct RunMark<'a> {
+    pub dir: &'a Path,
+    pub seal: &'a str,
+    pub seconds: f64,
+}
+
+/// What the run loop needs of a search, whatever its encoding. A search may hold a batch of
+/// independent runs, all at the same generation; its cells are run by run.
 pub trait Search {
     /// Runs `n` generations.
     fn step(&mut self, n: u32) -> Result<()>;
-    /// The cells' confidences (waits for the device).
+    /// Every run's cells' confidences, run by run (waits for the device).
     fn confidences(&self) -> Result<Vec<f32>>;
     fn generation(&self) -> u32;
+    /// Children each run has evaluated.
     fn evaluations(&self) -> u64;
-    /// The 8-bit pixels of every cell's elite before any crop: grey, or RGB interleaved.
+    /// Independent runs in the search.
+    fn runs(&self) -> usize {
+        1
+    }
+    /// The 8-bit pixels of every cell's elite before any crop, run by run: grey, or RGB
+    /// interleaved.
     fn archive_pixels(&self) -> Result<Vec<u8>>;
     /// `(width, height)` of those pictures.
     fn picture(&self) -> (usize, usize);
-    /// Writes the checkpoint (atomically) with the run's wall-clock `seconds` so far, sealed
-    /// to the run `seal`.
-    fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64, seal: &str) -> Result<()>;
-    /// Continues from the checkpoint in `dir` of the run sealed `seal`, whose last
-    /// generation is `last`; returns the seconds the run had taken.
-    fn resume(&mut self, dir: &Path, seal: &str, last: u32) -> Result<f64>;
+    /// Writes each run's checkpoint (atomically) into its directory, sealed to it; `conf`
+    /// holds every run's cells.
+    fn checkpoint(&self, runs: &[RunMark<'_>], conf: &[f32]) -> Result<()>;
+    /// Continues every run from its checkpoint (`runs[r]`: its directory and seal; all at
+    /// the same generation), whose last generation is `last`; returns each run's seconds.
+    fn resume(&mut self, runs: &[(&Path, &str)], last: u32) -> Result<Vec<f64>>;
     /// The checkpoint's file in the run directory `dir`.
     fn checkpoint_file(&self, dir: &Path) -> PathBuf;
 }
@@ -229,24 +244,72 @@ impl Search for crate::evo::DirectSearch<'_> {
         let (w, h, _) = self.imaging.picture(&self.net.arch);
         (w, h)
     }
-    fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64, seal: &str) -> Result<()> {
-        Checkpoint {
-            generation: self.generation,
-            evaluations: self.evaluations,
-            seconds,
-            archive: self.archive()?,
-            conf: conf.to_vec(),
-        }
-        .save(dir, self.classes, self.genes, seal)
+    fn runs(&self) -> usize {
+        self.runs
     }
-    fn resume(&mut self, dir: &Path, seal: &str, last: u32) -> Result<f64> {
-        let cp = Checkpoint::load(dir, self.classes, self.genes, seal, last)?;
-        self.restore(cp.generation, cp.evaluations, &cp.archive, &cp.conf)?;
-        Ok(cp.seconds)
+    fn checkpoint(&self, runs: &[RunMark<'_>], conf: &[f32]) -> Result<()> {
+        let (classes, genes) = (self.classes, self.genes);
+        let archive = self.archive()?;
+        for (r, run) in runs.iter().enumerate() {
+            Checkpoint {
+                generation: self.generation,
+                evaluations: self.evaluations,
+                seconds: run.seconds,
+                archive: archive[r * classes * genes..(r + 1) * classes * genes].to_vec(),
+                conf: conf[r * classes..(r + 1) * classes].to_vec(),
+            }
+            .save(run.dir, classes, genes, run.seal)?;
+        }
+        Ok(())
+    }
+    fn resume(&mut self, runs: &[(&Path, &str)], last: u32) -> Result<Vec<f64>> {
+        let mut cps = Vec::with_capacity(runs.len());
+        for &(dir, seal) in runs {
+            let cp = Checkpoint::load(dir, self.classes, self.genes, seal, last)?;
+            same_generation(&cps, &cp, dir, runs[0].0)?;
+            cps.push(cp);
+        }
+        let archive: Vec<f32> = cps.iter().flat_map(|c| c.archive.iter().copied()).collect();
+        let conf: Vec<f32> = cps.iter().flat_map(|c| c.conf.iter().copied()).collect();
+        self.restore(cps[0].generation, cps[0].evaluations, &archive, &conf)?;
+        Ok(cps.iter().map(|c| c.seconds).collect())
     }
     fn checkpoint_file(&self, dir: &Path) -> PathBuf {
         checkpoint_path(dir)
     }
+}
+
+/// Refuses a batch's checkpoint that stands at another generation or count than the first
+/// run's (a batch stopped while writing its checkpoints): each run can still be resumed
+/// alone.
+fn same_generation(
+    earlier: &[Checkpoint],
+    cp: &Checkpoint,
+    dir: &Path,
+    first: &Path,
+) -> Result<()> {
+    match earlier.first() {
+        Some(c) if (c.generation, c.evaluations) != (cp.generation, cp.evaluations) => {
+            Err(Error::Data {
+                path: checkpoint_path(dir),
+                message: format!(
+                    "is at generation {} but {} is at {}: the batch was stopped while checkpointing; resume each run alone (--resume DIR/run-NNN)",
+                    cp.generation,
+                    first.display(),
+                    c.generation
+                ),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A CPPN search holds one run.
+fn one_run(n: usize) -> Error {
+    Error::setting(
+        "runs",
+        format!("a CPPN search holds one run, not {n}: run a batch with --encoding direct"),
+    )
 }
 
 /// A CPPN run's checkpoint: `checkpoint/state.json`, one file written atomically.
@@ -300,14 +363,18 @@ impl Search for crate::evo::CppnSearch<'_> {
         let (w, h, _) = self.imaging.picture(&self.net.arch);
         (w, h)
     }
-    fn checkpoint(&self, dir: &Path, conf: &[f32], seconds: f64, seal: &str) -> Result<()> {
+    fn checkpoint(&self, runs: &[RunMark<'_>], conf: &[f32]) -> Result<()> {
+        let [run] = runs else {
+            return Err(one_run(runs.len()));
+        };
+        let dir = run.dir;
         let mut cp = CppnCheckpoint {
             generation: self.generation,
             evaluations: self.evaluations,
-            seconds,
+            seconds: run.seconds,
             conf: conf.to_vec(),
             archive: self.archive.clone(),
-            run: seal.into(),
+            run: run.seal.into(),
             sha256: String::new(),
         };
         cp.sha256 = cp.digest();
@@ -316,7 +383,10 @@ impl Search for crate::evo::CppnSearch<'_> {
         let json = serde_json::to_vec(&cp).expect("a checkpoint serialises");
         write_atomic(&dir.join("checkpoint").join("state.json"), &json)
     }
-    fn resume(&mut self, dir: &Path, seal: &str, last: u32) -> Result<f64> {
+    fn resume(&mut self, runs: &[(&Path, &str)], last: u32) -> Result<Vec<f64>> {
+        let &[(dir, seal)] = runs else {
+            return Err(one_run(runs.len()));
+        };
         let path = self.checkpoint_file(dir);
         let text = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
         let bad = |message: String| Error::Data {
@@ -337,7 +407,7 @@ impl Search for crate::evo::CppnSearch<'_> {
         }
         check_contents(&path, cp.generation, last, &cp.conf, &[])?;
         self.restore(cp.generation, cp.evaluations, cp.archive, &cp.conf)?;
-        Ok(cp.seconds)
+        Ok(vec![cp.seconds])
     }
     fn checkpoint_file(&self, dir: &Path) -> PathBuf {
         dir.join("checkpoint").join("state.json")

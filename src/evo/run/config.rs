@@ -226,6 +226,38 @@ impl RunConfig {
         format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
     }
 
+    /// The run's seed.
+    pub fn seed(&self) -> u32 {
+        match (&self.direct, &self.cppn) {
+            (Some(d), _) => d.seed,
+            (None, Some(c)) => c.seed,
+            (None, None) => 0,
+        }
+    }
+
+    /// This configuration with another seed (a study's run).
+    pub fn with_seed(&self, seed: u32) -> RunConfig {
+        let mut c = self.clone();
+        if let Some(d) = &mut c.direct {
+            d.seed = seed;
+        }
+        if let Some(p) = &mut c.cppn {
+            p.seed = seed;
+        }
+        c
+    }
+
+    /// Whether `other` runs as this one does, but for the command line and the version that
+    /// wrote it: what runs evolved in one batch share.
+    pub fn same_run_as(&self, other: &RunConfig) -> bool {
+        let plain = |c: &RunConfig| RunConfig {
+            command: None,
+            fooling_version: String::new(),
+            ..c.clone()
+        };
+        plain(self) == plain(other)
+    }
+
     /// Refuses a configuration the run loop cannot follow (a resumed run's file is checked
     /// as a new run's options are).
     pub fn check(&self) -> Result<()> {

@@ -10,7 +10,7 @@ pub mod config;
 pub mod files;
 mod runner;
 
-pub use checkpoint::{checkpoint_path, Checkpoint, Search};
+pub use checkpoint::{checkpoint_path, Checkpoint, RunMark, Search};
 pub use config::{ColorConfig, EvolveSettings, RunConfig};
 pub use files::{cells_row, study_run, study_seed, truncate_stats, write_outputs, STATS_HEADER};
 pub use runner::{Observer, Outcome, Progress, Runner};

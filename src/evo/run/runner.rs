@@ -1,10 +1,16 @@
-//! The [`Runner`]: one evolution run from its first generation (or its checkpoint) to its
-//! last, writing `stats.csv` and `cells.csv` as it goes, a checkpoint every
-//! `checkpoint_every` generations and when stopped, and the outputs at the end. It reads the
-//! cells' confidences every `stats_every` generations (the only host round trip of the
-//! loop) and reports them to an [`Observer`]; printing is the observer's business.
+//! The [`Runner`]: one evolution run, or a batch of independent runs evolved together on the
+//! device (a study's runs `OUT/run-NNN`, seeds `seed + index`), from their first generation
+//! (or their checkpoints) to their last, writing each run's `stats.csv` and `cells.csv` as
+//! it goes, checkpoints every `checkpoint_every` generations and when stopped, and the
+//! outputs at the end. Each run's directory is the one that run makes alone, byte for byte
+//! but for the wall-clock seconds and the command line. It reads the cells' confidences
+//! every `stats_every` generations (the only host round trip of the loop) and reports them
+//! to an [`Observer`]; printing is the observer's business.
 
-use super::{truncate_stats, write_outputs, EvolveSettings, RunConfig, Search};
+use super::checkpoint::RunMark;
+use super::{
+    study_run, study_seed, truncate_stats, write_outputs, EvolveSettings, RunConfig, Search,
+};
 use crate::error::{Error, Result};
 use crate::evo::{CppnSearch, DirectSearch, Imaging};
 use crate::gpu::Gpu;
@@ -16,15 +22,18 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Where a run stands after a recorded generation.
+/// Where a run (or a batch of runs) stands after a recorded generation.
 #[derive(Clone, Debug)]
 pub struct Progress {
     pub generation: u32,
     /// The run's last generation.
     pub generations: u32,
+    /// Over every run's cells.
     pub stats: Stats,
+    /// Each run's evaluations.
     pub evaluations: u64,
-    /// Evaluations per second in this process (a resumed run counts from its resumption).
+    /// Evaluations per second in this process, all runs together (a resumed run counts
+    /// from its resumption).
     pub rate: f64,
     /// Generations run since the previous report.
     pub step: u32,
@@ -55,17 +64,22 @@ pub struct Outcome {
     pub stopped_by: Option<i32>,
 }
 
-/// One run directory with its search, ready to run.
-pub struct Runner<'g> {
+/// One run's directory in a runner.
+struct RunDir {
     dir: PathBuf,
     config: RunConfig,
-    search: Box<dyn Search + 'g>,
-    labels: Vec<String>,
-    resumed: bool,
     /// Wall-clock seconds of the sessions before this one.
     seconds_before: f64,
     /// The run directory's lock, held until the runner is dropped.
     _lock: DirLock,
+}
+
+/// A run, or a batch of runs, with their search, ready to run.
+pub struct Runner<'g> {
+    runs: Vec<RunDir>,
+    search: Box<dyn Search + 'g>,
+    labels: Vec<String>,
+    resumed: bool,
 }
 
 /// Refuses non-finite confidences: the network overflowed, and a NaN is no result.
@@ -86,25 +100,72 @@ fn option(option: String, message: String) -> Error {
     Error::Option { option, message }
 }
 
+/// The directories and seeds of runs `first .. first + runs` of the study in `out`.
+fn study(out: &Path, seed: u32, first: u32, runs: u32) -> Result<Vec<(PathBuf, u32)>> {
+    if runs == 0 {
+        return Err(Error::setting("runs", "must be at least 1"));
+    }
+    (0..runs)
+        .map(|i| {
+            let index = first.checked_add(i).ok_or_else(|| {
+                Error::setting(
+                    "runs",
+                    format!("run index {first} + {i} does not fit 32 bits"),
+                )
+            })?;
+            Ok((study_run(out, index), study_seed(seed, index)?))
+        })
+        .collect()
+}
+
 impl<'g> Runner<'g> {
     /// A new run with settings `settings` in `dir`, which must not hold a run already.
     pub fn create(gpu: &'g Gpu, dir: &Path, settings: &EvolveSettings) -> Result<Runner<'g>> {
+        Runner::create_all(gpu, vec![(dir.to_path_buf(), RunConfig::new(settings)?)])
+    }
+
+    /// Runs `first .. first + runs` of the study in `out` (`out/run-NNN`, seed `settings.seed
+    /// + index`, each as `fooling evolve --run-index` makes it), new, as one device batch.
+    pub fn create_batch(
+        gpu: &'g Gpu,
+        out: &Path,
+        settings: &EvolveSettings,
+        (first, runs): (u32, u32),
+    ) -> Result<Runner<'g>> {
         let config = RunConfig::new(settings)?;
-        let existed = dir.exists();
-        let lock = lock_dir(dir)?;
-        if dir.join("config.toml").exists() {
-            return Err(option(
-                format!("--out {}", dir.display()),
-                format!(
-                    "holds a run already; continue it with --resume {} or choose another directory",
-                    dir.display()
-                ),
-            ));
-        }
-        crate::io::check_new_dir("--out", dir)?;
-        Runner::open(gpu, dir, config, false, lock).inspect_err(|_| {
-            // a run that could not start leaves no directory it made
-            if !existed {
+        let dirs = study(out, settings.seed, first, runs)?
+            .into_iter()
+            .map(|(dir, seed)| (dir, config.with_seed(seed)))
+            .collect();
+        Runner::create_all(gpu, dirs)
+    }
+
+    fn create_all(gpu: &'g Gpu, runs: Vec<(PathBuf, RunConfig)>) -> Result<Runner<'g>> {
+        let mut made = Vec::new();
+        let mut slots = Vec::new();
+        let result = (|| {
+            for (dir, config) in runs {
+                if !dir.exists() {
+                    made.push(dir.clone());
+                }
+                let lock = lock_dir(&dir)?;
+                if dir.join("config.toml").exists() {
+                    return Err(option(
+                        format!("--out {}", dir.display()),
+                        format!(
+                            "holds a run already; continue it with --resume {} or choose another directory",
+                            dir.display()
+                        ),
+                    ));
+                }
+                crate::io::check_new_dir("--out", &dir)?;
+                slots.push((dir, config, lock));
+            }
+            Runner::open(gpu, slots, false)
+        })();
+        result.inspect_err(|_| {
+            // runs that could not start leave no directory they made
+            for dir in made.iter().rev() {
                 let _ = std::fs::remove_file(dir.join(".lock"));
                 let _ = std::fs::remove_dir(dir);
             }
@@ -114,31 +175,70 @@ impl<'g> Runner<'g> {
     /// The run in `dir`, continued from its checkpoint; `generations` extends (or shortens)
     /// it. The weights and mean image must be the ones it started with.
     pub fn resume(gpu: &'g Gpu, dir: &Path, generations: Option<u32>) -> Result<Runner<'g>> {
-        if !dir.join("config.toml").exists() {
-            return Err(option(
-                format!("--resume {}", dir.display()),
-                "holds no run (no config.toml)".into(),
-            ));
+        Runner::resume_all(gpu, &[dir.to_path_buf()], generations)
+    }
+
+    /// Runs `first .. first + runs` of the study in `out`, continued from their checkpoints
+    /// as one device batch: they must be one batch's runs (the same settings, seeds `seed +
+    /// index`) at the same generation.
+    pub fn resume_batch(
+        gpu: &'g Gpu,
+        out: &Path,
+        (first, runs): (u32, u32),
+        generations: Option<u32>,
+    ) -> Result<Runner<'g>> {
+        let dirs: Vec<PathBuf> = study(out, 0, first, runs)?
+            .into_iter()
+            .map(|(dir, _)| dir)
+            .collect();
+        Runner::resume_all(gpu, &dirs, generations)
+    }
+
+    fn resume_all(gpu: &'g Gpu, dirs: &[PathBuf], generations: Option<u32>) -> Result<Runner<'g>> {
+        let mut slots: Vec<(PathBuf, RunConfig, DirLock)> = Vec::new();
+        for dir in dirs {
+            if !dir.join("config.toml").exists() {
+                return Err(option(
+                    format!("--resume {}", dir.display()),
+                    "holds no run (no config.toml)".into(),
+                ));
+            }
+            let lock = lock_dir(dir)?;
+            let in_file = |e: Error| e.in_file(&dir.join("config.toml"));
+            let mut config = RunConfig::load(dir)?;
+            if let Some(g) = generations {
+                config.generations = g;
+            }
+            // a setting refused here came from the run's file, not the command line
+            config.check().map_err(in_file)?;
+            if let Some((_, first, _)) = slots.first() {
+                let seed = first.seed().checked_add(slots.len() as u32);
+                if seed != Some(config.seed()) || !config.with_seed(first.seed()).same_run_as(first)
+                {
+                    return Err(in_file(Error::setting(
+                        "seed",
+                        format!(
+                            "is not run {} of the batch that {} starts (the same settings, seed {} + {}): resume it alone",
+                            slots.len(),
+                            dirs[0].display(),
+                            first.seed(),
+                            slots.len()
+                        ),
+                    )));
+                }
+            }
+            slots.push((dir.clone(), config, lock));
         }
-        let lock = lock_dir(dir)?;
-        let mut config = RunConfig::load(dir)?;
-        if let Some(g) = generations {
-            config.generations = g;
-        }
-        // a setting refused here came from the run's file, not the command line
-        config
-            .check()
-            .and_then(|_| Runner::open(gpu, dir, config, true, lock))
-            .map_err(|e| e.in_file(&dir.join("config.toml")))
+        let first = dirs[0].join("config.toml");
+        Runner::open(gpu, slots, true).map_err(|e| e.in_file(&first))
     }
 
     fn open(
         gpu: &'g Gpu,
-        dir: &Path,
-        config: RunConfig,
+        slots: Vec<(PathBuf, RunConfig, DirLock)>,
         resume: bool,
-        lock: DirLock,
     ) -> Result<Runner<'g>> {
+        let (dir, config) = (&slots[0].0, &slots[0].1);
         let loaded = nn::load_recorded(&config.net, &config.weights, config.preprocess.as_ref())?;
         let changed = |what: &str, path: &Path| {
             option(
@@ -174,9 +274,24 @@ impl<'g> Runner<'g> {
         };
         let labels = arch.labels.clone();
         let net = Network::new(gpu, arch, &weights)?;
+        let n = slots.len();
         let mut search: Box<dyn Search + 'g> = match (&config.direct, &config.cppn) {
-            (Some(d), _) => Box::new(DirectSearch::with_imaging(gpu, net, d.clone(), imaging)?),
-            (None, Some(c)) => Box::new(CppnSearch::with_imaging(gpu, net, c.clone(), imaging)?),
+            (Some(d), _) => Box::new(DirectSearch::batch_of_runs(
+                gpu,
+                net,
+                d.clone(),
+                imaging,
+                n,
+            )?),
+            (None, Some(c)) if n == 1 => {
+                Box::new(CppnSearch::with_imaging(gpu, net, c.clone(), imaging)?)
+            }
+            (None, Some(_)) => {
+                return Err(Error::setting(
+                    "runs",
+                    format!("{n} runs in one batch need the direct encoding; run CPPN runs one by one (--run-index)"),
+                ))
+            }
             (None, None) => {
                 return Err(Error::Data {
                     path: dir.join("config.toml"),
@@ -186,113 +301,172 @@ impl<'g> Runner<'g> {
         };
         // a run stopped before its first checkpoint resumes from its start: every draw
         // depends only on the seed, so it ends as the uninterrupted run would
-        let resume = resume && search.checkpoint_file(dir).exists();
-        let seal = config.seal();
+        let present = slots
+            .iter()
+            .filter(|(d, _, _)| search.checkpoint_file(d).exists())
+            .count();
+        if resume && present != 0 && present != n {
+            return Err(option(
+                format!("--resume {}", dir.display()),
+                format!(
+                    "{present} of the batch's {n} runs have a checkpoint: resume each run alone"
+                ),
+            ));
+        }
+        let resume = resume && present == n;
         let seconds_before = if resume {
-            search.resume(dir, &seal, config.generations)?
+            let seals: Vec<String> = slots.iter().map(|(_, c, _)| c.seal()).collect();
+            let marks: Vec<(&Path, &str)> = slots
+                .iter()
+                .zip(&seals)
+                .map(|((d, _, _), s)| (d.as_path(), s.as_str()))
+                .collect();
+            search.resume(&marks, config.generations)?
         } else {
-            0.0
+            vec![0.0; n]
         };
         Ok(Runner {
-            dir: dir.into(),
-            config,
+            runs: slots
+                .into_iter()
+                .zip(seconds_before)
+                .map(|((dir, config, lock), seconds_before)| RunDir {
+                    dir,
+                    config,
+                    seconds_before,
+                    _lock: lock,
+                })
+                .collect(),
             search,
             labels,
             resumed: resume,
-            seconds_before,
-            _lock: lock,
         })
     }
 
-    /// The generation the run stands at (a resumed run: its checkpoint's).
+    /// The generation the runs stand at (resumed runs: their checkpoints').
     pub fn generation(&self) -> u32 {
         self.search.generation()
     }
 
-    /// The run's effective configuration.
+    /// The (first) run's effective configuration.
     pub fn config(&self) -> &RunConfig {
-        &self.config
+        &self.runs[0].config
     }
 
-    /// Runs to the last generation, or until `stop` is requested (then a checkpoint is
-    /// written and the outcome says which signal stopped it).
-    pub fn run(mut self, observer: &mut dyn Observer, stop: &Stop) -> Result<Outcome> {
-        let dir = self.dir.clone();
-        let seal = self.config.seal();
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    /// The runs' directories.
+    pub fn dirs(&self) -> Vec<&Path> {
+        self.runs.iter().map(|r| r.dir.as_path()).collect()
+    }
+
+    /// Runs to the last generation, or until `stop` is requested (then checkpoints are
+    /// written and the outcomes say which signal stopped them); one outcome per run.
+    pub fn run(mut self, observer: &mut dyn Observer, stop: &Stop) -> Result<Vec<Outcome>> {
         let start = Instant::now();
         let search = &mut self.search;
-        let cells = search.confidences()?.len();
+        let all = search.confidences()?.len();
+        let cells = all / self.runs.len();
         // a resumed run keeps the rows up to its checkpoint; a fresh start keeps none
         let kept = self.resumed.then(|| search.generation());
-        truncate_stats(&dir, kept, cells)?;
-        let seconds_before = self.seconds_before;
-        observer.started(search.generation(), self.config.generations, self.resumed);
-        self.config.save(&dir)?;
-        let append = |name: &str| {
-            let path = dir.join(name);
-            std::fs::OpenOptions::new()
-                .append(true)
-                .open(&path)
-                .map_err(|e| Error::io(path, e))
+        let mut files = Vec::new();
+        for run in &self.runs {
+            std::fs::create_dir_all(&run.dir).map_err(|e| Error::io(&run.dir, e))?;
+            truncate_stats(&run.dir, kept, cells)?;
+            run.config.save(&run.dir)?;
+            let append = |name: &str| {
+                let path = run.dir.join(name);
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .map_err(|e| Error::io(path, e))
+            };
+            files.push((append("stats.csv")?, append("cells.csv")?));
+        }
+        let config = self.runs[0].config.clone();
+        observer.started(search.generation(), config.generations, self.resumed);
+        let seals: Vec<String> = self.runs.iter().map(|r| r.config.seal()).collect();
+        let seconds = |run: &RunDir| run.seconds_before + start.elapsed().as_secs_f64();
+        let record = |files: &mut Vec<(std::fs::File, std::fs::File)>,
+                      generation: u32,
+                      evaluations: u64,
+                      conf: &[f32]|
+         -> Result<()> {
+            for ((run, (stats, per_cell)), conf) in self
+                .runs
+                .iter()
+                .zip(files.iter_mut())
+                .zip(conf.chunks(cells))
+            {
+                let row = Stats::of(conf).csv_row(generation, evaluations, seconds(run));
+                writeln!(stats, "{row}")
+                    .and_then(|_| writeln!(per_cell, "{}", super::cells_row(generation, conf)))
+                    .and_then(|_| stats.flush())
+                    .and_then(|_| per_cell.flush())
+                    .map_err(|e| Error::io(run.dir.join("stats.csv"), e))?;
+            }
+            Ok(())
         };
-        let (mut stats, mut per_cell) = (append("stats.csv")?, append("cells.csv")?);
-        let seconds = |start: &Instant| seconds_before + start.elapsed().as_secs_f64();
-        let mut record = |generation: u32, evaluations: u64, conf: &[f32], s: f64| {
-            let row = Stats::of(conf).csv_row(generation, evaluations, s);
-            writeln!(stats, "{row}")
-                .and_then(|_| writeln!(per_cell, "{}", super::cells_row(generation, conf)))
-                .and_then(|_| stats.flush())
-                .and_then(|_| per_cell.flush())
-                .map_err(|e| Error::io(dir.join("stats.csv"), e))
+        let checkpoint = |search: &dyn Search, conf: &[f32]| {
+            let marks: Vec<RunMark<'_>> = self
+                .runs
+                .iter()
+                .zip(&seals)
+                .map(|(run, seal)| RunMark {
+                    dir: &run.dir,
+                    seal,
+                    seconds: seconds(run),
+                })
+                .collect();
+            search.checkpoint(&marks, conf)
         };
         let mut conf = search.confidences()?;
-        finite(&self.config.net, &conf)?;
+        finite(&config.net, &conf)?;
         if !self.resumed {
-            record(0, search.evaluations(), &conf, seconds(&start))?;
+            record(&mut files, 0, search.evaluations(), &conf)?;
         }
         let run_start_evals = search.evaluations();
-        let generations = self.config.generations;
+        let generations = config.generations;
+        let n_runs = self.runs.len() as f64;
         while search.generation() < generations && !stop.requested() {
-            let n = self
-                .config
-                .stats_every
-                .min(generations - search.generation());
+            let n = config.stats_every.min(generations - search.generation());
             search.step(n)?;
             conf = search.confidences()?;
-            finite(&self.config.net, &conf)?;
+            finite(&config.net, &conf)?;
             let (generation, evaluations) = (search.generation(), search.evaluations());
-            record(generation, evaluations, &conf, seconds(&start))?;
+            record(&mut files, generation, evaluations, &conf)?;
             observer.progress(&Progress {
                 generation,
                 generations,
                 stats: Stats::of(&conf),
                 evaluations,
-                rate: (evaluations - run_start_evals) as f64 / start.elapsed().as_secs_f64(),
+                rate: n_runs * (evaluations - run_start_evals) as f64
+                    / start.elapsed().as_secs_f64(),
                 step: n,
             });
-            if generation % self.config.checkpoint_every < n {
-                search.checkpoint(&dir, &conf, seconds(&start), &seal)?;
+            if generation % config.checkpoint_every < n {
+                checkpoint(search.as_ref(), &conf)?;
             }
         }
-        search.checkpoint(&dir, &conf, seconds(&start), &seal)?;
+        checkpoint(search.as_ref(), &conf)?;
         let (w, h) = search.picture();
-        write_outputs(
-            &dir,
-            &self.labels[..conf.len()],
-            &conf,
-            &search.archive_pixels()?,
-            w,
-            h,
-        )?;
-        Ok(Outcome {
-            dir,
-            generation: search.generation(),
-            cells: conf.len(),
-            stats: Stats::of(&conf),
-            evaluations: search.evaluations(),
-            seconds: seconds(&start),
-            stopped_by: stop.signal(),
-        })
+        let pixels = search.archive_pixels()?;
+        let per_run = pixels.len() / self.runs.len();
+        let mut outcomes = Vec::new();
+        for ((run, conf), pixels) in self
+            .runs
+            .iter()
+            .zip(conf.chunks(cells))
+            .zip(pixels.chunks(per_run))
+        {
+            write_outputs(&run.dir, &self.labels[..cells], conf, pixels, w, h)?;
+            outcomes.push(Outcome {
+                dir: run.dir.clone(),
+                generation: search.generation(),
+                cells,
+                stats: Stats::of(conf),
+                evaluations: search.evaluations(),
+                seconds: seconds(run),
+                stopped_by: stop.signal(),
+            });
+        }
+        Ok(outcomes)
     }
 }

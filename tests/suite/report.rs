@@ -315,19 +315,23 @@ fn the_reproductions_plan_is_the_papers_experiments() {
         n
     };
     let quick = plan(&settings(Half::Mnist, Scale::Quick)).unwrap();
-    // 3 seeds × 2 encodings; one ascent; each of 7 champion sets to 2 networks
-    assert_eq!(count(&quick), [6, 1, 14, 1, 1]);
+    // 3 seeds: one batch of direct runs and 3 CPPN runs; one ascent; each of 7 champion
+    // sets to 2 networks
+    assert_eq!(count(&quick), [4, 1, 14, 1, 1]);
     assert_eq!(
         quick[0].command(),
-        "fooling evolve --net lenet --encoding direct --generations 100 --batch 100 --seed 0 --out runs/r/direct --run-index 0"
+        "fooling evolve --net lenet --encoding direct --generations 100 --batch 100 --seed 0 --out runs/r/direct --runs 3"
     );
+    assert!(quick[1]
+        .command()
+        .ends_with("--out runs/r/cppn --run-index 0"));
     let Step::Report { dirs, out } = quick.last().unwrap() else {
         panic!("the report comes last");
     };
     assert_eq!(out, Path::new("runs/r/report.html"));
     assert_eq!(dirs.len(), 4, "direct, cppn, the ascent and the retraining");
     let paper = plan(&settings(Half::Mnist, Scale::Paper)).unwrap();
-    assert_eq!(count(&paper), [10, 2, 22, 1, 1]);
+    assert_eq!(count(&paper), [6, 2, 22, 1, 1]);
     assert!(paper.iter().any(|s| s
         .command()
         .starts_with("fooling retrain --generations 200 --batch 200 --iterations 10000")));

@@ -5,9 +5,7 @@
 //! random inputs with the output poisoned first, and each backward twin against central
 //! finite differences of its forward twin.
 
-mod common;
-
-use common::{
+use crate::common::{
     assert_close, gpu, gpus_for_each_variant, poisoned, rng, uniform, up, F32_DOT, F32_ELEMENTWISE,
 };
 use fooling::kernels::{self, Activation, Broadcast, Conv2dShape, Pool2dShape};
@@ -473,4 +471,27 @@ fn finite_check_marks_infinities_and_nans_by_their_bits() {
     }
     let (xb, flags) = (up(&[0.0]), up(&[0.0]));
     assert!(kernels::finite_check(gpu, xb.view(), flags.view(), 1).is_err());
+}
+
+#[test]
+fn peak_kernels_match_twins() {
+    let gpu = gpu();
+    let out = poisoned(1000);
+    let d = kernels::peak_fma(gpu, 300, out.view()).unwrap();
+    gpu.run(&[&d]).unwrap();
+    let want = twin::peak_fma(1000, 300);
+    // a contracting recurrence (|m| < 1): f32's rounding stays within a few ULPs of its limit
+    let tol = crate::common::Tol {
+        rel: 1e-4,
+        abs: 1e-6,
+    };
+    assert_close("peak_fma", &out.read(gpu).unwrap(), &want, tol);
+    assert_eq!(kernels::peak_flop(300), 300.0 * 32.0);
+    let mut r = rng("peak_copy");
+    let src = uniform(&mut r, 4096, -1.0, 1.0);
+    let (sb, db) = (up(&src), poisoned(4096));
+    let d = kernels::peak_copy(gpu, sb.view(), db.view()).unwrap();
+    gpu.run(&[&d]).unwrap();
+    assert_eq!(db.read(gpu).unwrap(), twin::peak_copy(&src));
+    assert!(kernels::peak_copy(gpu, sb.slice(0, 4095), db.slice(0, 4095)).is_err());
 }

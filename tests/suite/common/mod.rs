@@ -7,13 +7,32 @@ use fooling::{Gpu, GpuOptions};
 use rand::{Rng, SeedableRng};
 use std::sync::OnceLock;
 
+/// The kernel variant `FOOLING_KERNELS` asks for (`auto`, `tiled` or `direct`; the CLI's
+/// `--kernels` reads the same variable), so a device check runs the suite with each.
+pub fn kernels() -> KernelChoice {
+    match std::env::var("FOOLING_KERNELS").as_deref() {
+        Ok("tiled") => KernelChoice::Tiled,
+        Ok("direct") => KernelChoice::Direct,
+        Ok("auto") | Err(_) => KernelChoice::Auto,
+        Ok(other) => panic!("FOOLING_KERNELS={other}: expected auto, tiled or direct"),
+    }
+}
+
 /// The device every GPU test of this binary shares. Prints the adapter once; panics (never
 /// skips) when there is none, so a CI machine without lavapipe fails loudly.
 pub fn gpu() -> &'static Gpu {
     static GPU: OnceLock<Gpu> = OnceLock::new();
-    GPU.get_or_init(|| match Gpu::new(&GpuOptions::default()) {
+    let options = GpuOptions {
+        kernels: kernels(),
+        ..GpuOptions::default()
+    };
+    GPU.get_or_init(|| match Gpu::new(&options) {
         Ok(gpu) => {
-            eprintln!("GPU tests on: {}", fooling::gpu::describe(&gpu.info));
+            eprintln!(
+                "GPU tests on: {} ({:?} kernels)",
+                fooling::gpu::describe(&gpu.info),
+                gpu.variant
+            );
             gpu
         }
         Err(e) => panic!("GPU tests need an adapter and found none: {e}"),

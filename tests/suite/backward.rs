@@ -1,9 +1,7 @@
 //! The backward kernels: each against its CPU twin on fresh random inputs with the output
 //! poisoned first, and each twin against central finite differences of the forward twins.
 
-mod common;
-
-use common::{
+use crate::common::{
     assert_close, conv, gpu, poisoned, rng, uniform, up, F32_DOT, F32_ELEMENTWISE, F32_PROB_GRAD,
 };
 use fooling::gpu::GpuBuffer;
@@ -331,7 +329,7 @@ fn softmax_xent_bwd_matches_twin_and_finite_differences() {
     }
 }
 
-use common::Tol;
+use crate::common::Tol;
 
 #[test]
 fn sgd_update_matches_twin() {

@@ -2,9 +2,7 @@
 //! their twins with outputs poisoned first, LeNet's whole input gradient against the CPU
 //! twin and finite differences, and `fooling ascent` fooling the shipped LeNet on every digit.
 
-mod common;
-
-use common::{
+use crate::common::{
     assert_close, gpu, poisoned, rng, uniform, up, Tol, F32_ELEMENTWISE, NETWORK, NETWORK_GRAD,
 };
 use fooling::gpu::GpuBuffer;

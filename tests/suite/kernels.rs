@@ -1,9 +1,9 @@
 //! Every WGSL kernel against its CPU twin on fresh random inputs and awkward shapes, with the
 //! output poisoned (NaN) first so an unwritten element fails.
 
-mod common;
-
-use common::{assert_close, gpu, gpus_for_each_variant, rng, uniform, F32_DOT, F32_ELEMENTWISE};
+use crate::common::{
+    assert_close, gpu, gpus_for_each_variant, rng, uniform, F32_DOT, F32_ELEMENTWISE,
+};
 use fooling::gpu::GpuBuffer;
 use fooling::kernels::{self, Conv2dShape, LinearShape, Pool2dShape};
 use fooling::reference;

@@ -4,9 +4,9 @@
 //! convolutions (forward in both implementations, backward to the input and the weights),
 //! each against its CPU twin with the output poisoned first.
 
-mod common;
-
-use common::{assert_close, conv, gpu, gpus_for_each_variant, poisoned, rng, uniform, up, F32_DOT};
+use crate::common::{
+    assert_close, conv, gpu, gpus_for_each_variant, poisoned, rng, uniform, up, F32_DOT,
+};
 use fooling::kernels::{self, Conv2dShape, LrnShape};
 use fooling::reference as twin;
 use rand::Rng;
@@ -202,7 +202,7 @@ fn check_against_pytorch(arch: fooling::nn::Arch, fixture: &str) {
     let logits = plan.forward.logits.read(gpu).unwrap();
     let probs = plan.forward.probs.read(gpu).unwrap();
     let what = |s: &str| format!("{} {s}", arch.name);
-    let tol = common::Tol {
+    let tol = crate::common::Tol {
         rel: 1e-3,
         abs: 1e-4,
     };

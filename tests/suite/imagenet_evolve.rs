@@ -3,9 +3,7 @@
 //! a colour generation against the CPU twins composed, and `fooling evolve --net caffenet/N`
 //! end to end, re-scored by `fooling classify --crops`.
 
-mod common;
-
-use common::{assert_close, gpu, poisoned, rng, uniform, F32_ELEMENTWISE, NETWORK};
+use crate::common::{assert_close, gpu, poisoned, rng, uniform, F32_ELEMENTWISE, NETWORK};
 use fooling::evo::rng::uniform01;
 use fooling::evo::{DirectConfig, DirectSearch, Imaging};
 use fooling::gpu::{Gpu, GpuBuffer, GpuOptions};
@@ -148,7 +146,7 @@ fn crop_mean_matches_twin_and_leaves_other_rows() {
 
 /// Mutation and elite copying run once per pair of (children block, archive block); together
 /// they write exactly what one unsplit kernel writes (itself checked against the twins in
-/// tests/evo.rs).
+/// tests/suite/evo.rs).
 #[test]
 fn blocked_mutation_and_copy_equal_unsplit() {
     let gpu = gpu();
@@ -161,21 +159,25 @@ fn blocked_mutation_and_copy_equal_unsplit() {
         seed: r.gen(),
         generation: 3,
         rate: 0.3,
+        halve_every: 0,
         eta: 15.0,
         cross_prob: 0.0,
         eta_c: 10.0,
     };
     let ib = GpuBuffer::from_slice(gpu, "parent", &parent).unwrap();
     let ab = GpuBuffer::from_slice(gpu, "archive", &archive).unwrap();
+    let clock = GpuBuffer::from_slice(gpu, "clock", &[m.generation]).unwrap();
     let whole = poisoned(batch * genes);
     let d = kernels::poly_mutate(
         gpu,
         genes,
         &m,
         Offsets::default(),
+        1,
         ab.view(),
         ib.view(),
         ib.view(),
+        clock.view(),
         whole.view(),
     )
     .unwrap();
@@ -216,9 +218,11 @@ fn blocked_mutation_and_copy_equal_unsplit() {
                     genes,
                     &m,
                     at,
+                    1,
                     elites.view(),
                     ib.view(),
                     ib.view(),
+                    clock.view(),
                     kids.view(),
                 )
                 .unwrap(),

@@ -1,13 +1,11 @@
 //! CPPN genomes: the operators of PAPER.md section 4 keep every genome acyclic and within
 //! capacity over thousands of random mutations; activations are protected.
 
-mod common;
-
 use fooling::evo::cppn::{Act, Capacity, Cppn, CppnMutation, Edge, INPUTS};
 use rand::Rng;
 
 fn rng() -> rand::rngs::StdRng {
-    common::rng("cppn")
+    crate::common::rng("cppn")
 }
 
 #[test]
@@ -153,7 +151,7 @@ fn evaluation_follows_the_graph() {
 #[test]
 fn render_cppn_matches_the_cpu_evaluation() {
     use fooling::gpu::GpuBuffer;
-    let gpu = common::gpu();
+    let gpu = crate::common::gpu();
     let mut r = rng();
     let cap = Capacity::default();
     let m = CppnMutation::default();

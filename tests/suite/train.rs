@@ -1,10 +1,8 @@
 //! Training LeNet on the device: the whole backward pass against finite differences of the
 //! CPU forward, and a short run on the shipped real digits.
 
-mod common;
-
-use common::{assert_close, F32_DOT};
-use common::{gpu, rng};
+use crate::common::{assert_close, F32_DOT};
+use crate::common::{gpu, rng};
 use fooling::data::{load_dir, Dataset};
 use fooling::nn::{
     accuracy, lenet, reference_backward, reference_forward, Network, TrainConfig, Trainer, Weights,

@@ -2,11 +2,9 @@
 //! held to 256 KiB per binding, LeNet's ip1 weights (1.6 MB) run as blocks of 64 output
 //! features and batches run in chunks of 5 images. The forward pass, the input gradient,
 //! the training gradients and one SGD step must equal the CPU twins'. (CaffeNet's fc6, 151
-//! MB, splits the same way on lavapipe's 128 MiB: see tests/caffenet.rs.)
+//! MB, splits the same way on lavapipe's 128 MiB: see tests/suite/caffenet.rs.)
 
-mod common;
-
-use common::{assert_close, gpu, rng, uniform, up, F32_DOT, F32_ELEMENTWISE};
+use crate::common::{assert_close, gpu, rng, uniform, up, F32_DOT, F32_ELEMENTWISE};
 use fooling::gpu::GpuOptions;
 use fooling::kernels::{self, Cols, LinearShape};
 use fooling::nn::{
@@ -89,7 +87,12 @@ fn ip1_splits_into_aligned_blocks() {
     assert!(blocks.iter().all(|&(first, _)| first % 64 == 0));
     assert_eq!(blocks.iter().map(|b| b.1).sum::<usize>(), 500);
     // on the full device the same layer is one block
-    assert_eq!(kernels::linear_pieces(common::gpu(), &s).unwrap().len(), 1);
+    assert_eq!(
+        kernels::linear_pieces(crate::common::gpu(), &s)
+            .unwrap()
+            .len(),
+        1
+    );
     // a row too wide for even 64 rows per binding is a clear error
     let wide = LinearShape { in_f: 4096, ..s };
     let e = kernels::linear_pieces(gpu, &wide).unwrap_err().to_string();

@@ -1,9 +1,7 @@
 //! The evolution kernels against their twins: the same random draws bit for bit, the
 //! mutation's statistics, and MAP-Elites batch insertion equal to one-by-one insertion.
 
-mod common;
-
-use common::{gpu, rng, uniform};
+use crate::common::{gpu, rng, uniform};
 use fooling::evo::rng::uniform01;
 use fooling::gpu::GpuBuffer;
 use fooling::kernels::{self, Mutation, Offsets};
@@ -19,8 +17,9 @@ fn poly_mutate_draws_the_twins_bits() {
     let parent: Vec<u32> = (0..batch).map(|_| r.gen_range(0..cells as u32)).collect();
     let m = Mutation {
         seed: r.gen(),
-        generation: r.gen_range(0..5000),
+        generation: r.gen_range(1..2000),
         rate: 0.1,
+        halve_every: 1000,
         eta: 15.0,
         cross_prob: 0.0,
         eta_c: 10.0,
@@ -28,6 +27,7 @@ fn poly_mutate_draws_the_twins_bits() {
     let pb = GpuBuffer::from_slice(gpu, "parents", &parents).unwrap();
     let ib = GpuBuffer::from_slice(gpu, "parent", &parent).unwrap();
     let mb = GpuBuffer::from_slice(gpu, "mate", &parent).unwrap();
+    let clock = GpuBuffer::from_slice(gpu, "clock", &[m.generation]).unwrap();
     let cb = GpuBuffer::<f32>::zeros(gpu, "children", batch * genes).unwrap();
     cb.fill(gpu, f32::NAN);
     let d = kernels::poly_mutate(
@@ -35,9 +35,11 @@ fn poly_mutate_draws_the_twins_bits() {
         genes,
         &m,
         Offsets::default(),
+        1,
         pb.view(),
         ib.view(),
         mb.view(),
+        clock.view(),
         cb.view(),
     )
     .unwrap();
@@ -48,7 +50,7 @@ fn poly_mutate_draws_the_twins_bits() {
     for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
         let (child, gene) = (i / genes, i % genes);
         let p = parents[parent[child] as usize * genes + gene];
-        if uniform01(m.seed, m.generation, child as u32, gene as u32, 0) < m.rate {
+        if uniform01(m.seed, m.generation, child as u32, gene as u32, 0) < m.rate_at() {
             mutated += 1;
             sum_delta += (w as f64 - p as f64).abs();
             assert!(
@@ -64,7 +66,16 @@ fn poly_mutate_draws_the_twins_bits() {
         }
     }
     let frac = mutated as f64 / got.len() as f64;
-    assert!((frac - 0.1).abs() < 0.005, "mutated fraction {frac}");
+    let rate = if m.generation <= 1000 { 0.1 } else { 0.05 };
+    assert_eq!(
+        m.rate_at(),
+        rate,
+        "the paper's schedule halves the rate after 1000"
+    );
+    assert!(
+        (frac - rate as f64).abs() < 0.005,
+        "mutated fraction {frac}"
+    );
     // E|delta| = 1/17 before clamping; clamping only shrinks it
     let mean = sum_delta / mutated as f64;
     assert!(
@@ -117,8 +128,8 @@ fn batch_insertion_equals_one_by_one_insertion() {
         let ab = GpuBuffer::from_slice(gpu, "archive", &archive0).unwrap();
         let wb = GpuBuffer::<u32>::zeros(gpu, "winner", classes).unwrap();
         wb.fill(gpu, 12345);
-        let d1 =
-            kernels::elite_select(gpu, batch, classes, pb.view(), cb.view(), wb.view()).unwrap();
+        let d1 = kernels::elite_select(gpu, (1, batch), classes, pb.view(), cb.view(), wb.view())
+            .unwrap();
         let d2 = kernels::elite_copy(
             gpu,
             genes,
@@ -183,6 +194,7 @@ fn sbx_crossover_matches_twin_and_keeps_equal_genes() {
         seed: r.gen(),
         generation: 7,
         rate: 0.0,
+        halve_every: 0,
         eta: 15.0,
         cross_prob: 1.0,
         eta_c: 10.0,
@@ -192,6 +204,7 @@ fn sbx_crossover_matches_twin_and_keeps_equal_genes() {
         GpuBuffer::from_slice(gpu, "parent", &parent).unwrap(),
         GpuBuffer::from_slice(gpu, "mate", &mate).unwrap(),
     );
+    let clock = GpuBuffer::from_slice(gpu, "clock", &[m.generation]).unwrap();
     let cb = GpuBuffer::<f32>::zeros(gpu, "children", batch * genes).unwrap();
     cb.fill(gpu, f32::NAN);
     let d = kernels::poly_mutate(
@@ -199,9 +212,11 @@ fn sbx_crossover_matches_twin_and_keeps_equal_genes() {
         genes,
         &m,
         Offsets::default(),
+        1,
         bufs[0].view(),
         ib.view(),
         mb.view(),
+        clock.view(),
         cb.view(),
     )
     .unwrap();
@@ -259,7 +274,7 @@ fn elite_select_takes_the_first_columns_of_wider_rows() {
     let pb = GpuBuffer::from_slice(gpu, "probs", &probs).unwrap();
     let cb = GpuBuffer::from_slice(gpu, "conf", &conf0).unwrap();
     let wb = GpuBuffer::<u32>::zeros(gpu, "winner", cells).unwrap();
-    let d = kernels::elite_select(gpu, batch, cells, pb.view(), cb.view(), wb.view()).unwrap();
+    let d = kernels::elite_select(gpu, (1, batch), cells, pb.view(), cb.view(), wb.view()).unwrap();
     gpu.run(&[&d]).unwrap();
     let cut: Vec<f32> = probs
         .chunks(stride)
@@ -279,5 +294,53 @@ fn elite_select_takes_the_first_columns_of_wider_rows() {
     assert_eq!(wb.read(gpu).unwrap(), winner);
     assert_eq!(cb.read(gpu).unwrap(), conf);
     // fewer columns than cells is refused
-    assert!(kernels::elite_select(gpu, batch, 12, pb.view(), cb.view(), wb.view()).is_err());
+    assert!(kernels::elite_select(gpu, (1, batch), 12, pb.view(), cb.view(), wb.view()).is_err());
+}
+
+#[test]
+fn the_device_clock_and_parent_draws_match_the_host() {
+    let gpu = gpu();
+    let mut r = rng("clock");
+    let (seed, cells, batch) = (r.gen::<u32>(), 13, 1000);
+    let start = r.gen_range(0..1_000_000u32);
+    let clock = GpuBuffer::from_slice(gpu, "clock", &[start]).unwrap();
+    let parent = GpuBuffer::<u32>::zeros(gpu, "parent", batch).unwrap();
+    parent.fill(gpu, u32::MAX);
+    let step = kernels::clock_step(gpu, clock.view(), 3).unwrap();
+    let draw =
+        kernels::parents_draw(gpu, (seed, 2), (1, cells), clock.view(), parent.view()).unwrap();
+    // two generations in one submit: the draw reads the clock as the step left it
+    gpu.run(&[&step, &draw, &step, &draw]).unwrap();
+    let mut want_clock = [start];
+    twin::clock_step(&mut want_clock, 3);
+    twin::clock_step(&mut want_clock, 3);
+    assert_eq!(clock.read(gpu).unwrap(), want_clock);
+    let got = parent.read(gpu).unwrap();
+    let want = fooling::evo::archive::parent_cells(seed, start + 6, batch, cells, 2);
+    assert_eq!(got, want, "the device draws the host's parents");
+    let mut seen = vec![0usize; cells];
+    for &p in &got {
+        seen[p as usize] += 1;
+    }
+    assert!(
+        seen.iter().all(|&n| n > batch / cells / 2),
+        "draws uniform over the cells: {seen:?}"
+    );
+    assert!(kernels::parents_draw(gpu, (seed, 2), (1, 0), clock.view(), parent.view()).is_err());
+    // two runs of 500: the second draws as a run alone with seed + 1, among its own cells
+    let two =
+        kernels::parents_draw(gpu, (seed, 2), (2, cells), clock.view(), parent.view()).unwrap();
+    parent.fill(gpu, u32::MAX);
+    gpu.run(&[&two]).unwrap();
+    let got = parent.read(gpu).unwrap();
+    let alone = |s: u32| fooling::evo::archive::parent_cells(s, start + 6, batch / 2, cells, 2);
+    assert_eq!(got[..batch / 2], alone(seed));
+    let second: Vec<u32> = alone(seed.wrapping_add(1))
+        .iter()
+        .map(|p| p + cells as u32)
+        .collect();
+    assert_eq!(got[batch / 2..], second);
+    assert!(
+        kernels::parents_draw(gpu, (seed, 2), (3, cells), clock.view(), parent.view()).is_err()
+    );
 }

@@ -6,9 +6,7 @@
 //! the device against the CPU twins composed; and every kind of model the importer must
 //! refuse, each refused with the file, the node or the option at fault.
 
-mod common;
-
-use common::{assert_close, gpu, Tol, NETWORK};
+use crate::common::{assert_close, gpu, Tol, NETWORK};
 use fooling::nn::onnx;
 use fooling::nn::preprocess::Preprocess;
 use fooling::nn::{reference_forward, reference_input_gradient, ChannelOrder, Network};
@@ -97,7 +95,12 @@ fn check_network(name: &str, exporter: &str, given: &Preprocess) {
     assert_eq!(arch.num_classes(), 10, "{}", what("classes"));
     // the preprocessing: pixels become PyTorch's input
     let input = arch.to_input(&want.pixels);
-    assert_close(&what("input"), &input, &want.input, common::F32_ELEMENTWISE);
+    assert_close(
+        &what("input"),
+        &input,
+        &want.input,
+        crate::common::F32_ELEMENTWISE,
+    );
     let images = want.target.len();
     let net = Network::new(gpu, arch.clone(), &model.weights).unwrap();
     let plan = net.input_gradient_plan(gpu, images).unwrap();

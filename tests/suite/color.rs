@@ -1,9 +1,7 @@
 //! Colour genomes: the CPU twin against OpenCV itself (tests/fixtures/opencv_color.json,
 //! made by tools/opencv_color_fixture.py), and the `render_color` kernel against the twin.
 
-mod common;
-
-use common::{gpu, rng, uniform};
+use crate::common::{gpu, rng, uniform};
 use fooling::gpu::GpuBuffer;
 use fooling::imaging::ColorModel;
 use fooling::kernels;

@@ -1,9 +1,7 @@
 //! LeNet end to end against fixtures made by an independent framework (PyTorch, see
 //! tools/lenet_fixture.py and tools/train_lenet_torch.py).
 
-mod common;
-
-use common::{assert_close, gpu, rng, uniform, NETWORK};
+use crate::common::{assert_close, gpu, rng, uniform, NETWORK};
 use fooling::nn::{lenet, reference_forward, Network, Weights};
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,6 @@
 //! MAP-Elites with the direct encoding on a real LeNet (the independent PyTorch-trained one).
 
-mod common;
-
-use common::gpu;
+use crate::common::gpu;
 use fooling::evo::{Crossover, DirectConfig, DirectSearch, Schedule};
 use fooling::nn::{lenet, Network, Weights};
 use std::path::Path;
@@ -239,4 +237,71 @@ fn runs_on_the_first_cells_only() {
         };
         assert!(DirectSearch::new(gpu, net(), config).is_err(), "{bad:?}");
     }
+}
+
+/// A batch of runs evolves each run exactly as it evolves alone: the same elites, bit for
+/// bit, and the same confidences (mutation with the paper's schedule past its first halving,
+/// and SBX crossover with mates drawn on the device).
+#[test]
+fn a_batch_of_runs_equals_the_runs_alone() {
+    let gpu = gpu();
+    for crossover in [Crossover::None, Crossover::Sbx] {
+        let config = DirectConfig {
+            seed: 40,
+            batch: 24,
+            crossover,
+            schedule: Schedule::Paper,
+            ..DirectConfig::default()
+        };
+        let mut batch =
+            DirectSearch::batch_of_runs(gpu, net(), config.clone(), fooling::evo::Imaging::Grey, 3)
+                .unwrap();
+        let mut alone: Vec<DirectSearch> = (0..3)
+            .map(|r| {
+                let c = DirectConfig {
+                    seed: config.seed + r,
+                    ..config.clone()
+                };
+                DirectSearch::new(gpu, net(), c).unwrap()
+            })
+            .collect();
+        // across the rate's first halving (generation 1001), in one long submit and short ones
+        let (archive, conf) = (batch.archive().unwrap(), batch.confidences().unwrap());
+        batch.restore(995, 0, &archive, &conf).unwrap();
+        for s in &mut alone {
+            let (a, c) = (s.archive().unwrap(), s.confidences().unwrap());
+            s.restore(995, 0, &a, &c).unwrap();
+        }
+        batch.step(7);
+        for s in &mut alone {
+            s.step(3);
+            s.step(4);
+        }
+        let got = (batch.archive().unwrap(), batch.confidences().unwrap());
+        let want: (Vec<f32>, Vec<f32>) =
+            alone.iter().fold((vec![], vec![]), |(mut a, mut c), s| {
+                a.extend(s.archive().unwrap());
+                c.extend(s.confidences().unwrap());
+                (a, c)
+            });
+        assert!(
+            got.0 == want.0,
+            "{crossover:?}: the batch's elites differ from the runs alone"
+        );
+        assert_eq!(got.1, want.1, "{crossover:?}: confidences");
+        assert_eq!(batch.evaluations, alone[0].evaluations);
+        // each run's cells differ from the others' (the runs are independent)
+        assert_ne!(want.1[..10], want.1[10..20]);
+    }
+    let too_many = DirectSearch::batch_of_runs(
+        gpu,
+        net(),
+        DirectConfig {
+            seed: u32::MAX,
+            ..DirectConfig::default()
+        },
+        fooling::evo::Imaging::Grey,
+        2,
+    );
+    assert!(too_many.is_err(), "seeds past 2^32 − 1 are refused");
 }

@@ -1,0 +1,32 @@
+//! The test suite, in one binary (one link instead of one per file, which a fresh clone's
+//! build and a device check both feel): each module is what was a file of `tests/`, and
+//! `common` their shared harness. `cargo test` runs all of it; `cargo test --test suite
+//! onnx::` one module.
+
+mod common;
+
+mod ascent;
+mod backward;
+mod caffenet;
+mod cli;
+mod color;
+mod convert;
+mod cppn;
+mod data;
+mod evo;
+mod evolve;
+mod experiments;
+mod fuzz;
+mod graph_kernels;
+mod hardening;
+mod imagenet_evolve;
+mod kernels;
+mod lenet;
+mod onnx;
+mod onnx_cli;
+mod report;
+mod runs;
+mod shaders;
+mod split;
+mod train;
+mod weights;
