@@ -3,6 +3,11 @@
 //! the device renders the whole batch (one dispatch per binding-sized block), classifies it
 //! and finds each class's winner. Per generation the compiled programs go up and the cells'
 //! winners and confidences come down.
+//!
+//! **Overlap.** While the device evaluates generation g, the host breeds generation g + 1
+//! from the archive as it stands; once g's winners are known, it breeds again only the
+//! children whose parent cell g changed. A child depends only on its parent's genome and its
+//! own random stream, so the run is the one the sequential loop makes, child for child.
 
 use super::archive::{grey_pixels, insert_winners, parent_cells, ClassArchive, STREAM_PARENT};
 use super::cppn::{Capacity, Cppn, CppnMutation};
@@ -68,6 +73,12 @@ pub struct CppnSearch<'g> {
     /// The cells' confidences and the selection of winners.
     cells: ClassArchive,
     children: Vec<Cppn>,
+    /// Generation `.0`'s children, bred while the device evaluated the generation before
+    /// from the archive as it then stood, with their parent cells.
+    next: Option<(u32, Vec<Cppn>, Vec<u32>)>,
+    /// Breed the next generation while the device works (true; false: the sequential loop,
+    /// for comparison).
+    pub overlap: bool,
     pub generation: u32,
     pub evaluations: u64,
     /// outputs per pixel, and the picture's width and height
@@ -128,6 +139,8 @@ impl<'g> CppnSearch<'g> {
             fitness,
             cells,
             children,
+            next: None,
+            overlap: true,
             generation: 0,
             evaluations: 0,
             outputs,
@@ -145,6 +158,12 @@ impl<'g> CppnSearch<'g> {
 
     /// Renders, classifies and inserts `self.children`; reads back winners and confidences.
     fn evaluate(&mut self) -> Result<()> {
+        self.submit_children();
+        self.collect().map(|_| ())
+    }
+
+    /// Sends `self.children` to the device and records their evaluation (not waited for).
+    fn submit_children(&mut self) {
         let cap = self.config.capacity;
         let programs: Vec<u32> = self.children.iter().flat_map(|c| c.compile(cap)).collect();
         self.programs.write(self.gpu, 0, &programs);
@@ -155,35 +174,73 @@ impl<'g> CppnSearch<'g> {
             self.fitness.record(pass);
             self.cells.record_select(pass);
         });
+    }
+
+    /// Waits for the submitted children's evaluation and inserts the winners; returns the
+    /// winners (`u32::MAX`: the cell kept its elite).
+    fn collect(&mut self) -> Result<Vec<u32>> {
         let (winners, conf) = self.cells.winners_and_confidences(self.gpu)?;
         self.fitness.check_finite(self.gpu, &self.net)?;
         self.conf_host = conf;
         if !insert_winners(&mut self.archive, &self.children, &winners) {
-            return Ok(()); // reported by the caller
+            return Ok(winners); // reported by the caller
         }
         self.evaluations += self.children.len() as u64;
-        Ok(())
+        Ok(winners)
     }
 
-    /// Runs `n` generations (waits for the device each generation: the host needs the winners).
+    /// Child `b` of generation `g`: a mutated copy of cell `parent`'s elite.
+    fn breed(&self, g: u32, b: u32, parent: u32) -> Cppn {
+        let mut child = self.archive[parent as usize].clone();
+        child.mutate(
+            &self.config.mutation,
+            self.config.capacity,
+            &mut child_rng(self.config.seed, g, b),
+        );
+        child
+    }
+
+    /// Generation `g`'s children from the archive as it stands, with their parent cells.
+    fn brood(&self, g: u32) -> (Vec<Cppn>, Vec<u32>) {
+        let parents = parent_cells(
+            self.config.seed,
+            g,
+            self.config.batch,
+            self.classes,
+            STREAM_PARENT,
+        );
+        let children = (0..self.config.batch as u32)
+            .zip(&parents)
+            .map(|(b, &parent)| self.breed(g, b, parent))
+            .collect();
+        (children, parents)
+    }
+
+    /// Runs `n` generations (waits for the device each generation: the host needs the
+    /// winners), breeding each next generation while the device evaluates this one.
     pub fn step(&mut self, n: u32) -> Result<()> {
         for _ in 0..n {
             let g = self.generation + 1;
-            let seed = self.config.seed;
-            let parents = parent_cells(seed, g, self.config.batch, self.classes, STREAM_PARENT);
-            self.children = (0..self.config.batch as u32)
-                .zip(parents)
-                .map(|(b, parent)| {
-                    let mut child = self.archive[parent as usize].clone();
-                    child.mutate(
-                        &self.config.mutation,
-                        self.config.capacity,
-                        &mut child_rng(seed, g, b),
-                    );
-                    child
-                })
-                .collect();
-            self.evaluate()?;
+            self.children = match self.next.take() {
+                Some((at, children, _)) if at == g => children,
+                _ => self.brood(g).0,
+            };
+            self.submit_children();
+            if self.overlap {
+                let after = g.wrapping_add(1);
+                let (children, parents) = self.brood(after);
+                self.next = Some((after, children, parents));
+            }
+            let winners = self.collect()?;
+            // the children whose parent cell this generation changed are bred again
+            if let Some((at, mut children, parents)) = self.next.take() {
+                for (b, &parent) in parents.iter().enumerate() {
+                    if winners[parent as usize] != u32::MAX {
+                        children[b] = self.breed(at, b as u32, parent);
+                    }
+                }
+                self.next = Some((at, children, parents));
+            }
             self.generation = g;
         }
         Ok(())
@@ -210,6 +267,7 @@ impl<'g> CppnSearch<'g> {
         self.cells.restore(self.gpu, conf)?;
         self.archive = archive;
         self.conf_host = conf.to_vec();
+        self.next = None;
         self.generation = generation;
         self.evaluations = evaluations;
         Ok(())
