@@ -46,6 +46,9 @@ pub fn time(gpu: &Gpu, quick: bool, record: &dyn Fn(&mut wgpu::ComputePass<'_>))
 pub struct Peak {
     pub gflops: f64,
     pub gbps: f64,
+    /// GFLOP/s of `peak_gather`: the direct convolution's loads and multiply-adds, in the
+    /// same proportion, with nothing else.
+    pub gather: f64,
 }
 
 impl Peak {
@@ -65,12 +68,24 @@ impl Peak {
         let copy = kernels::peak_copy(gpu, src.view(), dst.view()).unwrap();
         let secs = time(gpu, quick, &|pass| copy.record(pass));
         let gbps = 2.0 * 4.0 * n as f64 / secs / 1e9;
-        let peak = Peak { gflops, gbps };
+        // a table that stays in cache (1 MiB), as a layer's weights and input tile do
+        let table = GpuBuffer::<f32>::zeros(gpu, "peak table", 1 << 18).unwrap();
+        table.fill(gpu, 0.5);
+        let gathered = kernels::peak_gather(gpu, iterations, table.view(), out.view()).unwrap();
+        let secs = time(gpu, quick, &|pass| gathered.record(pass));
+        let gather = invocations as f64 * kernels::gather_flop(iterations) / secs / 1e9;
+        let peak = Peak {
+            gflops,
+            gbps,
+            gather,
+        };
         println!(
-            "adapter peak (measured in this run): {:.1} GFLOP/s (peak_fma: independent vec4 multiply-adds), {:.1} GB/s (peak_copy: a vec4 copy of {} MiB)",
+            "adapter peak (measured in this run): {:.1} GFLOP/s (peak_fma: independent vec4 multiply-adds), {:.1} GB/s (peak_copy: a vec4 copy of {} MiB); the direct convolution's access pattern alone (peak_gather: 8 loads per 32 FLOP): {:.1} GFLOP/s, {}",
             peak.gflops,
             peak.gbps,
-            (n * 4) >> 20
+            (n * 4) >> 20,
+            peak.gather,
+            peak.of(peak.gather)
         );
         peak
     }

@@ -73,6 +73,7 @@ mod mul_bwd;
 mod parents;
 mod peak_copy;
 mod peak_fma;
+mod peak_gather;
 mod poly_mutate;
 mod relu;
 mod relu_bwd;
@@ -115,6 +116,7 @@ pub use mul_bwd::mul_bwd_b;
 pub use parents::parents_draw;
 pub use peak_copy::peak_copy;
 pub use peak_fma::{peak_flop, peak_fma, PEAK_C, PEAK_M};
+pub use peak_gather::{gather_flop, peak_gather};
 pub use poly_mutate::{poly_mutate, Mutation, Offsets};
 pub use relu::relu_fwd;
 pub use relu_bwd::relu_bwd;
@@ -209,6 +211,7 @@ shaders! {
     Parents => "parents",
     PeakCopy => "peak_copy",
     PeakFma => "peak_fma",
+    PeakGather => "peak_gather",
     PolyMutate => "poly_mutate",
     Relu => "relu",
     ReluBwd => "relu_bwd",
@@ -245,6 +248,7 @@ pub fn params_layouts() -> Vec<ParamsLayout> {
         mul::MulParams::LAYOUT,
         parents::ParentParams::LAYOUT,
         peak_fma::PeakParams::LAYOUT,
+        peak_gather::GatherParams::LAYOUT,
         poly_mutate::MutateParams::LAYOUT,
         relu::Params::LAYOUT,
         render::RenderParams::LAYOUT,

@@ -494,4 +494,22 @@ fn peak_kernels_match_twins() {
     gpu.run(&[&d]).unwrap();
     assert_eq!(db.read(gpu).unwrap(), twin::peak_copy(&src));
     assert!(kernels::peak_copy(gpu, sb.slice(0, 4095), db.slice(0, 4095)).is_err());
+    // the convolution-shaped ceiling: 1,000 invocations (the last workgroup partial) over a
+    // table smaller than their reach, so indices wrap
+    let table = uniform(&mut r, 2048, 0.0, 1.0);
+    let (tb, out) = (up(&table), poisoned(1000));
+    let d = kernels::peak_gather(gpu, 50, tb.view(), out.view()).unwrap();
+    gpu.run(&[&d]).unwrap();
+    let tol = crate::common::Tol {
+        rel: 1e-5,
+        abs: 1e-6,
+    };
+    assert_close(
+        "peak_gather",
+        &out.read(gpu).unwrap(),
+        &twin::peak_gather(&table, 1000, 50),
+        tol,
+    );
+    assert_eq!(kernels::gather_flop(50), 50.0 * 32.0);
+    assert!(kernels::peak_gather(gpu, 50, tb.slice(0, 2000), out.view()).is_err());
 }
