@@ -68,6 +68,8 @@ pub struct Outcome {
 struct RunDir {
     dir: PathBuf,
     config: RunConfig,
+    /// `config.seal()`: what ties the run's checkpoints to it.
+    seal: String,
     /// Wall-clock seconds of the sessions before this one.
     seconds_before: f64,
     /// The run directory's lock, held until the runner is dropped.
@@ -314,8 +316,8 @@ impl<'g> Runner<'g> {
             ));
         }
         let resume = resume && present == n;
+        let seals: Vec<String> = slots.iter().map(|(_, c, _)| c.seal()).collect();
         let seconds_before = if resume {
-            let seals: Vec<String> = slots.iter().map(|(_, c, _)| c.seal()).collect();
             let marks: Vec<(&Path, &str)> = slots
                 .iter()
                 .zip(&seals)
@@ -328,10 +330,12 @@ impl<'g> Runner<'g> {
         Ok(Runner {
             runs: slots
                 .into_iter()
+                .zip(seals)
                 .zip(seconds_before)
-                .map(|((dir, config, lock), seconds_before)| RunDir {
+                .map(|(((dir, config, lock), seal), seconds_before)| RunDir {
                     dir,
                     config,
+                    seal,
                     seconds_before,
                     _lock: lock,
                 })
@@ -352,18 +356,13 @@ impl<'g> Runner<'g> {
         &self.runs[0].config
     }
 
-    /// The runs' directories.
-    pub fn dirs(&self) -> Vec<&Path> {
-        self.runs.iter().map(|r| r.dir.as_path()).collect()
-    }
-
     /// Runs to the last generation, or until `stop` is requested (then checkpoints are
     /// written and the outcomes say which signal stopped them); one outcome per run.
     pub fn run(mut self, observer: &mut dyn Observer, stop: &Stop) -> Result<Vec<Outcome>> {
         let start = Instant::now();
         let search = &mut self.search;
-        let all = search.confidences()?.len();
-        let cells = all / self.runs.len();
+        let mut conf = search.confidences()?;
+        let cells = conf.len() / self.runs.len();
         // a resumed run keeps the rows up to its checkpoint; a fresh start keeps none
         let kept = self.resumed.then(|| search.generation());
         let mut files = Vec::new();
@@ -382,7 +381,6 @@ impl<'g> Runner<'g> {
         }
         let config = self.runs[0].config.clone();
         observer.started(search.generation(), config.generations, self.resumed);
-        let seals: Vec<String> = self.runs.iter().map(|r| r.config.seal()).collect();
         let seconds = |run: &RunDir| run.seconds_before + start.elapsed().as_secs_f64();
         let record = |files: &mut Vec<(std::fs::File, std::fs::File)>,
                       generation: u32,
@@ -408,16 +406,14 @@ impl<'g> Runner<'g> {
             let marks: Vec<RunMark<'_>> = self
                 .runs
                 .iter()
-                .zip(&seals)
-                .map(|(run, seal)| RunMark {
+                .map(|run| RunMark {
                     dir: &run.dir,
-                    seal,
+                    seal: &run.seal,
                     seconds: seconds(run),
                 })
                 .collect();
             search.checkpoint(&marks, conf)
         };
-        let mut conf = search.confidences()?;
         finite(&config.net, &conf)?;
         if !self.resumed {
             record(&mut files, 0, search.evaluations(), &conf)?;
