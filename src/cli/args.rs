@@ -64,6 +64,9 @@ pub enum Command {
     Convert(ConvertArgs),
     /// Re-score a run's champions on another network (the paper's transfer experiment).
     Transfer(TransferArgs),
+    /// Ablate a run's champions: occlusion maps, and for CPPN images the removal of repeated
+    /// elements (the paper's R9).
+    Ablate(AblateArgs),
     /// Combine the archives of several runs cell by cell (each class's most confident champion).
     Merge(MergeArgs),
     /// Retrain a network with its fooling images as an extra class, and evolve again, round
@@ -164,6 +167,22 @@ pub struct TransferArgs {
     #[arg(long)]
     pub crops: Option<usize>,
     /// Replace an existing DIR/transfer-<name>.csv.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args)]
+pub struct AblateArgs {
+    /// The run (evolution, ascent or merged) whose champions to ablate, on its own network.
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// The occluded square's side in pixels [default: a seventh of the image's side].
+    #[arg(long, value_name = "K")]
+    pub patch: Option<usize>,
+    /// Pixels between occluded squares [default: half the patch].
+    #[arg(long, value_name = "S")]
+    pub stride: Option<usize>,
+    /// Replace an existing DIR/ablate.csv and the images it names.
     #[arg(long)]
     pub force: bool,
 }

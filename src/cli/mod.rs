@@ -1,6 +1,7 @@
 //! Command-line interface: each subcommand parses its options, makes one library call and
 //! prints what came of it. No loop, file format or experiment logic lives here.
 
+mod ablate;
 mod args;
 mod ascent;
 mod classify;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Ascent(args) => ascent::ascent(&cli.gpu, &args.indexed()?),
         Command::Convert(args) => convert::convert(&args),
         Command::Transfer(args) => transfer::transfer(&cli.gpu, &args),
+        Command::Ablate(args) => ablate::ablate(&cli.gpu, &args),
         Command::Merge(args) => merge::merge(&args),
         Command::Retrain(args) => retrain::retrain(&cli.gpu, &args),
         Command::Report(args) => report::report(&args),

@@ -1,9 +1,10 @@
-//! The paper's experiments over runs (PAPER.md section 7): transfer of champions to other
-//! networks ([`transfer`]), merging the archives of several runs cell by cell ([`merge`]),
-//! retraining with a fooling class ([`retrain`]), and the whole reproduction as a typed plan
-//! ([`reproduce`]). This file reads what every experiment reads of a finished run: its
+//! The paper's experiments over runs (PAPER.md sections 7 and 8): transfer of champions to
+//! other networks ([`transfer`]), ablation of champions (R9, [`ablate`]), merging the
+//! archives of several runs cell by cell ([`merge`]), retraining with a fooling class
+//! ([`retrain`]), and the whole reproduction as a typed plan ([`reproduce`]). This file reads what every experiment reads of a finished run: its
 //! `champions.csv` and `config.toml`.
 
+pub mod ablate;
 pub mod merge;
 pub mod reproduce;
 pub mod retrain;
@@ -89,7 +90,7 @@ pub fn read_champions(dir: &Path) -> Result<Vec<Champion>> {
 
 /// Whether `image` is a relative path that stays inside the directory it is relative to (no
 /// root, no `..`, no prefix): a `champions.csv` names only its own run's files.
-fn inside(image: &str) -> bool {
+pub(crate) fn inside(image: &str) -> bool {
     use std::path::Component;
     !image.is_empty()
         && Path::new(image)

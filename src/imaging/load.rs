@@ -114,17 +114,27 @@ pub fn load_color_square(path: &Path, order: crate::nn::ChannelOrder) -> Result<
     Ok((planes(&rgb, order), rgb.width() as usize))
 }
 
-/// The network input for the image at `path`: grey or colour as `arch` takes it, at its size
-/// (scaled when `resize`), or, with `crops`, the `crops` crops of a larger square colour image
-/// (`(crops, c, h, w)`, Caffe's oversample order).
-pub fn load_input(
+/// An image as a network reads it: `(c, h, w)` 8-bit planes in the network's channel
+/// order, before they become input values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Planes {
+    pub pixels: Vec<u8>,
+    pub channels: usize,
+    pub h: usize,
+    pub w: usize,
+}
+
+/// The planes of the image at `path` as `arch` reads it: grey or colour at its input size
+/// (scaled when `resize`), or, with `crops`, a square colour image of any size to take the
+/// crops from.
+pub fn load_planes(
     arch: &crate::nn::Arch,
     path: &Path,
     resize: bool,
     crops: Option<usize>,
-) -> Result<Vec<f32>> {
+) -> Result<Planes> {
     let [c, h, w] = arch.input;
-    if let Some(n) = crops {
+    if crops.is_some() {
         if c != 3 {
             return Err(Error::Setting {
                 key: "crops",
@@ -135,19 +145,62 @@ pub fn load_input(
             });
         }
         let (pixels, size) = load_color_square(path, arch.pixels.order)?;
-        let mut out = Vec::with_capacity(n * arch.input_len());
-        for crop in crate::imaging::crops::crops(size, h, n).map_err(|e| Error::Image {
-            path: path.into(),
-            message: e.to_string(),
-        })? {
-            out.extend(arch.to_input(&crate::imaging::crops::cut(&pixels, size, h, crop)));
-        }
-        return Ok(out);
+        return Ok(Planes {
+            pixels,
+            channels: 3,
+            h: size,
+            w: size,
+        });
     }
     let pixels = if c == 1 {
         load_grey(path, w, h, resize)?
     } else {
         load_color(path, w, h, resize, arch.pixels.order)?
     };
-    Ok(arch.to_input(&pixels))
+    Ok(Planes {
+        pixels,
+        channels: c,
+        h,
+        w,
+    })
+}
+
+/// The network input of `planes` (as [`load_planes`] gives them): the image itself, or its
+/// `crops` crops (`(crops, c, h, w)`, Caffe's oversample order). `path` names the image in
+/// errors.
+pub fn planes_input(
+    arch: &crate::nn::Arch,
+    planes: &Planes,
+    crops: Option<usize>,
+    path: &Path,
+) -> Result<Vec<f32>> {
+    let Some(n) = crops else {
+        return Ok(arch.to_input(&planes.pixels));
+    };
+    let k = arch.input[1];
+    let mut out = Vec::with_capacity(n * arch.input_len());
+    for crop in crate::imaging::crops::crops(planes.h, k, n).map_err(|e| Error::Image {
+        path: path.into(),
+        message: e.to_string(),
+    })? {
+        out.extend(arch.to_input(&crate::imaging::crops::cut(
+            &planes.pixels,
+            planes.h,
+            k,
+            crop,
+        )));
+    }
+    Ok(out)
+}
+
+/// The network input for the image at `path`: grey or colour as `arch` takes it, at its size
+/// (scaled when `resize`), or, with `crops`, the `crops` crops of a larger square colour image
+/// (`(crops, c, h, w)`, Caffe's oversample order).
+pub fn load_input(
+    arch: &crate::nn::Arch,
+    path: &Path,
+    resize: bool,
+    crops: Option<usize>,
+) -> Result<Vec<f32>> {
+    planes_input(arch, &load_planes(arch, path, resize, crops)?, crops, path)
 }

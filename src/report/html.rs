@@ -72,6 +72,7 @@ pub fn render(s: &Summary) -> String {
         gallery(&mut body, &a.dir, "ascent gallery", None);
     }
     transfer(&mut body, s);
+    ablation(&mut body, s);
     retraining(&mut body, s);
     for dir in &s.merged {
         let _ = writeln!(
@@ -197,6 +198,105 @@ fn transfer(body: &mut String, s: &Summary) {
     body.push_str("</table>\n");
 }
 
+/// One image of the ablation examples, with its caption.
+fn tile(body: &mut String, path: &Path, caption: &str) {
+    if let Some(src) = png_data(path) {
+        let _ = write!(
+            body,
+            "<figure class=\"tile\"><img src=\"{src}\" alt=\"{0}\"><figcaption>{0}</figcaption></figure>",
+            esc(caption)
+        );
+    }
+}
+
+fn ablation(body: &mut String, s: &Summary) {
+    if s.ablations.is_empty() {
+        return;
+    }
+    body.push_str("<h2 id=\"R9\">Ablation</h2>\n<p>Each champion re-scored on its run's network with squares of the image painted in its background colour (heatmap: red where covering a square lowers the confidence, scaled to the image's largest drop), and, for CPPN images, with copies of its strongest repeated element removed: one, half of them, all but one.</p>\n<table><tr><th>run</th><th>champions</th><th>squares</th><th>largest drop</th><th>repeated elements</th><th>lower with all but one copy removed</th><th>lower at every step</th><th>median confidence → all but one</th></tr>\n");
+    for a in &s.ablations {
+        let t = a.tally;
+        let drop = a
+            .rows
+            .iter()
+            .map(|r| r.confidence - r.occlusion_min)
+            .fold(0f32, f32::max);
+        let (rep, falls, steady, medians) = if t.tested == 0 {
+            (
+                "–".to_string(),
+                "–".to_string(),
+                "–".to_string(),
+                "–".to_string(),
+            )
+        } else {
+            let (before, after) = a.medians();
+            (
+                format!("{} of {}", t.repeating, t.tested),
+                format!("{} of {}", t.falls, t.repeating),
+                format!("{} of {}", t.steady, t.repeating),
+                format!("{before:.4} → {after:.4}"),
+            )
+        };
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}×{}, {} apart</td><td>{drop:.4}</td><td>{rep}</td><td>{falls}</td><td>{steady}</td><td>{medians}</td></tr>",
+            esc(&a.dir.display().to_string()),
+            t.champions,
+            a.patch,
+            a.patch,
+            a.stride
+        );
+    }
+    body.push_str("</table>\n");
+    for a in &s.ablations {
+        // the champions with repeated elements whose confidence fell most, else the
+        // occlusion maps of the first champions
+        let mut shown: Vec<_> = a
+            .rows
+            .iter()
+            .filter(|r| r.repetition.as_ref().is_some_and(|t| t.copies >= 2))
+            .collect();
+        shown.sort_by(|x, y| {
+            let fall = |r: &crate::experiments::ablate::Ablated| {
+                r.confidence - r.repetition.as_ref().map_or(0.0, |t| t.confidence[2])
+            };
+            fall(y).total_cmp(&fall(x))
+        });
+        let repeated = !shown.is_empty();
+        if !repeated {
+            shown = a.rows.iter().collect();
+        }
+        let _ = writeln!(
+            body,
+            "<div class=\"examples\"><p>{}</p>",
+            esc(&a.dir.display().to_string())
+        );
+        for r in shown.into_iter().take(6) {
+            body.push_str("<div class=\"example\">");
+            let label = &r.champion.label;
+            tile(
+                body,
+                &a.dir.join(&r.champion.image),
+                &format!("{label}: {:.4}", r.confidence),
+            );
+            if let Some(t) = r.repetition.as_ref().filter(|t| t.copies >= 2) {
+                tile(
+                    body,
+                    &a.dir.join(&t.images[2]),
+                    &format!("{} copies → 1: {:.4}", t.copies, t.confidence[2]),
+                );
+            }
+            tile(
+                body,
+                &a.dir.join(&r.heatmap),
+                &format!("occlusion (min {:.4})", r.occlusion_min),
+            );
+            body.push_str("</div>\n");
+        }
+        body.push_str("</div>\n");
+    }
+}
+
 fn retraining(body: &mut String, s: &Summary) {
     for r in &s.retrains {
         let _ = writeln!(
@@ -286,5 +386,10 @@ code { font-size: 0.85em; }
 figure { margin: 1em 0; }
 img.gallery { max-width: 100%; image-rendering: pixelated; border: 1px solid #ddd; }
 .none { color: #888; }
+.examples { display: flex; flex-wrap: wrap; gap: 0.5em 1.5em; align-items: flex-start; }
+.examples > p { flex-basis: 100%; margin: 0.5em 0 0; }
+.example { display: flex; gap: 0.3em; }
+figure.tile { margin: 0; font-size: 0.75em; text-align: center; }
+figure.tile img { width: 84px; height: 84px; image-rendering: pixelated; border: 1px solid #ddd; }
 .meta { color: #666; }
 ";

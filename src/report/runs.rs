@@ -171,7 +171,7 @@ pub fn collect(dirs: &[PathBuf]) -> Result<Vec<Run>> {
 
 /// The rows of the CSV file `path` as maps from its header's names, each row checked to
 /// have every column.
-pub(super) fn csv_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
+pub(crate) fn csv_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
@@ -201,7 +201,7 @@ pub(super) fn csv_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
 }
 
 /// Field `key` of a row of `path`, parsed.
-pub(super) fn field<T: std::str::FromStr>(
+pub(crate) fn field<T: std::str::FromStr>(
     path: &Path,
     row: &BTreeMap<String, String>,
     key: &str,

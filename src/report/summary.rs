@@ -117,6 +117,34 @@ pub struct TransferTally {
     pub first: PathBuf,
 }
 
+/// The ablation of one run (`ablate.csv`, R9).
+#[derive(Clone, Debug)]
+pub struct AblationRun {
+    pub dir: PathBuf,
+    /// As for transfers: "NET ENCODING", "NET ascent" or "merged".
+    pub group: String,
+    pub patch: usize,
+    pub stride: usize,
+    pub rows: Vec<crate::experiments::ablate::Ablated>,
+    pub tally: crate::experiments::ablate::Tally,
+}
+
+impl AblationRun {
+    /// The median over the champions with repeated elements of their confidence, and of it
+    /// with all copies but one removed.
+    pub fn medians(&self) -> (f64, f64) {
+        let (mut before, mut after): (Vec<f64>, Vec<f64>) = self
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let t = r.repetition.as_ref().filter(|t| t.copies >= 2)?;
+                Some((r.confidence as f64, t.confidence[2] as f64))
+            })
+            .unzip();
+        (quantile(&mut before, 0.5), quantile(&mut after, 0.5))
+    }
+}
+
 /// A retraining study.
 #[derive(Clone, Debug)]
 pub struct RetrainStudy {
@@ -151,6 +179,7 @@ pub struct Summary {
     pub ascents: Vec<AscentRun>,
     pub transfers: Vec<TransferRow>,
     pub tallies: Vec<TransferTally>,
+    pub ablations: Vec<AblationRun>,
     pub retrains: Vec<RetrainStudy>,
     pub merged: Vec<PathBuf>,
     /// Directories whose galleries the report shows, by group (at most 6 each).
@@ -262,6 +291,7 @@ impl Summary {
             });
             if added && !matches!(r.source, Source::Retrain(_)) {
                 s.add_transfers(r);
+                s.add_ablation(r);
             }
         }
         Ok(s)
@@ -380,6 +410,30 @@ impl Summary {
         Ok(true)
     }
 
+    /// Adds the run's `ablate.csv` when it has one; a damaged one is left out, named.
+    fn add_ablation(&mut self, r: &Run) {
+        if !r.dir.join("ablate.csv").exists() {
+            return;
+        }
+        match crate::experiments::ablate::read_ablate(&r.dir) {
+            Ok((patch, stride, rows)) => self.ablations.push(AblationRun {
+                dir: r.dir.clone(),
+                group: group_name(r),
+                patch,
+                stride,
+                tally: crate::experiments::ablate::Tally::of(&rows),
+                rows,
+            }),
+            Err(e) => self.left_out.push(LeftOut {
+                dir: r.dir.join("ablate.csv"),
+                net: r.net().into(),
+                row: Some("R9"),
+                why: format!("damaged: {e}"),
+                remedy: Some(format!("fooling ablate --run {} --force", r.dir.display())),
+            }),
+        }
+    }
+
     /// Adds the run's `transfer-*.csv` files; a damaged one is left out, named.
     fn add_transfers(&mut self, r: &Run) {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&r.dir)
@@ -393,11 +447,7 @@ impl Summary {
             })
             .collect();
         files.sort();
-        let group = match &r.source {
-            Source::Evolve(c) => format!("{} {}", c.net, encoding_name(c.encoding)),
-            Source::Ascent(c) => format!("{} ascent", c.net),
-            _ => "merged".to_string(),
-        };
+        let group = group_name(r);
         for f in files {
             let target = f
                 .file_stem()
@@ -514,6 +564,27 @@ impl Summary {
                 ),
             ));
         }
+        for a in &self.ablations {
+            let t = a.tally;
+            let text = if t.tested == 0 {
+                format!(
+                    "{} · {} champions: occlusion maps only (the repetition test is for CPPN images)",
+                    a.group, t.champions
+                )
+            } else {
+                let (before, after) = a.medians();
+                format!(
+                    "{} · repeated elements in {} of {} champions; removing all copies but one lowers the confidence of {} of them ({} at every step: one, half, all but one), median {:.4} → {:.4}",
+                    a.group, t.repeating, t.tested, t.falls, t.steady, before, after
+                )
+            };
+            ours.entry("R9").or_default().push((
+                text + &left_out_note(
+                    self.left_out_of("R9", a.group.split(' ').next().unwrap_or("")),
+                ),
+                format!("fooling ablate --run {}", a.dir.display()),
+            ));
+        }
         for r in &self.retrains {
             let with = r.rows.iter().filter(|r| r.n_ge_09999 != 0).count();
             let unfinished = if r.rows.len() < r.networks {
@@ -541,6 +612,16 @@ impl Summary {
             ));
         }
         ours
+    }
+}
+
+/// The kind of run `r` is, as the transfer and ablation tables group runs: "NET ENCODING",
+/// "NET ascent" or "merged".
+fn group_name(r: &Run) -> String {
+    match &r.source {
+        Source::Evolve(c) => format!("{} {}", c.net, encoding_name(c.encoding)),
+        Source::Ascent(c) => format!("{} ascent", c.net),
+        _ => "merged".to_string(),
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod ablate;
 mod ascent;
 mod backward;
 mod caffenet;

@@ -1,0 +1,583 @@
+//! Ablation of a run's champions (PAPER.md R9: removing repeated elements of a CPPN image
+//! lowers its confidence), written to `ablate.csv` in the run with a heatmap PNG and the
+//! ablated images beside each champion.
+//!
+//! For every champion of an evolution, ascent or merged run, scored on the run's own network
+//! (its weights checked against the sha256 the run recorded):
+//! - an occlusion map: the champion's confidence with each `patch × patch` square (`stride`
+//!   apart) painted in the image's background colour (its per-channel median), kept as
+//!   `<champion>.occlusion.png` (red where covering the square lowers the confidence, blue
+//!   where it raises it, by the mean over the squares covering each pixel, scaled to the
+//!   image's largest) and summarised by the lowest confidence and the square that gives it;
+//! - for CPPN champions, the repetition test: the copies of the image's strongest repeated
+//!   element ([`crate::imaging::repeats`]), and the confidence with one copy, half of them
+//!   and all but one removed, each image kept as `<champion>.<removal>.png`, so that
+//!   `fooling classify` re-scores it at the confidence recorded.
+//!
+//! Every variant of every champion is scored in device batches of many images (the
+//! network's forward pass over all of them); the variants are made on the host, where the
+//! image files are.
+
+use super::{read_champions, Champion};
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+use crate::imaging::load::{load_planes, planes_input, Planes};
+use crate::imaging::repeats::{self, Removal};
+use crate::io::write_atomic;
+use crate::nn::{self, Network};
+use crate::report::runs::{Run, Source};
+use std::path::{Path, PathBuf};
+
+/// What a user gives for an ablation (`fooling ablate`'s options).
+#[derive(Clone, Debug, Default)]
+pub struct AblateSettings {
+    /// The run (evolution, ascent or merged) whose champions to ablate.
+    pub run: PathBuf,
+    /// The occluded square's side in image pixels [default: a seventh of the image's side].
+    pub patch: Option<usize>,
+    /// Pixels between squares [default: half the patch].
+    pub stride: Option<usize>,
+    /// Replace an existing `ablate.csv` and the images it names.
+    pub force: bool,
+}
+
+/// The repetition test of one champion.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RepetitionTest {
+    /// Copies of its strongest repeated element (0 or 1: none found, and no images).
+    pub copies: usize,
+    /// From one copy to the next, `(dy, dx)` pixels.
+    pub period: (i32, i32),
+    /// The confidence with one copy, half of them and all but one removed
+    /// ([`Removal::ALL`]'s order).
+    pub confidence: [f32; 3],
+    /// Those images, relative to the run directory.
+    pub images: [String; 3],
+}
+
+/// One champion ablated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ablated {
+    pub champion: Champion,
+    /// Its confidence now, on the run's network (the recorded one, up to the PNG's rounding
+    /// for colour runs).
+    pub confidence: f32,
+    /// The lowest confidence with one square occluded, and that square's top-left corner.
+    pub occlusion_min: f32,
+    pub worst: (usize, usize),
+    /// The mean over the squares of the confidence's drop.
+    pub occlusion_mean_drop: f32,
+    /// The heatmap, relative to the run directory.
+    pub heatmap: String,
+    /// CPPN champions only.
+    pub repetition: Option<RepetitionTest>,
+}
+
+/// The header of `ablate.csv`.
+pub const ABLATE_HEADER: &str = "class,label,confidence_recorded,image,confidence,patch,stride,occlusion_min,occlusion_mean_drop,occlusion_worst_y,occlusion_worst_x,heatmap,copies,period_y,period_x,confidence_one_removed,confidence_half_removed,confidence_all_but_one,image_one_removed,image_half_removed,image_all_but_one";
+
+/// Counts of an ablation for R9.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub champions: usize,
+    /// Champions the repetition test ran on (those of CPPN runs).
+    pub tested: usize,
+    /// Of them, those with at least two copies.
+    pub repeating: usize,
+    /// Of those, the ones whose confidence is lower with all copies but one removed.
+    pub falls: usize,
+    /// ... and lower at each step: one removed ≤ the champion, half ≤ one, all but one ≤
+    /// half, the last strictly below the champion.
+    pub steady: usize,
+}
+
+impl Tally {
+    pub fn of(rows: &[Ablated]) -> Tally {
+        let mut t = Tally {
+            champions: rows.len(),
+            ..Tally::default()
+        };
+        for r in rows {
+            let Some(rep) = &r.repetition else { continue };
+            t.tested += 1;
+            if rep.copies < 2 {
+                continue;
+            }
+            t.repeating += 1;
+            let [one, half, rest] = rep.confidence;
+            if rest < r.confidence {
+                t.falls += 1;
+                if one <= r.confidence && half <= one && rest <= half {
+                    t.steady += 1;
+                }
+            }
+        }
+        t
+    }
+}
+
+/// What an ablation wrote.
+#[derive(Clone, Debug)]
+pub struct AblateOutcome {
+    pub path: PathBuf,
+    pub patch: usize,
+    pub stride: usize,
+    pub rows: Vec<Ablated>,
+    pub tally: Tally,
+}
+
+/// The network a run was made against, as it recorded it.
+struct RunNetwork {
+    loaded: nn::Loaded,
+    crops: Option<usize>,
+    cppn: bool,
+}
+
+/// The network of the run in `dir`, loaded and checked against the sha256 it recorded.
+fn run_network(dir: &Path) -> Result<RunNetwork> {
+    let run = Run::open(dir)?.ok_or_else(|| Error::Option {
+        option: format!("--run {}", dir.display()),
+        message: "holds no run (no config.toml or merged.toml)".into(),
+    })?;
+    let (net, file, sha, preprocess, crops, cppn, config) = match &run.source {
+        Source::Evolve(c) => (
+            c.net.clone(),
+            c.weights.clone(),
+            c.weights_sha256.clone(),
+            c.preprocess.clone(),
+            c.color.as_ref().map(|k| k.crops),
+            c.encoding == crate::evo::Encoding::Cppn,
+            "config.toml",
+        ),
+        Source::Ascent(c) => (
+            c.net.clone(),
+            c.weights.clone(),
+            c.weights_sha256.clone(),
+            c.preprocess.clone(),
+            None,
+            false,
+            "config.toml",
+        ),
+        Source::Merged(m) => {
+            // the runs it merged say how their images were made and scored
+            let first = m.runs.first().ok_or_else(|| Error::Data {
+                path: dir.join("merged.toml"),
+                message: "names no runs".into(),
+            })?;
+            let source = run_network(first).map_err(|e| Error::Data {
+                path: dir.join("merged.toml"),
+                message: format!("its first run {} cannot be read: {e}", first.display()),
+            })?;
+            if source.loaded.sha256 != m.weights_sha256 {
+                return Err(Error::Data {
+                    path: dir.join("merged.toml"),
+                    message: format!(
+                        "merged runs against weights with sha256 {}, but its first run {} now loads {}",
+                        m.weights_sha256,
+                        first.display(),
+                        source.loaded.sha256
+                    ),
+                });
+            }
+            return Ok(source);
+        }
+        Source::Retrain(_) => {
+            return Err(Error::Option {
+                option: format!("--run {}", dir.display()),
+                message: "is a retraining study: ablate one of its runs".into(),
+            })
+        }
+    };
+    let loaded = nn::load_recorded(&net, &file, preprocess.as_ref())?;
+    if loaded.sha256 != sha {
+        return Err(Error::Data {
+            path: dir.join(config),
+            message: format!(
+                "the run was made against {} with sha256 {sha}, which now has {}: ablating against other weights would mislead",
+                file.display(),
+                loaded.sha256
+            ),
+        });
+    }
+    Ok(RunNetwork {
+        loaded,
+        crops,
+        cppn,
+    })
+}
+
+/// The images of every champion's variants, scored on the device in batches of at most
+/// `budget` network inputs: each variant's confidence for its champion's class.
+struct Scorer<'a> {
+    gpu: &'a Gpu,
+    net: &'a Network,
+    crops: usize,
+    budget: usize,
+    input: Vec<f32>,
+    /// (champion, class) of each pending variant.
+    owners: Vec<(usize, usize)>,
+    scores: Vec<Vec<f32>>,
+}
+
+impl Scorer<'_> {
+    fn push(&mut self, champion: usize, class: usize, input: Vec<f32>) -> Result<()> {
+        self.input.extend(input);
+        self.owners.push((champion, class));
+        if self.owners.len() * self.crops >= self.budget {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.owners.is_empty() {
+            return Ok(());
+        }
+        let probs = self.net.classify_crops(self.gpu, &self.input, self.crops)?;
+        for ((champion, class), p) in self.owners.drain(..).zip(probs) {
+            if self.scores.len() <= champion {
+                self.scores.resize(champion + 1, Vec::new());
+            }
+            self.scores[champion].push(p[class]);
+        }
+        self.input.clear();
+        Ok(())
+    }
+}
+
+/// `path` with `suffix` in place of its extension: `archive/0003_3.png` →
+/// `archive/0003_3.<suffix>.png`.
+fn beside(image: &str, suffix: &str) -> String {
+    let stem = image.strip_suffix(".png").unwrap_or(image);
+    format!("{stem}.{suffix}.png")
+}
+
+/// The occlusion heatmap of an `h × w` image as RGB pixels: each pixel coloured by the mean
+/// drop of the squares that cover it, scaled to the image's largest (red for a drop, blue
+/// for a rise, white for none; `ablate.csv` holds the confidences themselves).
+fn heatmap(h: usize, w: usize, patches: &[(usize, usize)], k: usize, drops: &[f32]) -> Vec<u8> {
+    let mut sum = vec![0f64; h * w];
+    let mut n = vec![0u32; h * w];
+    for (&(y, x), &d) in patches.iter().zip(drops) {
+        for yy in y..(y + k).min(h) {
+            for xx in x..(x + k).min(w) {
+                sum[yy * w + xx] += d as f64;
+                n[yy * w + xx] += 1;
+            }
+        }
+    }
+    let mean: Vec<f64> = sum
+        .iter()
+        .zip(n)
+        .map(|(s, n)| s / n.max(1) as f64)
+        .collect();
+    let most = mean.iter().fold(0f64, |m, d| m.max(d.abs()));
+    let mut rgb = Vec::with_capacity(3 * h * w);
+    for d in mean {
+        let d = if most > 0.0 { d / most } else { 0.0 };
+        let fade = (255.0 * (1.0 - d.abs())).round() as u8;
+        rgb.extend(if d >= 0.0 {
+            [255, fade, fade]
+        } else {
+            [fade, fade, 255]
+        });
+    }
+    rgb
+}
+
+/// Ablates the champions of the run `s.run` and writes `ablate.csv`, the heatmaps and the
+/// ablated images.
+pub fn run(gpu: &Gpu, s: &AblateSettings) -> Result<AblateOutcome> {
+    let dir = &s.run;
+    let path = dir.join("ablate.csv");
+    crate::io::check_output("--run", &path, None, s.force)?;
+    let champions = read_champions(dir)?;
+    let RunNetwork {
+        loaded,
+        crops,
+        cppn,
+    } = run_network(dir)?;
+    let _lock = crate::io::lock_dir(dir)?;
+    let arch = loaded.arch.clone();
+    let mut images = Vec::with_capacity(champions.len());
+    for c in &champions {
+        if c.class >= arch.num_classes() {
+            return Err(Error::Data {
+                path: dir.join("champions.csv"),
+                message: format!(
+                    "class {} is past the {} classes of {}",
+                    c.class,
+                    arch.num_classes(),
+                    arch.name
+                ),
+            });
+        }
+        images.push(load_planes(&arch, &dir.join(&c.image), false, crops)?);
+    }
+    let Some(first) = images.first() else {
+        return Err(Error::Data {
+            path: dir.join("champions.csv"),
+            message: "no champions to ablate".into(),
+        });
+    };
+    let (h, w) = (first.h, first.w);
+    let side = h.min(w);
+    let patch = s
+        .patch
+        .unwrap_or(((side as f64 / 7.0).round() as usize).max(1));
+    if patch == 0 || patch > side {
+        return Err(Error::Setting {
+            key: "patch",
+            message: format!("{patch} pixels: must be 1 to the image's side, {side}"),
+        });
+    }
+    let stride = s.stride.unwrap_or((patch / 2).max(1));
+    if stride == 0 || stride > side {
+        return Err(Error::Setting {
+            key: "stride",
+            message: format!("{stride} pixels: must be 1 to the image's side, {side}"),
+        });
+    }
+    let net = Network::new(gpu, arch.clone(), &loaded.weights)?;
+    // about 64 MiB of network input per device batch
+    let budget = ((64usize << 20) / (4 * arch.input_len())).max(1);
+    let mut scorer = Scorer {
+        gpu,
+        net: &net,
+        crops: crops.unwrap_or(1),
+        budget,
+        input: Vec::new(),
+        owners: Vec::new(),
+        scores: Vec::new(),
+    };
+    let mut found = Vec::with_capacity(champions.len());
+    for (i, (c, p)) in champions.iter().zip(&images).enumerate() {
+        let at = dir.join(&c.image);
+        if (p.h, p.w) != (h, w) {
+            return Err(Error::Image {
+                path: at,
+                message: format!(
+                    "is {}x{}, the run's first champion {w}x{h}: a run's images share a size",
+                    p.w, p.h
+                ),
+            });
+        }
+        let bg = repeats::background(p);
+        scorer.push(i, c.class, planes_input(&arch, p, crops, &at)?)?;
+        for &corner in &repeats::patches(h, w, patch, stride) {
+            let occluded = repeats::occlude(p, corner, patch, &bg);
+            scorer.push(i, c.class, planes_input(&arch, &occluded, crops, &at)?)?;
+        }
+        let rep = cppn.then(|| repeats::find(p)).flatten();
+        if let Some(r) = &rep {
+            for removal in Removal::ALL {
+                let ablated = r.remove(p, removal, &bg);
+                scorer.push(i, c.class, planes_input(&arch, &ablated, crops, &at)?)?;
+                save(dir, &beside(&c.image, removal.name()), &ablated, &arch)?;
+            }
+        }
+        found.push((bg, rep));
+    }
+    scorer.flush()?;
+    let patches = repeats::patches(h, w, patch, stride);
+    let mut rows = Vec::with_capacity(champions.len());
+    for ((c, scores), (_, rep)) in champions.into_iter().zip(scorer.scores).zip(found) {
+        let confidence = scores[0];
+        let occluded = &scores[1..=patches.len()];
+        let drops: Vec<f32> = occluded.iter().map(|&o| confidence - o).collect();
+        let (worst, &occlusion_min) = occluded
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(b.1))
+            .expect("at least one square");
+        let heat = beside(&c.image, "occlusion");
+        crate::report::png::save_png(
+            &dir.join(&heat),
+            &heatmap(h, w, &patches, patch, &drops),
+            w,
+            h,
+        )?;
+        let repetition = cppn.then(|| match rep {
+            Some(r) => RepetitionTest {
+                copies: r.copies.len(),
+                period: r.period,
+                confidence: [
+                    scores[1 + patches.len()],
+                    scores[2 + patches.len()],
+                    scores[3 + patches.len()],
+                ],
+                images: Removal::ALL.map(|m| beside(&c.image, m.name())),
+            },
+            None => RepetitionTest {
+                copies: 0,
+                period: (0, 0),
+                confidence: [f32::NAN; 3],
+                images: Default::default(),
+            },
+        });
+        rows.push(Ablated {
+            occlusion_mean_drop: drops.iter().sum::<f32>() / drops.len() as f32,
+            confidence,
+            occlusion_min,
+            worst: patches[worst],
+            heatmap: heat,
+            repetition,
+            champion: c,
+        });
+    }
+    write_ablate(&path, patch, stride, &rows)?;
+    Ok(AblateOutcome {
+        path,
+        patch,
+        stride,
+        tally: Tally::of(&rows),
+        rows,
+    })
+}
+
+/// Writes `planes` as the PNG `name` in `dir`, as the run saved its champions.
+fn save(dir: &Path, name: &str, planes: &Planes, arch: &nn::Arch) -> Result<()> {
+    let pixels = crate::report::png::interleave(&planes.pixels, planes.channels, arch.pixels.order);
+    crate::report::png::save_png(&dir.join(name), &pixels, planes.w, planes.h)
+}
+
+/// Writes `ablate.csv` atomically.
+fn write_ablate(path: &Path, patch: usize, stride: usize, rows: &[Ablated]) -> Result<()> {
+    let mut csv = format!("{ABLATE_HEADER}\n");
+    for r in rows {
+        let c = &r.champion;
+        let rep = match &r.repetition {
+            None => ",,,,,,,,".to_string(),
+            Some(t) if t.copies < 2 => format!("{},,,,,,,,", t.copies),
+            Some(t) => format!(
+                "{},{},{},{},{},{},{},{},{}",
+                t.copies,
+                t.period.0,
+                t.period.1,
+                t.confidence[0],
+                t.confidence[1],
+                t.confidence[2],
+                t.images[0],
+                t.images[1],
+                t.images[2]
+            ),
+        };
+        csv.push_str(&format!(
+            "{},{},{},{},{},{patch},{stride},{},{},{},{},{},{rep}\n",
+            c.class,
+            c.label,
+            c.confidence,
+            c.image,
+            r.confidence,
+            r.occlusion_min,
+            r.occlusion_mean_drop,
+            r.worst.0,
+            r.worst.1,
+            r.heatmap
+        ));
+    }
+    write_atomic(path, csv.as_bytes())
+}
+
+/// An ablation read back from `dir/ablate.csv`: its patch, stride and rows. Every value is
+/// checked as the command would check it; an error names the file and line.
+pub fn read_ablate(dir: &Path) -> Result<(usize, usize, Vec<Ablated>)> {
+    use crate::report::runs::{csv_rows, field};
+    let path = dir.join("ablate.csv");
+    let rows = csv_rows(&path)?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut sizes = None;
+    for (i, row) in rows.iter().enumerate() {
+        let bad = |message: String| Error::Data {
+            path: path.clone(),
+            message: format!("line {}: {message}", i + 2),
+        };
+        let at = |e: Error| match e {
+            Error::Data { message, .. } => bad(message),
+            other => bad(other.to_string()),
+        };
+        let probability = |key: &str| -> Result<f32> {
+            let v: f32 = field(&path, row, key).map_err(at)?;
+            if (0.0..=1.0).contains(&v) {
+                Ok(v)
+            } else {
+                Err(bad(format!("{key} {v} is not a probability")))
+            }
+        };
+        let file = |key: &str| -> Result<String> {
+            let v: String = field(&path, row, key).map_err(at)?;
+            if super::inside(&v) {
+                Ok(v)
+            } else {
+                Err(bad(format!(
+                    "{key} {v:?} is not a path inside the run directory"
+                )))
+            }
+        };
+        let (patch, stride): (usize, usize) = (
+            field(&path, row, "patch").map_err(at)?,
+            field(&path, row, "stride").map_err(at)?,
+        );
+        if patch == 0 || stride == 0 || sizes.is_some_and(|s| s != (patch, stride)) {
+            return Err(bad(format!(
+                "patch {patch} and stride {stride}: each at least 1, the same on every line"
+            )));
+        }
+        sizes = Some((patch, stride));
+        let copies: String = field(&path, row, "copies").map_err(at)?;
+        let repetition = match copies.as_str() {
+            "" => None,
+            _ => {
+                let copies: usize = field(&path, row, "copies").map_err(at)?;
+                Some(if copies < 2 {
+                    RepetitionTest {
+                        copies,
+                        period: (0, 0),
+                        confidence: [f32::NAN; 3],
+                        images: Default::default(),
+                    }
+                } else {
+                    RepetitionTest {
+                        copies,
+                        period: (
+                            field(&path, row, "period_y").map_err(at)?,
+                            field(&path, row, "period_x").map_err(at)?,
+                        ),
+                        confidence: [
+                            probability("confidence_one_removed")?,
+                            probability("confidence_half_removed")?,
+                            probability("confidence_all_but_one")?,
+                        ],
+                        images: [
+                            file("image_one_removed")?,
+                            file("image_half_removed")?,
+                            file("image_all_but_one")?,
+                        ],
+                    }
+                })
+            }
+        };
+        out.push(Ablated {
+            champion: Champion {
+                class: field(&path, row, "class").map_err(at)?,
+                label: field(&path, row, "label").map_err(at)?,
+                confidence: probability("confidence_recorded")?,
+                image: file("image")?,
+            },
+            confidence: probability("confidence")?,
+            occlusion_min: probability("occlusion_min")?,
+            worst: (
+                field(&path, row, "occlusion_worst_y").map_err(at)?,
+                field(&path, row, "occlusion_worst_x").map_err(at)?,
+            ),
+            occlusion_mean_drop: field(&path, row, "occlusion_mean_drop").map_err(at)?,
+            heatmap: file("heatmap")?,
+            repetition,
+        });
+    }
+    let (patch, stride) = sizes.ok_or_else(|| Error::Data {
+        path: path.clone(),
+        message: "no champions".into(),
+    })?;
+    Ok((patch, stride, out))
+}
