@@ -7,15 +7,79 @@
 mod common;
 
 use fooling::data::load_dir;
-use fooling::gpu::GpuOptions;
+use fooling::gpu::{Dispatch, Gpu, GpuBuffer, GpuOptions};
+use fooling::kernels::{self, Conv2dShape, LinearShape};
 use fooling::nn::{lenet, reference_backward, Network, TrainConfig, Trainer, Weights};
 use fooling::reference::sgd_update;
 use std::path::Path;
 use std::time::Instant;
 
+/// A buffer of `n` values in [-1, 1), from a fixed sequence (the values do not matter to the
+/// timing, only that they are finite).
+fn operand(gpu: &Gpu, n: usize) -> GpuBuffer<f32> {
+    let v: Vec<f32> = (0..n)
+        .map(|i| ((i as u64 * 2_654_435_761) % 2001) as f32 / 1000.0 - 1.0)
+        .collect();
+    GpuBuffer::from_slice(gpu, "bench operand", &v).unwrap()
+}
+
+/// Rows of the backward kernels alone, per LeNet layer, read against the FMA peak and
+/// against `peak_gather` (the ceiling of their access pattern: like the forward
+/// convolution's, each multiply-add's operands are loads that vary with the invocation).
+fn backward_kernels(gpu: &Gpu, peak: &common::Peak, quick: bool, batch: usize) {
+    let row = |what: &str, flop: f64, d: &Dispatch| {
+        let secs = common::time(gpu, quick, &|pass| d.record(pass));
+        let gflops = flop / secs / 1e9;
+        println!(
+            "| {what} | {batch} | {:.2} | {gflops:.2} | {} | {:.0}% |",
+            secs * 1e3,
+            peak.of(gflops),
+            100.0 * gflops / peak.gather
+        );
+    };
+    for (name, s) in [
+        (
+            "conv1 (1→20, 5×5, 28×28)",
+            Conv2dShape::square(batch, [1, 28, 28], 20, 5, 1, 0, 1),
+        ),
+        (
+            "conv2 (20→50, 5×5, 12×12)",
+            Conv2dShape::square(batch, [20, 12, 12], 50, 5, 1, 0, 1),
+        ),
+    ] {
+        let flop = 2.0 * s.macs() as f64;
+        let (x, w, dy) = (
+            operand(gpu, s.input_len()),
+            operand(gpu, s.weight_len()),
+            operand(gpu, s.output_len()),
+        );
+        let dx = GpuBuffer::<f32>::zeros(gpu, "dx", s.input_len()).unwrap();
+        let dw = GpuBuffer::<f32>::zeros(gpu, "dw", s.weight_len()).unwrap();
+        let d = kernels::conv2d_bwd_input(gpu, &s, dy.view(), w.view(), dx.view()).unwrap();
+        row(&format!("{name}: input gradient"), flop, &d);
+        let d = kernels::conv2d_bwd_weight(gpu, &s, dy.view(), x.view(), dw.view()).unwrap();
+        row(&format!("{name}: weight gradient"), flop, &d);
+    }
+    for (name, in_f, out_f) in [("ip1 (800→500)", 800, 500), ("ip2 (500→10)", 500, 10)] {
+        let s = LinearShape { batch, in_f, out_f };
+        let flop = 2.0 * s.macs() as f64;
+        let (x, w, dy) = (
+            operand(gpu, batch * in_f),
+            operand(gpu, in_f * out_f),
+            operand(gpu, batch * out_f),
+        );
+        let dx = GpuBuffer::<f32>::zeros(gpu, "dx", batch * in_f).unwrap();
+        let dw = GpuBuffer::<f32>::zeros(gpu, "dw", in_f * out_f).unwrap();
+        let d = kernels::linear_bwd_input(gpu, &s, dy.view(), w.view(), dx.view()).unwrap();
+        row(&format!("{name}: input gradient"), flop, &d);
+        let d = kernels::linear_bwd_weight(gpu, &s, dy.view(), x.view(), dw.view()).unwrap();
+        row(&format!("{name}: weight gradient"), flop, &d);
+    }
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let gpu = fooling::Gpu::new(&GpuOptions::default()).expect("a GPU adapter");
+    let gpu = Gpu::new(&GpuOptions::default()).expect("a GPU adapter");
     let (train, _) =
         load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-10k")).unwrap();
     let arch = lenet();
@@ -69,5 +133,12 @@ fn main() {
             peak.of(gflops),
             ips / cpu_ips
         );
+    }
+
+    println!("\n| backward kernel | batch | ms | GFLOP/s | of peak | of peak_gather |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let batches: &[usize] = if quick { &[64] } else { &[64, 256] };
+    for &batch in batches {
+        backward_kernels(&gpu, &peak, quick, batch);
     }
 }
