@@ -61,6 +61,8 @@ pub enum Step {
         settings: AscentSettings,
     },
     Transfer(TransferSettings),
+    /// The ablation of a CPPN run's champions (R9).
+    Ablate(super::ablate::AblateSettings),
     Retrain {
         dir: PathBuf,
         settings: RetrainSettings,
@@ -123,6 +125,7 @@ impl Step {
                 t.net,
                 path("--weights", &t.weights)
             ),
+            Step::Ablate(a) => format!("fooling ablate --run {}", a.run.display()),
             Step::Retrain { dir, settings: s } => format!(
                 "fooling retrain{}{} --generations {} --batch {} --iterations {} --out {}",
                 opt("--rounds", &s.rounds),
@@ -175,6 +178,16 @@ fn evolve(steps: &mut Vec<Step>, out: &Path, base: &str, settings: EvolveSetting
             runs,
             settings: settings.clone(),
         });
+    }
+}
+
+/// The ablation (R9) of runs `0..seeds` of the CPPN study `study`.
+fn ablate(steps: &mut Vec<Step>, study: &Path, seeds: u32) {
+    for i in 0..seeds {
+        steps.push(Step::Ablate(super::ablate::AblateSettings {
+            run: study_run(study, i),
+            ..Default::default()
+        }));
     }
 }
 
@@ -235,6 +248,7 @@ fn mnist(out: &Path, paper: bool) -> Result<(Vec<Step>, Vec<PathBuf>)> {
         )));
         steps.push(Step::Transfer(TransferSettings::new(set, "mlp", None)));
     }
+    ablate(&mut steps, &out.join("cppn"), seeds);
     let settings = if paper {
         RetrainSettings::new("lenet")
     } else {
@@ -280,6 +294,7 @@ fn imagenet(s: &ReproduceSettings, out: &Path, paper: bool) -> Result<(Vec<Step>
         evolve(&mut steps, out, name, settings, 1);
         report.push(out.join(name));
     }
+    ablate(&mut steps, &out.join("cppn"), 1);
     steps.push(Step::Ascent {
         dir: out.join("ascent"),
         settings: AscentSettings {
@@ -355,6 +370,18 @@ impl Step {
                 observer.note(&format!(
                     "on {}: {} of {} >= 0.99, {} >= 0.9999",
                     o.name, o.tally.target_099, o.tally.champions, o.tally.target_09999
+                ));
+            }
+            Step::Ablate(a) => {
+                if a.run.join("ablate.csv").exists() {
+                    observer.note(&format!("{} is done", a.run.join("ablate.csv").display()));
+                    return Ok(());
+                }
+                observer.note(&format!("$ {}", step.command()));
+                let t = super::ablate::run(gpu, a)?.tally;
+                observer.note(&format!(
+                    "repeated elements in {} of {} champions; all copies but one removed lowers the confidence of {}",
+                    t.repeating, t.tested, t.falls
                 ));
             }
             Step::Retrain { dir, settings } => {

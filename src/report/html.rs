@@ -20,16 +20,55 @@ pub(super) fn esc(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn png_data(path: &Path) -> Option<String> {
-    let bytes = std::fs::read(path).ok()?;
-    Some(format!(
-        "data:image/png;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    ))
+/// The images a page embeds, within a budget of bytes: each as a thumbnail (scaled down to
+/// a side, never up; the exact PNGs stay in the run directories), the smaller of the PNG
+/// file as it is (small images, MNIST's) and a JPEG of quality 85.
+struct Images {
+    left: usize,
+    /// Images not embedded because the budget was spent, by path.
+    skipped: Vec<String>,
 }
 
-fn gallery(body: &mut String, dir: &Path, alt: &str, caption: Option<&str>) {
-    if let Some(src) = png_data(&dir.join("gallery.png")) {
+/// The most bytes of images one report embeds: a 1000-class ImageNet study's page stays
+/// under 5 MB.
+const IMAGE_BUDGET: usize = 4 << 20;
+
+impl Images {
+    /// The data URI of the image at `path`, at most `side` pixels on its longer side;
+    /// `None` when it cannot be read, or (noted) when it would pass the budget.
+    fn data(&mut self, path: &Path, side: u32) -> Option<String> {
+        let bytes = std::fs::read(path).ok()?;
+        let img = image::load_from_memory(&bytes).ok()?;
+        let small = img.width() <= side && img.height() <= side;
+        let (mime, data) = if small && bytes.len() <= 16 << 10 {
+            ("image/png", bytes)
+        } else {
+            let thumb = if small {
+                img
+            } else {
+                img.resize(side, side, image::imageops::FilterType::Triangle)
+            };
+            let mut jpeg = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+                .encode_image(&thumb.to_rgb8())
+                .ok()?;
+            ("image/jpeg", jpeg)
+        };
+        let uri = format!(
+            "data:{mime};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(data)
+        );
+        if uri.len() > self.left {
+            self.skipped.push(path.display().to_string());
+            return None;
+        }
+        self.left -= uri.len();
+        Some(uri)
+    }
+}
+
+fn gallery(body: &mut String, images: &mut Images, dir: &Path, alt: &str, caption: Option<&str>) {
+    if let Some(src) = images.data(&dir.join("gallery.png"), 1200) {
         let caption = caption
             .map(|c| format!("<figcaption>{}</figcaption>", esc(c)))
             .unwrap_or_default();
@@ -57,7 +96,11 @@ const PAPER: [(&str, &str, &str); 9] = [
 /// The report of `summary`.
 pub fn render(s: &Summary) -> String {
     let mut body = String::new();
-    evolution(&mut body, s);
+    let mut images = Images {
+        left: IMAGE_BUDGET,
+        skipped: Vec::new(),
+    };
+    evolution(&mut body, &mut images, s);
     for a in &s.ascents {
         let _ = writeln!(body, "<h2 id=\"R5\">Gradient ascent · {}</h2>", esc(&a.net));
         let _ = writeln!(
@@ -69,10 +112,10 @@ pub fn render(s: &Summary) -> String {
             a.stats.n_ge_09999,
             esc(&a.command)
         );
-        gallery(&mut body, &a.dir, "ascent gallery", None);
+        gallery(&mut body, &mut images, &a.dir, "ascent gallery", None);
     }
     transfer(&mut body, s);
-    ablation(&mut body, s);
+    ablation(&mut body, &mut images, s);
     retraining(&mut body, s);
     for dir in &s.merged {
         let _ = writeln!(
@@ -80,9 +123,17 @@ pub fn render(s: &Summary) -> String {
             "<h2>Merged archive · {}</h2>",
             esc(&dir.display().to_string())
         );
-        gallery(&mut body, dir, "merged gallery", None);
+        gallery(&mut body, &mut images, dir, "merged gallery", None);
     }
     left_out(&mut body, s);
+    if !images.skipped.is_empty() {
+        let _ = writeln!(
+            body,
+            "<p class=\"meta\">{} images were not embedded, to keep this page small; they are in the run directories: {}</p>",
+            images.skipped.len(),
+            esc(&images.skipped.join(", "))
+        );
+    }
     let paper = paper_table(s);
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n{GENERATOR}\n<title>fooling report</title>\n<style>\n{CSS}</style></head><body>\n<h1>Fooling images: our runs beside the paper</h1>\n<p class=\"meta\">fooling {} · {} input director{} · Nguyen, Yosinski &amp; Clune, CVPR 2015</p>\n<h2>The paper's results and ours</h2>\n{paper}{body}</body></html>\n",
@@ -92,7 +143,7 @@ pub fn render(s: &Summary) -> String {
     )
 }
 
-fn evolution(body: &mut String, s: &Summary) {
+fn evolution(body: &mut String, images: &mut Images, s: &Summary) {
     for (i, g) in s.groups.iter().enumerate() {
         let _ = writeln!(
             body,
@@ -144,6 +195,7 @@ fn evolution(body: &mut String, s: &Summary) {
                 chart(&format!("{} · per class", g.title()), &[], &lines)
             );
         }
+        class_grid(body, &g.per_class, &s.labels[i]);
         body.push_str("<table><tr><th>run</th><th>seed</th><th>generations</th><th>median at 50</th><th>median at the end</th><th>≥ 0.99</th><th>≥ 0.9999</th><th>command</th></tr>\n");
         for r in &g.runs {
             let _ = writeln!(
@@ -164,12 +216,84 @@ fn evolution(body: &mut String, s: &Summary) {
             let name = dir.display().to_string();
             gallery(
                 body,
+                images,
                 dir,
                 &format!("gallery of {name}"),
                 Some(&format!("{name}: each cell's champion.")),
             );
         }
     }
+}
+
+/// The colour of confidence `p`: by its nines (−log10(1 − p), 0 to 4, so that 0.99 is half
+/// way and 0.9999 the end), from pale yellow through green to dark blue.
+fn nines_colour(p: f64) -> String {
+    let t = (-(1.0 - p).max(1e-12).log10()).clamp(0.0, 4.0) / 4.0;
+    const STOPS: [[f64; 3]; 4] = [
+        [255.0, 255.0, 204.0],
+        [161.0, 218.0, 180.0],
+        [44.0, 127.0, 184.0],
+        [37.0, 52.0, 148.0],
+    ];
+    let x = t * (STOPS.len() - 1) as f64;
+    let i = (x.floor() as usize).min(STOPS.len() - 2);
+    let f = x - i as f64;
+    let c: Vec<u8> = (0..3)
+        .map(|k| (STOPS[i][k] + (STOPS[i + 1][k] - STOPS[i][k]) * f).round() as u8)
+        .collect();
+    format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
+}
+
+/// One tile per class, coloured by the median across runs of its champion's confidence at
+/// the last generation recorded, the class and figure on hover (and written in the tile for
+/// up to 100 classes): a thousand classes read at a glance.
+fn class_grid(
+    body: &mut String,
+    per_class: &std::collections::BTreeMap<usize, super::runs::ByGeneration>,
+    labels: &[String],
+) {
+    if per_class.is_empty() {
+        return;
+    }
+    let large = per_class.len() > 100;
+    let _ = writeln!(
+        body,
+        "<figure><div class=\"classgrid{}\">",
+        if large { " large" } else { "" }
+    );
+    for (&c, by) in per_class {
+        let Some((_, v)) = by.iter().next_back() else {
+            continue;
+        };
+        let median = crate::report::summary::quantile(&mut v.clone(), 0.5);
+        let label = labels.get(c).cloned().unwrap_or_else(|| c.to_string());
+        let name = if label == c.to_string() {
+            label
+        } else {
+            format!("{c} {label}")
+        };
+        let text = if large {
+            String::new()
+        } else {
+            format!("{}<br>{median:.4}", esc(&name))
+        };
+        let _ = write!(
+            body,
+            "<div style=\"background:{};color:{}\" title=\"{}: {median:.6}\">{text}</div>",
+            nines_colour(median),
+            if median >= 0.99 { "#fff" } else { "#222" },
+            esc(&name)
+        );
+    }
+    body.push_str("</div><figcaption>Each class's champion confidence (median across runs, last generation): ");
+    for p in [0.0, 0.9, 0.99, 0.999, 0.9999] {
+        let _ = write!(
+            body,
+            "<span class=\"swatch\" style=\"background:{}\"></span> {p} ",
+            nines_colour(p)
+        );
+    }
+    body.push_str("</figcaption></figure>\n");
 }
 
 fn transfer(body: &mut String, s: &Summary) {
@@ -199,8 +323,8 @@ fn transfer(body: &mut String, s: &Summary) {
 }
 
 /// One image of the ablation examples, with its caption.
-fn tile(body: &mut String, path: &Path, caption: &str) {
-    if let Some(src) = png_data(path) {
+fn tile(body: &mut String, images: &mut Images, path: &Path, caption: &str) {
+    if let Some(src) = images.data(path, 168) {
         let _ = write!(
             body,
             "<figure class=\"tile\"><img src=\"{src}\" alt=\"{0}\"><figcaption>{0}</figcaption></figure>",
@@ -209,7 +333,7 @@ fn tile(body: &mut String, path: &Path, caption: &str) {
     }
 }
 
-fn ablation(body: &mut String, s: &Summary) {
+fn ablation(body: &mut String, images: &mut Images, s: &Summary) {
     if s.ablations.is_empty() {
         return;
     }
@@ -276,18 +400,21 @@ fn ablation(body: &mut String, s: &Summary) {
             let label = &r.champion.label;
             tile(
                 body,
+                images,
                 &a.dir.join(&r.champion.image),
                 &format!("{label}: {:.4}", r.confidence),
             );
             if let Some(t) = r.repetition.as_ref().filter(|t| t.copies >= 2) {
                 tile(
                     body,
+                    images,
                     &a.dir.join(&t.images[2]),
                     &format!("{} copies → 1: {:.4}", t.copies, t.confidence[2]),
                 );
             }
             tile(
                 body,
+                images,
                 &a.dir.join(&r.heatmap),
                 &format!("occlusion (min {:.4})", r.occlusion_min),
             );
@@ -389,6 +516,11 @@ img.gallery { max-width: 100%; image-rendering: pixelated; border: 1px solid #dd
 .examples { display: flex; flex-wrap: wrap; gap: 0.5em 1.5em; align-items: flex-start; }
 .examples > p { flex-basis: 100%; margin: 0.5em 0 0; }
 .example { display: flex; gap: 0.3em; }
+.classgrid { display: grid; grid-template-columns: repeat(auto-fill, 64px); gap: 2px; }
+.classgrid > div { height: 40px; font-size: 0.7em; padding: 2px; overflow: hidden; }
+.classgrid.large { grid-template-columns: repeat(40, 1fr); gap: 1px; }
+.classgrid.large > div { height: 14px; padding: 0; }
+.swatch { display: inline-block; width: 1em; height: 1em; vertical-align: middle; border: 1px solid #bbb; }
 figure.tile { margin: 0; font-size: 0.75em; text-align: center; }
 figure.tile img { width: 84px; height: 84px; image-rendering: pixelated; border: 1px solid #ddd; }
 .meta { color: #666; }

@@ -564,26 +564,56 @@ impl Summary {
                 ),
             ));
         }
+        // the ablations of each kind of run, pooled as the transfer tallies are
+        let mut groups: Vec<&str> = Vec::new();
         for a in &self.ablations {
-            let t = a.tally;
+            if !groups.contains(&a.group.as_str()) {
+                groups.push(&a.group);
+            }
+        }
+        for group in groups {
+            let runs: Vec<&AblationRun> =
+                self.ablations.iter().filter(|a| a.group == group).collect();
+            let mut t = crate::experiments::ablate::Tally::default();
+            let (mut before, mut after) = (Vec::new(), Vec::new());
+            for a in &runs {
+                let u = a.tally;
+                t.champions += u.champions;
+                t.tested += u.tested;
+                t.repeating += u.repeating;
+                t.falls += u.falls;
+                t.steady += u.steady;
+                for r in &a.rows {
+                    if let Some(rep) = r.repetition.as_ref().filter(|x| x.copies >= 2) {
+                        before.push(r.confidence as f64);
+                        after.push(rep.confidence[2] as f64);
+                    }
+                }
+            }
+            let n = runs.len();
+            let plural = if n > 1 { "s" } else { "" };
             let text = if t.tested == 0 {
                 format!(
-                    "{} · {} champions: occlusion maps only (the repetition test is for CPPN images)",
-                    a.group, t.champions
+                    "{group} · {} champions ({n} run{plural}): occlusion maps only (the repetition test is for CPPN images)",
+                    t.champions
                 )
             } else {
-                let (before, after) = a.medians();
                 format!(
-                    "{} · repeated elements in {} of {} champions; removing all copies but one lowers the confidence of {} of them ({} at every step: one, half, all but one), median {:.4} → {:.4}",
-                    a.group, t.repeating, t.tested, t.falls, t.steady, before, after
+                    "{group} · repeated elements in {} of {} champions ({n} run{plural}); removing all copies but one lowers the confidence of {} of them ({} at every step: one, half, all but one), median {:.4} → {:.4}",
+                    t.repeating,
+                    t.tested,
+                    t.falls,
+                    t.steady,
+                    quantile(&mut before, 0.5),
+                    quantile(&mut after, 0.5)
                 )
             };
-            ours.entry("R9").or_default().push((
-                text + &left_out_note(
-                    self.left_out_of("R9", a.group.split(' ').next().unwrap_or("")),
-                ),
-                format!("fooling ablate --run {}", a.dir.display()),
-            ));
+            let net = group.split(' ').next().unwrap_or("");
+            let cmd = format!("fooling ablate --run {}", runs[0].dir.display())
+                + if n > 1 { " (and the other runs)" } else { "" };
+            ours.entry("R9")
+                .or_default()
+                .push((text + &left_out_note(self.left_out_of("R9", net)), cmd));
         }
         for r in &self.retrains {
             let with = r.rows.iter().filter(|r| r.n_ge_09999 != 0).count();

@@ -302,7 +302,7 @@ fn the_reproductions_plan_is_the_papers_experiments() {
         out: Some("runs/r".into()),
     };
     let count = |steps: &[Step]| {
-        let mut n = [0usize; 5];
+        let mut n = [0usize; 6];
         for s in steps {
             n[match s {
                 Step::Evolve { .. } => 0,
@@ -310,14 +310,15 @@ fn the_reproductions_plan_is_the_papers_experiments() {
                 Step::Transfer(_) => 2,
                 Step::Retrain { .. } => 3,
                 Step::Report { .. } => 4,
+                Step::Ablate(_) => 5,
             }] += 1;
         }
         n
     };
     let quick = plan(&settings(Half::Mnist, Scale::Quick)).unwrap();
     // 3 seeds: one batch of direct runs and 3 CPPN runs; one ascent; each of 7 champion
-    // sets to 2 networks
-    assert_eq!(count(&quick), [4, 1, 14, 1, 1]);
+    // sets to 2 networks; the 3 CPPN runs ablated
+    assert_eq!(count(&quick), [4, 1, 14, 1, 1, 3]);
     assert_eq!(
         quick[0].command(),
         "fooling evolve --net lenet --encoding direct --generations 100 --batch 100 --seed 0 --out runs/r/direct --runs 3"
@@ -331,8 +332,87 @@ fn the_reproductions_plan_is_the_papers_experiments() {
     assert_eq!(out, Path::new("runs/r/report.html"));
     assert_eq!(dirs.len(), 4, "direct, cppn, the ascent and the retraining");
     let paper = plan(&settings(Half::Mnist, Scale::Paper)).unwrap();
-    assert_eq!(count(&paper), [6, 2, 22, 1, 1]);
+    assert_eq!(count(&paper), [6, 2, 22, 1, 1, 5]);
+    assert!(paper
+        .iter()
+        .any(|s| s.command() == "fooling ablate --run runs/r/cppn/run-004"));
     assert!(paper.iter().any(|s| s
         .command()
         .starts_with("fooling retrain --generations 200 --batch 200 --iterations 10000")));
+}
+
+/// A finished run of `classes` cells against `net`: class c's champion at 1 − 0.1^(c mod 6)
+/// at the last generation, with `gallery` as its gallery.
+fn wide_run(dir: &Path, net: &str, encoding: Encoding, classes: usize, gallery: &Path) {
+    let mut config = RunConfig::new(&EvolveSettings::new("lenet", encoding)).unwrap();
+    config.net = net.into();
+    std::fs::create_dir_all(dir).unwrap();
+    config.save(dir).unwrap();
+    let g = config.generations;
+    write(
+        &dir.join("stats.csv"),
+        &format!(
+            "{STATS_HEADER}\n0,200,0.5,0.5,0.1,0.9,0,0,1.0\n{g},400,0.9,0.9,0.2,0.99,10,1,2.0\n"
+        ),
+    );
+    let header: Vec<String> = (0..classes).map(|c| c.to_string()).collect();
+    let last: Vec<String> = (0..classes)
+        .map(|c| format!("{}", 1.0 - 0.1f64.powi(c as i32 % 6)))
+        .collect();
+    write(
+        &dir.join("cells.csv"),
+        &format!(
+            "generation,{}\n0,{}\n{g},{}\n",
+            header.join(","),
+            vec!["0.1"; classes].join(","),
+            last.join(",")
+        ),
+    );
+    write(&dir.join("champions.csv"), "class,label,confidence,image\n");
+    std::fs::copy(gallery, dir.join("gallery.png")).unwrap();
+}
+
+#[test]
+fn a_thousand_class_report_stays_small_and_reads_at_a_glance() {
+    use rand::{Rng, SeedableRng};
+    let dir = scratch("wide");
+    // a gallery of noise, the worst case for compression: 14 MB as a PNG
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let noise = image::RgbImage::from_fn(2200, 2200, |_, _| image::Rgb(rng.gen()));
+    let gallery = dir.join("noise.png");
+    noise.save(&gallery).unwrap();
+    let png_bytes = std::fs::metadata(&gallery).unwrap().len();
+    assert!(png_bytes > 12 << 20, "{png_bytes}");
+    let mut runs = Vec::new();
+    for (e, encoding) in [Encoding::Direct, Encoding::Cppn].into_iter().enumerate() {
+        for seed in 0..6 {
+            let run = dir.join(format!("run-{e}-{seed}"));
+            wide_run(&run, "caffenet", encoding, 1000, &gallery);
+            runs.push(run);
+        }
+    }
+    let page = dir.join("report.html");
+    fooling::report::write(&runs, Some(&page), false).unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.len() < 5_000_000, "{} bytes", html.len());
+    // the galleries are JPEG thumbnails; those past the budget are named, not embedded
+    assert!(html.contains("data:image/jpeg;base64,"));
+    assert!(!html.contains("data:image/png;base64,"));
+    assert!(
+        html.contains("images were not embedded"),
+        "no note of the left-out images"
+    );
+    // one grid of 1000 tiles per group, each class named on hover
+    assert_eq!(html.matches("<div class=\"classgrid large\">").count(), 2);
+    assert!(
+        html.contains("title=\"0 tench: 0.000000\""),
+        "class 0's tile"
+    );
+    assert!(
+        html.contains("title=\"5 electric ray: 0.999990\""),
+        "class 5's tile"
+    );
+    let tiles = html.matches("\" title=\"").count();
+    assert_eq!(tiles, 2000, "a tile per class and group");
+    let _ = std::fs::remove_dir_all(&dir);
 }
