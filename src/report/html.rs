@@ -1,8 +1,8 @@
 //! `fooling report`'s page: one self-contained HTML file for a [`Summary`] of runs: the
 //! paper's results (PAPER.md section 8) beside ours with the commands that made ours,
 //! confidence over generations (median and quartiles across runs, overall and per class) as
-//! inline SVG, galleries as embedded PNGs, the transfer and retraining tables. Rendering
-//! only: every figure comes from the summary.
+//! inline SVG, a grid of classes, galleries as embedded thumbnails, the transfer, ablation
+//! and retraining tables. Rendering only: every figure comes from the summary.
 
 use super::summary::{band, Summary};
 use super::svg::chart;

@@ -278,11 +278,16 @@ fn study_transfer_and_merge() {
         2,
         "overall and per-class charts"
     );
-    // 2 runs' galleries, the ascent's and the merged archive's, all real PNGs
-    let pngs: Vec<&str> = html.split("data:image/png;base64,").skip(1).collect();
-    assert_eq!(pngs.len(), 4);
+    // 2 runs' galleries, the ascent's and the merged archive's, all real images (PNG, or
+    // JPEG thumbnails where smaller)
+    let images: Vec<&str> = html.split("src=\"data:image/").skip(1).collect();
+    assert_eq!(images.len(), 4);
     use base64::Engine;
-    for p in pngs {
+    for p in images {
+        let p = p
+            .strip_prefix("png;base64,")
+            .or_else(|| p.strip_prefix("jpeg;base64,"))
+            .expect("a PNG or a JPEG");
         let b64 = &p[..p.find('"').unwrap()];
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(b64)
