@@ -14,11 +14,7 @@ pub fn ablate(gpu_args: &GpuArgs, args: &AblateArgs) -> Result<()> {
     let gpu = gpu_args.open()?;
     let o = ablate::run(&gpu, &settings)?;
     let t = o.tally;
-    let worst = o
-        .rows
-        .iter()
-        .map(|r| r.confidence - r.occlusion_min)
-        .fold(0f32, f32::max);
+    let worst = ablate::largest_drop(&o.rows);
     println!(
         "{} champions of {}: occluding {}x{} squares {} apart lowers a champion's confidence by up to {worst:.4}",
         t.champions,

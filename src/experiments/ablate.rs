@@ -116,6 +116,34 @@ impl Tally {
     }
 }
 
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, u: Tally) {
+        self.champions += u.champions;
+        self.tested += u.tested;
+        self.repeating += u.repeating;
+        self.falls += u.falls;
+        self.steady += u.steady;
+    }
+}
+
+/// The largest drop of a champion's confidence with one square occluded.
+pub fn largest_drop(rows: &[Ablated]) -> f32 {
+    rows.iter()
+        .map(|r| r.confidence - r.occlusion_min)
+        .fold(0f32, f32::max)
+}
+
+/// Of the champions with repeated elements: their confidences, and with all copies but one
+/// removed.
+pub fn before_after(rows: &[Ablated]) -> (Vec<f64>, Vec<f64>) {
+    rows.iter()
+        .filter_map(|r| {
+            let t = r.repetition.as_ref().filter(|t| t.copies >= 2)?;
+            Some((r.confidence as f64, t.confidence[2] as f64))
+        })
+        .unzip()
+}
+
 /// What an ablation wrote.
 #[derive(Clone, Debug)]
 pub struct AblateOutcome {

@@ -340,11 +340,7 @@ fn ablation(body: &mut String, images: &mut Images, s: &Summary) {
     body.push_str("<h2 id=\"R9\">Ablation</h2>\n<p>Each champion re-scored on its run's network with squares of the image painted in its background colour (heatmap: red where covering a square lowers the confidence, scaled to the image's largest drop), and, for CPPN images, with copies of its strongest repeated element removed: one, half of them, all but one.</p>\n<table><tr><th>run</th><th>champions</th><th>squares</th><th>largest drop</th><th>repeated elements</th><th>lower with all but one copy removed</th><th>lower at every step</th><th>median confidence → all but one</th></tr>\n");
     for a in &s.ablations {
         let t = a.tally;
-        let drop = a
-            .rows
-            .iter()
-            .map(|r| r.confidence - r.occlusion_min)
-            .fold(0f32, f32::max);
+        let drop = crate::experiments::ablate::largest_drop(&a.rows);
         let (rep, falls, steady, medians) = if t.tested == 0 {
             (
                 "–".to_string(),

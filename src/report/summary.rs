@@ -133,14 +133,7 @@ impl AblationRun {
     /// The median over the champions with repeated elements of their confidence, and of it
     /// with all copies but one removed.
     pub fn medians(&self) -> (f64, f64) {
-        let (mut before, mut after): (Vec<f64>, Vec<f64>) = self
-            .rows
-            .iter()
-            .filter_map(|r| {
-                let t = r.repetition.as_ref().filter(|t| t.copies >= 2)?;
-                Some((r.confidence as f64, t.confidence[2] as f64))
-            })
-            .unzip();
+        let (mut before, mut after) = crate::experiments::ablate::before_after(&self.rows);
         (quantile(&mut before, 0.5), quantile(&mut after, 0.5))
     }
 }
@@ -577,18 +570,10 @@ impl Summary {
             let mut t = crate::experiments::ablate::Tally::default();
             let (mut before, mut after) = (Vec::new(), Vec::new());
             for a in &runs {
-                let u = a.tally;
-                t.champions += u.champions;
-                t.tested += u.tested;
-                t.repeating += u.repeating;
-                t.falls += u.falls;
-                t.steady += u.steady;
-                for r in &a.rows {
-                    if let Some(rep) = r.repetition.as_ref().filter(|x| x.copies >= 2) {
-                        before.push(r.confidence as f64);
-                        after.push(rep.confidence[2] as f64);
-                    }
-                }
+                t += a.tally;
+                let (b, c) = crate::experiments::ablate::before_after(&a.rows);
+                before.extend(b);
+                after.extend(c);
             }
             let n = runs.len();
             let plural = if n > 1 { "s" } else { "" };
