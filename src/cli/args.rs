@@ -441,6 +441,11 @@ pub struct TrainArgs {
     pub momentum: f32,
     #[arg(long, default_value_t = 5e-4)]
     pub weight_decay: f32,
+    /// Warp each training image at random every time it is drawn: a shift of up to SHIFT
+    /// pixels, a rotation of up to DEG degrees and a scaling by up to SCALE (a fraction).
+    /// `--augment` alone is 2,10,0.1.
+    #[arg(long, value_name = "SHIFT,DEG,SCALE", num_args = 0..=1, default_missing_value = "2,10,0.1", value_parser = parse_augment)]
+    pub augment: Option<fooling::kernels::Augment>,
     /// A directory of PNG images added to the training set as one more class ("fooling").
     #[arg(long, value_name = "DIR")]
     pub extra_class: Option<PathBuf>,
@@ -479,4 +484,25 @@ pub struct ClassifyArgs {
     /// Images (PNG; colour is converted to grey for LeNet).
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<PathBuf>,
+}
+
+/// `--augment SHIFT,DEG,SCALE`: three numbers, checked as the kernel checks them.
+fn parse_augment(s: &str) -> std::result::Result<fooling::kernels::Augment, String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    let [shift, rotate, scale] = parts[..] else {
+        return Err(format!(
+            "expected SHIFT,DEG,SCALE (three numbers, e.g. 2,10,0.1), got {s:?}"
+        ));
+    };
+    let num = |what: &str, v: &str| {
+        v.parse::<f32>()
+            .map_err(|_| format!("{what} {v:?} is not a number"))
+    };
+    let a = fooling::kernels::Augment {
+        shift: num("SHIFT", shift)?,
+        rotate: num("DEG", rotate)?,
+        scale: num("SCALE", scale)?,
+    };
+    a.validate().map_err(|e| e.to_string())?;
+    Ok(a)
 }

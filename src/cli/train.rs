@@ -56,6 +56,7 @@ pub fn train(gpu_args: &GpuArgs, args: &TrainArgs) -> Result<()> {
             momentum: args.momentum,
             weight_decay: args.weight_decay,
             seed: args.seed,
+            augment: args.augment,
             ..TrainConfig::default()
         },
         extra_class: args.extra_class.clone(),

@@ -48,6 +48,7 @@ mod add;
 mod add_fwd;
 mod affine;
 mod ascent;
+mod augment;
 mod avgpool2d;
 mod avgpool2d_bwd;
 mod bias;
@@ -91,6 +92,7 @@ pub use add::add_inplace;
 pub use add_fwd::add_fwd;
 pub use affine::affine_fwd;
 pub use ascent::{ascent_step, AscentState, Step};
+pub use augment::{augment, Augment};
 pub use avgpool2d::avgpool2d_fwd;
 pub use avgpool2d_bwd::avgpool2d_bwd;
 pub use bias::bias_bwd;
@@ -186,6 +188,7 @@ shaders! {
     AddFwd => "add_fwd",
     Affine => "affine",
     Ascent => "ascent",
+    Augment => "augment",
     Avgpool2d => "avgpool2d",
     Avgpool2dBwd => "avgpool2d_bwd",
     Bias => "bias",
@@ -231,6 +234,7 @@ pub fn params_layouts() -> Vec<ParamsLayout> {
         add::AddParams::LAYOUT,
         affine::AffineParams::LAYOUT,
         ascent::StepParams::LAYOUT,
+        augment::Params::LAYOUT,
         bias::Params::LAYOUT,
         blur::BlurParams::LAYOUT,
         conv2d::Params::LAYOUT,

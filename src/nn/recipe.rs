@@ -193,7 +193,7 @@ fn write_card(s: &TrainSettings, c: &Card<'_>) -> Result<PathBuf> {
          | | |\n|---|---|\n\
          | architecture | {arch} ({classes} classes) |\n\
          | data | `{data}`: {ntrain} training images, {nheld} held out |\n{extra_row}\
-         | recipe | SGD, batch {batch}, base lr {lr}, momentum {mom}, weight decay {wd}, `inv` schedule (gamma {gamma}, power {power}), bias lr × {blr}, {iters} iterations, xavier init |\n\
+         | recipe | SGD, batch {batch}, base lr {lr}, momentum {mom}, weight decay {wd}, `inv` schedule (gamma {gamma}, power {power}), bias lr × {blr}, {iters} iterations, xavier init{augment} |\n\
          | seed | {seed} |\n\
          | held-out accuracy | {acc:.2}% |\n\
          | trained on | {adapter} in {seconds:.0} s |\n\
@@ -213,6 +213,15 @@ fn write_card(s: &TrainSettings, c: &Card<'_>) -> Result<PathBuf> {
         power = config.power,
         blr = config.bias_lr_mult,
         iters = config.iterations,
+        augment = match &config.augment {
+            Some(a) => format!(
+                ", augmented (each image shifted by up to {} px, rotated by up to {}° and scaled by up to {}% at random, on the device)",
+                a.shift,
+                a.rotate,
+                a.scale * 100.0
+            ),
+            None => String::new(),
+        },
         seed = config.seed,
         seconds = c.seconds,
         acc = c.accuracy * 100.0,

@@ -27,8 +27,10 @@ pub struct TrainConfig {
     pub power: f32,
     /// Caffe's LeNet learns biases at twice the rate (`lr_mult: 2`).
     pub bias_lr_mult: f32,
-    /// Seeds the initial weights and the shuffling.
+    /// Seeds the initial weights, the shuffling, the dropout masks and the augmentation.
     pub seed: u64,
+    /// Warps every training image at random each time it is drawn (none in Caffe's recipe).
+    pub augment: Option<kernels::Augment>,
 }
 
 impl Default for TrainConfig {
@@ -43,6 +45,7 @@ impl Default for TrainConfig {
             power: 0.75,
             bias_lr_mult: 2.0,
             seed: 0,
+            augment: None,
         }
     }
 }
@@ -73,6 +76,10 @@ pub struct Trainer<'g> {
     grads: Vec<GpuBuffer<f32>>,
     _momenta: Vec<GpuBuffer<f32>>,
     _batch_labels: GpuBuffer<u32>,
+    /// The gathered batch before augmentation (when augmenting).
+    _raw: Option<GpuBuffer<f32>>,
+    /// Gather, then augment: the dispatches that fill the forward pass's input.
+    input: Vec<Dispatch>,
     /// The image indices of the last batch.
     pub last_batch: Vec<u32>,
     dispatches: Vec<Dispatch>,
@@ -115,16 +122,33 @@ impl<'g> Trainer<'g> {
         let hyper = GpuBuffer::<f32>::zeros(gpu, "solver", 3)?;
         let loss = GpuBuffer::<f32>::zeros(gpu, "loss", b)?;
 
-        let mut dispatches = vec![kernels::gather_batch(
+        // the batch goes straight into the network's input, or through the augmentation
+        let raw = match config.augment {
+            Some(_) => Some(GpuBuffer::<f32>::zeros(gpu, "gathered batch", b * pixels)?),
+            None => None,
+        };
+        let mut input = vec![kernels::gather_batch(
             gpu,
             pixels,
             arch.grey_scale()?,
             data_buf.view(),
             labels_buf.view(),
             idx.view(),
-            plan.input.view(),
+            raw.as_ref().map_or(plan.input.view(), |r| r.view()),
             batch_labels.view(),
         )?];
+        if let (Some(a), Some(raw)) = (&config.augment, &raw) {
+            input.push(kernels::augment(
+                gpu,
+                a,
+                seed,
+                arch.input,
+                step.view(),
+                raw.view(),
+                plan.input.view(),
+            )?);
+        }
+        let mut dispatches = Vec::new();
         // the forward pass is recorded separately (it is the plan's); then loss and backward
         let dlogits = GpuBuffer::zeros(gpu, "dlogits", b * classes)?;
         dispatches.push(kernels::softmax_xent_bwd(
@@ -167,6 +191,8 @@ impl<'g> Trainer<'g> {
             grads,
             _momenta: momenta,
             _batch_labels: batch_labels,
+            _raw: raw,
+            input,
             last_batch: Vec::new(),
             pos: order.len(), // shuffle before the first batch
             order,
@@ -206,9 +232,11 @@ impl<'g> Trainer<'g> {
                 &[c.lr(self.iteration), c.momentum, c.weight_decay],
             );
             self.gpu.submit("train", |pass| {
-                self.dispatches[0].record(pass); // gather
+                for d in &self.input {
+                    d.record(pass); // gather, augment
+                }
                 self.plan.record(pass); // forward
-                for d in &self.dispatches[1..] {
+                for d in &self.dispatches {
                     d.record(pass); // loss, backward, update
                 }
             });

@@ -438,3 +438,72 @@ fn dropout_matches_twin_and_drops_the_same_gradient() {
     )
     .is_err());
 }
+
+/// `augment` against its twin on random images (odd sizes, two channels, several bounds),
+/// with the output poisoned; no warp is the identity, and another step draws other warps.
+#[test]
+fn augment_matches_twin() {
+    use crate::common::Tol;
+    use fooling::kernels::Augment;
+    let gpu = gpu();
+    let mut r = rng("augment");
+    // coordinates are f32 on the device and f64 in the twin: a few 1e-6 pixels apart
+    let tol = Tol {
+        rel: 1e-4,
+        abs: 1e-4,
+    };
+    let shape = [2, 13, 17];
+    let batch = 9;
+    let x = uniform(&mut r, batch * 2 * 13 * 17, 0.0, 1.0);
+    let xb = up(&x);
+    let seed: u32 = r.gen();
+    for (a, step) in [
+        (Augment::default(), 0u32),
+        (Augment::default(), 7),
+        (
+            Augment {
+                shift: 4.5,
+                rotate: 180.0,
+                scale: 0.4,
+            },
+            3,
+        ),
+        (
+            Augment {
+                shift: 0.0,
+                rotate: 0.0,
+                scale: 0.0,
+            },
+            1,
+        ),
+    ] {
+        let sb = GpuBuffer::from_slice(gpu, "step", &[step]).unwrap();
+        let yb = poisoned(x.len());
+        let d = kernels::augment(gpu, &a, seed, shape, sb.view(), xb.view(), yb.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        let got = yb.read(gpu).unwrap();
+        let want = twin::augment(&a, seed, step, shape, &x);
+        assert_close(&format!("augment {a:?} step {step}"), &got, &want, tol);
+        if a.shift == 0.0 && a.rotate == 0.0 && a.scale == 0.0 {
+            assert_eq!(got, x, "no warp is the identity");
+        } else {
+            assert!(got != x, "{a:?}: nothing moved");
+        }
+    }
+    let d = Augment::default();
+    assert!(twin::augment(&d, seed, 1, shape, &x) != twin::augment(&d, seed, 2, shape, &x));
+    // bounds the kernel refuses
+    let sb = GpuBuffer::from_slice(gpu, "step", &[0u32]).unwrap();
+    let yb = poisoned(x.len());
+    for bad in [
+        Augment { shift: -1.0, ..d },
+        Augment { rotate: 181.0, ..d },
+        Augment { scale: 0.5, ..d },
+        Augment {
+            scale: f32::NAN,
+            ..d
+        },
+    ] {
+        assert!(kernels::augment(gpu, &bad, seed, shape, sb.view(), xb.view(), yb.view()).is_err());
+    }
+}

@@ -236,3 +236,60 @@ fn dropout_training_gradients_use_the_steps_mask() {
         );
     }
 }
+
+/// With `augment`, a step's gradients are those of the batch warped as the twin warps it
+/// (the same draws from the seed and the step), not those of the images as stored.
+#[test]
+fn augmented_training_gradients_are_those_of_the_warped_batch() {
+    use fooling::kernels::Augment;
+    use fooling::reference as twin;
+    let gpu = gpu();
+    let mut r = rng("augmented training");
+    let (train, _) = mnist();
+    let arch = lenet();
+    let weights = Weights::random(&arch, r.gen()).unwrap();
+    let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+    let a = Augment::default();
+    let config = TrainConfig {
+        batch: 8,
+        base_lr: 0.0,
+        seed: r.gen::<u32>() as u64,
+        augment: Some(a),
+        ..TrainConfig::default()
+    };
+    let seed = config.seed as u32;
+    let mut t = Trainer::new(gpu, net, &train, config).unwrap();
+    for step in 0..2u32 {
+        t.step(1).unwrap();
+        let batch = t.last_batch.clone();
+        let stored: Vec<f32> = batch
+            .iter()
+            .flat_map(|&i| train.image(i as usize).iter().map(|&p| p as f32 / 256.0))
+            .collect();
+        let input = twin::augment(&a, seed, step, arch.input, &stored);
+        let labels: Vec<u32> = batch
+            .iter()
+            .map(|&i| train.labels[i as usize] as u32)
+            .collect();
+        let (loss, want) = reference_backward(&arch, &weights, &input, &labels).unwrap();
+        assert!(
+            (loss - t.loss().unwrap() as f64).abs() < 1e-4,
+            "step {step}: loss {loss} against {}",
+            t.loss().unwrap()
+        );
+        let grads = t.gradients().unwrap();
+        for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
+            assert_close(
+                &format!("step {step}: gradient of {}", spec.name),
+                g,
+                w,
+                F32_DOT,
+            );
+        }
+        let (plain, _) = reference_backward(&arch, &weights, &stored, &labels).unwrap();
+        assert!(
+            (plain - loss).abs() > 1e-4,
+            "step {step}: the warp changed nothing"
+        );
+    }
+}
