@@ -263,7 +263,7 @@ impl PreprocessArgs {
 
 #[derive(Args, Clone)]
 pub struct EvolveArgs {
-    /// Network: a built-in architecture (lenet, mlp, caffenet, alexnet, caffenet/N) or an ONNX
+    /// Network: a built-in architecture (lenet, lenet-fashion, mlp, caffenet, alexnet, caffenet/N) or an ONNX
     /// model (FILE.onnx).
     #[arg(long, default_value = "lenet")]
     pub net: String,

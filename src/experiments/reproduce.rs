@@ -20,7 +20,67 @@ pub enum Half {
     Mnist,
     /// An ImageNet network (--weights): evolution (direct and CPPN) and gradient ascent.
     Imagenet,
+    /// The MNIST half on Fashion-MNIST (`apt-get install dataset-fashion-mnist`): the shipped
+    /// `lenet-fashion`, transfer to its second seed, retraining on all 60,000 images.
+    Fashion,
 }
+
+/// What the MNIST half runs on: the network, its data, its transfer targets.
+struct Grey {
+    net: &'static str,
+    /// The training data (the retraining's, and the ascent's mean image).
+    data: PathBuf,
+    /// The weights file of the same architecture trained with another seed.
+    second: &'static str,
+    /// Another architecture trained on the same data, with its shipped weights.
+    other: Option<&'static str>,
+}
+
+impl Grey {
+    fn mnist() -> Grey {
+        Grey {
+            net: "lenet",
+            data: PathBuf::from("data/mnist-10k"),
+            second: "lenet_mnist_b.safetensors",
+            other: Some("mlp"),
+        }
+    }
+
+    /// Fashion-MNIST where Debian's `dataset-fashion-mnist` puts it.
+    fn fashion() -> Result<Grey> {
+        let data = PathBuf::from(FASHION_DATA);
+        if !data.join("train-images-idx3-ubyte.gz").exists() {
+            return Err(Error::Option {
+                option: "reproduce fashion".into(),
+                message: format!(
+                    "no Fashion-MNIST in {FASHION_DATA}: apt-get install dataset-fashion-mnist"
+                ),
+            });
+        }
+        for (file, seed) in [
+            ("lenet_fashion.safetensors", 0),
+            ("lenet_fashion_b.safetensors", 1),
+        ] {
+            if crate::nn::weights::shipped(file).is_err() {
+                return Err(Error::Option {
+                    option: "reproduce fashion".into(),
+                    message: format!(
+                        "no weights/{file}: train it first with `fooling train --net lenet-fashion --data {FASHION_DATA} --augment --seed {seed} --out weights/{file}`"
+                    ),
+                });
+            }
+        }
+        Ok(Grey {
+            net: "lenet-fashion",
+            data,
+            second: "lenet_fashion_b.safetensors",
+            other: None,
+        })
+    }
+}
+
+/// Where Debian's `dataset-fashion-mnist` installs the 70,000 images (IDX, gzip).
+pub const FASHION_DATA: &str = "/usr/share/datasets/fashion-mnist";
 
 /// How big.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -112,11 +172,12 @@ impl Step {
                 }
             ),
             Step::Ascent { dir, settings: s } => format!(
-                "fooling ascent --net {}{} --classes {} --decay {} --out {}",
+                "fooling ascent --net {}{} --classes {} --decay {} --data {} --out {}",
                 s.net,
                 path("--weights", &s.weights),
                 s.classes,
                 s.decay,
+                s.data.display(),
                 dir.display()
             ),
             Step::Transfer(t) => format!(
@@ -127,7 +188,9 @@ impl Step {
             ),
             Step::Ablate(a) => format!("fooling ablate --run {}", a.run.display()),
             Step::Retrain { dir, settings: s } => format!(
-                "fooling retrain{}{} --generations {} --batch {} --iterations {} --out {}",
+                "fooling retrain --net {} --data {}{}{} --generations {} --batch {} --iterations {} --out {}",
+                s.net,
+                s.data.display(),
                 opt("--rounds", &s.rounds),
                 opt("--class-size", &s.class_size),
                 s.generations,
@@ -155,6 +218,7 @@ pub fn out_dir(s: &ReproduceSettings) -> PathBuf {
             match s.half {
                 Half::Mnist => "mnist",
                 Half::Imagenet => "imagenet",
+                Half::Fashion => "fashion",
             },
             match s.scale {
                 Scale::Quick => "quick",
@@ -196,7 +260,8 @@ pub fn plan(s: &ReproduceSettings) -> Result<Vec<Step>> {
     let out = out_dir(s);
     let paper = s.scale == Scale::Paper;
     let (mut steps, report) = match s.half {
-        Half::Mnist => mnist(&out, paper)?,
+        Half::Mnist => grey(&Grey::mnist(), &out, paper)?,
+        Half::Fashion => grey(&Grey::fashion()?, &out, paper)?,
         Half::Imagenet => imagenet(s, &out, paper)?,
     };
     steps.push(Step::Report {
@@ -206,51 +271,57 @@ pub fn plan(s: &ReproduceSettings) -> Result<Vec<Step>> {
     Ok(steps)
 }
 
-/// The MNIST half: its steps and the directories its report shows.
-fn mnist(out: &Path, paper: bool) -> Result<(Vec<Step>, Vec<PathBuf>)> {
+/// The MNIST half on `g`'s network and data: its steps and the directories its report shows.
+fn grey(g: &Grey, out: &Path, paper: bool) -> Result<(Vec<Step>, Vec<PathBuf>)> {
     let (mut steps, mut report) = (Vec::new(), Vec::new());
     let (seeds, generations, batch) = if paper { (5, 200, 200) } else { (3, 100, 100) };
     for (name, encoding) in [("direct", Encoding::Direct), ("cppn", Encoding::Cppn)] {
         let settings = EvolveSettings {
             generations: Some(generations),
             batch: Some(batch),
-            ..EvolveSettings::new("lenet", encoding)
+            ..EvolveSettings::new(g.net, encoding)
         };
         evolve(&mut steps, out, name, settings, seeds);
         report.push(out.join(name));
     }
     let mut ascents = vec![("ascent-0.001", 0.001)];
     if paper {
-        ascents.push(("ascent", AscentSettings::new("lenet").decay));
+        ascents.push(("ascent", AscentSettings::new(g.net).decay));
     }
     for (name, decay) in &ascents {
         steps.push(Step::Ascent {
             dir: out.join(name),
             settings: AscentSettings {
                 decay: *decay,
-                ..AscentSettings::new("lenet")
+                data: g.data.clone(),
+                ..AscentSettings::new(g.net)
             },
         });
         report.push(out.join(name));
     }
-    // transfer of every champion set to the two second networks
+    // transfer of every champion set to the second networks
     let mut sets: Vec<PathBuf> = Vec::new();
     for enc in ["direct", "cppn"] {
         sets.extend((0..seeds).map(|i| study_run(&out.join(enc), i)));
     }
     sets.push(out.join("ascent-0.001"));
-    let second = crate::nn::weights::shipped("lenet_mnist_b.safetensors")?;
+    let second = crate::nn::weights::shipped(g.second)?;
     for set in &sets {
         steps.push(Step::Transfer(TransferSettings::new(
             set,
-            "lenet",
+            g.net,
             Some(second.clone()),
         )));
-        steps.push(Step::Transfer(TransferSettings::new(set, "mlp", None)));
+        if let Some(other) = g.other {
+            steps.push(Step::Transfer(TransferSettings::new(set, other, None)));
+        }
     }
     ablate(&mut steps, &out.join("cppn"), seeds);
     let settings = if paper {
-        RetrainSettings::new("lenet")
+        RetrainSettings {
+            data: g.data.clone(),
+            ..RetrainSettings::new(g.net)
+        }
     } else {
         RetrainSettings {
             rounds: Some(2),
@@ -258,7 +329,8 @@ fn mnist(out: &Path, paper: bool) -> Result<(Vec<Step>, Vec<PathBuf>)> {
             generations: 20,
             batch: 50,
             iterations: 500,
-            ..RetrainSettings::new("lenet")
+            data: g.data.clone(),
+            ..RetrainSettings::new(g.net)
         }
     };
     steps.push(Step::Retrain {

@@ -87,7 +87,7 @@ pub fn builtin_only(net: &str, command: &str) -> Result<()> {
         return Err(Error::Option {
             option: format!("--net {net}"),
             message: format!(
-                "{command} takes the built-in architectures (lenet, mlp, caffenet, alexnet); an ONNX model can be classified, evolved against, ascended and transferred to"
+                "{command} takes the built-in architectures (lenet, lenet-fashion, mlp, caffenet, alexnet); an ONNX model can be classified, evolved against, ascended and transferred to"
             ),
         });
     }

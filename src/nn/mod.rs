@@ -34,4 +34,7 @@ pub use twin::{
     reference_backward, reference_backward_train, reference_forward, reference_input_gradient,
 };
 pub use weights::{shipped_weights, Tensor, Weights};
-pub use zoo::{alexnet, by_name, caffenet, caffenet_narrow, imagenet_labels, lenet, mlp};
+pub use zoo::{
+    alexnet, by_name, caffenet, caffenet_narrow, imagenet_labels, lenet, lenet_fashion, mlp,
+    FASHION_LABELS,
+};

@@ -278,14 +278,15 @@ impl Weights {
 }
 
 /// The shipped weights for `net`: `weights/<net>_mnist.safetensors` for the MNIST networks
-/// (they ship with the crate), `weights/<net>.safetensors` for ImageNet networks (the ones a
+/// and `weights/lenet_fashion.safetensors` for Fashion-MNIST's (they ship with the crate),
+/// `weights/<net>.safetensors` for ImageNet networks (the ones a
 /// user converted, weights/README.md), looked up in the working directory, then in the
 /// source tree the binary was built from.
 pub fn shipped_weights(net: &str) -> Result<std::path::PathBuf> {
-    let name = if net == "lenet" || net == "mlp" {
-        format!("{net}_mnist.safetensors")
-    } else {
-        format!("{net}.safetensors")
+    let name = match net {
+        "lenet" | "mlp" => format!("{net}_mnist.safetensors"),
+        "lenet-fashion" => "lenet_fashion.safetensors".into(),
+        _ => format!("{net}.safetensors"),
     };
     shipped(&name)
 }

@@ -1,5 +1,5 @@
 //! The built-in architectures, by name (`--net`): Caffe's LeNet and a perceptron for MNIST,
-//! CaffeNet (and its narrow twins) and torchvision's AlexNet for ImageNet.
+//! the same LeNet for Fashion-MNIST, CaffeNet (and its narrow twins) and torchvision's AlexNet for ImageNet.
 
 use super::arch::{Arch, ChannelOrder, Layer, Pixels};
 use crate::error::{Error, Result};
@@ -35,6 +35,29 @@ pub fn lenet() -> Arch {
         ],
         (0..10).map(|d| d.to_string()).collect(),
     )
+}
+
+/// The ten Fashion-MNIST classes in label order (Xiao, Rasul and Vollgraf 2017).
+pub const FASHION_LABELS: [&str; 10] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
+
+/// Caffe's LeNet ([`lenet`]) for Fashion-MNIST: the same layers and input (28×28 grey,
+/// pixel / 256), the ten garment classes.
+pub fn lenet_fashion() -> Arch {
+    let mut a = lenet();
+    a.name = "lenet-fashion".into();
+    a.labels = FASHION_LABELS.iter().map(|l| l.to_string()).collect();
+    a
 }
 
 /// A perceptron with two hidden layers for MNIST, the "different architecture, same data" of
@@ -176,6 +199,7 @@ pub fn alexnet() -> Arch {
 pub fn by_name(name: &str) -> Result<Arch> {
     match name {
         "lenet" => Ok(lenet()),
+        "lenet-fashion" => Ok(lenet_fashion()),
         "mlp" => Ok(mlp()),
         "caffenet" => Ok(caffenet()),
         "alexnet" => Ok(alexnet()),
@@ -184,7 +208,7 @@ pub fn by_name(name: &str) -> Result<Arch> {
             _ => Err(Error::Option {
                 option: "--net".into(),
                 message: format!(
-                    "unknown network '{name}' (known: lenet, mlp, caffenet, alexnet, and caffenet/N: \
+                    "unknown network '{name}' (known: lenet, lenet-fashion, mlp, caffenet, alexnet, and caffenet/N: \
                      CaffeNet at 1/N of its width, N = 2, 4, 8 or 16)"
                 ),
             }),
@@ -195,6 +219,19 @@ pub fn by_name(name: &str) -> Result<Arch> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lenet_fashion_is_lenet_with_garment_labels() {
+        let (a, b) = (lenet(), by_name("lenet-fashion").unwrap());
+        assert_eq!(b.name, "lenet-fashion");
+        assert_eq!(
+            (a.input, a.params().unwrap()),
+            (b.input, b.params().unwrap())
+        );
+        assert_eq!(b.labels[0], "T-shirt/top");
+        assert_eq!(b.labels[9], "Ankle boot");
+        assert_eq!(b.num_classes(), 10);
+    }
 
     #[test]
     fn lenet_matches_the_paper() {

@@ -182,6 +182,7 @@ fn train_writes_weights_and_a_model_card_and_takes_an_extra_class() {
         "8",
         "--seed",
         "5",
+        "--augment",
         "--extra-class",
         extra.to_str().unwrap(),
         "--out",
@@ -195,6 +196,7 @@ fn train_writes_weights_and_a_model_card_and_takes_an_extra_class() {
         "lenet (11 classes)",
         "2 images from",
         "| seed | 5 |",
+        "shifted by up to 2 px, rotated by up to 10° and scaled by up to 10%",
         "sha256",
         "fooling train --iterations 3",
     ] {
@@ -238,11 +240,94 @@ fn train_writes_weights_and_a_model_card_and_takes_an_extra_class() {
             bad.to_str().unwrap(),
         ],
         vec!["train", "--out", dir.join("w.bin").to_str().unwrap()],
+        vec!["train", "--augment", "2,10", "--out", bad.to_str().unwrap()],
+        vec![
+            "train",
+            "--augment",
+            "2,200,0.1",
+            "--out",
+            bad.to_str().unwrap(),
+        ],
+        vec![
+            "train",
+            "--augment",
+            "-1,10,0.1",
+            "--out",
+            bad.to_str().unwrap(),
+        ],
+        vec![
+            "train",
+            "--augment",
+            "2,10,x",
+            "--out",
+            bad.to_str().unwrap(),
+        ],
     ] {
         let o = fooling(&args);
         assert!(!o.status.success(), "{args:?} should fail");
         assert!(!bad.exists());
     }
+}
+
+/// `--net lenet-fashion` on the committed Fashion-MNIST slice (official `t10k-*` names):
+/// the card names the network and the data, and `classify` prints garment names.
+#[test]
+fn train_and_classify_lenet_fashion_on_the_fashion_slice() {
+    let dir = std::env::temp_dir().join(format!("fooling-cli-fashion-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fashion-mnist-slice");
+    let out = dir.join("fashion.safetensors");
+    let o = fooling(&[
+        "train",
+        "--net",
+        "lenet-fashion",
+        "--data",
+        data.to_str().unwrap(),
+        "--iterations",
+        "2",
+        "--batch",
+        "8",
+        "--augment",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("(100 images)"));
+    let card = std::fs::read_to_string(dir.join("fashion.md")).unwrap();
+    assert!(card.contains("lenet-fashion (10 classes)"), "{card}");
+    assert!(card.contains("300 training images, 100 held out"), "{card}");
+    // the first test image (an ankle boot) as a PNG, classified with every class printed
+    let (_, held) = fooling::data::load_dir(&data).unwrap();
+    assert_eq!(held.labels[0], 9);
+    let png = dir.join("boot.png");
+    image::GrayImage::from_raw(28, 28, held.image(0).to_vec())
+        .unwrap()
+        .save(&png)
+        .unwrap();
+    let o = fooling(&[
+        "classify",
+        "--net",
+        "lenet-fashion",
+        "--weights",
+        out.to_str().unwrap(),
+        "--top",
+        "10",
+        "--json",
+        png.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let labels: Vec<&str> = line["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["label"].as_str().unwrap())
+        .collect();
+    for want in fooling::nn::FASHION_LABELS {
+        assert!(labels.contains(&want), "{want} not in {labels:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 pub(crate) fn evolve_dir(name: &str) -> std::path::PathBuf {
