@@ -137,6 +137,10 @@ pub struct RetrainArgs {
     /// SGD iterations of each retraining.
     #[arg(long, default_value_t = 10_000)]
     pub iterations: usize,
+    /// Warp the retrainings' training images as `fooling train --augment` does (`--augment`
+    /// alone: 2,10,0.1).
+    #[arg(long, value_name = "SHIFT,DEG,SCALE", num_args = 0..=1, default_missing_value = "2,10,0.1", value_parser = parse_augment)]
+    pub augment: Option<fooling::kernels::Augment>,
     #[arg(long, default_value_t = 0)]
     pub seed: u32,
     /// The study directory to create.

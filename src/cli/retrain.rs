@@ -18,6 +18,7 @@ pub fn retrain(gpu_args: &GpuArgs, args: &RetrainArgs) -> Result<()> {
                 generations: args.generations,
                 batch: args.batch,
                 iterations: args.iterations,
+                augment: args.augment,
                 seed: args.seed,
                 command: Some(super::command_line()),
             };

@@ -10,6 +10,7 @@ use crate::evo::Encoding;
 use crate::experiments::retrain::{self, RetrainConfig, RetrainSettings};
 use crate::experiments::transfer::{self, TransferSettings};
 use crate::gpu::Gpu;
+use crate::kernels::Augment;
 use std::path::{Path, PathBuf};
 
 /// Which half of the paper.
@@ -188,7 +189,7 @@ impl Step {
             ),
             Step::Ablate(a) => format!("fooling ablate --run {}", a.run.display()),
             Step::Retrain { dir, settings: s } => format!(
-                "fooling retrain --net {} --data {}{}{} --generations {} --batch {} --iterations {} --out {}",
+                "fooling retrain --net {} --data {}{}{} --generations {} --batch {} --iterations {}{} --out {}",
                 s.net,
                 s.data.display(),
                 opt("--rounds", &s.rounds),
@@ -196,6 +197,10 @@ impl Step {
                 s.generations,
                 s.batch,
                 s.iterations,
+                opt(
+                    "--augment",
+                    &s.augment.map(|a| format!("{},{},{}", a.shift, a.rotate, a.scale))
+                ),
                 dir.display()
             ),
             Step::Report { dirs, out } => format!(
@@ -317,9 +322,11 @@ fn grey(g: &Grey, out: &Path, paper: bool) -> Result<(Vec<Step>, Vec<PathBuf>)> 
         }
     }
     ablate(&mut steps, &out.join("cppn"), seeds);
+    // the retrained networks learn as the shipped ones did: Caffe's recipe with random warps
     let settings = if paper {
         RetrainSettings {
             data: g.data.clone(),
+            augment: Some(Augment::default()),
             ..RetrainSettings::new(g.net)
         }
     } else {
@@ -330,6 +337,7 @@ fn grey(g: &Grey, out: &Path, paper: bool) -> Result<(Vec<Step>, Vec<PathBuf>)> 
             batch: 50,
             iterations: 500,
             data: g.data.clone(),
+            augment: Some(Augment::default()),
             ..RetrainSettings::new(g.net)
         }
     };

@@ -40,6 +40,9 @@ pub struct RetrainConfig {
     pub batch: usize,
     /// SGD iterations of each retraining (Caffe's LeNet recipe otherwise).
     pub iterations: usize,
+    /// The retrainings' random warps of their training images (`fooling train --augment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub augment: Option<crate::kernels::Augment>,
     pub seed: u32,
     /// The command line that started the study, when it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -305,6 +308,8 @@ pub struct RetrainSettings {
     pub generations: u32,
     pub batch: usize,
     pub iterations: usize,
+    /// Warps of the training images ([`crate::kernels::Augment`]); `None`: Caffe's recipe alone.
+    pub augment: Option<crate::kernels::Augment>,
     pub seed: u32,
     /// The command line that asks for the study, recorded in its `retrain.toml`.
     pub command: Option<String>,
@@ -322,6 +327,7 @@ impl RetrainSettings {
             generations: 200,
             batch: 200,
             iterations: 10_000,
+            augment: None,
             seed: 0,
             command: None,
         }
@@ -374,6 +380,7 @@ impl RetrainConfig {
             generations: s.generations,
             batch: s.batch,
             iterations: s.iterations,
+            augment: s.augment,
             seed: s.seed,
             command: s.command.clone(),
             fooling_version: env!("CARGO_PKG_VERSION").into(),
@@ -405,9 +412,12 @@ impl RetrainConfig {
         Ok(config)
     }
 
-    /// Refuses a study whose runs' seeds would not fit 32 bits or would collide: run `i`
-    /// against DNN_k is seeded `seed + 100,000 k + i`.
+    /// Refuses warps the kernel would refuse, and a study whose runs' seeds would not fit 32
+    /// bits or would collide: run `i` against DNN_k is seeded `seed + 100,000 k + i`.
     pub fn check(&self, cells: usize) -> Result<()> {
+        if let Some(a) = &self.augment {
+            a.validate()?;
+        }
         let most = (1..=self.rounds + 1)
             .map(|k| self.runs(k, cells))
             .max()
@@ -520,6 +530,7 @@ fn train_next(
     let tc = TrainConfig {
         iterations: config.iterations,
         seed: config.seed as u64 + k as u64,
+        augment: config.augment,
         ..TrainConfig::default()
     };
     let init = Weights::random(extended, tc.seed)?;

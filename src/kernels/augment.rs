@@ -31,17 +31,20 @@ impl Augment {
     /// bound, a rotation past 180°, a scaling by half or more.
     pub fn validate(&self) -> Result<()> {
         let ok = |v: f32, hi: f32| v.is_finite() && (0.0..=hi).contains(&v);
-        if !ok(self.shift, 1e6)
-            || !ok(self.rotate, 180.0)
-            || !ok(self.scale, 0.5)
-            || self.scale == 0.5
-        {
-            return Err(bad_shape(
+        let fail = |what: &str, v: f32, want: &str| {
+            Err(crate::error::Error::setting(
                 "augment",
-                "bounds",
-                "shift >= 0 pixels, rotate in [0, 180] degrees, scale in [0, 0.5)",
-                format!("{self:?}"),
-            ));
+                format!("{what} {v}: expected {want}"),
+            ))
+        };
+        if !ok(self.shift, 1e6) {
+            return fail("shift", self.shift, "0 to 1e6 pixels");
+        }
+        if !ok(self.rotate, 180.0) {
+            return fail("rotate", self.rotate, "0 to 180 degrees");
+        }
+        if !ok(self.scale, 0.5) || self.scale == 0.5 {
+            return fail("scale", self.scale, "a fraction in [0, 0.5)");
         }
         Ok(())
     }

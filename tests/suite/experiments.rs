@@ -354,12 +354,18 @@ fn retrain_rounds_and_resume() {
             "20",
             "--iterations",
             "30",
+            "--augment",
             "--out",
             d,
         ],
         &[],
     ));
     assert!(out.contains("| DNN_2 | 30 |"), "{out}");
+    let toml = std::fs::read_to_string(dir.join("retrain.toml")).unwrap();
+    assert!(
+        toml.contains("[augment]") && toml.contains("rotate = 10.0"),
+        "{toml}"
+    );
     let first = rows(&dir.join("retrain.csv"));
     assert_eq!(first.len(), 2);
     assert_eq!(first[0][0..2], ["1", "0"]);
@@ -395,5 +401,19 @@ fn retrain_rounds_and_resume() {
     assert_eq!(std::fs::read_dir(dir.join("fooling")).unwrap().count(), 35);
     let o = fooling(&["retrain", "--out", d], &[]);
     assert!(!o.status.success());
+    // the warps read back from the file are checked as --augment's are
+    let toml = std::fs::read_to_string(dir.join("retrain.toml")).unwrap();
+    std::fs::write(
+        dir.join("retrain.toml"),
+        toml.replace("rotate = 10.0", "rotate = 500.0"),
+    )
+    .unwrap();
+    let o = fooling(&["retrain", "--resume", d, "--rounds", "3"], &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("retrain.toml") && err.contains("rotate"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
