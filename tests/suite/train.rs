@@ -14,13 +14,23 @@ fn mnist() -> (Dataset, Dataset) {
     load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-10k")).unwrap()
 }
 
-/// The mean cross-entropy of `weights` on images `idx` of `data`, on the CPU in f64.
-fn cpu_loss(weights: &Weights, data: &Dataset, idx: &[u32]) -> f64 {
-    let arch = lenet();
-    let input: Vec<f32> = idx
+/// Images `idx` of `data` as LeNet's input (pixel / 256) and their labels.
+fn batch_of(data: &Dataset, idx: &[u32]) -> (Vec<f32>, Vec<u32>) {
+    let input = idx
         .iter()
         .flat_map(|&i| data.image(i as usize).iter().map(|&p| p as f32 / 256.0))
         .collect();
+    let labels = idx
+        .iter()
+        .map(|&i| data.labels[i as usize] as u32)
+        .collect();
+    (input, labels)
+}
+
+/// The mean cross-entropy of `weights` on images `idx` of `data`, on the CPU in f64.
+fn cpu_loss(weights: &Weights, data: &Dataset, idx: &[u32]) -> f64 {
+    let arch = lenet();
+    let (input, _) = batch_of(data, idx);
     let (logits, _) = reference_forward(&arch, weights, &input).unwrap();
     let mut total = 0.0;
     for (row, &i) in logits.chunks(10).zip(idx) {
@@ -56,14 +66,7 @@ fn network_gradients_match_finite_differences() {
     );
     let batch = t.last_batch.clone();
     // the device's gradients equal the CPU twins' ...
-    let input: Vec<f32> = batch
-        .iter()
-        .flat_map(|&i| train.image(i as usize).iter().map(|&p| p as f32 / 256.0))
-        .collect();
-    let labels: Vec<u32> = batch
-        .iter()
-        .map(|&i| train.labels[i as usize] as u32)
-        .collect();
+    let (input, labels) = batch_of(&train, &batch);
     let (loss, want) = reference_backward(&arch, &weights, &input, &labels).unwrap();
     assert!(
         (loss - t.loss().unwrap() as f64).abs() < 1e-4,
@@ -200,14 +203,7 @@ fn dropout_training_gradients_use_the_steps_mask() {
     for step in 0..2u32 {
         t.step(1).unwrap();
         let batch = t.last_batch.clone();
-        let input: Vec<f32> = batch
-            .iter()
-            .flat_map(|&i| train.image(i as usize).iter().map(|&p| p as f32 / 256.0))
-            .collect();
-        let labels: Vec<u32> = batch
-            .iter()
-            .map(|&i| train.labels[i as usize] as u32)
-            .collect();
+        let (input, labels) = batch_of(&train, &batch);
         let (loss, want) =
             reference_backward_train(&arch, &weights, &input, &labels, Some((seed, step))).unwrap();
         assert!(
@@ -262,15 +258,8 @@ fn augmented_training_gradients_are_those_of_the_warped_batch() {
     for step in 0..2u32 {
         t.step(1).unwrap();
         let batch = t.last_batch.clone();
-        let stored: Vec<f32> = batch
-            .iter()
-            .flat_map(|&i| train.image(i as usize).iter().map(|&p| p as f32 / 256.0))
-            .collect();
+        let (stored, labels) = batch_of(&train, &batch);
         let input = twin::augment(&a, seed, step, arch.input, &stored);
-        let labels: Vec<u32> = batch
-            .iter()
-            .map(|&i| train.labels[i as usize] as u32)
-            .collect();
         let (loss, want) = reference_backward(&arch, &weights, &input, &labels).unwrap();
         assert!(
             (loss - t.loss().unwrap() as f64).abs() < 1e-4,
