@@ -253,6 +253,10 @@ impl Scorer<'_> {
         self.owners.push((champion, class));
         if self.owners.len() * self.crops >= self.budget {
             self.flush()?;
+            // a 1000-class run takes minutes on a GPU: a signal stops it between batches
+            crate::signal::stop().check(|| {
+                "ablate.csv was not written; run `fooling ablate` again to start over".into()
+            })?;
         }
         Ok(())
     }
