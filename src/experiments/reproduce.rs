@@ -34,6 +34,10 @@ struct Grey {
     second: &'static str,
     /// Another architecture trained on the same data, with its shipped weights.
     other: Option<&'static str>,
+    /// The random warps the shipped network learnt with (`fooling train --augment`): the
+    /// retrained networks learn with the same, so that DNN_1 and DNN_2 differ only by the
+    /// fooling class.
+    augment: Option<crate::kernels::Augment>,
 }
 
 impl Grey {
@@ -43,6 +47,7 @@ impl Grey {
             data: PathBuf::from("data/mnist-10k"),
             second: "lenet_mnist_b.safetensors",
             other: Some("mlp"),
+            augment: Some(crate::kernels::Augment::default()),
         }
     }
 
@@ -75,6 +80,7 @@ impl Grey {
             data,
             second: "lenet_fashion_b.safetensors",
             other: None,
+            augment: None,
         })
     }
 }
@@ -325,10 +331,11 @@ fn grey(g: &Grey, out: &Path, paper: bool) -> Result<(Vec<Step>, Vec<PathBuf>)> 
         }
     }
     ablate(&mut steps, &out.join("cppn"), seeds);
-    // the retrained networks learn as the shipped DNN_1 did: Caffe's recipe
+    // the retrained networks learn as the shipped DNN_1 did
     let settings = if paper {
         RetrainSettings {
             data: g.data.clone(),
+            augment: g.augment,
             ..RetrainSettings::new(g.net)
         }
     } else {
@@ -339,6 +346,7 @@ fn grey(g: &Grey, out: &Path, paper: bool) -> Result<(Vec<Step>, Vec<PathBuf>)> 
             batch: 50,
             iterations: 500,
             data: g.data.clone(),
+            augment: g.augment,
             ..RetrainSettings::new(g.net)
         }
     };

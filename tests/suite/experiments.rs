@@ -369,7 +369,7 @@ fn retrain_rounds_and_resume() {
     let first = rows(&dir.join("retrain.csv"));
     assert_eq!(first.len(), 2);
     assert_eq!(first[0][0..2], ["1", "0"]);
-    assert_eq!(first[0][2], "0.9735", "DNN_1 is the shipped LeNet");
+    assert_eq!(first[0][2], "0.9890", "DNN_1 is the shipped LeNet");
     assert_eq!(first[0][3..5], ["2", "20"], "30 images need two runs of 20");
     assert_eq!(first[1][0..2], ["2", "30"]);
     assert_eq!(std::fs::read_dir(dir.join("fooling")).unwrap().count(), 30);

@@ -338,7 +338,8 @@ fn the_reproductions_plan_is_the_papers_experiments() {
         .any(|s| s.command() == "fooling ablate --run runs/r/cppn/run-004"));
     assert!(paper.iter().any(|s| s
         .command()
-        == "fooling retrain --net lenet --data data/mnist-10k --generations 200 --batch 200 --iterations 10000 --out runs/r/retrain"));
+        == "fooling retrain --net lenet --data data/mnist-10k --generations 200 --batch 200 --iterations 10000 --augment 2,10,0.1 --out runs/r/retrain"),
+        "the retrained networks learn with the warps the shipped LeNet learnt with");
 }
 
 /// A finished run of `classes` cells against `net`: class c's champion at 1 − 0.1^(c mod 6)
