@@ -472,28 +472,17 @@ fn ascent_runs_on_a_caffenet_with_random_weights() {
     assert!(out.join("gallery.png").exists());
     // an ablation of ImageNet-sized champions runs many device batches; SIGTERM (a
     // scheduler's time limit) stops it between two of them, with the conventional status
-    let child = Command::new(env!("CARGO_BIN_EXE_fooling"))
-        .args([
-            "ablate",
-            "--run",
-            out.to_str().unwrap(),
-            "--patch",
-            "4",
-            "--stride",
-            "2",
-        ])
-        .current_dir(root())
-        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = crate::runs::spawn(&[
+        "ablate",
+        "--run",
+        out.to_str().unwrap(),
+        "--patch",
+        "4",
+        "--stride",
+        "2",
+    ]);
     std::thread::sleep(std::time::Duration::from_secs(3));
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = crate::runs::signal(child, "TERM");
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(143), "{err}");
     assert!(err.contains("ablate.csv was not written"), "{err}");

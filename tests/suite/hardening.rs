@@ -3,9 +3,8 @@
 //! directories, impossible sizes and overflowing networks, each a clear error.
 
 use crate::cli::{evolve_dir, fooling, run_result, WEIGHTS};
-use crate::runs::{long_evolve, spawn};
+use crate::runs::{long_evolve, signal, spawn};
 use std::path::Path;
-use std::process::Command;
 
 /// A setting refused on the command line is named as its flag; the same value read from a
 /// resumed run's `config.toml` is named as that file's key, and refused before any work.
@@ -311,11 +310,7 @@ fn train_stopped_by_sigterm_says_why_it_does_not_resume() {
         out.to_str().unwrap(),
     ]);
     std::thread::sleep(std::time::Duration::from_secs(4));
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = signal(child, "TERM");
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(143), "{err}");
     assert!(err.contains("does not resume"), "{err}");

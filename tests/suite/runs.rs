@@ -118,8 +118,6 @@ fn evolve_stopped_by_sighup_checkpoints_and_resumes_exactly() {
     interrupted_run_resumes_exactly("HUP", 129);
 }
 
-/// Starts an endless evolution (B = 10, no checkpoint before the end) into `dir` and
-/// returns once `stats.csv` has `rows` lines.
 /// Starts `fooling ARGS` from the repository root, its output captured.
 pub(crate) fn spawn(args: &[&str]) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_fooling"))
@@ -131,6 +129,17 @@ pub(crate) fn spawn(args: &[&str]) -> std::process::Child {
         .unwrap()
 }
 
+/// Sends `signal` (`TERM`, `INT`, `HUP`) to `child` and waits for its output.
+pub(crate) fn signal(child: std::process::Child, signal: &str) -> std::process::Output {
+    Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Starts an endless evolution (B = 10, no checkpoint before the end) into `dir` and
+/// returns once `stats.csv` has `rows` lines.
 pub(crate) fn long_evolve(dir: &Path, rows: usize) -> std::process::Child {
     let child = spawn(&[
         "evolve",
@@ -160,12 +169,7 @@ fn interrupted_run_resumes_exactly(signal: &str, status: i32) {
         evolve_dir(&format!("{signal}-a")),
         evolve_dir(&format!("{signal}-b")),
     );
-    let child = long_evolve(&b, 5);
-    Command::new("kill")
-        .args([&format!("-{signal}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = self::signal(long_evolve(&b, 5), signal);
     assert_eq!(
         out.status.code(),
         Some(status),
