@@ -548,9 +548,10 @@ fn train_next(
         .join(format!("dnn-{}.safetensors", k + 1));
     trainer.weights()?.save(&path)?;
     log(&format!(
-        "DNN_{}: trained on {} digits and {} fooling images, {} iterations: loss {loss:.4}, held-out accuracy {:.2}%",
+        "DNN_{}: trained on {} images of {} and {} fooling images, {} iterations: loss {loss:.4}, held-out accuracy {:.2}%",
         k + 1,
         train.len(),
+        config.data.display(),
         state.images,
         config.iterations,
         acc * 100.0
