@@ -15,21 +15,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> x: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 
-// Chris Wellons' lowbias32 (as crate::evo::rng::hash).
-fn hash(v: u32) -> u32 {
-    var x = v;
-    x ^= x >> 16u;
-    x *= 0x7feb352du;
-    x ^= x >> 15u;
-    x *= 0x846ca68bu;
-    x ^= x >> 16u;
-    return x;
-}
-
-fn uniform01(seed: u32, generation: u32, item: u32, gene: u32, stream: u32) -> f32 {
-    let h = hash(seed ^ hash(generation ^ hash(item ^ hash(gene ^ hash(stream)))));
-    return f32(h >> 8u) * (1.0 / 16777216.0);
-}
+// hash and uniform01: shaders/include/counter_hash.wgsl, appended.
 
 @compute @workgroup_size(256)
 fn dropout(

@@ -40,22 +40,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> children: array<f32>;
 @group(0) @binding(5) var<uniform> p: Params;
 
-// Chris Wellons' lowbias32 integer hash.
-fn hash(v: u32) -> u32 {
-    var x = v;
-    x ^= x >> 16u;
-    x *= 0x7feb352du;
-    x ^= x >> 15u;
-    x *= 0x846ca68bu;
-    x ^= x >> 16u;
-    return x;
-}
-
-// A uniform draw in [0, 1) with 24 random bits: exact in f32, the same on every device.
-fn uniform01(seed: u32, generation: u32, item: u32, gene: u32, stream: u32) -> f32 {
-    let h = hash(seed ^ hash(generation ^ hash(item ^ hash(gene ^ hash(stream)))));
-    return f32(h >> 8u) * (1.0 / 16777216.0);
-}
+// hash and uniform01: shaders/include/counter_hash.wgsl, appended.
 
 // The spread factor of bounded SBX on [0, 1] for a parent at distance `d` from its bound.
 fn betaq(u: f32, d: f32, spread: f32) -> f32 {

@@ -2,7 +2,7 @@
 //! function of (seed, generation, item, gene, stream), so results do not depend on the
 //! dispatch shape and the CPU twins draw exactly the bits the shaders draw.
 
-/// Chris Wellons' lowbias32 integer hash (as `hash` in shaders/poly_mutate.wgsl).
+/// Chris Wellons' lowbias32 integer hash (as `hash` in shaders/include/counter_hash.wgsl).
 pub fn hash(v: u32) -> u32 {
     let mut x = v;
     x ^= x >> 16;

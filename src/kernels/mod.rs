@@ -134,11 +134,11 @@ use crate::error::{Error, Result};
 pub use crate::gpu::Dispatch;
 use crate::gpu::{Gpu, View};
 
-/// Every WGSL file of the crate, one variant each: the file's source is included at compile
-/// time (a missing file does not build), and launchers name shaders by variant, so a
+/// Every WGSL file of the crate, one variant each: the file's source, with the shared code of
+/// `shaders/include/` it names, is included at compile time (a missing file does not build), and launchers name shaders by variant, so a
 /// misspelt name cannot reach run time.
 macro_rules! shaders {
-    ($($variant:ident => $stem:literal,)*) => {
+    ($($variant:ident => $stem:literal $(with $include:literal)?,)*) => {
         /// A WGSL file of `shaders/`.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Shader {
@@ -156,10 +156,14 @@ macro_rules! shaders {
                 }
             }
 
-            /// The WGSL source.
-            pub fn source(self) -> &'static str {
+            /// The WGSL source: the file, then the file of `shaders/include/` it names (appended,
+            /// so the file's own line numbers hold in error messages).
+            pub const fn source(self) -> &'static str {
                 match self {
-                    $(Shader::$variant => include_str!(concat!("../../shaders/", $stem, ".wgsl")),)*
+                    $(Shader::$variant => concat!(
+                        include_str!(concat!("../../shaders/", $stem, ".wgsl")),
+                        $("\n", include_str!(concat!("../../shaders/include/", $include, ".wgsl")),)?
+                    ),)*
                 }
             }
 
@@ -174,9 +178,10 @@ macro_rules! shaders {
             }
         }
 
-        /// Every WGSL file of the crate: (file name, source). Each is valid WGSL on its own.
+        /// Every WGSL file of `shaders/`: (file name, source with its include). Each is valid
+        /// WGSL.
         pub const SHADERS: &[(&str, &str)] = &[
-            $((concat!($stem, ".wgsl"), include_str!(concat!("../../shaders/", $stem, ".wgsl"))),)*
+            $((concat!($stem, ".wgsl"), Shader::$variant.source()),)*
         ];
     };
 }
@@ -188,7 +193,7 @@ shaders! {
     AddFwd => "add_fwd",
     Affine => "affine",
     Ascent => "ascent",
-    Augment => "augment",
+    Augment => "augment" with "counter_hash",
     Avgpool2d => "avgpool2d",
     Avgpool2dBwd => "avgpool2d_bwd",
     Bias => "bias",
@@ -198,7 +203,7 @@ shaders! {
     Conv2dBwd => "conv2d_bwd",
     CopyCols => "copy_cols",
     CropMean => "crop_mean",
-    Dropout => "dropout",
+    Dropout => "dropout" with "counter_hash",
     Elite => "elite",
     EliteCopy => "elite_copy",
     Finite => "finite",
@@ -211,11 +216,11 @@ shaders! {
     Maxpool2dBwd => "maxpool2d_bwd",
     Mul => "mul",
     MulBwd => "mul_bwd",
-    Parents => "parents",
+    Parents => "parents" with "counter_hash",
     PeakCopy => "peak_copy",
     PeakFma => "peak_fma",
     PeakGather => "peak_gather",
-    PolyMutate => "poly_mutate",
+    PolyMutate => "poly_mutate" with "counter_hash",
     Relu => "relu",
     ReluBwd => "relu_bwd",
     Render => "render",

@@ -93,7 +93,7 @@ fn every_shader_validates_and_translates() {
 #[test]
 fn every_shader_file_is_listed() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
-    for entry in std::fs::read_dir(dir).unwrap() {
+    for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if name.ends_with(".wgsl") {
             assert!(
@@ -101,6 +101,16 @@ fn every_shader_file_is_listed() {
                 "shaders/{name} is not in kernels::SHADERS"
             );
         }
+    }
+    // each file of shaders/include is appended to a shader that uses it
+    for entry in std::fs::read_dir(dir.join("include")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            SHADERS.iter().any(|(_, s)| s.contains(&text)),
+            "{} is included by no shader",
+            path.display()
+        );
     }
 }
 
