@@ -340,6 +340,29 @@ fn the_reproductions_plan_is_the_papers_experiments() {
         .command()
         == "fooling retrain --net lenet --data data/mnist-10k --generations 200 --batch 200 --iterations 10000 --augment 2,10,0.1 --out runs/r/retrain"),
         "the retrained networks learn with the warps the shipped LeNet learnt with");
+    let ascent = |steps: &[Step]| {
+        steps
+            .iter()
+            .find(|s| matches!(s, Step::Ascent { .. }))
+            .unwrap()
+            .command()
+    };
+    assert_eq!(
+        ascent(&quick),
+        "fooling ascent --net lenet --classes all --decay 0.001 --data data/mnist-10k --out runs/r/ascent-0.001",
+        "a grey network's mean image is the mean of --data"
+    );
+    let imagenet = plan(&ReproduceSettings {
+        net: "caffenet/8".into(),
+        weights: Some("w.safetensors".into()),
+        ..settings(Half::Imagenet, Scale::Quick)
+    })
+    .unwrap();
+    assert_eq!(
+        ascent(&imagenet),
+        "fooling ascent --net caffenet/8 --weights w.safetensors --classes 0,1,2,3,4,5,6,7,8,9 --decay 0.01 --out runs/r/ascent",
+        "a colour network's mean is per channel: no --data"
+    );
 }
 
 /// A finished run of `classes` cells against `net`: class c's champion at 1 − 0.1^(c mod 6)

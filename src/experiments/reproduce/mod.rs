@@ -1,0 +1,217 @@
+//! `fooling reproduce`: the paper's experiments as a typed plan of steps (evolution runs,
+//! ascents, transfers, a retraining study, the report), each a call into the library with
+//! the settings a user would give on the command line. Finished steps are skipped and
+//! interrupted evolutions resumed, so running a reproduction again continues it.
+//!
+//! This file owns the settings and the steps with their command lines; [`plan`] which steps
+//! each half of the paper takes, `steps` how each step runs.
+
+mod plan;
+mod steps;
+
+pub use plan::plan;
+
+use crate::ascent::{AscentObserver, AscentSettings};
+use crate::error::{Error, Result};
+use crate::evo::run::{EvolveSettings, Observer};
+use crate::evo::Encoding;
+use crate::experiments::retrain::RetrainSettings;
+use crate::experiments::transfer::TransferSettings;
+use crate::gpu::Gpu;
+use std::path::PathBuf;
+
+/// Which half of the paper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Half {
+    /// LeNet on MNIST: evolution (direct and CPPN, several seeds), gradient ascent, transfer
+    /// to the two shipped second networks, retraining with a fooling class.
+    Mnist,
+    /// An ImageNet network (--weights): evolution (direct and CPPN) and gradient ascent.
+    Imagenet,
+    /// The MNIST half on Fashion-MNIST (`apt-get install dataset-fashion-mnist`): the shipped
+    /// `lenet-fashion`, transfer to its second seed, retraining on all 60,000 images.
+    Fashion,
+}
+
+/// Where Debian's `dataset-fashion-mnist` installs the 70,000 images (IDX, gzip).
+pub const FASHION_DATA: &str = "/usr/share/datasets/fashion-mnist";
+
+/// The SGD iterations of the shipped Fashion-MNIST LeNet (Caffe's recipe otherwise): 3.2
+/// passes over the 60,000 training images.
+pub const FASHION_ITERATIONS: usize = 3000;
+
+/// How big.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scale {
+    /// Minutes on a 2-core machine with lavapipe (MNIST): fewer seeds, generations and rounds.
+    Quick,
+    /// The paper's sizes (MNIST: hours on lavapipe; ImageNet: a GPU's days or a cluster).
+    Paper,
+}
+
+/// What a user gives for a reproduction.
+#[derive(Clone, Debug)]
+pub struct ReproduceSettings {
+    pub half: Half,
+    pub scale: Scale,
+    /// ImageNet: the network.
+    pub net: String,
+    /// ImageNet: its weights [default: the shipped ones for `net`].
+    pub weights: Option<PathBuf>,
+    /// [default: runs/reproduce-<half>-<scale>]
+    pub out: Option<PathBuf>,
+}
+
+/// One step of the plan.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// Runs `first .. first + runs` of the study in `dir` (more than one: a device batch,
+    /// `--runs`): resumed when interrupted, skipped when done.
+    Evolve {
+        dir: PathBuf,
+        first: u32,
+        runs: u32,
+        settings: EvolveSettings,
+    },
+    /// An ascent run (short: redone from the start when interrupted).
+    Ascent {
+        dir: PathBuf,
+        settings: AscentSettings,
+    },
+    Transfer(TransferSettings),
+    /// The ablation of a CPPN run's champions (R9).
+    Ablate(crate::experiments::ablate::AblateSettings),
+    Retrain {
+        dir: PathBuf,
+        settings: RetrainSettings,
+    },
+    Report {
+        dirs: Vec<PathBuf>,
+        out: PathBuf,
+    },
+}
+
+fn opt<T: ToString>(name: &str, v: &Option<T>) -> String {
+    v.as_ref()
+        .map(|v| format!(" {name} {}", v.to_string()))
+        .unwrap_or_default()
+}
+
+fn path(name: &str, v: &Option<PathBuf>) -> String {
+    opt(name, &v.as_ref().map(|p| p.display().to_string()))
+}
+
+impl Step {
+    /// The command line that does the same as this step.
+    pub fn command(&self) -> String {
+        match self {
+            Step::Evolve {
+                dir,
+                first,
+                runs,
+                settings: s,
+            } => format!(
+                "fooling evolve --net {}{} --encoding {}{}{}{} --seed {} --out {} {}",
+                s.net,
+                path("--weights", &s.weights),
+                match s.encoding {
+                    Encoding::Direct => "direct",
+                    Encoding::Cppn => "cppn",
+                },
+                opt("--generations", &s.generations),
+                opt("--batch", &s.batch),
+                opt("--crops", &s.crops),
+                s.seed,
+                dir.display(),
+                if *runs == 1 {
+                    format!("--run-index {first}")
+                } else {
+                    format!("--runs {runs}")
+                }
+            ),
+            Step::Ascent { dir, settings: s } => {
+                // only a grey network's mean image comes from --data
+                let grey = crate::nn::by_name(&s.net).is_ok_and(|a| a.input[0] == 1);
+                format!(
+                    "fooling ascent --net {}{} --classes {} --decay {}{} --out {}",
+                    s.net,
+                    path("--weights", &s.weights),
+                    s.classes,
+                    s.decay,
+                    opt("--data", &grey.then(|| s.data.display())),
+                    dir.display()
+                )
+            }
+            Step::Transfer(t) => format!(
+                "fooling transfer --run {} --net {}{}",
+                t.run.display(),
+                t.net,
+                path("--weights", &t.weights)
+            ),
+            Step::Ablate(a) => format!("fooling ablate --run {}", a.run.display()),
+            Step::Retrain { dir, settings: s } => format!(
+                "fooling retrain --net {} --data {}{}{} --generations {} --batch {} --iterations {}{} --out {}",
+                s.net,
+                s.data.display(),
+                opt("--rounds", &s.rounds),
+                opt("--class-size", &s.class_size),
+                s.generations,
+                s.batch,
+                s.iterations,
+                opt(
+                    "--augment",
+                    &s.augment.map(|a| format!("{},{},{}", a.shift, a.rotate, a.scale))
+                ),
+                dir.display()
+            ),
+            Step::Report { dirs, out } => format!(
+                "fooling report --out {} {}",
+                out.display(),
+                dirs.iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        }
+    }
+}
+
+/// The reproduction's directory.
+pub fn out_dir(s: &ReproduceSettings) -> PathBuf {
+    s.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "runs/reproduce-{}-{}",
+            match s.half {
+                Half::Mnist => "mnist",
+                Half::Imagenet => "imagenet",
+                Half::Fashion => "fashion",
+            },
+            match s.scale {
+                Scale::Quick => "quick",
+                Scale::Paper => "paper",
+            }
+        ))
+    })
+}
+
+/// What a reproduction tells whoever watches it: a line for each step and each result,
+/// and observers for the evolutions and ascents inside it.
+pub trait ReproduceObserver {
+    fn note(&mut self, line: &str);
+    fn evolution(&mut self) -> &mut dyn Observer;
+    fn ascent(&mut self) -> &mut dyn AscentObserver;
+}
+
+/// Runs the plan of `s` on `gpu`, skipping what is done; returns the report's path.
+pub fn run(
+    gpu: &Gpu,
+    s: &ReproduceSettings,
+    observer: &mut dyn ReproduceObserver,
+) -> Result<PathBuf> {
+    let out = out_dir(s);
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    for step in plan(s)? {
+        step.run(gpu, observer)?;
+    }
+    Ok(out.join("report.html"))
+}
