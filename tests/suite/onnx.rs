@@ -6,7 +6,7 @@
 //! the device against the CPU twins composed; and every kind of model the importer must
 //! refuse, each refused with the file, the node or the option at fault.
 
-use crate::common::{assert_close, gpu, Tol, NETWORK};
+use crate::common::{assert_close, assert_rel_l2, gpu, Tol, NETWORK};
 use fooling::nn::onnx;
 use fooling::nn::preprocess::Preprocess;
 use fooling::nn::{reference_forward, reference_input_gradient, ChannelOrder, Network};
@@ -68,22 +68,6 @@ const PROBS: Tol = Tol {
 /// for MobileNetV2 and 3.2e-3 for SqueezeNet on the fixtures' images, against PyTorch and
 /// the twins alike, while on other inputs device and twins agree element by element).
 const GRAD_L2: f64 = 2e-2;
-
-fn assert_rel_l2(what: &str, got: &[f32], want: &[f32], max: f64) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    assert!(
-        got.iter().all(|v| v.is_finite()),
-        "{what}: a non-finite value"
-    );
-    let (num, den) = got.iter().zip(want).fold((0f64, 0f64), |(n, d), (&g, &w)| {
-        (n + (g as f64 - w as f64).powi(2), d + (w as f64).powi(2))
-    });
-    let err = (num / den.max(1e-300)).sqrt();
-    assert!(
-        err <= max,
-        "{what}: relative L2 error {err:.3e} above {max:.0e}"
-    );
-}
 
 fn check_network(name: &str, exporter: &str, given: &Preprocess) {
     let gpu = gpu();

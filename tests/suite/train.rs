@@ -1,7 +1,7 @@
 //! Training LeNet on the device: the whole backward pass against finite differences of the
 //! CPU forward, and a short run on the shipped real digits.
 
-use crate::common::{assert_close, F32_DOT};
+use crate::common::{assert_close, assert_rel_l2, F32_DOT};
 use crate::common::{gpu, rng};
 use fooling::data::{load_dir, Dataset};
 use fooling::nn::{
@@ -41,6 +41,14 @@ fn cpu_loss(weights: &Weights, data: &Dataset, idx: &[u32]) -> f64 {
     total / idx.len() as f64
 }
 
+/// The relative L2 error of each weight gradient of LeNet, device against twin, at most.
+/// Element by element they agree to f32 rounding, except where a max-pool window's two
+/// largest inputs lie within rounding of each other: the device and the twin pick different
+/// ones and route that channel's gradient through another position (seed 1: conv2's output
+/// channel 46, relative L2 error 3.8e-4 in conv1.weight and conv2.weight, below 1e-6 in the
+/// biases and the fully-connected layers).
+const NETWORK_WEIGHT_GRAD_L2: f64 = 2e-3;
+
 #[test]
 fn network_gradients_match_finite_differences() {
     let gpu = gpu();
@@ -74,7 +82,12 @@ fn network_gradients_match_finite_differences() {
         t.loss().unwrap()
     );
     for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
-        assert_close(&format!("gradient of {}", spec.name), g, w, F32_DOT);
+        assert_rel_l2(
+            &format!("gradient of {}", spec.name),
+            g,
+            w,
+            NETWORK_WEIGHT_GRAD_L2,
+        );
     }
     // ... which equal finite differences of the CPU forward (eps small enough that no
     // max-pool or ReLU switches)
@@ -99,11 +112,13 @@ fn network_gradients_match_finite_differences() {
             if (right - left).abs() > 1e-3 + 1e-2 * right.abs().max(left.abs()) {
                 continue; // a max-pool or ReLU switches within eps: no derivative to compare
             }
-            let fd = (hi - lo) / (2.0 * eps as f64);
+            // the derivative lies between the one-sided slopes, which differ by the f32
+            // rounding of the CPU forward (up to about 1e-3 here) or by a kink within eps
             let a = g[i] as f64;
+            let tol = 1e-3 + 2e-2 * a.abs();
             assert!(
-                (fd - a).abs() <= 1e-3 + 2e-2 * a.abs(),
-                "{}[{i}]: finite difference {fd} vs analytic {a}",
+                right.min(left) - tol <= a && a <= right.max(left) + tol,
+                "{}[{i}]: one-sided finite differences {left} and {right} vs analytic {a}",
                 spec.name
             );
             checked += 1;

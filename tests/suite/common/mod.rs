@@ -150,6 +150,25 @@ pub const NETWORK_GRAD: Tol = Tol {
     abs: 1e-4,
 };
 
+/// Asserts the relative L2 error of `got` against `want` is at most `max`, and every value of
+/// `got` finite: for whole-network gradients, where an activation within rounding of a kink
+/// (a ReLU's zero, a max-pool's tie) takes different sides in two sums and moves a path.
+pub fn assert_rel_l2(what: &str, got: &[f32], want: &[f32], max: f64) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    assert!(
+        got.iter().all(|v| v.is_finite()),
+        "{what}: a non-finite value"
+    );
+    let (num, den) = got.iter().zip(want).fold((0f64, 0f64), |(n, d), (&g, &w)| {
+        (n + (g as f64 - w as f64).powi(2), d + (w as f64).powi(2))
+    });
+    let err = (num / den.max(1e-300)).sqrt();
+    assert!(
+        err <= max,
+        "{what}: relative L2 error {err:.3e} above {max:.0e}"
+    );
+}
+
 /// Compares `got` with `want` element by element; `abs` is scaled by the RMS of `want`.
 /// Panics naming the worst element and the relative L2 error.
 pub fn assert_close(what: &str, got: &[f32], want: &[f32], tol: Tol) {
