@@ -44,7 +44,8 @@ pub struct RetrainConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub augment: Option<crate::kernels::Augment>,
     pub seed: u32,
-    /// The command line that started the study, when it was recorded.
+    /// The command line that started the study, when it was recorded, followed by each
+    /// `--resume DIR --rounds R` that extended it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
     pub fooling_version: String,
@@ -394,7 +395,14 @@ impl RetrainConfig {
     /// first network's weights must be the ones it started with.
     pub fn resume(dir: &Path, rounds: Option<usize>) -> Result<RetrainConfig> {
         let mut config = RetrainConfig::load(dir)?;
-        if let Some(r) = rounds {
+        if let Some(r) = rounds.filter(|&r| r != config.rounds) {
+            // the recorded command line stays one that makes the study as it now is
+            config.command = config.command.map(|c| {
+                format!(
+                    "{c} && fooling retrain --resume {} --rounds {r}",
+                    dir.display()
+                )
+            });
             config.rounds = r;
         }
         config

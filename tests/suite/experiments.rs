@@ -398,6 +398,13 @@ fn retrain_rounds_and_resume() {
         "DNN_2's runs are seeded: the same again"
     );
     assert_eq!(second[2][0..2], ["3", "35"]);
+    let toml = std::fs::read_to_string(dir.join("retrain.toml")).unwrap();
+    assert!(
+        toml.contains(&format!(
+            "--out {d} && fooling retrain --resume {d} --rounds 2\""
+        )),
+        "the recorded command makes the extended study: {toml}"
+    );
     assert_eq!(std::fs::read_dir(dir.join("fooling")).unwrap().count(), 35);
     let o = fooling(&["retrain", "--out", d], &[]);
     assert!(!o.status.success());
