@@ -135,8 +135,8 @@ pub use crate::gpu::Dispatch;
 use crate::gpu::{Gpu, View};
 
 /// Every WGSL file of the crate, one variant each: the file's source, with the shared code of
-/// `shaders/include/` it names, is included at compile time (a missing file does not build), and launchers name shaders by variant, so a
-/// misspelt name cannot reach run time.
+/// `shaders/include/` it names, is included at compile time (a missing file does not build),
+/// and launchers name shaders by variant, so a misspelt name cannot reach run time.
 macro_rules! shaders {
     ($($variant:ident => $stem:literal $(with $include:literal)?,)*) => {
         /// A WGSL file of `shaders/`.
