@@ -3,7 +3,8 @@
 //! twin and finite differences, and `fooling ascent` fooling the shipped LeNet on every digit.
 
 use crate::common::{
-    assert_close, gpu, poisoned, rng, uniform, up, Tol, F32_ELEMENTWISE, NETWORK, NETWORK_GRAD,
+    assert_close, for_each_seed, gpu, poisoned, uniform, up, Tol, F32_ELEMENTWISE, NETWORK,
+    NETWORK_GRAD,
 };
 use fooling::gpu::GpuBuffer;
 use fooling::kernels::{self, AscentState, Step};
@@ -20,60 +21,69 @@ fn root() -> &'static Path {
 #[test]
 fn softmax_prob_bwd_matches_twin_and_finite_differences() {
     let gpu = gpu();
-    let mut r = rng("softmax_prob_bwd");
-    for (rows, cols, spread) in [(10, 10, 5.0), (3, 1000, 8.0), (5, 11, 30.0)] {
-        let x = uniform(&mut r, rows * cols, -spread, spread);
-        let target: Vec<u32> = (0..rows).map(|_| r.gen_range(0..cols as u32)).collect();
-        let (xb, tb) = (up(&x), GpuBuffer::from_slice(gpu, "t", &target).unwrap());
-        let (dxb, pb) = (poisoned(rows * cols), poisoned(rows));
+    for_each_seed("softmax_prob_bwd", &[], |r| {
+        for (rows, cols, spread) in [(10, 10, 5.0), (3, 1000, 8.0), (5, 11, 30.0)] {
+            let x = uniform(r, rows * cols, -spread, spread);
+            let target: Vec<u32> = (0..rows).map(|_| r.gen_range(0..cols as u32)).collect();
+            let (xb, tb) = (up(&x), GpuBuffer::from_slice(gpu, "t", &target).unwrap());
+            let (dxb, pb) = (poisoned(rows * cols), poisoned(rows));
+            let d = kernels::softmax_prob_bwd(
+                gpu,
+                rows,
+                cols,
+                xb.view(),
+                tb.view(),
+                dxb.view(),
+                pb.view(),
+            )
+            .unwrap();
+            gpu.run(&[&d]).unwrap();
+            let (want_dx, want_p) = twin::softmax_prob_bwd(rows, cols, &x, &target);
+            let tol = Tol {
+                rel: 1e-5,
+                abs: 1e-7,
+            };
+            assert_close("softmax_prob dx", &dxb.read(gpu).unwrap(), &want_dx, tol);
+            assert_close(
+                "softmax_prob p",
+                &pb.read(gpu).unwrap(),
+                &want_p,
+                F32_ELEMENTWISE,
+            );
+            // the twin is the derivative of the target's probability
+            let eps = 1e-3;
+            for _ in 0..12 {
+                let (row, c) = (r.gen_range(0..rows), r.gen_range(0..cols));
+                let p_at = |d: f32| {
+                    let mut x = x.clone();
+                    x[row * cols + c] += d;
+                    let p = twin::softmax_fwd(rows, cols, &x);
+                    p[row * cols + target[row] as usize] as f64
+                };
+                let fd = (p_at(eps) - p_at(-eps)) / (2.0 * eps as f64);
+                let a = want_dx[row * cols + c] as f64;
+                assert!(
+                    (fd - a).abs() <= 1e-4 + 1e-2 * a.abs(),
+                    "row {row} logit {c}: finite difference {fd} vs {a}"
+                );
+            }
+        }
+        // saturated: p_t = 1 - 9e-9 in f32 is 1.0, yet the target's own term keeps its value
+        let (cols, mut x) = (10, vec![0f32; 10]);
+        x[3] = 20.0;
+        let (xb, tb) = (up(&x), GpuBuffer::from_slice(gpu, "t", &[3u32]).unwrap());
+        let (dxb, pb) = (poisoned(cols), poisoned(1));
         let d =
-            kernels::softmax_prob_bwd(gpu, rows, cols, xb.view(), tb.view(), dxb.view(), pb.view())
+            kernels::softmax_prob_bwd(gpu, 1, cols, xb.view(), tb.view(), dxb.view(), pb.view())
                 .unwrap();
         gpu.run(&[&d]).unwrap();
-        let (want_dx, want_p) = twin::softmax_prob_bwd(rows, cols, &x, &target);
-        let tol = Tol {
-            rel: 1e-5,
-            abs: 1e-7,
-        };
-        assert_close("softmax_prob dx", &dxb.read(gpu).unwrap(), &want_dx, tol);
-        assert_close(
-            "softmax_prob p",
-            &pb.read(gpu).unwrap(),
-            &want_p,
-            F32_ELEMENTWISE,
+        let want = 9.0 * (-20f64).exp() / (1.0 + 9.0 * (-20f64).exp()).powi(2);
+        let got = dxb.read(gpu).unwrap()[3] as f64;
+        assert!(
+            (got - want).abs() <= 1e-4 * want,
+            "d p_t / d x_t near saturation: {got} vs {want}"
         );
-        // the twin is the derivative of the target's probability
-        let eps = 1e-3;
-        for _ in 0..12 {
-            let (row, c) = (r.gen_range(0..rows), r.gen_range(0..cols));
-            let p_at = |d: f32| {
-                let mut x = x.clone();
-                x[row * cols + c] += d;
-                let p = twin::softmax_fwd(rows, cols, &x);
-                p[row * cols + target[row] as usize] as f64
-            };
-            let fd = (p_at(eps) - p_at(-eps)) / (2.0 * eps as f64);
-            let a = want_dx[row * cols + c] as f64;
-            assert!(
-                (fd - a).abs() <= 1e-4 + 1e-2 * a.abs(),
-                "row {row} logit {c}: finite difference {fd} vs {a}"
-            );
-        }
-    }
-    // saturated: p_t = 1 - 9e-9 in f32 is 1.0, yet the target's own term keeps its value
-    let (cols, mut x) = (10, vec![0f32; 10]);
-    x[3] = 20.0;
-    let (xb, tb) = (up(&x), GpuBuffer::from_slice(gpu, "t", &[3u32]).unwrap());
-    let (dxb, pb) = (poisoned(cols), poisoned(1));
-    let d = kernels::softmax_prob_bwd(gpu, 1, cols, xb.view(), tb.view(), dxb.view(), pb.view())
-        .unwrap();
-    gpu.run(&[&d]).unwrap();
-    let want = 9.0 * (-20f64).exp() / (1.0 + 9.0 * (-20f64).exp()).powi(2);
-    let got = dxb.read(gpu).unwrap()[3] as f64;
-    assert!(
-        (got - want).abs() <= 1e-4 * want,
-        "d p_t / d x_t near saturation: {got} vs {want}"
-    );
+    });
 }
 
 /// Two ascent steps on the device and in the twin: the first improves every item, the
@@ -82,137 +92,139 @@ fn softmax_prob_bwd_matches_twin_and_finite_differences() {
 #[test]
 fn ascent_step_matches_twin() {
     let gpu = gpu();
-    let mut r = rng("ascent_step");
-    for (batch, n) in [(3, 1000), (2, 37)] {
-        let iterations = 4;
-        let s = Step {
-            decay: r.gen_range(0.0..0.1),
-            max_lr: 1e12,
-            lo: 0.0,
-            hi: 255.0,
-        };
-        let mut mean = uniform(&mut r, n, 0.0, 255.0);
-        mean.extend(uniform(&mut r, n, -10.0, 10.0)); // the network's input offset
-        mean.extend(uniform(&mut r, n, 1.0 / 300.0, 1.0 / 200.0)); // and scale, per value
-        let mut image = uniform(&mut r, batch * n, 0.0, 255.0);
-        let mut input = vec![f32::NAN; batch * n];
-        let mut best = vec![f32::NAN; batch * n];
-        let mut state = vec![AscentState::START; batch];
-        let mut history = vec![f32::NAN; iterations * batch];
-        let (mb, ib, inb, bb) = (
-            up(&mean),
-            up(&image),
-            poisoned(batch * n),
-            poisoned(batch * n),
-        );
-        let sb = GpuBuffer::from_slice(gpu, "state", &state).unwrap();
-        let hb = poisoned(iterations * batch);
-        let (gb, pb) = (poisoned(batch * n), poisoned(batch));
-        let d = kernels::ascent_step(
-            gpu,
-            n,
-            &s,
-            gb.view(),
-            pb.view(),
-            mb.view(),
-            ib.view(),
-            inb.view(),
-            bb.view(),
-            sb.view(),
-            hb.view(),
-        )
-        .unwrap();
-        for step in 0..2 {
-            let mut grad = uniform(&mut r, batch * n, -0.05, 0.05);
-            let mut prob = uniform(&mut r, batch, 0.3, 0.9);
-            if step == 1 {
-                prob[0] = state[0].best_prob - 0.1; // no improvement: the best image stays
-                grad[n..2 * n].fill(0.0); // no gradient: only the decay moves the image
-            }
-            gb.write(gpu, 0, &grad);
-            pb.write(gpu, 0, &prob);
-            gpu.run(&[&d]).unwrap();
-            twin::ascent_step(
+    for_each_seed("ascent_step", &[], |r| {
+        for (batch, n) in [(3, 1000), (2, 37)] {
+            let iterations = 4;
+            let s = Step {
+                decay: r.gen_range(0.0..0.1),
+                max_lr: 1e12,
+                lo: 0.0,
+                hi: 255.0,
+            };
+            let mut mean = uniform(r, n, 0.0, 255.0);
+            mean.extend(uniform(r, n, -10.0, 10.0)); // the network's input offset
+            mean.extend(uniform(r, n, 1.0 / 300.0, 1.0 / 200.0)); // and scale, per value
+            let mut image = uniform(r, batch * n, 0.0, 255.0);
+            let mut input = vec![f32::NAN; batch * n];
+            let mut best = vec![f32::NAN; batch * n];
+            let mut state = vec![AscentState::START; batch];
+            let mut history = vec![f32::NAN; iterations * batch];
+            let (mb, ib, inb, bb) = (
+                up(&mean),
+                up(&image),
+                poisoned(batch * n),
+                poisoned(batch * n),
+            );
+            let sb = GpuBuffer::from_slice(gpu, "state", &state).unwrap();
+            let hb = poisoned(iterations * batch);
+            let (gb, pb) = (poisoned(batch * n), poisoned(batch));
+            let d = kernels::ascent_step(
+                gpu,
                 n,
                 &s,
-                &grad,
-                &prob,
-                &mean,
-                &mut image,
-                &mut input,
-                &mut best,
-                &mut state,
-                &mut history,
-            );
-            let tol = Tol {
-                rel: 1e-5,
-                abs: 1e-4,
-            };
-            assert_close("ascent image", &ib.read(gpu).unwrap(), &image, tol);
-            assert_close("ascent input", &inb.read(gpu).unwrap(), &input, tol);
-            assert_close("ascent best", &bb.read(gpu).unwrap(), &best, tol);
-            assert_eq!(sb.read(gpu).unwrap(), state, "state after step {step}");
-            let h = hb.read(gpu).unwrap();
-            for (k, (&g, &w)) in h.iter().zip(&history).enumerate() {
-                assert!(
-                    g.to_bits() == w.to_bits() || k >= (step + 1) * batch,
-                    "history[{k}]: {g} vs {w}"
+                gb.view(),
+                pb.view(),
+                mb.view(),
+                ib.view(),
+                inb.view(),
+                bb.view(),
+                sb.view(),
+                hb.view(),
+            )
+            .unwrap();
+            for step in 0..2 {
+                let mut grad = uniform(r, batch * n, -0.05, 0.05);
+                let mut prob = uniform(r, batch, 0.3, 0.9);
+                if step == 1 {
+                    prob[0] = state[0].best_prob - 0.1; // no improvement: the best image stays
+                    grad[n..2 * n].fill(0.0); // no gradient: only the decay moves the image
+                }
+                gb.write(gpu, 0, &grad);
+                pb.write(gpu, 0, &prob);
+                gpu.run(&[&d]).unwrap();
+                twin::ascent_step(
+                    n,
+                    &s,
+                    &grad,
+                    &prob,
+                    &mean,
+                    &mut image,
+                    &mut input,
+                    &mut best,
+                    &mut state,
+                    &mut history,
                 );
+                let tol = Tol {
+                    rel: 1e-5,
+                    abs: 1e-4,
+                };
+                assert_close("ascent image", &ib.read(gpu).unwrap(), &image, tol);
+                assert_close("ascent input", &inb.read(gpu).unwrap(), &input, tol);
+                assert_close("ascent best", &bb.read(gpu).unwrap(), &best, tol);
+                assert_eq!(sb.read(gpu).unwrap(), state, "state after step {step}");
+                let h = hb.read(gpu).unwrap();
+                for (k, (&g, &w)) in h.iter().zip(&history).enumerate() {
+                    assert!(
+                        g.to_bits() == w.to_bits() || k >= (step + 1) * batch,
+                        "history[{k}]: {g} vs {w}"
+                    );
+                }
+                assert!(image.iter().all(|v| (0.0..=255.0).contains(v)));
             }
-            assert!(image.iter().all(|v| (0.0..=255.0).contains(v)));
+            assert_eq!(state[0].best_iter, 0, "item 0 peaked at iteration 0");
         }
-        assert_eq!(state[0].best_iter, 0, "item 0 peaked at iteration 0");
-    }
+    });
 }
 
 #[test]
 fn blur_matches_twin_and_keeps_constants() {
     let gpu = gpu();
-    let mut r = rng("blur");
-    for (shape, batch, sigma) in [([1, 28, 28], 3, 1.0f32), ([3, 17, 23], 2, 0.6)] {
-        let n: usize = shape.iter().product();
-        let mut mean = uniform(&mut r, n, 0.0, 255.0);
-        mean.extend(uniform(&mut r, n, -5.0, 5.0));
-        mean.extend(uniform(&mut r, n, 1.0 / 300.0, 1.0 / 200.0));
-        let image = uniform(&mut r, batch * n, 0.0, 255.0);
-        let (ib, tmp, mb, inb) = (
-            up(&image),
-            poisoned(batch * n),
-            up(&mean),
-            poisoned(batch * n),
-        );
-        let d = kernels::blur(
+    for_each_seed("blur", &[], |r| {
+        for (shape, batch, sigma) in [([1, 28, 28], 3, 1.0f32), ([3, 17, 23], 2, 0.6)] {
+            let n: usize = shape.iter().product();
+            let mut mean = uniform(r, n, 0.0, 255.0);
+            mean.extend(uniform(r, n, -5.0, 5.0));
+            mean.extend(uniform(r, n, 1.0 / 300.0, 1.0 / 200.0));
+            let image = uniform(r, batch * n, 0.0, 255.0);
+            let (ib, tmp, mb, inb) = (
+                up(&image),
+                poisoned(batch * n),
+                up(&mean),
+                poisoned(batch * n),
+            );
+            let d = kernels::blur(
+                gpu,
+                shape,
+                sigma,
+                ib.view(),
+                tmp.view(),
+                mb.view(),
+                inb.view(),
+            )
+            .unwrap();
+            gpu.run(&[&d[0], &d[1]]).unwrap();
+            let (want, want_input) = twin::blur(shape, sigma, &image, &mean);
+            let tol = Tol {
+                rel: 1e-5,
+                abs: 1e-4,
+            };
+            assert_close("blurred", &ib.read(gpu).unwrap(), &want, tol);
+            assert_close("blurred input", &inb.read(gpu).unwrap(), &want_input, tol);
+            let flat = vec![77.0f32; batch * n];
+            let (blurred, _) = twin::blur(shape, sigma, &flat, &mean);
+            assert_close("a constant image", &blurred, &flat, F32_ELEMENTWISE);
+        }
+        assert!(kernels::blur(
             gpu,
-            shape,
-            sigma,
-            ib.view(),
-            tmp.view(),
-            mb.view(),
-            inb.view(),
+            [1, 2, 2],
+            0.0,
+            up(&[0.0; 4]).view(),
+            up(&[0.0; 4]).view(),
+            up(&[0.0; 12]).view(),
+            up(&[0.0; 4]).view()
         )
-        .unwrap();
-        gpu.run(&[&d[0], &d[1]]).unwrap();
-        let (want, want_input) = twin::blur(shape, sigma, &image, &mean);
-        let tol = Tol {
-            rel: 1e-5,
-            abs: 1e-4,
-        };
-        assert_close("blurred", &ib.read(gpu).unwrap(), &want, tol);
-        assert_close("blurred input", &inb.read(gpu).unwrap(), &want_input, tol);
-        let flat = vec![77.0f32; batch * n];
-        let (blurred, _) = twin::blur(shape, sigma, &flat, &mean);
-        assert_close("a constant image", &blurred, &flat, F32_ELEMENTWISE);
-    }
-    assert!(kernels::blur(
-        gpu,
-        [1, 2, 2],
-        0.0,
-        up(&[0.0; 4]).view(),
-        up(&[0.0; 4]).view(),
-        up(&[0.0; 12]).view(),
-        up(&[0.0; 4]).view()
-    )
-    .is_err());
+        .is_err());
+    });
 }
 
 /// The gradient of each target's probability with respect to LeNet's input: on the device
@@ -220,77 +232,80 @@ fn blur_matches_twin_and_keeps_constants() {
 #[test]
 fn lenet_input_gradient_matches_twin_and_finite_differences() {
     let gpu = gpu();
-    let mut r = rng("input gradient");
-    let arch = lenet();
-    let (train, _) = fooling::data::load_dir(&root().join("data/mnist-10k")).unwrap();
-    let shipped = Weights::load(&root().join("weights/lenet_mnist.safetensors"), &arch).unwrap();
-    for weights in [shipped, Weights::random(&arch, r.gen()).unwrap()] {
-        let batch = 10;
-        let picks: Vec<usize> = (0..batch).map(|_| r.gen_range(0..train.len())).collect();
-        let images: Vec<f32> = picks
-            .iter()
-            .flat_map(|&i| train.image(i).to_vec())
-            // noise reflected back into [0, 255], not clamped: clamping makes flat patches of
-            // 0 or 255 whose equal conv outputs the device and the twin round differently,
-            // and max-pool then routes the gradient through different arg-maxes
-            .map(|p| {
-                let v = p as f32 + r.gen_range(-20.0f32..20.0);
-                (if v < 0.0 {
-                    -v
-                } else if v > 255.0 {
-                    510.0 - v
-                } else {
-                    v
-                }) / 256.0
-            })
-            .collect();
-        // every class once, in a shuffled order
-        let mut targets: Vec<u32> = (0..batch as u32).collect();
-        for i in (1..batch).rev() {
-            targets.swap(i, r.gen_range(0..=i));
-        }
-        let net = Network::new(gpu, arch.clone(), &weights).unwrap();
-        let plan = net.input_gradient_plan(gpu, batch).unwrap();
-        plan.grad.fill(gpu, f32::NAN);
-        plan.prob.fill(gpu, f32::NAN);
-        let (prob, grad) = plan.run(gpu, &images, &targets).unwrap();
-        let (want_p, want_g) =
-            reference_input_gradient(&arch, &weights, &images, &targets).unwrap();
-        // a probability carries its logits' f32 error (sums over a whole network), relative to
-        // p itself: e^(z_t - max) amplifies an absolute logit error of 1e-5 into a relative one
-        assert_close("target probabilities", &prob, &want_p, NETWORK);
-        assert_close("input gradient", &grad, &want_g, NETWORK_GRAD);
-
-        let n = arch.input_len();
-        let eps = 1e-3f32;
-        let (mut checked, mut tries) = (0, 0);
-        while checked < 12 {
-            tries += 1;
-            assert!(tries <= 100, "too many coordinates near a kink");
-            let (item, i) = (r.gen_range(0..batch), r.gen_range(0..n));
-            let p_at = |d: f32| {
-                let mut x = images[item * n..(item + 1) * n].to_vec();
-                x[i] += d;
-                let (_, p) = reference_forward(&arch, &weights, &x).unwrap();
-                p[targets[item] as usize] as f64
-            };
-            let (hi, mid, lo) = (p_at(eps), p_at(0.0), p_at(-eps));
-            let (right, left) = ((hi - mid) / eps as f64, (mid - lo) / eps as f64);
-            if (right - left).abs() > 1e-5 + 1e-2 * right.abs().max(left.abs()) {
-                continue; // a max-pool or ReLU switches within eps
+    for_each_seed("input gradient", &[], |r| {
+        let arch = lenet();
+        let (train, _) = fooling::data::load_dir(&root().join("data/mnist-10k")).unwrap();
+        let shipped =
+            Weights::load(&root().join("weights/lenet_mnist.safetensors"), &arch).unwrap();
+        for weights in [shipped, Weights::random(&arch, r.gen()).unwrap()] {
+            let batch = 10;
+            let picks: Vec<usize> = (0..batch).map(|_| r.gen_range(0..train.len())).collect();
+            let images: Vec<f32> = picks
+                .iter()
+                .flat_map(|&i| train.image(i).to_vec())
+                // noise reflected back into [0, 255], not clamped: clamping makes flat patches of
+                // 0 or 255 whose equal conv outputs the device and the twin round differently,
+                // and max-pool then routes the gradient through different arg-maxes
+                .map(|p| {
+                    let v = p as f32 + r.gen_range(-20.0f32..20.0);
+                    (if v < 0.0 {
+                        -v
+                    } else if v > 255.0 {
+                        510.0 - v
+                    } else {
+                        v
+                    }) / 256.0
+                })
+                .collect();
+            // every class once, in a shuffled order
+            let mut targets: Vec<u32> = (0..batch as u32).collect();
+            for i in (1..batch).rev() {
+                targets.swap(i, r.gen_range(0..=i));
             }
-            let fd = (hi - lo) / (2.0 * eps as f64);
-            let a = want_g[item * n + i] as f64;
-            // the twin's probabilities carry the f32 rounding of every layer (a few ulps of
-            // p), which the difference quotient divides by 2·eps
-            let rounding = (hi.abs() + lo.abs()) * 8.0 * f32::EPSILON as f64 / (2.0 * eps as f64);
-            assert!(
-                (fd - a).abs() <= 1e-5 + 2e-2 * a.abs() + rounding,
-                "image {item} pixel {i}: finite difference {fd} vs analytic {a}"
-            );
-            checked += 1;
+            let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+            let plan = net.input_gradient_plan(gpu, batch).unwrap();
+            plan.grad.fill(gpu, f32::NAN);
+            plan.prob.fill(gpu, f32::NAN);
+            let (prob, grad) = plan.run(gpu, &images, &targets).unwrap();
+            let (want_p, want_g) =
+                reference_input_gradient(&arch, &weights, &images, &targets).unwrap();
+            // a probability carries its logits' f32 error (sums over a whole network), relative to
+            // p itself: e^(z_t - max) amplifies an absolute logit error of 1e-5 into a relative one
+            assert_close("target probabilities", &prob, &want_p, NETWORK);
+            assert_close("input gradient", &grad, &want_g, NETWORK_GRAD);
+
+            let n = arch.input_len();
+            let eps = 1e-3f32;
+            let (mut checked, mut tries) = (0, 0);
+            while checked < 12 {
+                tries += 1;
+                assert!(tries <= 100, "too many coordinates near a kink");
+                let (item, i) = (r.gen_range(0..batch), r.gen_range(0..n));
+                let p_at = |d: f32| {
+                    let mut x = images[item * n..(item + 1) * n].to_vec();
+                    x[i] += d;
+                    let (_, p) = reference_forward(&arch, &weights, &x).unwrap();
+                    p[targets[item] as usize] as f64
+                };
+                let (hi, mid, lo) = (p_at(eps), p_at(0.0), p_at(-eps));
+                let (right, left) = ((hi - mid) / eps as f64, (mid - lo) / eps as f64);
+                if (right - left).abs() > 1e-5 + 1e-2 * right.abs().max(left.abs()) {
+                    continue; // a max-pool or ReLU switches within eps
+                }
+                let fd = (hi - lo) / (2.0 * eps as f64);
+                let a = want_g[item * n + i] as f64;
+                // the twin's probabilities carry the f32 rounding of every layer (a few ulps of
+                // p), which the difference quotient divides by 2·eps
+                let rounding =
+                    (hi.abs() + lo.abs()) * 8.0 * f32::EPSILON as f64 / (2.0 * eps as f64);
+                assert!(
+                    (fd - a).abs() <= 1e-5 + 2e-2 * a.abs() + rounding,
+                    "image {item} pixel {i}: finite difference {fd} vs analytic {a}"
+                );
+                checked += 1;
+            }
         }
-    }
+    });
 }
 
 fn fooling(args: &[&str]) -> std::process::Output {

@@ -5,7 +5,7 @@
 //! each against its CPU twin with the output poisoned first.
 
 use crate::common::{
-    assert_close, conv, gpu, gpus_for_each_variant, poisoned, rng, uniform, up, F32_DOT,
+    assert_close, conv, for_each_seed, gpu, gpus_for_each_variant, poisoned, uniform, up, F32_DOT,
 };
 use fooling::kernels::{self, Conv2dShape, LrnShape};
 use fooling::reference as twin;
@@ -41,72 +41,74 @@ fn lrn_shapes() -> Vec<(LrnShape, f32)> {
 #[test]
 fn lrn_fwd_matches_twin() {
     let gpu = gpu();
-    let mut r = rng("lrn_fwd");
-    for (s, spread) in lrn_shapes() {
-        let x = uniform(&mut r, s.len(), -spread, spread);
-        let (xb, yb) = (up(&x), poisoned(s.len()));
-        let d = kernels::lrn_fwd(gpu, &s, xb.view(), yb.view()).unwrap();
-        gpu.run(&[&d]).unwrap();
-        let want = twin::lrn_fwd(&s, &x);
-        assert_close(
-            &format!("lrn_fwd {s:?}"),
-            &yb.read(gpu).unwrap(),
-            &want,
-            F32_DOT,
-        );
-        // the normalisation is not the identity at these values
-        let moved = x
-            .iter()
-            .zip(&want)
-            .filter(|(a, b)| (*a - *b).abs() > 1e-3 * a.abs())
-            .count();
-        assert!(
-            moved > s.len() / 2,
-            "{s:?}: LRN left {moved} of {} changed",
-            s.len()
-        );
-    }
+    for_each_seed("lrn_fwd", &[], |r| {
+        for (s, spread) in lrn_shapes() {
+            let x = uniform(r, s.len(), -spread, spread);
+            let (xb, yb) = (up(&x), poisoned(s.len()));
+            let d = kernels::lrn_fwd(gpu, &s, xb.view(), yb.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let want = twin::lrn_fwd(&s, &x);
+            assert_close(
+                &format!("lrn_fwd {s:?}"),
+                &yb.read(gpu).unwrap(),
+                &want,
+                F32_DOT,
+            );
+            // the normalisation is not the identity at these values
+            let moved = x
+                .iter()
+                .zip(&want)
+                .filter(|(a, b)| (*a - *b).abs() > 1e-3 * a.abs())
+                .count();
+            assert!(
+                moved > s.len() / 2,
+                "{s:?}: LRN left {moved} of {} changed",
+                s.len()
+            );
+        }
+    });
 }
 
 #[test]
 fn lrn_bwd_matches_twin_and_finite_differences() {
     let gpu = gpu();
-    let mut r = rng("lrn_bwd");
-    for (s, spread) in lrn_shapes() {
-        let x = uniform(&mut r, s.len(), -spread, spread);
-        let dy = uniform(&mut r, s.len(), -1.0, 1.0);
-        let (xb, dyb, dxb) = (up(&x), up(&dy), poisoned(s.len()));
-        let d = kernels::lrn_bwd(gpu, &s, xb.view(), dyb.view(), dxb.view()).unwrap();
-        gpu.run(&[&d]).unwrap();
-        let want = twin::lrn_bwd(&s, &x, &dy);
-        assert_close(
-            &format!("lrn_bwd {s:?}"),
-            &dxb.read(gpu).unwrap(),
-            &want,
-            F32_DOT,
-        );
-        // the twin is the gradient of sum(dy * lrn(x))
-        let loss = |x: &[f32]| {
-            twin::lrn_fwd(&s, x)
-                .iter()
-                .zip(&dy)
-                .map(|(&y, &g)| y as f64 * g as f64)
-                .sum::<f64>()
-        };
-        let eps = 1e-2 * spread;
-        for _ in 0..16 {
-            let i = r.gen_range(0..s.len());
-            let (mut hi, mut lo) = (x.clone(), x.clone());
-            hi[i] += eps;
-            lo[i] -= eps;
-            let fd = (loss(&hi) - loss(&lo)) / (2.0 * eps as f64);
-            let a = want[i] as f64;
-            assert!(
-                (fd - a).abs() <= 1e-3 * (1.0 + a.abs()),
-                "{s:?} element {i}: finite difference {fd} vs analytic {a}"
+    for_each_seed("lrn_bwd", &[], |r| {
+        for (s, spread) in lrn_shapes() {
+            let x = uniform(r, s.len(), -spread, spread);
+            let dy = uniform(r, s.len(), -1.0, 1.0);
+            let (xb, dyb, dxb) = (up(&x), up(&dy), poisoned(s.len()));
+            let d = kernels::lrn_bwd(gpu, &s, xb.view(), dyb.view(), dxb.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let want = twin::lrn_bwd(&s, &x, &dy);
+            assert_close(
+                &format!("lrn_bwd {s:?}"),
+                &dxb.read(gpu).unwrap(),
+                &want,
+                F32_DOT,
             );
+            // the twin is the gradient of sum(dy * lrn(x))
+            let loss = |x: &[f32]| {
+                twin::lrn_fwd(&s, x)
+                    .iter()
+                    .zip(&dy)
+                    .map(|(&y, &g)| y as f64 * g as f64)
+                    .sum::<f64>()
+            };
+            let eps = 1e-2 * spread;
+            for _ in 0..16 {
+                let i = r.gen_range(0..s.len());
+                let (mut hi, mut lo) = (x.clone(), x.clone());
+                hi[i] += eps;
+                lo[i] -= eps;
+                let fd = (loss(&hi) - loss(&lo)) / (2.0 * eps as f64);
+                let a = want[i] as f64;
+                assert!(
+                    (fd - a).abs() <= 1e-3 * (1.0 + a.abs()),
+                    "{s:?} element {i}: finite difference {fd} vs analytic {a}"
+                );
+            }
         }
-    }
+    });
 }
 
 /// CaffeNet's five convolutions at full size, one image.
@@ -122,49 +124,52 @@ fn caffenet_convs() -> [Conv2dShape; 5] {
 
 #[test]
 fn caffenet_convolutions_match_twins() {
-    let mut r = rng("caffenet convolutions");
-    for s in caffenet_convs() {
-        let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
-        let w = uniform(&mut r, s.weight_len(), -0.1, 0.1);
-        let b = uniform(&mut r, s.out_c, -0.1, 0.1);
-        let want = twin::conv2d_fwd(&s, true, &x, &w, &b);
-        for gpu in gpus_for_each_variant() {
-            let (xb, wb, bb) = (
-                fooling::gpu::GpuBuffer::from_slice(gpu, "x", &x).unwrap(),
-                fooling::gpu::GpuBuffer::from_slice(gpu, "w", &w).unwrap(),
-                fooling::gpu::GpuBuffer::from_slice(gpu, "b", &b).unwrap(),
+    for_each_seed("caffenet convolutions", &[], |r| {
+        for s in caffenet_convs() {
+            let x = uniform(r, s.input_len(), -1.0, 1.0);
+            let w = uniform(r, s.weight_len(), -0.1, 0.1);
+            let b = uniform(r, s.out_c, -0.1, 0.1);
+            let want = twin::conv2d_fwd(&s, true, &x, &w, &b);
+            for gpu in gpus_for_each_variant() {
+                let (xb, wb, bb) = (
+                    fooling::gpu::GpuBuffer::from_slice(gpu, "x", &x).unwrap(),
+                    fooling::gpu::GpuBuffer::from_slice(gpu, "w", &w).unwrap(),
+                    fooling::gpu::GpuBuffer::from_slice(gpu, "b", &b).unwrap(),
+                );
+                let yb = fooling::gpu::GpuBuffer::<f32>::zeros(gpu, "y", s.output_len()).unwrap();
+                yb.fill(gpu, f32::NAN);
+                let d =
+                    kernels::conv2d_fwd(gpu, &s, true, xb.view(), wb.view(), bb.view(), yb.view())
+                        .unwrap();
+                gpu.run(&[&d]).unwrap();
+                let what = format!("conv2d_fwd ({:?}) {s:?}", gpu.variant);
+                assert_close(&what, &yb.read(gpu).unwrap(), &want, F32_DOT);
+            }
+            let gpu = gpu();
+            let dy = uniform(r, s.output_len(), -1.0, 1.0);
+            let (xb, wb, dyb) = (up(&x), up(&w), up(&dy));
+            let (dxb, dwb) = (poisoned(s.input_len()), poisoned(s.weight_len()));
+            let di = kernels::conv2d_bwd_input(gpu, &s, dyb.view(), wb.view(), dxb.view()).unwrap();
+            let dw =
+                kernels::conv2d_bwd_weight(gpu, &s, dyb.view(), xb.view(), dwb.view()).unwrap();
+            gpu.run(&[&di, &dw]).unwrap();
+            let what = format!("{s:?}");
+            let want_dx = twin::conv2d_bwd_input(&s, &dy, &w);
+            assert_close(
+                &format!("conv2d_bwd_input {what}"),
+                &dxb.read(gpu).unwrap(),
+                &want_dx,
+                F32_DOT,
             );
-            let yb = fooling::gpu::GpuBuffer::<f32>::zeros(gpu, "y", s.output_len()).unwrap();
-            yb.fill(gpu, f32::NAN);
-            let d = kernels::conv2d_fwd(gpu, &s, true, xb.view(), wb.view(), bb.view(), yb.view())
-                .unwrap();
-            gpu.run(&[&d]).unwrap();
-            let what = format!("conv2d_fwd ({:?}) {s:?}", gpu.variant);
-            assert_close(&what, &yb.read(gpu).unwrap(), &want, F32_DOT);
+            let want_dw = twin::conv2d_bwd_weight(&s, &dy, &x);
+            assert_close(
+                &format!("conv2d_bwd_weight {what}"),
+                &dwb.read(gpu).unwrap(),
+                &want_dw,
+                F32_DOT,
+            );
         }
-        let gpu = gpu();
-        let dy = uniform(&mut r, s.output_len(), -1.0, 1.0);
-        let (xb, wb, dyb) = (up(&x), up(&w), up(&dy));
-        let (dxb, dwb) = (poisoned(s.input_len()), poisoned(s.weight_len()));
-        let di = kernels::conv2d_bwd_input(gpu, &s, dyb.view(), wb.view(), dxb.view()).unwrap();
-        let dw = kernels::conv2d_bwd_weight(gpu, &s, dyb.view(), xb.view(), dwb.view()).unwrap();
-        gpu.run(&[&di, &dw]).unwrap();
-        let what = format!("{s:?}");
-        let want_dx = twin::conv2d_bwd_input(&s, &dy, &w);
-        assert_close(
-            &format!("conv2d_bwd_input {what}"),
-            &dxb.read(gpu).unwrap(),
-            &want_dx,
-            F32_DOT,
-        );
-        let want_dw = twin::conv2d_bwd_weight(&s, &dy, &x);
-        assert_close(
-            &format!("conv2d_bwd_weight {what}"),
-            &dwb.read(gpu).unwrap(),
-            &want_dw,
-            F32_DOT,
-        );
-    }
+    });
 }
 
 /// Image `b`'s bytes as tools/caffenet_fixture.py draws them.

@@ -1,7 +1,7 @@
 //! Colour genomes: the CPU twin against OpenCV itself (tests/fixtures/opencv_color.json,
 //! made by tools/opencv_color_fixture.py), and the `render_color` kernel against the twin.
 
-use crate::common::{gpu, rng, uniform};
+use crate::common::{for_each_seed, gpu, uniform};
 use fooling::gpu::GpuBuffer;
 use fooling::imaging::ColorModel;
 use fooling::kernels;
@@ -43,18 +43,19 @@ fn twin_matches_opencv_byte_for_byte() {
 #[test]
 fn render_color_matches_twin() {
     let gpu = gpu();
-    let mut r = rng("render_color");
-    let (batch, size) = (3, 37);
-    let genes = uniform(&mut r, batch * 3 * size * size, -0.05, 1.05);
-    for model in [ColorModel::HlsOpencv, ColorModel::Hsv] {
-        let gb = GpuBuffer::from_slice(gpu, "genes", &genes).unwrap();
-        let xb = GpuBuffer::<f32>::zeros(gpu, "bgr", genes.len()).unwrap();
-        xb.fill(gpu, f32::NAN);
-        let d = kernels::render_color(gpu, model, batch, size, gb.view(), xb.view()).unwrap();
-        gpu.run(&[&d]).unwrap();
-        assert!(
-            xb.read(gpu).unwrap() == render_color(model, batch, size, &genes),
-            "{model:?}"
-        );
-    }
+    for_each_seed("render_color", &[], |r| {
+        let (batch, size) = (3, 37);
+        let genes = uniform(r, batch * 3 * size * size, -0.05, 1.05);
+        for model in [ColorModel::HlsOpencv, ColorModel::Hsv] {
+            let gb = GpuBuffer::from_slice(gpu, "genes", &genes).unwrap();
+            let xb = GpuBuffer::<f32>::zeros(gpu, "bgr", genes.len()).unwrap();
+            xb.fill(gpu, f32::NAN);
+            let d = kernels::render_color(gpu, model, batch, size, gb.view(), xb.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            assert!(
+                xb.read(gpu).unwrap() == render_color(model, batch, size, &genes),
+                "{model:?}"
+            );
+        }
+    });
 }

@@ -6,7 +6,8 @@
 //! finite differences of its forward twin.
 
 use crate::common::{
-    assert_close, gpu, gpus_for_each_variant, poisoned, rng, uniform, up, F32_DOT, F32_ELEMENTWISE,
+    assert_close, for_each_seed, gpu, gpus_for_each_variant, poisoned, uniform, up, F32_DOT,
+    F32_ELEMENTWISE,
 };
 use fooling::kernels::{self, Activation, Broadcast, Conv2dShape, Pool2dShape};
 use fooling::reference as twin;
@@ -87,73 +88,76 @@ fn general_convs() -> Vec<Conv2dShape> {
 #[test]
 fn general_conv2d_matches_twin_forward_and_backward() {
     for gpu in gpus_for_each_variant() {
-        let mut r = rng("general conv2d");
-        for s in general_convs() {
-            s.validate().unwrap();
-            let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
-            let w = uniform(&mut r, s.weight_len(), -0.5, 0.5);
-            let b = uniform(&mut r, s.out_c, -0.5, 0.5);
-            let buf = |v: &[f32]| fooling::gpu::GpuBuffer::from_slice(gpu, "in", v).unwrap();
-            let (xb, wb, bb) = (buf(&x), buf(&w), buf(&b));
-            let y = fooling::gpu::GpuBuffer::<f32>::zeros(gpu, "y", s.output_len()).unwrap();
-            y.fill(gpu, f32::NAN);
-            let d = kernels::conv2d_fwd(gpu, &s, true, xb.view(), wb.view(), bb.view(), y.view())
-                .unwrap();
-            gpu.run(&[&d]).unwrap();
-            let what = format!("conv2d_fwd ({:?}) {s:?}", gpu.variant);
-            assert_close(
-                &what,
-                &y.read(gpu).unwrap(),
-                &twin::conv2d_fwd(&s, true, &x, &w, &b),
-                F32_DOT,
-            );
-        }
+        for_each_seed("general conv2d", &[], |r| {
+            for s in general_convs() {
+                s.validate().unwrap();
+                let x = uniform(r, s.input_len(), -1.0, 1.0);
+                let w = uniform(r, s.weight_len(), -0.5, 0.5);
+                let b = uniform(r, s.out_c, -0.5, 0.5);
+                let buf = |v: &[f32]| fooling::gpu::GpuBuffer::from_slice(gpu, "in", v).unwrap();
+                let (xb, wb, bb) = (buf(&x), buf(&w), buf(&b));
+                let y = fooling::gpu::GpuBuffer::<f32>::zeros(gpu, "y", s.output_len()).unwrap();
+                y.fill(gpu, f32::NAN);
+                let d =
+                    kernels::conv2d_fwd(gpu, &s, true, xb.view(), wb.view(), bb.view(), y.view())
+                        .unwrap();
+                gpu.run(&[&d]).unwrap();
+                let what = format!("conv2d_fwd ({:?}) {s:?}", gpu.variant);
+                assert_close(
+                    &what,
+                    &y.read(gpu).unwrap(),
+                    &twin::conv2d_fwd(&s, true, &x, &w, &b),
+                    F32_DOT,
+                );
+            }
+        });
     }
     let gpu = gpu();
-    let mut r = rng("general conv2d backward");
-    for s in general_convs() {
-        let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
-        let w = uniform(&mut r, s.weight_len(), -0.5, 0.5);
-        let dy = uniform(&mut r, s.output_len(), -1.0, 1.0);
-        let (dx, dw) = (poisoned(s.input_len()), poisoned(s.weight_len()));
-        let (dyb, wb, xb) = (up(&dy), up(&w), up(&x));
-        let d1 = kernels::conv2d_bwd_input(gpu, &s, dyb.view(), wb.view(), dx.view()).unwrap();
-        let d2 = kernels::conv2d_bwd_weight(gpu, &s, dyb.view(), xb.view(), dw.view()).unwrap();
-        gpu.run(&[&d1, &d2]).unwrap();
-        let want_dx = twin::conv2d_bwd_input(&s, &dy, &w);
-        let want_dw = twin::conv2d_bwd_weight(&s, &dy, &x);
-        assert_close(
-            &format!("conv2d_bwd_input {s:?}"),
-            &dx.read(gpu).unwrap(),
-            &want_dx,
-            F32_DOT,
-        );
-        assert_close(
-            &format!("conv2d_bwd_weight {s:?}"),
-            &dw.read(gpu).unwrap(),
-            &want_dw,
-            F32_DOT,
-        );
-        let b = vec![0.0; s.out_c];
-        check_fd(
-            "conv2d dx",
-            &x,
-            &dy,
-            |x| twin::conv2d_fwd(&s, false, x, &w, &b),
-            &want_dx,
-            1e-2,
-            &mut r,
-        );
-        check_fd(
-            "conv2d dw",
-            &w,
-            &dy,
-            |w| twin::conv2d_fwd(&s, false, &x, w, &b),
-            &want_dw,
-            1e-2,
-            &mut r,
-        );
-    }
+    for_each_seed("general conv2d backward", &[], |r| {
+        for s in general_convs() {
+            let x = uniform(r, s.input_len(), -1.0, 1.0);
+            let w = uniform(r, s.weight_len(), -0.5, 0.5);
+            let dy = uniform(r, s.output_len(), -1.0, 1.0);
+            let (dx, dw) = (poisoned(s.input_len()), poisoned(s.weight_len()));
+            let (dyb, wb, xb) = (up(&dy), up(&w), up(&x));
+            let d1 = kernels::conv2d_bwd_input(gpu, &s, dyb.view(), wb.view(), dx.view()).unwrap();
+            let d2 = kernels::conv2d_bwd_weight(gpu, &s, dyb.view(), xb.view(), dw.view()).unwrap();
+            gpu.run(&[&d1, &d2]).unwrap();
+            let want_dx = twin::conv2d_bwd_input(&s, &dy, &w);
+            let want_dw = twin::conv2d_bwd_weight(&s, &dy, &x);
+            assert_close(
+                &format!("conv2d_bwd_input {s:?}"),
+                &dx.read(gpu).unwrap(),
+                &want_dx,
+                F32_DOT,
+            );
+            assert_close(
+                &format!("conv2d_bwd_weight {s:?}"),
+                &dw.read(gpu).unwrap(),
+                &want_dw,
+                F32_DOT,
+            );
+            let b = vec![0.0; s.out_c];
+            check_fd(
+                "conv2d dx",
+                &x,
+                &dy,
+                |x| twin::conv2d_fwd(&s, false, x, &w, &b),
+                &want_dx,
+                1e-2,
+                r,
+            );
+            check_fd(
+                "conv2d dw",
+                &w,
+                &dy,
+                |w| twin::conv2d_fwd(&s, false, &x, w, &b),
+                &want_dw,
+                1e-2,
+                r,
+            );
+        }
+    });
 }
 
 /// Poolings of ONNX models: rounded down or up, uneven padding, rectangular windows.
@@ -193,77 +197,78 @@ fn general_pools() -> Vec<Pool2dShape> {
 #[test]
 fn general_pools_match_twins_forward_and_backward() {
     let gpu = gpu();
-    let mut r = rng("general pools");
-    // PyTorch's sizes: floor((9 + 2 − 3) / 2) + 1 = 5; ceil → 5, and 10 → 5 / 6
-    assert_eq!(
-        (general_pools()[0].out_h(), general_pools()[0].out_w()),
-        (5, 5)
-    );
-    assert_eq!(
-        (general_pools()[1].out_h(), general_pools()[1].out_w()),
-        (5, 6)
-    );
-    for s in general_pools() {
-        s.validate().unwrap();
-        let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
-        let dy = uniform(&mut r, s.output_len(), -1.0, 1.0);
-        // max
-        let (y, arg) = (poisoned(s.output_len()), GpuBufferU32::new(s.output_len()));
-        let (xb, dyb) = (up(&x), up(&dy));
-        let d = kernels::maxpool2d_fwd(gpu, &s, xb.view(), y.view(), arg.0.view()).unwrap();
-        gpu.run(&[&d]).unwrap();
-        let (want_y, want_arg) = twin::maxpool2d_fwd(&s, &x);
-        assert_eq!(y.read(gpu).unwrap(), want_y, "maxpool2d_fwd {s:?}");
+    for_each_seed("general pools", &[], |r| {
+        // PyTorch's sizes: floor((9 + 2 − 3) / 2) + 1 = 5; ceil → 5, and 10 → 5 / 6
         assert_eq!(
-            arg.0.read(gpu).unwrap(),
-            want_arg,
-            "maxpool2d_fwd arg {s:?}"
+            (general_pools()[0].out_h(), general_pools()[0].out_w()),
+            (5, 5)
         );
-        let dx = poisoned(s.input_len());
-        let d = kernels::maxpool2d_bwd(gpu, &s, dyb.view(), arg.0.view(), dx.view()).unwrap();
-        gpu.run(&[&d]).unwrap();
-        let want_dx = twin::maxpool2d_bwd(&s, &dy, &want_arg);
-        assert_close(
-            &format!("maxpool2d_bwd {s:?}"),
-            &dx.read(gpu).unwrap(),
-            &want_dx,
-            F32_ELEMENTWISE,
+        assert_eq!(
+            (general_pools()[1].out_h(), general_pools()[1].out_w()),
+            (5, 6)
         );
-        // average, both divisors
-        for count_pad in [false, true] {
-            let y = poisoned(s.output_len());
-            let d = kernels::avgpool2d_fwd(gpu, &s, count_pad, xb.view(), y.view()).unwrap();
+        for s in general_pools() {
+            s.validate().unwrap();
+            let x = uniform(r, s.input_len(), -1.0, 1.0);
+            let dy = uniform(r, s.output_len(), -1.0, 1.0);
+            // max
+            let (y, arg) = (poisoned(s.output_len()), GpuBufferU32::new(s.output_len()));
+            let (xb, dyb) = (up(&x), up(&dy));
+            let d = kernels::maxpool2d_fwd(gpu, &s, xb.view(), y.view(), arg.0.view()).unwrap();
             gpu.run(&[&d]).unwrap();
-            let what = format!("avgpool2d count_pad {count_pad} {s:?}");
-            let want = twin::avgpool2d_fwd(&s, count_pad, &x);
-            assert_close(&what, &y.read(gpu).unwrap(), &want, F32_DOT);
+            let (want_y, want_arg) = twin::maxpool2d_fwd(&s, &x);
+            assert_eq!(y.read(gpu).unwrap(), want_y, "maxpool2d_fwd {s:?}");
+            assert_eq!(
+                arg.0.read(gpu).unwrap(),
+                want_arg,
+                "maxpool2d_fwd arg {s:?}"
+            );
             let dx = poisoned(s.input_len());
-            let d = kernels::avgpool2d_bwd(gpu, &s, count_pad, dyb.view(), dx.view()).unwrap();
+            let d = kernels::maxpool2d_bwd(gpu, &s, dyb.view(), arg.0.view(), dx.view()).unwrap();
             gpu.run(&[&d]).unwrap();
-            let want_dx = twin::avgpool2d_bwd(&s, count_pad, &dy);
+            let want_dx = twin::maxpool2d_bwd(&s, &dy, &want_arg);
             assert_close(
-                &format!("{what} backward"),
+                &format!("maxpool2d_bwd {s:?}"),
                 &dx.read(gpu).unwrap(),
                 &want_dx,
-                F32_DOT,
+                F32_ELEMENTWISE,
             );
-            check_fd(
-                &what,
-                &x,
-                &dy,
-                |x| twin::avgpool2d_fwd(&s, count_pad, x),
-                &want_dx,
-                1e-2,
-                &mut r,
-            );
+            // average, both divisors
+            for count_pad in [false, true] {
+                let y = poisoned(s.output_len());
+                let d = kernels::avgpool2d_fwd(gpu, &s, count_pad, xb.view(), y.view()).unwrap();
+                gpu.run(&[&d]).unwrap();
+                let what = format!("avgpool2d count_pad {count_pad} {s:?}");
+                let want = twin::avgpool2d_fwd(&s, count_pad, &x);
+                assert_close(&what, &y.read(gpu).unwrap(), &want, F32_DOT);
+                let dx = poisoned(s.input_len());
+                let d = kernels::avgpool2d_bwd(gpu, &s, count_pad, dyb.view(), dx.view()).unwrap();
+                gpu.run(&[&d]).unwrap();
+                let want_dx = twin::avgpool2d_bwd(&s, count_pad, &dy);
+                assert_close(
+                    &format!("{what} backward"),
+                    &dx.read(gpu).unwrap(),
+                    &want_dx,
+                    F32_DOT,
+                );
+                check_fd(
+                    &what,
+                    &x,
+                    &dy,
+                    |x| twin::avgpool2d_fwd(&s, count_pad, x),
+                    &want_dx,
+                    1e-2,
+                    r,
+                );
+            }
         }
-    }
-    // the divisor with the padding counted: a corner window of a 3×3/2 pool padded by 1
-    // covers 4 pixels of the image and 9 of the padded input
-    let s = Pool2dShape::caffe(1, 4, 4, 3, 2, 1);
-    let ones = vec![1.0; 16];
-    assert_eq!(twin::avgpool2d_fwd(&s, false, &ones)[0], 1.0);
-    assert_eq!(twin::avgpool2d_fwd(&s, true, &ones)[0], 4.0 / 9.0);
+        // the divisor with the padding counted: a corner window of a 3×3/2 pool padded by 1
+        // covers 4 pixels of the image and 9 of the padded input
+        let s = Pool2dShape::caffe(1, 4, 4, 3, 2, 1);
+        let ones = vec![1.0; 16];
+        assert_eq!(twin::avgpool2d_fwd(&s, false, &ones)[0], 1.0);
+        assert_eq!(twin::avgpool2d_fwd(&s, true, &ones)[0], 4.0 / 9.0);
+    });
 }
 
 /// A u32 output buffer poisoned with `u32::MAX`.
@@ -293,184 +298,187 @@ const ACTIVATIONS: [Activation; 7] = [
 #[test]
 fn activations_match_twins_forward_and_backward() {
     let gpu = gpu();
-    let mut r = rng("activations");
-    // inputs over every regime (and far past where exp and tanh overflow), kept off the
-    // kinks by the finite differences' step
-    let mut x = uniform(&mut r, 1031, -8.0, 8.0);
-    x.extend([-1e4, -100.0, 100.0, 1e4, 0.5, -0.5]);
-    let dy = uniform(&mut r, x.len(), -1.0, 1.0);
-    for f in ACTIVATIONS {
-        let y = poisoned(x.len());
-        let (xb, dyb) = (up(&x), up(&dy));
-        let d = kernels::act_fwd(gpu, f, xb.view(), y.view()).unwrap();
-        gpu.run(&[&d]).unwrap();
-        let got = y.read(gpu).unwrap();
-        assert!(
-            got.iter().all(|v| v.is_finite()),
-            "{f:?}: a non-finite output"
-        );
-        assert_close(
-            &format!("act_fwd {f:?}"),
-            &got,
-            &twin::act_fwd(f, &x),
-            F32_ELEMENTWISE,
-        );
-        let dx = poisoned(x.len());
-        let d = kernels::act_bwd(gpu, f, xb.view(), dyb.view(), dx.view()).unwrap();
-        gpu.run(&[&d]).unwrap();
-        let want = twin::act_bwd(f, &x, &dy);
-        assert_close(
-            &format!("act_bwd {f:?}"),
-            &dx.read(gpu).unwrap(),
-            &want,
-            F32_ELEMENTWISE,
-        );
-        // away from the kinks (0, ±3, 6, ±2.5), the twin's derivative is the forward's slope
-        let smooth: Vec<f32> = x
-            .iter()
-            .map(|&v| v.clamp(-7.0, 7.0))
-            .filter(|v| {
-                [0.0f32, 3.0, -3.0, 6.0, 2.5, -2.5]
-                    .iter()
-                    .all(|k| (v - k).abs() > 0.05)
-            })
-            .collect();
-        let r2 = uniform(&mut r, smooth.len(), -1.0, 1.0);
-        let want = twin::act_bwd(f, &smooth, &r2);
-        check_fd(
-            &format!("act {f:?}"),
-            &smooth,
-            &r2,
-            |x| twin::act_fwd(f, x),
-            &want,
-            1e-3,
-            &mut r,
-        );
-    }
+    for_each_seed("activations", &[], |r| {
+        // inputs over every regime (and far past where exp and tanh overflow), kept off the
+        // kinks by the finite differences' step
+        let mut x = uniform(r, 1031, -8.0, 8.0);
+        x.extend([-1e4, -100.0, 100.0, 1e4, 0.5, -0.5]);
+        let dy = uniform(r, x.len(), -1.0, 1.0);
+        for f in ACTIVATIONS {
+            let y = poisoned(x.len());
+            let (xb, dyb) = (up(&x), up(&dy));
+            let d = kernels::act_fwd(gpu, f, xb.view(), y.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let got = y.read(gpu).unwrap();
+            assert!(
+                got.iter().all(|v| v.is_finite()),
+                "{f:?}: a non-finite output"
+            );
+            assert_close(
+                &format!("act_fwd {f:?}"),
+                &got,
+                &twin::act_fwd(f, &x),
+                F32_ELEMENTWISE,
+            );
+            let dx = poisoned(x.len());
+            let d = kernels::act_bwd(gpu, f, xb.view(), dyb.view(), dx.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let want = twin::act_bwd(f, &x, &dy);
+            assert_close(
+                &format!("act_bwd {f:?}"),
+                &dx.read(gpu).unwrap(),
+                &want,
+                F32_ELEMENTWISE,
+            );
+            // away from the kinks (0, ±3, 6, ±2.5), the twin's derivative is the forward's slope
+            let smooth: Vec<f32> = x
+                .iter()
+                .map(|&v| v.clamp(-7.0, 7.0))
+                .filter(|v| {
+                    [0.0f32, 3.0, -3.0, 6.0, 2.5, -2.5]
+                        .iter()
+                        .all(|k| (v - k).abs() > 0.05)
+                })
+                .collect();
+            let r2 = uniform(r, smooth.len(), -1.0, 1.0);
+            let want = twin::act_bwd(f, &smooth, &r2);
+            check_fd(
+                &format!("act {f:?}"),
+                &smooth,
+                &r2,
+                |x| twin::act_fwd(f, x),
+                &want,
+                1e-3,
+                r,
+            );
+        }
+    });
 }
 
 #[test]
 fn products_affine_maps_and_sums_match_twins() {
     let gpu = gpu();
-    let mut r = rng("products");
-    let (batch, c, hw) = (3, 5, 7 * 6);
-    let n = batch * c * hw;
-    let a = uniform(&mut r, n, -1.0, 1.0);
-    let dy = uniform(&mut r, n, -1.0, 1.0);
-    // the same shape, one factor per image and channel (squeeze-excitation), one per channel
-    for s in [
-        Broadcast::same(n),
-        Broadcast {
-            n,
-            inner: hw,
-            b_len: batch * c,
-        },
-        Broadcast {
-            n,
-            inner: hw,
-            b_len: c,
-        },
-    ] {
-        let m = uniform(&mut r, s.b_len, -2.0, 2.0);
+    for_each_seed("products", &[], |r| {
+        let (batch, c, hw) = (3, 5, 7 * 6);
+        let n = batch * c * hw;
+        let a = uniform(r, n, -1.0, 1.0);
+        let dy = uniform(r, n, -1.0, 1.0);
+        // the same shape, one factor per image and channel (squeeze-excitation), one per channel
+        for s in [
+            Broadcast::same(n),
+            Broadcast {
+                n,
+                inner: hw,
+                b_len: batch * c,
+            },
+            Broadcast {
+                n,
+                inner: hw,
+                b_len: c,
+            },
+        ] {
+            let m = uniform(r, s.b_len, -2.0, 2.0);
+            let y = poisoned(n);
+            let (ab, mb, dyb) = (up(&a), up(&m), up(&dy));
+            let d = kernels::mul_fwd(gpu, &s, ab.view(), mb.view(), y.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            assert_close(
+                &format!("mul_fwd {s:?}"),
+                &y.read(gpu).unwrap(),
+                &twin::mul_fwd(&s, &a, &m),
+                F32_ELEMENTWISE,
+            );
+            if s.b_len * s.inner == n {
+                let dm = poisoned(s.b_len);
+                let d = kernels::mul_bwd_b(gpu, &s, dyb.view(), ab.view(), dm.view()).unwrap();
+                gpu.run(&[&d]).unwrap();
+                let want = twin::mul_bwd_b(&s, &dy, &a);
+                assert_close(
+                    &format!("mul_bwd_b {s:?}"),
+                    &dm.read(gpu).unwrap(),
+                    &want,
+                    F32_DOT,
+                );
+                check_fd(
+                    "mul db",
+                    &m,
+                    &dy,
+                    |m| twin::mul_fwd(&s, &a, m),
+                    &want,
+                    1e-2,
+                    r,
+                );
+            }
+            let shift = uniform(r, s.b_len, -1.0, 1.0);
+            if s.inner == hw && s.b_len == c {
+                let y = poisoned(n);
+                let tb = up(&shift);
+                let d = kernels::affine_fwd(gpu, &s, ab.view(), mb.view(), tb.view(), y.view())
+                    .unwrap();
+                gpu.run(&[&d]).unwrap();
+                let want = twin::affine_fwd(&s, &a, &m, &shift);
+                assert_close("affine_fwd", &y.read(gpu).unwrap(), &want, F32_ELEMENTWISE);
+                // its input gradient is mul_fwd(dy, scale)
+                let dx = twin::mul_fwd(&s, &dy, &m);
+                check_fd(
+                    "affine dx",
+                    &a,
+                    &dy,
+                    |x| twin::affine_fwd(&s, x, &m, &shift),
+                    &dx,
+                    1e-2,
+                    r,
+                );
+            }
+        }
+        let b = uniform(r, n, -1.0, 1.0);
         let y = poisoned(n);
-        let (ab, mb, dyb) = (up(&a), up(&m), up(&dy));
-        let d = kernels::mul_fwd(gpu, &s, ab.view(), mb.view(), y.view()).unwrap();
+        let (ab, bb, short) = (up(&a), up(&b), up(&b[..n - 1]));
+        let d = kernels::add_fwd(gpu, ab.view(), bb.view(), y.view()).unwrap();
         gpu.run(&[&d]).unwrap();
         assert_close(
-            &format!("mul_fwd {s:?}"),
+            "add_fwd",
             &y.read(gpu).unwrap(),
-            &twin::mul_fwd(&s, &a, &m),
+            &twin::add_fwd(&a, &b),
             F32_ELEMENTWISE,
         );
-        if s.b_len * s.inner == n {
-            let dm = poisoned(s.b_len);
-            let d = kernels::mul_bwd_b(gpu, &s, dyb.view(), ab.view(), dm.view()).unwrap();
-            gpu.run(&[&d]).unwrap();
-            let want = twin::mul_bwd_b(&s, &dy, &a);
-            assert_close(
-                &format!("mul_bwd_b {s:?}"),
-                &dm.read(gpu).unwrap(),
-                &want,
-                F32_DOT,
-            );
-            check_fd(
-                "mul db",
-                &m,
-                &dy,
-                |m| twin::mul_fwd(&s, &a, m),
-                &want,
-                1e-2,
-                &mut r,
-            );
-        }
-        let shift = uniform(&mut r, s.b_len, -1.0, 1.0);
-        if s.inner == hw && s.b_len == c {
-            let y = poisoned(n);
-            let tb = up(&shift);
-            let d =
-                kernels::affine_fwd(gpu, &s, ab.view(), mb.view(), tb.view(), y.view()).unwrap();
-            gpu.run(&[&d]).unwrap();
-            let want = twin::affine_fwd(&s, &a, &m, &shift);
-            assert_close("affine_fwd", &y.read(gpu).unwrap(), &want, F32_ELEMENTWISE);
-            // its input gradient is mul_fwd(dy, scale)
-            let dx = twin::mul_fwd(&s, &dy, &m);
-            check_fd(
-                "affine dx",
-                &a,
-                &dy,
-                |x| twin::affine_fwd(&s, x, &m, &shift),
-                &dx,
-                1e-2,
-                &mut r,
-            );
-        }
-    }
-    let b = uniform(&mut r, n, -1.0, 1.0);
-    let y = poisoned(n);
-    let (ab, bb, short) = (up(&a), up(&b), up(&b[..n - 1]));
-    let d = kernels::add_fwd(gpu, ab.view(), bb.view(), y.view()).unwrap();
-    gpu.run(&[&d]).unwrap();
-    assert_close(
-        "add_fwd",
-        &y.read(gpu).unwrap(),
-        &twin::add_fwd(&a, &b),
-        F32_ELEMENTWISE,
-    );
-    // shapes that do not fit are refused
-    let zero_inner = Broadcast {
-        n,
-        inner: 0,
-        b_len: n,
-    };
-    assert!(kernels::mul_fwd(gpu, &zero_inner, ab.view(), bb.view(), y.view()).is_err());
-    assert!(kernels::add_fwd(gpu, ab.view(), short.view(), y.view()).is_err());
+        // shapes that do not fit are refused
+        let zero_inner = Broadcast {
+            n,
+            inner: 0,
+            b_len: n,
+        };
+        assert!(kernels::mul_fwd(gpu, &zero_inner, ab.view(), bb.view(), y.view()).is_err());
+        assert!(kernels::add_fwd(gpu, ab.view(), short.view(), y.view()).is_err());
+    });
 }
 
 #[test]
 fn finite_check_marks_infinities_and_nans_by_their_bits() {
     let gpu = gpu();
-    let mut r = rng("finite_check");
-    for bad in [
-        None,
-        Some(f32::INFINITY),
-        Some(f32::NEG_INFINITY),
-        Some(f32::NAN),
-    ] {
-        let mut x = uniform(&mut r, 1000, -1e38, 1e38);
-        if let Some(v) = bad {
-            let at = r.gen_range(0..x.len());
-            x[at] = v;
+    for_each_seed("finite_check", &[], |r| {
+        for bad in [
+            None,
+            Some(f32::INFINITY),
+            Some(f32::NEG_INFINITY),
+            Some(f32::NAN),
+        ] {
+            let mut x = uniform(r, 1000, -1e38, 1e38);
+            if let Some(v) = bad {
+                let at = r.gen_range(0..x.len());
+                x[at] = v;
+            }
+            let flags = fooling::gpu::GpuBuffer::<u32>::zeros(gpu, "flags", 3).unwrap();
+            let xb = up(&x);
+            let d = kernels::finite_check(gpu, xb.view(), flags.view(), 1).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let want = twin::finite_check(&x) as u32;
+            assert_eq!(want, bad.is_some() as u32);
+            assert_eq!(flags.read(gpu).unwrap(), vec![0, want, 0], "{bad:?}");
         }
-        let flags = fooling::gpu::GpuBuffer::<u32>::zeros(gpu, "flags", 3).unwrap();
-        let xb = up(&x);
-        let d = kernels::finite_check(gpu, xb.view(), flags.view(), 1).unwrap();
-        gpu.run(&[&d]).unwrap();
-        let want = twin::finite_check(&x) as u32;
-        assert_eq!(want, bad.is_some() as u32);
-        assert_eq!(flags.read(gpu).unwrap(), vec![0, want, 0], "{bad:?}");
-    }
-    let (xb, flags) = (up(&[0.0]), up(&[0.0]));
-    assert!(kernels::finite_check(gpu, xb.view(), flags.view(), 1).is_err());
+        let (xb, flags) = (up(&[0.0]), up(&[0.0]));
+        assert!(kernels::finite_check(gpu, xb.view(), flags.view(), 1).is_err());
+    });
 }
 
 #[test]
@@ -487,29 +495,30 @@ fn peak_kernels_match_twins() {
     };
     assert_close("peak_fma", &out.read(gpu).unwrap(), &want, tol);
     assert_eq!(kernels::peak_flop(300), 300.0 * 32.0);
-    let mut r = rng("peak_copy");
-    let src = uniform(&mut r, 4096, -1.0, 1.0);
-    let (sb, db) = (up(&src), poisoned(4096));
-    let d = kernels::peak_copy(gpu, sb.view(), db.view()).unwrap();
-    gpu.run(&[&d]).unwrap();
-    assert_eq!(db.read(gpu).unwrap(), twin::peak_copy(&src));
-    assert!(kernels::peak_copy(gpu, sb.slice(0, 4095), db.slice(0, 4095)).is_err());
-    // the convolution-shaped ceiling: 1,000 invocations (the last workgroup partial) over a
-    // table smaller than their reach, so indices wrap
-    let table = uniform(&mut r, 2048, 0.0, 1.0);
-    let (tb, out) = (up(&table), poisoned(1000));
-    let d = kernels::peak_gather(gpu, 50, tb.view(), out.view()).unwrap();
-    gpu.run(&[&d]).unwrap();
-    let tol = crate::common::Tol {
-        rel: 1e-5,
-        abs: 1e-6,
-    };
-    assert_close(
-        "peak_gather",
-        &out.read(gpu).unwrap(),
-        &twin::peak_gather(&table, 1000, 50),
-        tol,
-    );
-    assert_eq!(kernels::gather_flop(50), 50.0 * 32.0);
-    assert!(kernels::peak_gather(gpu, 50, tb.slice(0, 2000), out.view()).is_err());
+    for_each_seed("peak_copy", &[], |r| {
+        let src = uniform(r, 4096, -1.0, 1.0);
+        let (sb, db) = (up(&src), poisoned(4096));
+        let d = kernels::peak_copy(gpu, sb.view(), db.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        assert_eq!(db.read(gpu).unwrap(), twin::peak_copy(&src));
+        assert!(kernels::peak_copy(gpu, sb.slice(0, 4095), db.slice(0, 4095)).is_err());
+        // the convolution-shaped ceiling: 1,000 invocations (the last workgroup partial) over a
+        // table smaller than their reach, so indices wrap
+        let table = uniform(r, 2048, 0.0, 1.0);
+        let (tb, out) = (up(&table), poisoned(1000));
+        let d = kernels::peak_gather(gpu, 50, tb.view(), out.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        let tol = crate::common::Tol {
+            rel: 1e-5,
+            abs: 1e-6,
+        };
+        assert_close(
+            "peak_gather",
+            &out.read(gpu).unwrap(),
+            &twin::peak_gather(&table, 1000, 50),
+            tol,
+        );
+        assert_eq!(kernels::gather_flop(50), 50.0 * 32.0);
+        assert!(kernels::peak_gather(gpu, 50, tb.slice(0, 2000), out.view()).is_err());
+    });
 }

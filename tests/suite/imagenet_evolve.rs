@@ -3,7 +3,9 @@
 //! a colour generation against the CPU twins composed, and `fooling evolve --net caffenet/N`
 //! end to end, re-scored by `fooling classify --crops`.
 
-use crate::common::{assert_close, gpu, poisoned, rng, uniform, F32_ELEMENTWISE, NETWORK};
+use crate::common::{
+    assert_close, for_each_seed, gpu, poisoned, uniform, F32_ELEMENTWISE, NETWORK,
+};
 use fooling::evo::rng::uniform01;
 use fooling::evo::{DirectConfig, DirectSearch, Imaging};
 use fooling::gpu::{Gpu, GpuBuffer, GpuOptions};
@@ -32,53 +34,54 @@ fn small_gpu() -> &'static Gpu {
 #[test]
 fn render_color_crops_match_twin() {
     let gpu = gpu();
-    let mut r = rng("render_color_crops");
-    let (size, crop, count) = (40, 31, 5);
-    let genes = uniform(&mut r, count * 3 * size * size, -0.05, 1.05);
-    let gb = GpuBuffer::from_slice(gpu, "genes", &genes).unwrap();
-    let mean_image = uniform(&mut r, 3 * crop * crop, 0.0, 255.0);
-    let mb = GpuBuffer::from_slice(gpu, "mean", &mean_image).unwrap();
-    for (model, crops, rgb, with_image) in [
-        (ColorModel::HlsOpencv, 10, false, false),
-        (ColorModel::Hsv, 10, true, true),
-        (ColorModel::HlsOpencv, 1, false, true),
-        (ColorModel::Hsv, 1, true, false),
-    ] {
-        let render = ColorRender {
-            model,
-            size,
-            crop,
-            crops,
-            rgb,
-            mean: [104.0, 116.7, 122.7],
-            inv_std: [1.0, 0.5, 0.25],
-        };
-        let (first, items) = (2, 3);
-        let x = poisoned(items * crops * render.crop_len());
-        let d = kernels::render_color_crops(
-            gpu,
-            &render,
-            gb.view(),
-            first,
-            with_image.then(|| mb.view()),
-            x.view(),
-        )
-        .unwrap();
-        gpu.run(&[&d]).unwrap();
-        let want = twin::render_color_crops(
-            &render,
-            &genes,
-            first,
-            items,
-            with_image.then_some(&mean_image[..]),
-        );
-        assert_close(
-            &format!("{model:?} crops {crops} rgb {rgb} mean image {with_image}"),
-            &x.read(gpu).unwrap(),
-            &want,
-            F32_ELEMENTWISE,
-        );
-    }
+    for_each_seed("render_color_crops", &[], |r| {
+        let (size, crop, count) = (40, 31, 5);
+        let genes = uniform(r, count * 3 * size * size, -0.05, 1.05);
+        let gb = GpuBuffer::from_slice(gpu, "genes", &genes).unwrap();
+        let mean_image = uniform(r, 3 * crop * crop, 0.0, 255.0);
+        let mb = GpuBuffer::from_slice(gpu, "mean", &mean_image).unwrap();
+        for (model, crops, rgb, with_image) in [
+            (ColorModel::HlsOpencv, 10, false, false),
+            (ColorModel::Hsv, 10, true, true),
+            (ColorModel::HlsOpencv, 1, false, true),
+            (ColorModel::Hsv, 1, true, false),
+        ] {
+            let render = ColorRender {
+                model,
+                size,
+                crop,
+                crops,
+                rgb,
+                mean: [104.0, 116.7, 122.7],
+                inv_std: [1.0, 0.5, 0.25],
+            };
+            let (first, items) = (2, 3);
+            let x = poisoned(items * crops * render.crop_len());
+            let d = kernels::render_color_crops(
+                gpu,
+                &render,
+                gb.view(),
+                first,
+                with_image.then(|| mb.view()),
+                x.view(),
+            )
+            .unwrap();
+            gpu.run(&[&d]).unwrap();
+            let want = twin::render_color_crops(
+                &render,
+                &genes,
+                first,
+                items,
+                with_image.then_some(&mean_image[..]),
+            );
+            assert_close(
+                &format!("{model:?} crops {crops} rgb {rgb} mean image {with_image}"),
+                &x.read(gpu).unwrap(),
+                &want,
+                F32_ELEMENTWISE,
+            );
+        }
+    });
 }
 
 #[test]
@@ -126,22 +129,23 @@ fn crops_are_caffes_oversample() {
 #[test]
 fn crop_mean_matches_twin_and_leaves_other_rows() {
     let gpu = gpu();
-    let mut r = rng("crop_mean");
-    let (items, crops, classes, first, rows) = (7, 10, 13, 5, 20);
-    let probs = uniform(&mut r, items * crops * classes, 0.0, 1.0);
-    let pb = GpuBuffer::from_slice(gpu, "probs", &probs).unwrap();
-    let out = poisoned(rows * classes);
-    let d = kernels::crop_mean(gpu, crops, classes, pb.view(), first, out.view()).unwrap();
-    gpu.run(&[&d]).unwrap();
-    let got = out.read(gpu).unwrap();
-    assert_close(
-        "crop_mean",
-        &got[first * classes..(first + items) * classes],
-        &twin::crop_mean(crops, classes, &probs),
-        F32_ELEMENTWISE,
-    );
-    assert!(got[..first * classes].iter().all(|v| v.is_nan()));
-    assert!(got[(first + items) * classes..].iter().all(|v| v.is_nan()));
+    for_each_seed("crop_mean", &[], |r| {
+        let (items, crops, classes, first, rows) = (7, 10, 13, 5, 20);
+        let probs = uniform(r, items * crops * classes, 0.0, 1.0);
+        let pb = GpuBuffer::from_slice(gpu, "probs", &probs).unwrap();
+        let out = poisoned(rows * classes);
+        let d = kernels::crop_mean(gpu, crops, classes, pb.view(), first, out.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        let got = out.read(gpu).unwrap();
+        assert_close(
+            "crop_mean",
+            &got[first * classes..(first + items) * classes],
+            &twin::crop_mean(crops, classes, &probs),
+            F32_ELEMENTWISE,
+        );
+        assert!(got[..first * classes].iter().all(|v| v.is_nan()));
+        assert!(got[(first + items) * classes..].iter().all(|v| v.is_nan()));
+    });
 }
 
 /// Mutation and elite copying run once per pair of (children block, archive block); together
@@ -150,167 +154,171 @@ fn crop_mean_matches_twin_and_leaves_other_rows() {
 #[test]
 fn blocked_mutation_and_copy_equal_unsplit() {
     let gpu = gpu();
-    let mut r = rng("blocked");
-    let (cells, genes, batch) = (9, 70, 11);
-    let (cell_block, child_block) = (4, 5);
-    let archive = uniform(&mut r, cells * genes, 0.0, 1.0);
-    let parent: Vec<u32> = (0..batch).map(|_| r.gen_range(0..cells as u32)).collect();
-    let m = Mutation {
-        seed: r.gen(),
-        generation: 3,
-        rate: 0.3,
-        halve_every: 0,
-        eta: 15.0,
-        cross_prob: 0.0,
-        eta_c: 10.0,
-    };
-    let ib = GpuBuffer::from_slice(gpu, "parent", &parent).unwrap();
-    let ab = GpuBuffer::from_slice(gpu, "archive", &archive).unwrap();
-    let clock = GpuBuffer::from_slice(gpu, "clock", &[m.generation]).unwrap();
-    let whole = poisoned(batch * genes);
-    let d = kernels::poly_mutate(
-        gpu,
-        genes,
-        &m,
-        Offsets::default(),
-        1,
-        ab.view(),
-        ib.view(),
-        ib.view(),
-        clock.view(),
-        whole.view(),
-    )
-    .unwrap();
-    gpu.run(&[&d]).unwrap();
-    let want = whole.read(gpu).unwrap();
-    assert_eq!(
-        want,
-        twin::poly_mutate(genes, &m, &archive, &parent, &parent)
-            .iter()
-            .zip(&want)
-            .map(|(&t, &g)| if (t - g).abs() <= 1e-5 { g } else { t })
-            .collect::<Vec<_>>()
-    );
-
-    let cell_bufs: Vec<(usize, GpuBuffer<f32>)> = (0..cells)
-        .step_by(cell_block)
-        .map(|c| {
-            let n = cell_block.min(cells - c);
-            let part = &archive[c * genes..(c + n) * genes];
-            (c, GpuBuffer::from_slice(gpu, "cells", part).unwrap())
-        })
-        .collect();
-    let child_bufs: Vec<(usize, GpuBuffer<f32>)> = (0..batch)
-        .step_by(child_block)
-        .map(|b| (b, poisoned(child_block.min(batch - b) * genes)))
-        .collect();
-    // archive blocks in reverse order, so a dispatch that wrote past its block would show
-    let mut ds = Vec::new();
-    for (child, kids) in &child_bufs {
-        for (cell, elites) in cell_bufs.iter().rev() {
-            let at = Offsets {
-                cell: *cell,
-                child: *child,
-            };
-            ds.push(
-                kernels::poly_mutate(
-                    gpu,
-                    genes,
-                    &m,
-                    at,
-                    1,
-                    elites.view(),
-                    ib.view(),
-                    ib.view(),
-                    clock.view(),
-                    kids.view(),
-                )
-                .unwrap(),
-            );
-        }
-    }
-    gpu.run(&ds.iter().collect::<Vec<_>>()).unwrap();
-    let got: Vec<f32> = child_bufs
-        .iter()
-        .flat_map(|(_, b)| b.read(gpu).unwrap())
-        .collect();
-    assert!(got == want, "blocked mutation differs from the unsplit one");
-
-    // copy: winners from every children block into every archive block
-    let winner: Vec<u32> = (0..cells)
-        .map(|c| {
-            if c % 3 == 0 {
-                u32::MAX
-            } else {
-                r.gen_range(0..batch as u32)
-            }
-        })
-        .collect();
-    let wb = GpuBuffer::from_slice(gpu, "winner", &winner).unwrap();
-    let mut ds = Vec::new();
-    for (child, kids) in child_bufs.iter().rev() {
-        for (cell, elites) in &cell_bufs {
-            let at = Offsets {
-                cell: *cell,
-                child: *child,
-            };
-            ds.push(
-                kernels::elite_copy(gpu, genes, at, kids.view(), wb.view(), elites.view()).unwrap(),
-            );
-        }
-    }
-    gpu.run(&ds.iter().collect::<Vec<_>>()).unwrap();
-    let got: Vec<f32> = cell_bufs
-        .iter()
-        .flat_map(|(_, b)| b.read(gpu).unwrap())
-        .collect();
-    for c in 0..cells {
-        let row = &got[c * genes..(c + 1) * genes];
-        let w = winner[c];
-        let expect = if w == u32::MAX {
-            &archive[c * genes..(c + 1) * genes]
-        } else {
-            &want[w as usize * genes..(w as usize + 1) * genes]
+    for_each_seed("blocked", &[], |r| {
+        let (cells, genes, batch) = (9, 70, 11);
+        let (cell_block, child_block) = (4, 5);
+        let archive = uniform(r, cells * genes, 0.0, 1.0);
+        let parent: Vec<u32> = (0..batch).map(|_| r.gen_range(0..cells as u32)).collect();
+        let m = Mutation {
+            seed: r.gen(),
+            generation: 3,
+            rate: 0.3,
+            halve_every: 0,
+            eta: 15.0,
+            cross_prob: 0.0,
+            eta_c: 10.0,
         };
-        assert!(row == expect, "cell {c} (winner {w})");
-    }
+        let ib = GpuBuffer::from_slice(gpu, "parent", &parent).unwrap();
+        let ab = GpuBuffer::from_slice(gpu, "archive", &archive).unwrap();
+        let clock = GpuBuffer::from_slice(gpu, "clock", &[m.generation]).unwrap();
+        let whole = poisoned(batch * genes);
+        let d = kernels::poly_mutate(
+            gpu,
+            genes,
+            &m,
+            Offsets::default(),
+            1,
+            ab.view(),
+            ib.view(),
+            ib.view(),
+            clock.view(),
+            whole.view(),
+        )
+        .unwrap();
+        gpu.run(&[&d]).unwrap();
+        let want = whole.read(gpu).unwrap();
+        assert_eq!(
+            want,
+            twin::poly_mutate(genes, &m, &archive, &parent, &parent)
+                .iter()
+                .zip(&want)
+                .map(|(&t, &g)| if (t - g).abs() <= 1e-5 { g } else { t })
+                .collect::<Vec<_>>()
+        );
+
+        let cell_bufs: Vec<(usize, GpuBuffer<f32>)> = (0..cells)
+            .step_by(cell_block)
+            .map(|c| {
+                let n = cell_block.min(cells - c);
+                let part = &archive[c * genes..(c + n) * genes];
+                (c, GpuBuffer::from_slice(gpu, "cells", part).unwrap())
+            })
+            .collect();
+        let child_bufs: Vec<(usize, GpuBuffer<f32>)> = (0..batch)
+            .step_by(child_block)
+            .map(|b| (b, poisoned(child_block.min(batch - b) * genes)))
+            .collect();
+        // archive blocks in reverse order, so a dispatch that wrote past its block would show
+        let mut ds = Vec::new();
+        for (child, kids) in &child_bufs {
+            for (cell, elites) in cell_bufs.iter().rev() {
+                let at = Offsets {
+                    cell: *cell,
+                    child: *child,
+                };
+                ds.push(
+                    kernels::poly_mutate(
+                        gpu,
+                        genes,
+                        &m,
+                        at,
+                        1,
+                        elites.view(),
+                        ib.view(),
+                        ib.view(),
+                        clock.view(),
+                        kids.view(),
+                    )
+                    .unwrap(),
+                );
+            }
+        }
+        gpu.run(&ds.iter().collect::<Vec<_>>()).unwrap();
+        let got: Vec<f32> = child_bufs
+            .iter()
+            .flat_map(|(_, b)| b.read(gpu).unwrap())
+            .collect();
+        assert!(got == want, "blocked mutation differs from the unsplit one");
+
+        // copy: winners from every children block into every archive block
+        let winner: Vec<u32> = (0..cells)
+            .map(|c| {
+                if c % 3 == 0 {
+                    u32::MAX
+                } else {
+                    r.gen_range(0..batch as u32)
+                }
+            })
+            .collect();
+        let wb = GpuBuffer::from_slice(gpu, "winner", &winner).unwrap();
+        let mut ds = Vec::new();
+        for (child, kids) in child_bufs.iter().rev() {
+            for (cell, elites) in &cell_bufs {
+                let at = Offsets {
+                    cell: *cell,
+                    child: *child,
+                };
+                ds.push(
+                    kernels::elite_copy(gpu, genes, at, kids.view(), wb.view(), elites.view())
+                        .unwrap(),
+                );
+            }
+        }
+        gpu.run(&ds.iter().collect::<Vec<_>>()).unwrap();
+        let got: Vec<f32> = cell_bufs
+            .iter()
+            .flat_map(|(_, b)| b.read(gpu).unwrap())
+            .collect();
+        for c in 0..cells {
+            let row = &got[c * genes..(c + 1) * genes];
+            let w = winner[c];
+            let expect = if w == u32::MAX {
+                &archive[c * genes..(c + 1) * genes]
+            } else {
+                &want[w as usize * genes..(w as usize + 1) * genes]
+            };
+            assert!(row == expect, "cell {c} (winner {w})");
+        }
+    });
 }
 
 #[test]
 fn render_from_an_offset() {
     let gpu = gpu();
-    let mut r = rng("render_offset");
-    // grey: elements first .. first + n
-    let genes = uniform(&mut r, 5 * 784, -0.1, 1.1);
-    let gb = GpuBuffer::from_slice(gpu, "genes", &genes).unwrap();
-    let x = poisoned(2 * 784);
-    let d = kernels::render_grey(gpu, (0.0, 1.0 / 256.0), gb.view(), 3 * 784, x.view()).unwrap();
-    gpu.run(&[&d]).unwrap();
-    assert!(x.read(gpu).unwrap() == twin::render_grey((0.0, 1.0 / 256.0), &genes[3 * 784..]));
-    assert!(kernels::render_grey(gpu, (0.0, 1.0), gb.view(), 4 * 784, x.view()).is_err());
+    for_each_seed("render_offset", &[], |r| {
+        // grey: elements first .. first + n
+        let genes = uniform(r, 5 * 784, -0.1, 1.1);
+        let gb = GpuBuffer::from_slice(gpu, "genes", &genes).unwrap();
+        let x = poisoned(2 * 784);
+        let d =
+            kernels::render_grey(gpu, (0.0, 1.0 / 256.0), gb.view(), 3 * 784, x.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        assert!(x.read(gpu).unwrap() == twin::render_grey((0.0, 1.0 / 256.0), &genes[3 * 784..]));
+        assert!(kernels::render_grey(gpu, (0.0, 1.0), gb.view(), 4 * 784, x.view()).is_err());
 
-    // CPPNs: programs first .. first + batch
-    use fooling::evo::cppn::{Capacity, Cppn, CppnMutation};
-    let cap = Capacity::default();
-    let pop: Vec<Cppn> = (0..5)
-        .map(|_| {
-            let mut c = Cppn::random(3, &mut r);
-            for _ in 0..5 {
-                c.mutate(&CppnMutation::default(), cap, &mut r);
-            }
-            c
-        })
-        .collect();
-    let programs: Vec<u32> = pop.iter().flat_map(|c| c.compile(cap)).collect();
-    let pb = GpuBuffer::from_slice(gpu, "programs", &programs).unwrap();
-    let (w, h) = (13, 9);
-    let all = poisoned(5 * 3 * w * h);
-    let part = poisoned(2 * 3 * w * h);
-    let d1 = kernels::render_cppn(gpu, cap, 3, (w, h), pb.view(), 0, all.view()).unwrap();
-    let d2 = kernels::render_cppn(gpu, cap, 3, (w, h), pb.view(), 3, part.view()).unwrap();
-    gpu.run(&[&d1, &d2]).unwrap();
-    assert!(part.read(gpu).unwrap() == all.read(gpu).unwrap()[3 * 3 * w * h..]);
-    assert!(kernels::render_cppn(gpu, cap, 3, (w, h), pb.view(), 4, part.view()).is_err());
+        // CPPNs: programs first .. first + batch
+        use fooling::evo::cppn::{Capacity, Cppn, CppnMutation};
+        let cap = Capacity::default();
+        let pop: Vec<Cppn> = (0..5)
+            .map(|_| {
+                let mut c = Cppn::random(3, r);
+                for _ in 0..5 {
+                    c.mutate(&CppnMutation::default(), cap, r);
+                }
+                c
+            })
+            .collect();
+        let programs: Vec<u32> = pop.iter().flat_map(|c| c.compile(cap)).collect();
+        let pb = GpuBuffer::from_slice(gpu, "programs", &programs).unwrap();
+        let (w, h) = (13, 9);
+        let all = poisoned(5 * 3 * w * h);
+        let part = poisoned(2 * 3 * w * h);
+        let d1 = kernels::render_cppn(gpu, cap, 3, (w, h), pb.view(), 0, all.view()).unwrap();
+        let d2 = kernels::render_cppn(gpu, cap, 3, (w, h), pb.view(), 3, part.view()).unwrap();
+        gpu.run(&[&d1, &d2]).unwrap();
+        assert!(part.read(gpu).unwrap() == all.read(gpu).unwrap()[3 * 3 * w * h..]);
+        assert!(kernels::render_cppn(gpu, cap, 3, (w, h), pb.view(), 4, part.view()).is_err());
+    });
 }
 
 /// The confidences of `children` `(n, 3, S, S)` by the CPU twins: render, crop, forward in

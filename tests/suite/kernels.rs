@@ -2,7 +2,7 @@
 //! output poisoned (NaN) first so an unwritten element fails.
 
 use crate::common::{
-    assert_close, gpu, gpus_for_each_variant, rng, uniform, F32_DOT, F32_ELEMENTWISE,
+    assert_close, for_each_seed, gpu, gpus_for_each_variant, uniform, F32_DOT, F32_ELEMENTWISE,
 };
 use fooling::gpu::GpuBuffer;
 use fooling::kernels::{self, Conv2dShape, LinearShape, Pool2dShape};
@@ -30,187 +30,206 @@ fn conv(x: [usize; 4], out_c: usize, k: (usize, usize), spg: [usize; 3]) -> Conv
 #[test]
 fn conv2d_fwd_matches_twin() {
     for gpu in gpus_for_each_variant() {
-        let mut r = rng("conv2d_fwd");
-        let shapes = [
-            conv([1, 1, 28, 28], 20, (5, 5), [1, 0, 1]), // LeNet conv1
-            conv([3, 20, 12, 12], 50, (5, 5), [1, 0, 1]), // LeNet conv2, batch 3
-            conv([2, 4, 9, 11], 6, (3, 3), [2, 1, 2]),   // odd sizes, stride, pad, groups
-            conv([2, 6, 13, 13], 9, (5, 5), [1, 2, 3]),  // three groups, pad 2
-            conv([1, 3, 35, 35], 8, (11, 11), [4, 0, 1]), // CaffeNet conv1's kernel and stride
-            conv([2, 8, 7, 7], 130, (3, 3), [1, 1, 2]),  // several 64-channel tiles per group
-            conv([5, 3, 20, 17], 7, (2, 3), [3, 1, 1]),  // rectangular kernel, stride 3
-        ];
-        for s in shapes {
-            for relu in [false, true] {
-                let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
-                let w = uniform(&mut r, s.weight_len(), -0.5, 0.5);
-                let b = uniform(&mut r, s.out_c, -0.5, 0.5);
-                let (xb, wb, bb) = (
-                    GpuBuffer::from_slice(gpu, "x", &x).unwrap(),
-                    GpuBuffer::from_slice(gpu, "w", &w).unwrap(),
-                    GpuBuffer::from_slice(gpu, "b", &b).unwrap(),
-                );
-                let yb = GpuBuffer::<f32>::zeros(gpu, "y", s.output_len()).unwrap();
-                yb.fill(gpu, f32::NAN);
-                let d =
-                    kernels::conv2d_fwd(gpu, &s, relu, xb.view(), wb.view(), bb.view(), yb.view())
-                        .unwrap();
-                gpu.run(&[&d]).unwrap();
-                let want = reference::conv2d_fwd(&s, relu, &x, &w, &b);
-                assert_close(
-                    &format!("conv2d_fwd ({:?}) {s:?} relu {relu}", gpu.variant),
-                    &yb.read(gpu).unwrap(),
-                    &want,
-                    F32_DOT,
-                );
+        for_each_seed("conv2d_fwd", &[], |r| {
+            let shapes = [
+                conv([1, 1, 28, 28], 20, (5, 5), [1, 0, 1]), // LeNet conv1
+                conv([3, 20, 12, 12], 50, (5, 5), [1, 0, 1]), // LeNet conv2, batch 3
+                conv([2, 4, 9, 11], 6, (3, 3), [2, 1, 2]),   // odd sizes, stride, pad, groups
+                conv([2, 6, 13, 13], 9, (5, 5), [1, 2, 3]),  // three groups, pad 2
+                conv([1, 3, 35, 35], 8, (11, 11), [4, 0, 1]), // CaffeNet conv1's kernel and stride
+                conv([2, 8, 7, 7], 130, (3, 3), [1, 1, 2]),  // several 64-channel tiles per group
+                conv([5, 3, 20, 17], 7, (2, 3), [3, 1, 1]),  // rectangular kernel, stride 3
+            ];
+            for s in shapes {
+                for relu in [false, true] {
+                    let x = uniform(r, s.input_len(), -1.0, 1.0);
+                    let w = uniform(r, s.weight_len(), -0.5, 0.5);
+                    let b = uniform(r, s.out_c, -0.5, 0.5);
+                    let (xb, wb, bb) = (
+                        GpuBuffer::from_slice(gpu, "x", &x).unwrap(),
+                        GpuBuffer::from_slice(gpu, "w", &w).unwrap(),
+                        GpuBuffer::from_slice(gpu, "b", &b).unwrap(),
+                    );
+                    let yb = GpuBuffer::<f32>::zeros(gpu, "y", s.output_len()).unwrap();
+                    yb.fill(gpu, f32::NAN);
+                    let d = kernels::conv2d_fwd(
+                        gpu,
+                        &s,
+                        relu,
+                        xb.view(),
+                        wb.view(),
+                        bb.view(),
+                        yb.view(),
+                    )
+                    .unwrap();
+                    gpu.run(&[&d]).unwrap();
+                    let want = reference::conv2d_fwd(&s, relu, &x, &w, &b);
+                    assert_close(
+                        &format!("conv2d_fwd ({:?}) {s:?} relu {relu}", gpu.variant),
+                        &yb.read(gpu).unwrap(),
+                        &want,
+                        F32_DOT,
+                    );
+                }
             }
-        }
+        });
     }
 }
 
 #[test]
 fn linear_fwd_matches_twin() {
     for gpu in gpus_for_each_variant() {
-        let mut r = rng("linear_fwd");
-        let shapes = [
-            LinearShape {
-                batch: 1,
-                in_f: 800,
-                out_f: 500,
-            }, // LeNet ip1
-            LinearShape {
-                batch: 7,
-                in_f: 33,
-                out_f: 70,
-            },
-            LinearShape {
-                batch: 130,
-                in_f: 17,
-                out_f: 5,
-            },
-            LinearShape {
-                batch: 65,
-                in_f: 500,
-                out_f: 10,
-            }, // LeNet ip2 past one tile of images
-            LinearShape {
-                batch: 3,
-                in_f: 1,
-                out_f: 1,
-            },
-        ];
-        for s in shapes {
-            for relu in [false, true] {
-                let x = uniform(&mut r, s.batch * s.in_f, -1.0, 1.0);
-                let w = uniform(&mut r, s.out_f * s.in_f, -0.5, 0.5);
-                let b = uniform(&mut r, s.out_f, -0.5, 0.5);
-                let (xb, wb, bb) = (
-                    GpuBuffer::from_slice(gpu, "x", &x).unwrap(),
-                    GpuBuffer::from_slice(gpu, "w", &w).unwrap(),
-                    GpuBuffer::from_slice(gpu, "b", &b).unwrap(),
-                );
-                let yb = GpuBuffer::<f32>::zeros(gpu, "y", s.batch * s.out_f).unwrap();
-                yb.fill(gpu, f32::NAN);
-                let d =
-                    kernels::linear_fwd(gpu, &s, relu, xb.view(), wb.view(), bb.view(), yb.view())
-                        .unwrap();
-                gpu.run(&[&d]).unwrap();
-                let want = reference::linear_fwd(&s, relu, &x, &w, &b);
-                assert_close(
-                    &format!("linear_fwd ({:?}) {s:?} relu {relu}", gpu.variant),
-                    &yb.read(gpu).unwrap(),
-                    &want,
-                    F32_DOT,
-                );
+        for_each_seed("linear_fwd", &[], |r| {
+            let shapes = [
+                LinearShape {
+                    batch: 1,
+                    in_f: 800,
+                    out_f: 500,
+                }, // LeNet ip1
+                LinearShape {
+                    batch: 7,
+                    in_f: 33,
+                    out_f: 70,
+                },
+                LinearShape {
+                    batch: 130,
+                    in_f: 17,
+                    out_f: 5,
+                },
+                LinearShape {
+                    batch: 65,
+                    in_f: 500,
+                    out_f: 10,
+                }, // LeNet ip2 past one tile of images
+                LinearShape {
+                    batch: 3,
+                    in_f: 1,
+                    out_f: 1,
+                },
+            ];
+            for s in shapes {
+                for relu in [false, true] {
+                    let x = uniform(r, s.batch * s.in_f, -1.0, 1.0);
+                    let w = uniform(r, s.out_f * s.in_f, -0.5, 0.5);
+                    let b = uniform(r, s.out_f, -0.5, 0.5);
+                    let (xb, wb, bb) = (
+                        GpuBuffer::from_slice(gpu, "x", &x).unwrap(),
+                        GpuBuffer::from_slice(gpu, "w", &w).unwrap(),
+                        GpuBuffer::from_slice(gpu, "b", &b).unwrap(),
+                    );
+                    let yb = GpuBuffer::<f32>::zeros(gpu, "y", s.batch * s.out_f).unwrap();
+                    yb.fill(gpu, f32::NAN);
+                    let d = kernels::linear_fwd(
+                        gpu,
+                        &s,
+                        relu,
+                        xb.view(),
+                        wb.view(),
+                        bb.view(),
+                        yb.view(),
+                    )
+                    .unwrap();
+                    gpu.run(&[&d]).unwrap();
+                    let want = reference::linear_fwd(&s, relu, &x, &w, &b);
+                    assert_close(
+                        &format!("linear_fwd ({:?}) {s:?} relu {relu}", gpu.variant),
+                        &yb.read(gpu).unwrap(),
+                        &want,
+                        F32_DOT,
+                    );
+                }
             }
-        }
+        });
     }
 }
 
 #[test]
 fn maxpool2d_fwd_matches_twin() {
     let gpu = gpu();
-    let mut r = rng("maxpool2d_fwd");
-    let shapes = [
-        Pool2dShape::caffe(6, 24, 24, 2, 2, 0), // LeNet
-        Pool2dShape::caffe(5, 13, 13, 3, 2, 0), // CaffeNet pool5
-        Pool2dShape::caffe(4, 55, 55, 3, 2, 0), // CaffeNet pool1
-        Pool2dShape::caffe(3, 7, 9, 3, 2, 1),   // padding
-        Pool2dShape::caffe(2, 11, 5, 2, 2, 0),  // round-up
-    ];
-    for s in shapes {
-        let x = uniform(&mut r, s.input_len(), -1.0, 1.0);
-        let xb = GpuBuffer::from_slice(gpu, "x", &x).unwrap();
-        let yb = GpuBuffer::<f32>::zeros(gpu, "y", s.output_len()).unwrap();
-        let ab = GpuBuffer::<u32>::zeros(gpu, "arg", s.output_len()).unwrap();
-        yb.fill(gpu, f32::NAN);
-        ab.fill(gpu, u32::MAX);
-        let d = kernels::maxpool2d_fwd(gpu, &s, xb.view(), yb.view(), ab.view()).unwrap();
-        gpu.run(&[&d]).unwrap();
-        let (want_y, want_arg) = reference::maxpool2d_fwd(&s, &x);
-        let got_y = yb.read(gpu).unwrap();
-        assert_eq!(
-            got_y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-            want_y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-            "maxpool2d_fwd {s:?} values"
-        );
-        assert_eq!(
-            ab.read(gpu).unwrap(),
-            want_arg,
-            "maxpool2d_fwd {s:?} arg-max"
-        );
-    }
-    // Caffe's round-up sizes
-    assert_eq!(Pool2dShape::caffe(1, 55, 55, 3, 2, 0).out_h(), 27);
-    assert_eq!(Pool2dShape::caffe(1, 13, 13, 3, 2, 0).out_h(), 6);
-    assert_eq!(Pool2dShape::caffe(1, 11, 11, 2, 2, 0).out_h(), 6);
-    assert_eq!(Pool2dShape::caffe(1, 7, 7, 3, 2, 1).out_h(), 4);
+    for_each_seed("maxpool2d_fwd", &[], |r| {
+        let shapes = [
+            Pool2dShape::caffe(6, 24, 24, 2, 2, 0), // LeNet
+            Pool2dShape::caffe(5, 13, 13, 3, 2, 0), // CaffeNet pool5
+            Pool2dShape::caffe(4, 55, 55, 3, 2, 0), // CaffeNet pool1
+            Pool2dShape::caffe(3, 7, 9, 3, 2, 1),   // padding
+            Pool2dShape::caffe(2, 11, 5, 2, 2, 0),  // round-up
+        ];
+        for s in shapes {
+            let x = uniform(r, s.input_len(), -1.0, 1.0);
+            let xb = GpuBuffer::from_slice(gpu, "x", &x).unwrap();
+            let yb = GpuBuffer::<f32>::zeros(gpu, "y", s.output_len()).unwrap();
+            let ab = GpuBuffer::<u32>::zeros(gpu, "arg", s.output_len()).unwrap();
+            yb.fill(gpu, f32::NAN);
+            ab.fill(gpu, u32::MAX);
+            let d = kernels::maxpool2d_fwd(gpu, &s, xb.view(), yb.view(), ab.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let (want_y, want_arg) = reference::maxpool2d_fwd(&s, &x);
+            let got_y = yb.read(gpu).unwrap();
+            assert_eq!(
+                got_y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                want_y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                "maxpool2d_fwd {s:?} values"
+            );
+            assert_eq!(
+                ab.read(gpu).unwrap(),
+                want_arg,
+                "maxpool2d_fwd {s:?} arg-max"
+            );
+        }
+        // Caffe's round-up sizes
+        assert_eq!(Pool2dShape::caffe(1, 55, 55, 3, 2, 0).out_h(), 27);
+        assert_eq!(Pool2dShape::caffe(1, 13, 13, 3, 2, 0).out_h(), 6);
+        assert_eq!(Pool2dShape::caffe(1, 11, 11, 2, 2, 0).out_h(), 6);
+        assert_eq!(Pool2dShape::caffe(1, 7, 7, 3, 2, 1).out_h(), 4);
+    });
 }
 
 #[test]
 fn relu_fwd_matches_twin_past_65535_workgroups() {
     let gpu = gpu();
-    let mut r = rng("relu_fwd");
-    // 65,536 workgroups of 256 and a partial one: the grid must split into two dimensions
-    for n in [1usize, 255, 1000, 65_536 * 256 + 5] {
-        let x = uniform(&mut r, n, -1.0, 1.0);
-        let b = GpuBuffer::from_slice(gpu, "x", &x).unwrap();
-        let d = kernels::relu_fwd(gpu, b.view()).unwrap();
-        gpu.run(&[&d]).unwrap();
-        let mut want = x.clone();
-        reference::relu_fwd(&mut want);
-        assert!(b.read(gpu).unwrap() == want, "relu_fwd n = {n}");
-    }
+    for_each_seed("relu_fwd", &[], |r| {
+        // 65,536 workgroups of 256 and a partial one: the grid must split into two dimensions
+        for n in [1usize, 255, 1000, 65_536 * 256 + 5] {
+            let x = uniform(r, n, -1.0, 1.0);
+            let b = GpuBuffer::from_slice(gpu, "x", &x).unwrap();
+            let d = kernels::relu_fwd(gpu, b.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let mut want = x.clone();
+            reference::relu_fwd(&mut want);
+            assert!(b.read(gpu).unwrap() == want, "relu_fwd n = {n}");
+        }
+    });
 }
 
 #[test]
 fn softmax_fwd_matches_twin() {
     let gpu = gpu();
-    let mut r = rng("softmax_fwd");
-    for (rows, cols, spread) in [
-        (5, 10, 5.0),
-        (3, 1000, 10.0),
-        (2, 7, 1e4),
-        (300, 10, 50.0),
-        (1, 1, 1.0),
-    ] {
-        let x = uniform(&mut r, rows * cols, -spread, spread);
-        let xb = GpuBuffer::from_slice(gpu, "x", &x).unwrap();
-        let yb = GpuBuffer::<f32>::zeros(gpu, "y", rows * cols).unwrap();
-        yb.fill(gpu, f32::NAN);
-        let d = kernels::softmax_fwd(gpu, rows, cols, xb.view(), yb.view()).unwrap();
-        gpu.run(&[&d]).unwrap();
-        let got = yb.read(gpu).unwrap();
-        assert_close(
-            &format!("softmax_fwd {rows}x{cols} spread {spread}"),
-            &got,
-            &reference::softmax_fwd(rows, cols, &x),
-            F32_ELEMENTWISE,
-        );
-        for row in got.chunks(cols) {
-            assert!((row.iter().map(|&v| v as f64).sum::<f64>() - 1.0).abs() < 1e-5);
+    for_each_seed("softmax_fwd", &[], |r| {
+        for (rows, cols, spread) in [
+            (5, 10, 5.0),
+            (3, 1000, 10.0),
+            (2, 7, 1e4),
+            (300, 10, 50.0),
+            (1, 1, 1.0),
+        ] {
+            let x = uniform(r, rows * cols, -spread, spread);
+            let xb = GpuBuffer::from_slice(gpu, "x", &x).unwrap();
+            let yb = GpuBuffer::<f32>::zeros(gpu, "y", rows * cols).unwrap();
+            yb.fill(gpu, f32::NAN);
+            let d = kernels::softmax_fwd(gpu, rows, cols, xb.view(), yb.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let got = yb.read(gpu).unwrap();
+            assert_close(
+                &format!("softmax_fwd {rows}x{cols} spread {spread}"),
+                &got,
+                &reference::softmax_fwd(rows, cols, &x),
+                F32_ELEMENTWISE,
+            );
+            for row in got.chunks(cols) {
+                assert!((row.iter().map(|&v| v as f64).sum::<f64>() - 1.0).abs() < 1e-5);
+            }
         }
-    }
+    });
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! LeNet end to end against fixtures made by an independent framework (PyTorch, see
 //! tools/lenet_fixture.py and tools/train_lenet_torch.py).
 
-use crate::common::{assert_close, gpu, rng, uniform, NETWORK};
+use crate::common::{assert_close, for_each_seed, gpu, uniform, NETWORK};
 use fooling::nn::{lenet, reference_forward, Network, Weights};
 use std::path::{Path, PathBuf};
 
@@ -106,37 +106,38 @@ fn trained_lenet_matches_pytorch_on_real_digits() {
 #[test]
 fn chunked_batches_equal_the_reference() {
     let gpu = gpu();
-    let mut r = rng("chunked");
-    let arch = lenet();
-    let weights = Weights::random(&arch, 7).unwrap();
-    let batch = 150; // chunks of 64, 64 and 22
-    let input = uniform(&mut r, batch * 784, 0.0, 1.0);
-    let net = Network::new(gpu, arch.clone(), &weights).unwrap();
-    let plan = net.forward_plan_chunked(gpu, batch, 64).unwrap();
-    assert_eq!(plan.chunk, 64);
-    plan.probs.fill(gpu, f32::NAN);
-    plan.logits.fill(gpu, f32::NAN);
-    plan.run(gpu, &input).unwrap();
-    let (want_logits, want_probs) = reference_forward(&arch, &weights, &input).unwrap();
-    assert_close(
-        "chunked logits",
-        &plan.logits.read(gpu).unwrap(),
-        &want_logits,
-        NETWORK,
-    );
-    assert_close(
-        "chunked probs",
-        &plan.probs.read(gpu).unwrap(),
-        &want_probs,
-        NETWORK,
-    );
-    // a replay of the same plan on new images gives their answers, not stale ones
-    let input2 = uniform(&mut r, batch * 784, 0.0, 1.0);
-    plan.run(gpu, &input2).unwrap();
-    assert_close(
-        "replayed probs",
-        &plan.probs.read(gpu).unwrap(),
-        &reference_forward(&arch, &weights, &input2).unwrap().1,
-        NETWORK,
-    );
+    for_each_seed("chunked", &[], |r| {
+        let arch = lenet();
+        let weights = Weights::random(&arch, 7).unwrap();
+        let batch = 150; // chunks of 64, 64 and 22
+        let input = uniform(r, batch * 784, 0.0, 1.0);
+        let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+        let plan = net.forward_plan_chunked(gpu, batch, 64).unwrap();
+        assert_eq!(plan.chunk, 64);
+        plan.probs.fill(gpu, f32::NAN);
+        plan.logits.fill(gpu, f32::NAN);
+        plan.run(gpu, &input).unwrap();
+        let (want_logits, want_probs) = reference_forward(&arch, &weights, &input).unwrap();
+        assert_close(
+            "chunked logits",
+            &plan.logits.read(gpu).unwrap(),
+            &want_logits,
+            NETWORK,
+        );
+        assert_close(
+            "chunked probs",
+            &plan.probs.read(gpu).unwrap(),
+            &want_probs,
+            NETWORK,
+        );
+        // a replay of the same plan on new images gives their answers, not stale ones
+        let input2 = uniform(r, batch * 784, 0.0, 1.0);
+        plan.run(gpu, &input2).unwrap();
+        assert_close(
+            "replayed probs",
+            &plan.probs.read(gpu).unwrap(),
+            &reference_forward(&arch, &weights, &input2).unwrap().1,
+            NETWORK,
+        );
+    });
 }

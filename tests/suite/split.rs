@@ -4,7 +4,7 @@
 //! the training gradients and one SGD step must equal the CPU twins'. (CaffeNet's fc6, 151
 //! MB, splits the same way on lavapipe's 128 MiB: see tests/suite/caffenet.rs.)
 
-use crate::common::{assert_close, gpu, rng, uniform, up, F32_DOT, F32_ELEMENTWISE};
+use crate::common::{assert_close, for_each_seed, gpu, uniform, up, F32_DOT, F32_ELEMENTWISE};
 use fooling::gpu::GpuOptions;
 use fooling::kernels::{self, Cols, LinearShape};
 use fooling::nn::{
@@ -33,45 +33,43 @@ fn small_gpu() -> &'static Gpu {
 #[test]
 fn copy_cols_and_add_inplace_match_twins() {
     let gpu = gpu();
-    let mut r = rng("copy_cols");
-    let s = Cols {
-        rows: 7,
-        width: 5,
-        src_stride: 9,
-        src_col: 3,
-        dst_stride: 13,
-        dst_col: 6,
-    };
-    let src = uniform(&mut r, s.rows * s.src_stride, -1.0, 1.0);
-    let dst0 = uniform(&mut r, s.rows * s.dst_stride, -1.0, 1.0);
-    let (sb, db) = (up(&src), up(&dst0));
-    let d = kernels::copy_cols(gpu, &s, sb.view(), db.view()).unwrap();
-    gpu.run(&[&d]).unwrap();
-    let mut want = dst0.clone();
-    twin::copy_cols(&s, &src, &mut want);
-    assert_eq!(
-        db.read(gpu).unwrap(),
-        want,
-        "copied columns, the others untouched"
-    );
-    let bad = Cols { dst_col: 9, ..s };
-    assert!(kernels::copy_cols(gpu, &bad, sb.view(), db.view()).is_err());
+    for_each_seed("copy_cols", &[], |r| {
+        let s = Cols {
+            rows: 7,
+            width: 5,
+            src_stride: 9,
+            src_col: 3,
+            dst_stride: 13,
+            dst_col: 6,
+        };
+        let src = uniform(r, s.rows * s.src_stride, -1.0, 1.0);
+        let dst0 = uniform(r, s.rows * s.dst_stride, -1.0, 1.0);
+        let (sb, db) = (up(&src), up(&dst0));
+        let d = kernels::copy_cols(gpu, &s, sb.view(), db.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        let mut want = dst0.clone();
+        twin::copy_cols(&s, &src, &mut want);
+        assert_eq!(
+            db.read(gpu).unwrap(),
+            want,
+            "copied columns, the others untouched"
+        );
+        let bad = Cols { dst_col: 9, ..s };
+        assert!(kernels::copy_cols(gpu, &bad, sb.view(), db.view()).is_err());
 
-    let (x, y0) = (
-        uniform(&mut r, 1000, -1.0, 1.0),
-        uniform(&mut r, 1000, -1.0, 1.0),
-    );
-    let (xb, yb) = (up(&x), up(&y0));
-    let d = kernels::add_inplace(gpu, xb.view(), yb.view()).unwrap();
-    gpu.run(&[&d]).unwrap();
-    let mut want = y0.clone();
-    twin::add_inplace(&x, &mut want);
-    assert_close(
-        "add_inplace",
-        &yb.read(gpu).unwrap(),
-        &want,
-        F32_ELEMENTWISE,
-    );
+        let (x, y0) = (uniform(r, 1000, -1.0, 1.0), uniform(r, 1000, -1.0, 1.0));
+        let (xb, yb) = (up(&x), up(&y0));
+        let d = kernels::add_inplace(gpu, xb.view(), yb.view()).unwrap();
+        gpu.run(&[&d]).unwrap();
+        let mut want = y0.clone();
+        twin::add_inplace(&x, &mut want);
+        assert_close(
+            "add_inplace",
+            &yb.read(gpu).unwrap(),
+            &want,
+            F32_ELEMENTWISE,
+        );
+    });
 }
 
 #[test]
@@ -102,96 +100,98 @@ fn ip1_splits_into_aligned_blocks() {
 #[test]
 fn split_lenet_matches_the_twins() {
     let gpu = small_gpu();
-    let mut r = rng("split lenet");
-    let arch = lenet();
-    let weights = Weights::random(&arch, r.gen()).unwrap();
-    let net = Network::new(gpu, arch.clone(), &weights).unwrap();
-    assert_eq!(net.max_chunk(gpu).unwrap(), 5);
+    for_each_seed("split lenet", &[], |r| {
+        let arch = lenet();
+        let weights = Weights::random(&arch, r.gen()).unwrap();
+        let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+        assert_eq!(net.max_chunk(gpu).unwrap(), 5);
 
-    // forward: 12 images in chunks, every fully-connected output from its blocks
-    let n = 12;
-    let images = uniform(&mut r, n * arch.input_len(), 0.0, 1.0);
-    let plan = net.forward_plan_chunked(gpu, n, 5);
-    // chunks start at multiples of 64 images, so a batch past one chunk needs 64 per chunk:
-    // at this limit it is refused, and a batch within a chunk is the unit of work
-    assert!(plan.is_err());
-    let probs: Vec<f32> = images
-        .chunks(5 * arch.input_len())
-        .flat_map(|part| net.classify(gpu, part).unwrap().concat())
-        .collect();
-    let (_, want) = reference_forward(&arch, &weights, &images).unwrap();
-    assert_close("split forward", &probs, &want, F32_ELEMENTWISE);
+        // forward: 12 images in chunks, every fully-connected output from its blocks
+        let n = 12;
+        let images = uniform(r, n * arch.input_len(), 0.0, 1.0);
+        let plan = net.forward_plan_chunked(gpu, n, 5);
+        // chunks start at multiples of 64 images, so a batch past one chunk needs 64 per chunk:
+        // at this limit it is refused, and a batch within a chunk is the unit of work
+        assert!(plan.is_err());
+        let probs: Vec<f32> = images
+            .chunks(5 * arch.input_len())
+            .flat_map(|part| net.classify(gpu, part).unwrap().concat())
+            .collect();
+        let (_, want) = reference_forward(&arch, &weights, &images).unwrap();
+        assert_close("split forward", &probs, &want, F32_ELEMENTWISE);
 
-    // the input gradient through the split layer (blocks summed)
-    let b = 5;
-    let targets: Vec<u32> = (0..b as u32).map(|i| (i * 3) % 10).collect();
-    let plan = net.input_gradient_plan(gpu, b).unwrap();
-    plan.grad.fill(gpu, f32::NAN);
-    let x = &images[..b * arch.input_len()];
-    let (prob, grad) = plan.run(gpu, x, &targets).unwrap();
-    let (want_p, want_g) = reference_input_gradient(&arch, &weights, x, &targets).unwrap();
-    assert_close(
-        "split target probabilities",
-        &prob,
-        &want_p,
-        F32_ELEMENTWISE,
-    );
-    assert_close("split input gradient", &grad, &want_g, F32_DOT);
+        // the input gradient through the split layer (blocks summed)
+        let b = 5;
+        let targets: Vec<u32> = (0..b as u32).map(|i| (i * 3) % 10).collect();
+        let plan = net.input_gradient_plan(gpu, b).unwrap();
+        plan.grad.fill(gpu, f32::NAN);
+        let x = &images[..b * arch.input_len()];
+        let (prob, grad) = plan.run(gpu, x, &targets).unwrap();
+        let (want_p, want_g) = reference_input_gradient(&arch, &weights, x, &targets).unwrap();
+        assert_close(
+            "split target probabilities",
+            &prob,
+            &want_p,
+            F32_ELEMENTWISE,
+        );
+        assert_close("split input gradient", &grad, &want_g, F32_DOT);
+    });
 }
 
 #[test]
 fn split_training_step_matches_the_twins() {
     let gpu = small_gpu();
-    let mut r = rng("split training");
-    let (mut train, _) = fooling::data::load_dir(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-10k"),
-    )
-    .unwrap();
-    // 300 digits, so that the dataset itself fits one 256 KiB binding
-    train.images.truncate(300 * 28 * 28);
-    train.labels.truncate(300);
-    let arch = lenet();
-    let weights = Weights::random(&arch, r.gen()).unwrap();
-    let net = Network::new(gpu, arch.clone(), &weights).unwrap();
-    let config = TrainConfig {
-        batch: 4,
-        seed: r.gen(),
-        ..TrainConfig::default()
-    };
-    let mut t = Trainer::new(gpu, net, &train, config.clone()).unwrap();
-    t.step(1).unwrap();
-    let batch = t.last_batch.clone();
-    let input: Vec<f32> = batch
-        .iter()
-        .flat_map(|&i| train.image(i as usize).iter().map(|&p| p as f32 / 256.0))
-        .collect();
-    let labels: Vec<u32> = batch
-        .iter()
-        .map(|&i| train.labels[i as usize] as u32)
-        .collect();
-    let (_, want) = reference_backward(&arch, &weights, &input, &labels).unwrap();
-    let grads = t.gradients().unwrap();
-    let after = t.weights().unwrap();
-    let lr = config.lr(0);
-    for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
-        assert_close(&format!("split gradient of {}", spec.name), g, w, F32_DOT);
-        // the first step from zero momentum: w - lr·mult·(g + decay·w), every block updated
-        let mult = if spec.shape.len() == 1 {
-            config.bias_lr_mult
-        } else {
-            1.0
+    for_each_seed("split training", &[], |r| {
+        let (mut train, _) = fooling::data::load_dir(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-10k"),
+        )
+        .unwrap();
+        // 300 digits, so that the dataset itself fits one 256 KiB binding
+        train.images.truncate(300 * 28 * 28);
+        train.labels.truncate(300);
+        let arch = lenet();
+        let weights = Weights::random(&arch, r.gen()).unwrap();
+        let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+        let config = TrainConfig {
+            batch: 4,
+            seed: r.gen(),
+            ..TrainConfig::default()
         };
-        let w0 = weights.get(&spec.name);
-        let expect: Vec<f32> = w0
+        let mut t = Trainer::new(gpu, net, &train, config.clone()).unwrap();
+        t.step(1).unwrap();
+        let batch = t.last_batch.clone();
+        let input: Vec<f32> = batch
             .iter()
-            .zip(w)
-            .map(|(&w0, &g)| w0 - lr * mult * (g + config.weight_decay * w0))
+            .flat_map(|&i| train.image(i as usize).iter().map(|&p| p as f32 / 256.0))
             .collect();
-        assert_close(
-            &format!("split SGD step of {}", spec.name),
-            after.get(&spec.name),
-            &expect,
-            F32_DOT,
-        );
-    }
+        let labels: Vec<u32> = batch
+            .iter()
+            .map(|&i| train.labels[i as usize] as u32)
+            .collect();
+        let (_, want) = reference_backward(&arch, &weights, &input, &labels).unwrap();
+        let grads = t.gradients().unwrap();
+        let after = t.weights().unwrap();
+        let lr = config.lr(0);
+        for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
+            assert_close(&format!("split gradient of {}", spec.name), g, w, F32_DOT);
+            // the first step from zero momentum: w - lr·mult·(g + decay·w), every block updated
+            let mult = if spec.shape.len() == 1 {
+                config.bias_lr_mult
+            } else {
+                1.0
+            };
+            let w0 = weights.get(&spec.name);
+            let expect: Vec<f32> = w0
+                .iter()
+                .zip(w)
+                .map(|(&w0, &g)| w0 - lr * mult * (g + config.weight_decay * w0))
+                .collect();
+            assert_close(
+                &format!("split SGD step of {}", spec.name),
+                after.get(&spec.name),
+                &expect,
+                F32_DOT,
+            );
+        }
+    });
 }

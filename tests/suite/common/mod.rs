@@ -4,7 +4,7 @@
 
 use fooling::gpu::KernelChoice;
 use fooling::{Gpu, GpuOptions};
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use std::sync::OnceLock;
 
 /// The kernel variant `FOOLING_KERNELS` asks for (`auto`, `tiled` or `direct`; the CLI's
@@ -58,15 +58,65 @@ pub fn gpus_for_each_variant() -> [&'static Gpu; 2] {
     ]
 }
 
-/// A fresh random generator; its seed is printed so a failure can be replayed with
-/// `FOOLING_TEST_SEED=…`.
-pub fn rng(test: &str) -> rand::rngs::StdRng {
-    let seed = std::env::var("FOOLING_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| rand::thread_rng().gen::<u64>());
-    eprintln!("{test}: seed {seed}");
-    rand::rngs::StdRng::seed_from_u64(seed)
+/// The random generator of the tests: ChaCha12 seeded by `seed_from_u64`, a stream fixed by
+/// `rand_chacha` (the one `rand` 0.8's `StdRng` draws, so seeds recorded earlier replay).
+pub type TestRng = rand_chacha::ChaCha12Rng;
+
+/// The seeds a randomised test runs, from `FOOLING_TEST_SEED`:
+/// - unset (CI, the README's `cargo test`): a fixed set, the seed of the test's name and
+///   then `regressions` (seeds that once found a fault in the code or in the test), so
+///   correct code passes every run;
+/// - `N`: seed N alone, to replay a failure;
+/// - `A..B`: every seed from A to B − 1 (`tools/seed_sweep.sh` runs 300);
+/// - `random`: one fresh seed, printed (opt-in exploration).
+pub fn seeds(test: &str, regressions: &[u64]) -> Vec<u64> {
+    let var = std::env::var("FOOLING_TEST_SEED").unwrap_or_default();
+    let var = var.trim();
+    if var.is_empty() {
+        let mut all = vec![name_seed(test)];
+        all.extend_from_slice(regressions);
+        return all;
+    }
+    if var == "random" {
+        return vec![rand::thread_rng().gen::<u64>()];
+    }
+    if let Some((a, b)) = var.split_once("..") {
+        let parse = |s: &str| s.trim().parse::<u64>().ok();
+        match (parse(a), parse(b)) {
+            (Some(a), Some(b)) if a < b => return (a..b).collect(),
+            _ => panic!("FOOLING_TEST_SEED={var}: expected N, A..B (A < B) or random"),
+        }
+    }
+    match var.parse() {
+        Ok(n) => vec![n],
+        Err(_) => panic!("FOOLING_TEST_SEED={var}: expected N, A..B (A < B) or random"),
+    }
+}
+
+/// The fixed seed of a test's name (FNV-1a), the same on every machine and every run.
+fn name_seed(test: &str) -> u64 {
+    test.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Runs `body` with a generator for each of the test's [`seeds`], printing each seed first so a
+/// failure can be replayed with `FOOLING_TEST_SEED=…`. Every seed runs; the test then fails
+/// naming all that failed (over a sweep, the candidates for `regressions`).
+pub fn for_each_seed(test: &str, regressions: &[u64], mut body: impl FnMut(&mut TestRng)) {
+    use rand::SeedableRng;
+    let failed: Vec<u64> = seeds(test, regressions)
+        .into_iter()
+        .filter(|&seed| {
+            eprintln!("{test}: seed {seed}");
+            let run = std::panic::AssertUnwindSafe(|| body(&mut TestRng::seed_from_u64(seed)));
+            std::panic::catch_unwind(run).is_err()
+        })
+        .collect();
+    if !failed.is_empty() {
+        eprintln!("SEED FAILURES {test}: {failed:?}");
+        panic!("{test}: failed for seeds {failed:?}");
+    }
 }
 
 /// A square-kernel convolution: `[batch, in_c, in_h, in_w]`, `out_c`, kernel `k`,

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every randomised test of the suite (those that draw through `for_each_seed`) over a
+# range of seeds, and lists the seeds each test failed for: a failure on correct code is a
+# test to make sound, a failure that shows a fault is a fix to make; either way the seed
+# becomes one of that test's regression seeds in CI.
+#
+#   tools/seed_sweep.sh [FIRST..END] [FILTER]
+#
+# Default range 0..300. FILTER (a substring of `module::test`) runs part of the list. The
+# suite is built in release mode (the CPU twins then run several times faster); each test
+# runs its seeds in one process, with the device pipelines built once. The log of each test
+# goes to target/seed-sweep/<test>.log; the summary, one line a test, to standard output.
+set -uo pipefail
+
+range=${1:-0..300}
+filter=${2:-}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+# the tests that call for_each_seed, as module::name
+tests=$(for f in tests/suite/*.rs; do
+    awk -v m="$(basename "$f" .rs)" '
+        /^fn [a-z0-9_]+\(/ { match($0, /fn [a-z0-9_]+/); name = substr($0, RSTART + 3, RLENGTH - 3) }
+        /for_each_seed\(/ && name != "" { print m "::" name; name = "" }' "$f"
+done | grep -F -- "$filter")
+
+cargo test --release --test suite --no-run -q 2>/dev/null || cargo test --release --test suite --no-run || exit 1
+bin=$(cargo test --release --test suite --no-run --message-format=json 2>/dev/null |
+    sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
+mkdir -p target/seed-sweep
+echo "seeds $range, $(echo "$tests" | wc -l) randomised tests, $(date -u +%FT%TZ)"
+status=0
+for t in $tests; do
+    start=$(date +%s)
+    FOOLING_TEST_SEED=$range "$bin" --exact "$t" --test-threads 1 --nocapture \
+        >"target/seed-sweep/$t.log" 2>&1
+    rc=$?
+    took=$(($(date +%s) - start))
+    failed=$(sed -n "s/^SEED FAILURES [^:]*: //p" "target/seed-sweep/$t.log")
+    if [ $rc -eq 0 ]; then
+        echo "ok     $t (${took} s)"
+    else
+        status=1
+        echo "FAILED $t (${took} s): seeds ${failed:-none listed: see target/seed-sweep/$t.log}"
+    fi
+done
+exit $status
