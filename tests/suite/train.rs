@@ -2,11 +2,12 @@
 //! CPU forward, and a short run on the shipped real digits.
 
 use crate::common::{assert_close, assert_rel_l2, F32_DOT};
-use crate::common::{gpu, rng};
+use crate::common::{for_each_seed, gpu};
 use fooling::data::{load_dir, Dataset};
 use fooling::nn::{
     accuracy, lenet, reference_backward, reference_forward, Network, TrainConfig, Trainer, Weights,
 };
+use rand::seq::SliceRandom;
 use rand::Rng;
 use std::path::Path;
 
@@ -27,12 +28,6 @@ fn batch_of(data: &Dataset, idx: &[u32]) -> (Vec<f32>, Vec<u32>) {
     (input, labels)
 }
 
-/// The CPU forward's logits of `weights` on `input`, in f64.
-fn cpu_logits(weights: &Weights, input: &[f32]) -> Vec<f64> {
-    let (logits, _) = reference_forward(&lenet(), weights, input).unwrap();
-    logits.iter().map(|&v| v as f64).collect()
-}
-
 /// The relative L2 error of each weight gradient of LeNet, device against twin, at most.
 /// Element by element they agree to f32 rounding, except where a max-pool window's two
 /// largest inputs lie within rounding of each other: the device and the twin pick different
@@ -44,109 +39,236 @@ const NETWORK_WEIGHT_GRAD_L2: f64 = 2e-3;
 #[test]
 fn network_gradients_match_finite_differences() {
     let gpu = gpu();
-    let mut r = rng("network gradients");
-    let (train, _) = mnist();
-    let arch = lenet();
-    let weights = Weights::random(&arch, r.gen()).unwrap();
-    let net = Network::new(gpu, arch.clone(), &weights).unwrap();
-    // lr 0: one iteration computes the gradients and leaves the weights as they were
-    let config = TrainConfig {
-        batch: 8,
-        base_lr: 0.0,
-        seed: r.gen(),
-        ..TrainConfig::default()
-    };
-    let mut t = Trainer::new(gpu, net, &train, config).unwrap();
-    t.step(1).unwrap();
-    let grads = t.gradients().unwrap();
-    assert_eq!(
-        t.weights().unwrap(),
-        weights,
-        "lr 0 leaves the weights unchanged"
-    );
-    let batch = t.last_batch.clone();
-    // the device's gradients equal the CPU twins' ...
-    let (input, labels) = batch_of(&train, &batch);
-    let (loss, want) = reference_backward(&arch, &weights, &input, &labels).unwrap();
-    assert!(
-        (loss - t.loss().unwrap() as f64).abs() < 1e-4,
-        "loss {loss} vs {}",
-        t.loss().unwrap()
-    );
-    for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
-        assert_rel_l2(
-            &format!("gradient of {}", spec.name),
-            g,
-            w,
-            NETWORK_WEIGHT_GRAD_L2,
+    for_each_seed("network gradients", &[], |r| {
+        let (train, _) = mnist();
+        let arch = lenet();
+        let weights = Weights::random(&arch, r.gen()).unwrap();
+        let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+        // lr 0: one iteration computes the gradients and leaves the weights as they were
+        let config = TrainConfig {
+            batch: 8,
+            base_lr: 0.0,
+            seed: r.gen(),
+            ..TrainConfig::default()
+        };
+        let mut t = Trainer::new(gpu, net, &train, config).unwrap();
+        t.step(1).unwrap();
+        let grads = t.gradients().unwrap();
+        assert_eq!(
+            t.weights().unwrap(),
+            weights,
+            "lr 0 leaves the weights unchanged"
         );
-    }
-    // ... which equal finite differences of the CPU forward. In one weight, LeNet's logits are
-    // linear until a max-pool or ReLU switches, so where they move linearly within ±eps (at
-    // five points: two kinks can cancel in one second difference, not in three) the loss's
-    // derivative is exactly Σ (softmax − onehot) · the logits' central difference, free of
-    // the rounding a difference of the loss itself suffers (about 1e-3 at eps 1e-3)
-    let eps = 1e-3f32;
-    let mid = cpu_logits(&weights, &input);
-    let n = labels.len();
-    let residual: Vec<f64> = mid
-        .chunks(10)
-        .zip(&labels)
-        .flat_map(|(row, &label)| {
-            let m = row.iter().cloned().fold(f64::MIN, f64::max);
-            let z: f64 = row.iter().map(|&v| (v - m).exp()).sum();
-            row.iter()
-                .enumerate()
-                .map(move |(c, &v)| (v - m).exp() / z - (c == label as usize) as u8 as f64)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    for (spec, g) in arch.params().unwrap().iter().zip(&want) {
-        let (mut checked, mut tries) = (0, 0);
-        while checked < 5 {
-            tries += 1;
-            assert!(
-                tries <= 40,
-                "{}: too many coordinates near a kink",
-                spec.name
+        let batch = t.last_batch.clone();
+        // the device's gradients equal the CPU twins' ...
+        let (input, labels) = batch_of(&train, &batch);
+        let (loss, want) = reference_backward(&arch, &weights, &input, &labels).unwrap();
+        assert!(
+            (loss - t.loss().unwrap() as f64).abs() < 1e-4,
+            "loss {loss} vs {}",
+            t.loss().unwrap()
+        );
+        for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
+            assert_rel_l2(
+                &format!("gradient of {}", spec.name),
+                g,
+                w,
+                NETWORK_WEIGHT_GRAD_L2,
             );
-            let i = r.gen_range(0..spec.len());
-            let at = |d: f32| {
-                let mut w = weights.clone();
-                w.tensors.get_mut(&spec.name).unwrap().data[i] += d;
-                cpu_logits(&w, &input)
-            };
-            let h = eps / 2.0;
-            let p = [at(-eps), at(-h), mid.clone(), at(h), at(eps)];
-            // per logit, how far it bends: f32 rounding (a few 1e-7 of a logit), or a switch
-            let bend: Vec<f64> = (0..mid.len())
-                .map(|j| {
-                    (1..4)
-                        .map(|k| (p[k + 1][j] - 2.0 * p[k][j] + p[k - 1][j]).abs())
-                        .sum::<f64>()
-                })
-                .collect();
-            if bend.iter().cloned().fold(0.0, f64::max) > 1e-5 {
-                continue; // a max-pool or ReLU switches within eps: no derivative to compare
+        }
+        // ... which equal finite differences of an f64 LeNet
+        let f64_weights = F64Lenet::new(&weights);
+        let mid = f64_weights.logits(&input);
+        assert_close(
+            "the f64 LeNet's logits against the twin's",
+            &mid.iter().map(|&v| v as f32).collect::<Vec<_>>(),
+            &reference_forward(&arch, &weights, &input).unwrap().0,
+            F32_DOT,
+        );
+        let n = labels.len();
+        let residual: Vec<f64> = mid
+            .chunks(10)
+            .zip(&labels)
+            .flat_map(|(row, &label)| {
+                let m = row.iter().cloned().fold(f64::MIN, f64::max);
+                let z: f64 = row.iter().map(|&v| (v - m).exp()).sum();
+                row.iter()
+                    .enumerate()
+                    .map(move |(c, &v)| (v - m).exp() / z - (c == label as usize) as u8 as f64)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for (spec, g) in arch.params().unwrap().iter().zip(&want) {
+            // coordinates in a random order until five have a derivative to compare
+            let mut order: Vec<usize> = (0..spec.len()).collect();
+            order.shuffle(r);
+            let mut checked = 0;
+            for &i in &order {
+                let Some((fd, bound)) =
+                    f64_weights.derivative(&spec.name, i, &input, &mid, &residual)
+                else {
+                    continue; // a kink within 1e-7 of the weight
+                };
+                let fd = fd / n as f64;
+                let bound = bound / n as f64;
+                let a = g[i] as f64;
+                assert!(
+                    (fd - a).abs() <= 1e-4 + 1e-2 * a.abs() + bound,
+                    "{}[{i}]: finite difference {fd} vs analytic {a} (bend bound {bound})",
+                    spec.name
+                );
+                checked += 1;
+                if checked == 5 {
+                    break;
+                }
             }
-            let fd = (0..mid.len())
-                .map(|j| residual[j] * (p[3][j] - p[1][j]) / eps as f64)
-                .sum::<f64>()
-                / n as f64;
-            // what bends that small can move the central difference by
-            let bound = (0..mid.len())
-                .map(|j| residual[j].abs() * bend[j] / eps as f64)
-                .sum::<f64>()
-                / n as f64;
-            let a = g[i] as f64;
             assert!(
-                (fd - a).abs() <= 1e-4 + 1e-2 * a.abs() + bound,
-                "{}[{i}]: finite difference {fd} vs analytic {a} (bend bound {bound})",
+                checked >= 5.min(spec.len()),
+                "{}: only {checked} coordinates lie 1e-7 from every kink",
                 spec.name
             );
-            checked += 1;
+        }
+    });
+}
+
+/// LeNet's forward in f64, for finite differences free of f32 rounding: its logits are
+/// linear in any one weight until a max-pool or ReLU switches.
+struct F64Lenet {
+    tensors: std::collections::BTreeMap<String, Vec<f64>>,
+}
+
+impl F64Lenet {
+    fn new(weights: &Weights) -> Self {
+        let tensors = weights
+            .tensors
+            .iter()
+            .map(|(k, t)| (k.clone(), t.data.iter().map(|&v| v as f64).collect()))
+            .collect();
+        F64Lenet { tensors }
+    }
+
+    fn t(&self, name: &str) -> &[f64] {
+        &self.tensors[name]
+    }
+
+    /// `(batch, 10)` logits of `(batch, 1, 28, 28)` images.
+    fn logits(&self, input: &[f32]) -> Vec<f64> {
+        input
+            .chunks(784)
+            .flat_map(|img| {
+                let x: Vec<f64> = img.iter().map(|&v| v as f64).collect();
+                let c1 = conv5(&x, 1, 28, self.t("conv1.weight"), self.t("conv1.bias"));
+                let p1 = pool2(&c1, 20, 24);
+                let c2 = conv5(&p1, 20, 12, self.t("conv2.weight"), self.t("conv2.bias"));
+                let p2 = pool2(&c2, 50, 8);
+                let h = dense(&p2, self.t("ip1.weight"), self.t("ip1.bias"), true);
+                dense(&h, self.t("ip2.weight"), self.t("ip2.bias"), false)
+            })
+            .collect()
+    }
+
+    /// `Σ residual · ∂logits/∂w[name][i]` by a central difference, and how far a bend inside
+    /// the step could move it: at the largest step from 1e-3 down to 1e-7 over which the
+    /// logits lie on a line at five points (two kinks can cancel in one second difference,
+    /// not in three). None when a max-pool or ReLU switches within 1e-7 of the weight.
+    fn derivative(
+        &self,
+        name: &str,
+        i: usize,
+        input: &[f32],
+        mid: &[f64],
+        residual: &[f64],
+    ) -> Option<(f64, f64)> {
+        [1e-3, 1e-4, 1e-5, 1e-6, 1e-7]
+            .into_iter()
+            .find_map(|eps: f64| {
+                let at = |d: f64| {
+                    let mut moved = F64Lenet {
+                        tensors: self.tensors.clone(),
+                    };
+                    moved.tensors.get_mut(name).unwrap()[i] += d;
+                    moved.logits(input)
+                };
+                let h = eps / 2.0;
+                let p = [at(-eps), at(-h), mid.to_vec(), at(h), at(eps)];
+                // per logit, how far it bends: f64 rounding (1e-15 of a logit), or a switch
+                let bend: Vec<f64> = (0..mid.len())
+                    .map(|j| {
+                        (1..4)
+                            .map(|k| (p[k + 1][j] - 2.0 * p[k][j] + p[k - 1][j]).abs())
+                            .sum::<f64>()
+                    })
+                    .collect();
+                if bend.iter().cloned().fold(0.0, f64::max) > 1e-11 {
+                    return None;
+                }
+                let fd = (0..mid.len())
+                    .map(|j| residual[j] * (p[3][j] - p[1][j]) / eps)
+                    .sum::<f64>();
+                let bound = (0..mid.len())
+                    .map(|j| residual[j].abs() * bend[j] / eps)
+                    .sum::<f64>();
+                Some((fd, bound))
+            })
+    }
+}
+
+/// A 5×5 valid convolution of `(c, s, s)` by `(out_c, c, 5, 5)` weights.
+fn conv5(x: &[f64], c: usize, s: usize, w: &[f64], b: &[f64]) -> Vec<f64> {
+    let o = s - 4;
+    let mut y = Vec::with_capacity(b.len() * o * o);
+    for (m, &bias) in b.iter().enumerate() {
+        for oy in 0..o {
+            for ox in 0..o {
+                let mut acc = bias;
+                for ci in 0..c {
+                    for ky in 0..5 {
+                        for kx in 0..5 {
+                            acc += x[(ci * s + oy + ky) * s + ox + kx]
+                                * w[((m * c + ci) * 5 + ky) * 5 + kx];
+                        }
+                    }
+                }
+                y.push(acc);
+            }
         }
     }
+    y
+}
+
+/// A 2×2, stride 2 max-pool of `(c, s, s)`.
+fn pool2(x: &[f64], c: usize, s: usize) -> Vec<f64> {
+    let o = s / 2;
+    let mut y = Vec::with_capacity(c * o * o);
+    for ci in 0..c {
+        for oy in 0..o {
+            for ox in 0..o {
+                let at = |dy, dx| x[(ci * s + 2 * oy + dy) * s + 2 * ox + dx];
+                y.push(at(0, 0).max(at(0, 1)).max(at(1, 0)).max(at(1, 1)));
+            }
+        }
+    }
+    y
+}
+
+/// `w · x + b` with `(out, in)` weights, optionally through a ReLU.
+fn dense(x: &[f64], w: &[f64], b: &[f64], relu: bool) -> Vec<f64> {
+    b.iter()
+        .enumerate()
+        .map(|(m, &bias)| {
+            let v = bias
+                + w[m * x.len()..][..x.len()]
+                    .iter()
+                    .zip(x)
+                    .map(|(a, b)| a * b)
+                    .sum::<f64>();
+            if relu {
+                v.max(0.0)
+            } else {
+                v
+            }
+        })
+        .collect()
 }
 
 #[test]
@@ -236,53 +358,55 @@ fn shipped_weights_reach_their_model_cards_accuracy() {
 fn dropout_training_gradients_use_the_steps_mask() {
     use fooling::nn::{reference_backward_train, Arch, Layer};
     let gpu = gpu();
-    let mut r = rng("dropout training");
-    let (train, _) = mnist();
-    let plain = lenet();
-    let mut layers: Vec<Layer> = plain.nodes.iter().map(|n| n.layer.clone()).collect();
-    layers.insert(5, Layer::Dropout { p: 0.5 });
-    let arch = Arch::chain("lenet", plain.input, plain.pixels, layers, plain.labels);
-    let weights = Weights::random(&arch, r.gen()).unwrap();
-    let net = Network::new(gpu, arch.clone(), &weights).unwrap();
-    let config = TrainConfig {
-        batch: 8,
-        base_lr: 0.0,
-        seed: r.gen::<u32>() as u64,
-        ..TrainConfig::default()
-    };
-    let seed = config.seed as u32;
-    let mut t = Trainer::new(gpu, net, &train, config).unwrap();
-    for step in 0..2u32 {
-        t.step(1).unwrap();
-        let batch = t.last_batch.clone();
-        let (input, labels) = batch_of(&train, &batch);
-        let (loss, want) =
-            reference_backward_train(&arch, &weights, &input, &labels, Some((seed, step))).unwrap();
-        assert!(
-            (loss - t.loss().unwrap() as f64).abs() < 1e-4,
-            "step {step}: loss {loss}"
-        );
-        let grads = t.gradients().unwrap();
-        for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
-            assert_close(
-                &format!("step {step}: gradient of {}", spec.name),
-                g,
-                w,
-                F32_DOT,
+    for_each_seed("dropout training", &[], |r| {
+        let (train, _) = mnist();
+        let plain = lenet();
+        let mut layers: Vec<Layer> = plain.nodes.iter().map(|n| n.layer.clone()).collect();
+        layers.insert(5, Layer::Dropout { p: 0.5 });
+        let arch = Arch::chain("lenet", plain.input, plain.pixels, layers, plain.labels);
+        let weights = Weights::random(&arch, r.gen()).unwrap();
+        let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+        let config = TrainConfig {
+            batch: 8,
+            base_lr: 0.0,
+            seed: r.gen::<u32>() as u64,
+            ..TrainConfig::default()
+        };
+        let seed = config.seed as u32;
+        let mut t = Trainer::new(gpu, net, &train, config).unwrap();
+        for step in 0..2u32 {
+            t.step(1).unwrap();
+            let batch = t.last_batch.clone();
+            let (input, labels) = batch_of(&train, &batch);
+            let (loss, want) =
+                reference_backward_train(&arch, &weights, &input, &labels, Some((seed, step)))
+                    .unwrap();
+            assert!(
+                (loss - t.loss().unwrap() as f64).abs() < 1e-4,
+                "step {step}: loss {loss}"
+            );
+            let grads = t.gradients().unwrap();
+            for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
+                assert_close(
+                    &format!("step {step}: gradient of {}", spec.name),
+                    g,
+                    w,
+                    F32_DOT,
+                );
+            }
+            let (_, inference) = reference_backward(&arch, &weights, &input, &labels).unwrap();
+            let ip2 = &inference[6]; // ip2.weight: its input is ip1's dropped output
+            let differs = grads[6]
+                .iter()
+                .zip(ip2)
+                .filter(|(a, b)| (*a - *b).abs() > 1e-4)
+                .count();
+            assert!(
+                differs > ip2.len() / 4,
+                "step {step}: the mask changed nothing"
             );
         }
-        let (_, inference) = reference_backward(&arch, &weights, &input, &labels).unwrap();
-        let ip2 = &inference[6]; // ip2.weight: its input is ip1's dropped output
-        let differs = grads[6]
-            .iter()
-            .zip(ip2)
-            .filter(|(a, b)| (*a - *b).abs() > 1e-4)
-            .count();
-        assert!(
-            differs > ip2.len() / 4,
-            "step {step}: the mask changed nothing"
-        );
-    }
+    });
 }
 
 /// With `augment`, a step's gradients are those of the batch warped as the twin warps it
@@ -292,47 +416,48 @@ fn augmented_training_gradients_are_those_of_the_warped_batch() {
     use fooling::kernels::Augment;
     use fooling::reference as twin;
     let gpu = gpu();
-    let mut r = rng("augmented training");
-    let (train, _) = mnist();
-    let arch = lenet();
-    let weights = Weights::random(&arch, r.gen()).unwrap();
-    let net = Network::new(gpu, arch.clone(), &weights).unwrap();
-    let a = Augment::default();
-    let config = TrainConfig {
-        batch: 8,
-        base_lr: 0.0,
-        seed: r.gen::<u32>() as u64,
-        augment: Some(a),
-        ..TrainConfig::default()
-    };
-    let seed = config.seed as u32;
-    let mut t = Trainer::new(gpu, net, &train, config).unwrap();
-    for step in 0..2u32 {
-        t.step(1).unwrap();
-        let batch = t.last_batch.clone();
-        let (stored, labels) = batch_of(&train, &batch);
-        let input = twin::augment(&a, seed, step, arch.input, &stored);
-        let (loss, want) = reference_backward(&arch, &weights, &input, &labels).unwrap();
-        assert!(
-            (loss - t.loss().unwrap() as f64).abs() < 1e-4,
-            "step {step}: loss {loss} against {}",
-            t.loss().unwrap()
-        );
-        let grads = t.gradients().unwrap();
-        for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
-            assert_close(
-                &format!("step {step}: gradient of {}", spec.name),
-                g,
-                w,
-                F32_DOT,
+    for_each_seed("augmented training", &[], |r| {
+        let (train, _) = mnist();
+        let arch = lenet();
+        let weights = Weights::random(&arch, r.gen()).unwrap();
+        let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+        let a = Augment::default();
+        let config = TrainConfig {
+            batch: 8,
+            base_lr: 0.0,
+            seed: r.gen::<u32>() as u64,
+            augment: Some(a),
+            ..TrainConfig::default()
+        };
+        let seed = config.seed as u32;
+        let mut t = Trainer::new(gpu, net, &train, config).unwrap();
+        for step in 0..2u32 {
+            t.step(1).unwrap();
+            let batch = t.last_batch.clone();
+            let (stored, labels) = batch_of(&train, &batch);
+            let input = twin::augment(&a, seed, step, arch.input, &stored);
+            let (loss, want) = reference_backward(&arch, &weights, &input, &labels).unwrap();
+            assert!(
+                (loss - t.loss().unwrap() as f64).abs() < 1e-4,
+                "step {step}: loss {loss} against {}",
+                t.loss().unwrap()
+            );
+            let grads = t.gradients().unwrap();
+            for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
+                assert_close(
+                    &format!("step {step}: gradient of {}", spec.name),
+                    g,
+                    w,
+                    F32_DOT,
+                );
+            }
+            let (plain, _) = reference_backward(&arch, &weights, &stored, &labels).unwrap();
+            assert!(
+                (plain - loss).abs() > 1e-4,
+                "step {step}: the warp changed nothing"
             );
         }
-        let (plain, _) = reference_backward(&arch, &weights, &stored, &labels).unwrap();
-        assert!(
-            (plain - loss).abs() > 1e-4,
-            "step {step}: the warp changed nothing"
-        );
-    }
+    });
 }
 
 /// weights/lenet_fashion.safetensors, found as `--net lenet-fashion`'s shipped weights, and
