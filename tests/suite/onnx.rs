@@ -302,3 +302,21 @@ fn sha2_hex(parts: &[&[u8]]) -> String {
     }
     format!("{:x}", h.finalize())
 }
+
+/// `proto/onnx.rs` (the committed prost types) was generated from `proto/onnx.proto` as it is:
+/// its second line records the schema's sha256, which `tools/onnx_proto` writes.
+#[test]
+fn the_generated_onnx_types_match_the_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema = fooling::io::sha256_file(&root.join("proto/onnx.proto")).unwrap();
+    let generated = std::fs::read_to_string(root.join("proto/onnx.rs")).unwrap();
+    let recorded = generated
+        .lines()
+        .nth(1)
+        .and_then(|l| l.strip_prefix("// proto/onnx.proto sha256 "))
+        .expect("proto/onnx.rs: a second line recording the schema's sha256");
+    assert_eq!(
+        recorded, schema,
+        "proto/onnx.proto changed: regenerate proto/onnx.rs with `cargo run --manifest-path tools/onnx_proto/Cargo.toml`"
+    );
+}
