@@ -7,8 +7,8 @@
 #   tools/seed_sweep.sh [FIRST..END] [FILTER]
 #
 # Default range 0..300. FILTER (a substring of `module::test`) runs part of the list. The
-# suite is built in release mode (the CPU twins then run several times faster); each test
-# runs its seeds in one process, with the device pipelines built once. The log of each test
+# suite is the one `cargo test` builds (the same binary CI runs); each test runs its seeds
+# in one process, with the device pipelines built once. The log of each test
 # goes to target/seed-sweep/<test>.log; the summary, one line a test, to standard output.
 set -uo pipefail
 
@@ -24,8 +24,8 @@ tests=$(for f in tests/suite/*.rs; do
         /for_each_seed\(/ && name != "" { print m "::" name; name = "" }' "$f"
 done | grep -F -- "$filter")
 
-cargo test --release --test suite --no-run -q 2>/dev/null || cargo test --release --test suite --no-run || exit 1
-bin=$(cargo test --release --test suite --no-run --message-format=json 2>/dev/null |
+cargo test --test suite --no-run || exit 1
+bin=$(cargo test --test suite --no-run --message-format=json 2>/dev/null |
     sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
 mkdir -p target/seed-sweep
 echo "seeds $range, $(echo "$tests" | wc -l) randomised tests, $(date -u +%FT%TZ)"
