@@ -5,26 +5,85 @@
 
 use crate::error::{Error, Result};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Writes `bytes` to `path` through a temporary file in the same directory, fsynced, then
-/// renamed over `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
+/// Refuses `path` as an output when it exists and is not a regular file: a device, a FIFO, a
+/// socket, a directory or a symlink is never replaced (renaming a temporary file over
+/// `/dev/null` would turn it into a regular file for every process on the machine).
+fn check_replaceable(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if !m.file_type().is_file() => Err(std::io::Error::other(format!(
+            "is {}, not a regular file: fooling writes only regular files",
+            describe_kind(&m.file_type())
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// What kind of file a non-regular file is, for messages.
+fn describe_kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_symlink() {
+        "a symbolic link"
+    } else {
+        "a special file"
+    }
+}
+
+/// The directory a file at `path` goes in (`.` for a bare name).
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-        std::process::id()
-    ));
+        .unwrap_or(Path::new("."))
+}
+
+/// Creates a new temporary file beside `path` (never following or reusing what is there).
+fn create_temp(path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    // a short prefix of the name keeps the temporary name within the file-name limit
+    let prefix: String = name.chars().take(64).collect();
+    let mut last = None;
+    for attempt in 0..16u32 {
+        let tmp = parent_dir(path).join(format!(".{prefix}.tmp{}-{attempt}", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.expect("16 attempts"))
+}
+
+/// Writes `bytes` to `path` through a new temporary file in the same directory, fsynced, then
+/// renamed over `path`. Refuses a `path` that exists and is not a regular file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    check_replaceable(path).map_err(|e| Error::io(path, e))?;
+    let (tmp, mut f) = create_temp(path).map_err(|e| Error::io(path, e))?;
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        drop(f);
+        check_replaceable(path)?;
         std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
+        if let Ok(d) = std::fs::File::open(parent_dir(path)) {
             let _ = d.sync_all();
         }
         Ok(())
@@ -35,18 +94,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// Checks that files can be created in `dir`, by creating and removing one: a read-only
+/// directory or a place like `/proc/self/` fails here, before any work, not after it.
+pub fn check_writable_dir(dir: &Path) -> std::io::Result<()> {
+    let (tmp, f) = create_temp(&dir.join(".fooling-probe"))?;
+    drop(f);
+    std::fs::remove_file(&tmp)
+}
+
 /// Checks, before any work, that `path` can be written as `option`'s output: its directory
-/// exists, it is not `input` (a file the command reads), and it does not exist unless
-/// `force` allows replacing it.
+/// exists and takes new files, it is not `input` (a file the command reads), and it does not
+/// exist unless `force` allows replacing it, which only a regular file can be.
 pub fn check_output(option: &str, path: &Path, input: Option<&Path>, force: bool) -> Result<()> {
     let bad = |message: String| Error::Option {
         option: format!("{option} {}", path.display()),
         message,
     };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = parent_dir(path);
     if !dir.is_dir() {
         return Err(bad(format!("no directory {}", dir.display())));
     }
@@ -59,10 +123,11 @@ pub fn check_output(option: &str, path: &Path, input: Option<&Path>, force: bool
             return Err(bad("is the input file; write the output elsewhere".into()));
         }
     }
-    if path.exists() && !force {
+    check_replaceable(path).map_err(|e| bad(e.to_string()))?;
+    if std::fs::symlink_metadata(path).is_ok() && !force {
         return Err(bad("exists; pass --force to replace it".into()));
     }
-    Ok(())
+    check_writable_dir(dir).map_err(|e| bad(format!("cannot be written in {}: {e}", dir.display())))
 }
 
 /// Checks that `dir` can take a new run (`option`'s output): it does not exist, or it is an

@@ -31,3 +31,4 @@ mod shaders;
 mod split;
 mod train;
 mod weights;
+mod writes;

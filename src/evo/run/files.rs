@@ -66,10 +66,16 @@ pub fn cells_row(generation: u32, conf: &[f32]) -> String {
         .join(",")
 }
 
-/// File-name-safe form of a label.
+/// The longest slug of a label in a file name: with the class index before it, a name stays
+/// far below every file system's limit (255 bytes), however long the label.
+const MAX_SLUG: usize = 64;
+
+/// File-name-safe form of a label: ASCII letters and digits (lower case), `_` for anything
+/// else, at most [`MAX_SLUG`] characters. The label itself is kept whole in the CSV.
 pub(crate) fn slug(label: &str) -> String {
     label
         .chars()
+        .take(MAX_SLUG)
         .map(|c| {
             if c.is_ascii_alphanumeric() {
                 c.to_ascii_lowercase()
