@@ -312,7 +312,7 @@ fn one_run(n: usize) -> Error {
     )
 }
 
-/// A CPPN run's checkpoint: `checkpoint/state.json`, one file written atomically.
+/// A CPPN run's state, as `checkpoint/state.json` holds it.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct CppnCheckpoint {
     generation: u32,
@@ -323,23 +323,75 @@ struct CppnCheckpoint {
     /// The run's seal.
     #[serde(default)]
     run: String,
-    /// The sha256 of this JSON with `sha256` empty.
-    #[serde(default)]
+    /// Files of earlier versions: the sha256 of this JSON re-serialised with `sha256` empty.
+    #[serde(default, skip_serializing)]
     sha256: String,
 }
 
+/// `checkpoint/state.json`: the state's JSON as written, and the sha256 of exactly those bytes
+/// (a digest over a re-serialisation would hang on every float parsing back bit for bit).
+#[derive(serde::Deserialize)]
+struct SealedState<'a> {
+    sha256: String,
+    #[serde(borrow)]
+    state: &'a serde_json::value::RawValue,
+}
+
+/// An earlier version's `state.json`, as its digest was taken: the fields in this order, the
+/// digest empty.
+#[derive(serde::Serialize)]
+struct LegacyState<'a> {
+    generation: u32,
+    evaluations: u64,
+    seconds: f64,
+    conf: &'a [f32],
+    archive: &'a [crate::evo::cppn::Cppn],
+    run: &'a str,
+    sha256: &'a str,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
 impl CppnCheckpoint {
-    fn digest(&self) -> String {
-        use sha2::Digest;
-        let json = serde_json::to_vec(&CppnCheckpoint {
-            sha256: String::new(),
-            archive: self.archive.clone(),
-            conf: self.conf.clone(),
-            run: self.run.clone(),
-            ..*self
-        })
-        .expect("a checkpoint serialises");
-        format!("{:x}", sha2::Sha256::digest(json))
+    /// The file's bytes: `{"sha256":"…","state":{…}}`.
+    fn seal(&self) -> Vec<u8> {
+        let state = serde_json::to_string(self).expect("a checkpoint serialises");
+        format!(
+            "{{\"sha256\":\"{}\",\"state\":{state}}}",
+            sha256_hex(state.as_bytes())
+        )
+        .into_bytes()
+    }
+
+    /// Reads a file of [`CppnCheckpoint::seal`]'s form, or of an earlier version's (the state
+    /// with its digest inside), refusing contents that do not match their digest.
+    fn unseal(bytes: &[u8]) -> std::result::Result<CppnCheckpoint, String> {
+        if let Ok(sealed) = serde_json::from_slice::<SealedState>(bytes) {
+            if sealed.sha256 != sha256_hex(sealed.state.get().as_bytes()) {
+                return Err("its contents do not match their sha256: the file was changed".into());
+            }
+            return serde_json::from_str(sealed.state.get())
+                .map_err(|e| format!("not a CPPN checkpoint: {e}"));
+        }
+        let cp: CppnCheckpoint =
+            serde_json::from_slice(bytes).map_err(|e| format!("not a CPPN checkpoint: {e}"))?;
+        let unsealed = LegacyState {
+            generation: cp.generation,
+            evaluations: cp.evaluations,
+            seconds: cp.seconds,
+            conf: &cp.conf,
+            archive: &cp.archive,
+            run: &cp.run,
+            sha256: "",
+        };
+        let old = sha256_hex(&serde_json::to_vec(&unsealed).expect("a checkpoint serialises"));
+        if cp.sha256 != old {
+            return Err("its contents do not match their sha256: the file was changed".into());
+        }
+        Ok(cp)
     }
 }
 
@@ -368,7 +420,7 @@ impl Search for crate::evo::CppnSearch<'_> {
             return Err(one_run(runs.len()));
         };
         let dir = run.dir;
-        let mut cp = CppnCheckpoint {
+        let cp = CppnCheckpoint {
             generation: self.generation,
             evaluations: self.evaluations,
             seconds: run.seconds,
@@ -377,11 +429,9 @@ impl Search for crate::evo::CppnSearch<'_> {
             run: run.seal.into(),
             sha256: String::new(),
         };
-        cp.sha256 = cp.digest();
         std::fs::create_dir_all(dir.join("checkpoint"))
             .map_err(|e| Error::io(dir.join("checkpoint"), e))?;
-        let json = serde_json::to_vec(&cp).expect("a checkpoint serialises");
-        write_atomic(&dir.join("checkpoint").join("state.json"), &json)
+        write_atomic(&dir.join("checkpoint").join("state.json"), &cp.seal())
     }
     fn resume(&mut self, runs: &[(&Path, &str)], last: u32) -> Result<Vec<f64>> {
         let &[(dir, seal)] = runs else {
@@ -393,16 +443,10 @@ impl Search for crate::evo::CppnSearch<'_> {
             path: path.clone(),
             message,
         };
-        let cp: CppnCheckpoint = serde_json::from_slice(&text)
-            .map_err(|e| bad(format!("not a CPPN checkpoint: {e}")))?;
+        let cp = CppnCheckpoint::unseal(&text).map_err(bad)?;
         if cp.run != seal {
             return Err(bad(
                 "is the checkpoint of another run: config.toml or the weights changed since it was written".into(),
-            ));
-        }
-        if cp.sha256 != cp.digest() {
-            return Err(bad(
-                "its contents do not match their sha256: the file was changed".into(),
             ));
         }
         check_contents(&path, cp.generation, last, &cp.conf, &[])?;
