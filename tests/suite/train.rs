@@ -1,6 +1,7 @@
 //! Training LeNet on the device: the whole backward pass against finite differences of the
 //! CPU forward, and a short run on the shipped real digits.
 
+use crate::common::lenet64::{slope, Lenet64};
 use crate::common::{assert_close, assert_rel_l2, F32_DOT};
 use crate::common::{for_each_seed, gpu};
 use fooling::data::{load_dir, Dataset};
@@ -77,7 +78,7 @@ fn network_gradients_match_finite_differences() {
             );
         }
         // ... which equal finite differences of an f64 LeNet
-        let f64_weights = F64Lenet::new(&weights);
+        let f64_weights = Lenet64::new(&weights);
         let mid = f64_weights.logits(&input);
         assert_close(
             "the f64 LeNet's logits against the twin's",
@@ -104,13 +105,28 @@ fn network_gradients_match_finite_differences() {
             order.shuffle(r);
             let mut checked = 0;
             for &i in &order {
-                let Some((fd, bound)) =
-                    f64_weights.derivative(&spec.name, i, &input, &mid, &residual)
-                else {
+                let moved = |d: f64| {
+                    let mut m = f64_weights.clone();
+                    m.tensors.get_mut(&spec.name).unwrap()[i] += d;
+                    m.logits(&input)
+                };
+                let Some((slopes, bends)) = slope(moved) else {
                     continue; // a kink within 1e-7 of the weight
                 };
-                let fd = fd / n as f64;
-                let bound = bound / n as f64;
+                // the loss's derivative: Σ (softmax − onehot) · the logits' slope, and what a
+                // bend inside the step could move it by
+                let fd = residual
+                    .iter()
+                    .zip(&slopes)
+                    .map(|(r, s)| r * s)
+                    .sum::<f64>()
+                    / n as f64;
+                let bound = residual
+                    .iter()
+                    .zip(&bends)
+                    .map(|(r, b)| r.abs() * b)
+                    .sum::<f64>()
+                    / n as f64;
                 let a = g[i] as f64;
                 assert!(
                     (fd - a).abs() <= 1e-4 + 1e-2 * a.abs() + bound,
@@ -129,146 +145,6 @@ fn network_gradients_match_finite_differences() {
             );
         }
     });
-}
-
-/// LeNet's forward in f64, for finite differences free of f32 rounding: its logits are
-/// linear in any one weight until a max-pool or ReLU switches.
-struct F64Lenet {
-    tensors: std::collections::BTreeMap<String, Vec<f64>>,
-}
-
-impl F64Lenet {
-    fn new(weights: &Weights) -> Self {
-        let tensors = weights
-            .tensors
-            .iter()
-            .map(|(k, t)| (k.clone(), t.data.iter().map(|&v| v as f64).collect()))
-            .collect();
-        F64Lenet { tensors }
-    }
-
-    fn t(&self, name: &str) -> &[f64] {
-        &self.tensors[name]
-    }
-
-    /// `(batch, 10)` logits of `(batch, 1, 28, 28)` images.
-    fn logits(&self, input: &[f32]) -> Vec<f64> {
-        input
-            .chunks(784)
-            .flat_map(|img| {
-                let x: Vec<f64> = img.iter().map(|&v| v as f64).collect();
-                let c1 = conv5(&x, 1, 28, self.t("conv1.weight"), self.t("conv1.bias"));
-                let p1 = pool2(&c1, 20, 24);
-                let c2 = conv5(&p1, 20, 12, self.t("conv2.weight"), self.t("conv2.bias"));
-                let p2 = pool2(&c2, 50, 8);
-                let h = dense(&p2, self.t("ip1.weight"), self.t("ip1.bias"), true);
-                dense(&h, self.t("ip2.weight"), self.t("ip2.bias"), false)
-            })
-            .collect()
-    }
-
-    /// `Σ residual · ∂logits/∂w[name][i]` by a central difference, and how far a bend inside
-    /// the step could move it: at the largest step from 1e-3 down to 1e-7 over which the
-    /// logits lie on a line at five points (two kinks can cancel in one second difference,
-    /// not in three). None when a max-pool or ReLU switches within 1e-7 of the weight.
-    fn derivative(
-        &self,
-        name: &str,
-        i: usize,
-        input: &[f32],
-        mid: &[f64],
-        residual: &[f64],
-    ) -> Option<(f64, f64)> {
-        [1e-3, 1e-4, 1e-5, 1e-6, 1e-7]
-            .into_iter()
-            .find_map(|eps: f64| {
-                let at = |d: f64| {
-                    let mut moved = F64Lenet {
-                        tensors: self.tensors.clone(),
-                    };
-                    moved.tensors.get_mut(name).unwrap()[i] += d;
-                    moved.logits(input)
-                };
-                let h = eps / 2.0;
-                let p = [at(-eps), at(-h), mid.to_vec(), at(h), at(eps)];
-                // per logit, how far it bends: f64 rounding (1e-15 of a logit), or a switch
-                let bend: Vec<f64> = (0..mid.len())
-                    .map(|j| {
-                        (1..4)
-                            .map(|k| (p[k + 1][j] - 2.0 * p[k][j] + p[k - 1][j]).abs())
-                            .sum::<f64>()
-                    })
-                    .collect();
-                if bend.iter().cloned().fold(0.0, f64::max) > 1e-11 {
-                    return None;
-                }
-                let fd = (0..mid.len())
-                    .map(|j| residual[j] * (p[3][j] - p[1][j]) / eps)
-                    .sum::<f64>();
-                let bound = (0..mid.len())
-                    .map(|j| residual[j].abs() * bend[j] / eps)
-                    .sum::<f64>();
-                Some((fd, bound))
-            })
-    }
-}
-
-/// A 5×5 valid convolution of `(c, s, s)` by `(out_c, c, 5, 5)` weights.
-fn conv5(x: &[f64], c: usize, s: usize, w: &[f64], b: &[f64]) -> Vec<f64> {
-    let o = s - 4;
-    let mut y = Vec::with_capacity(b.len() * o * o);
-    for (m, &bias) in b.iter().enumerate() {
-        for oy in 0..o {
-            for ox in 0..o {
-                let mut acc = bias;
-                for ci in 0..c {
-                    for ky in 0..5 {
-                        for kx in 0..5 {
-                            acc += x[(ci * s + oy + ky) * s + ox + kx]
-                                * w[((m * c + ci) * 5 + ky) * 5 + kx];
-                        }
-                    }
-                }
-                y.push(acc);
-            }
-        }
-    }
-    y
-}
-
-/// A 2×2, stride 2 max-pool of `(c, s, s)`.
-fn pool2(x: &[f64], c: usize, s: usize) -> Vec<f64> {
-    let o = s / 2;
-    let mut y = Vec::with_capacity(c * o * o);
-    for ci in 0..c {
-        for oy in 0..o {
-            for ox in 0..o {
-                let at = |dy, dx| x[(ci * s + 2 * oy + dy) * s + 2 * ox + dx];
-                y.push(at(0, 0).max(at(0, 1)).max(at(1, 0)).max(at(1, 1)));
-            }
-        }
-    }
-    y
-}
-
-/// `w · x + b` with `(out, in)` weights, optionally through a ReLU.
-fn dense(x: &[f64], w: &[f64], b: &[f64], relu: bool) -> Vec<f64> {
-    b.iter()
-        .enumerate()
-        .map(|(m, &bias)| {
-            let v = bias
-                + w[m * x.len()..][..x.len()]
-                    .iter()
-                    .zip(x)
-                    .map(|(a, b)| a * b)
-                    .sum::<f64>();
-            if relu {
-                v.max(0.0)
-            } else {
-                v
-            }
-        })
-        .collect()
 }
 
 #[test]
