@@ -49,9 +49,28 @@ pub struct RetrainConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
     pub fooling_version: String,
+    /// The sha256 of every setting that shapes the study (all but `rounds`, which `--resume
+    /// DIR --rounds R` may change, the command line and the version): a file edited by hand
+    /// is refused, not run as if the study had been made with it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub seal: String,
 }
 
 impl RetrainConfig {
+    /// The seal of these settings ([`RetrainConfig::seal`]).
+    fn sealed(&self) -> String {
+        use sha2::Digest;
+        let shape = RetrainConfig {
+            rounds: 0,
+            command: None,
+            fooling_version: String::new(),
+            seal: String::new(),
+            ..self.clone()
+        };
+        let text = toml::to_string(&shape).unwrap_or_default();
+        format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
+    }
+
     /// Fooling images added after evolving against DNN_k (none after the last network).
     pub fn added(&self, k: usize) -> usize {
         match k {
@@ -189,8 +208,26 @@ pub fn run(
     std::fs::create_dir_all(dir.join("fooling")).map_err(|e| Error::io(dir, e))?;
     std::fs::create_dir_all(dir.join("networks")).map_err(|e| Error::io(dir, e))?;
     config.check(cells)?;
-    // a state.json that cannot be read is an error, never a fresh start over the study
-    let mut state = if dir.join("state.json").exists() {
+    // a state.json that cannot be read, or is missing while the study holds work, is an
+    // error, never a fresh start over the study
+    let state_path = dir.join("state.json");
+    if !state_path.exists() {
+        for sub in ["fooling", "networks"] {
+            let held = std::fs::read_dir(dir.join(sub))
+                .map_err(|e| Error::io(dir.join(sub), e))?
+                .next()
+                .is_some();
+            if held {
+                return Err(Error::Data {
+                    path: state_path,
+                    message: format!(
+                        "is missing, while {sub}/ holds the study's work: restore it, or start a new study in another directory"
+                    ),
+                });
+            }
+        }
+    }
+    let mut state = if state_path.exists() {
         let state = RetrainState::load(dir)?;
         state.check(config, cells, &dir.join("state.json"))?;
         state
@@ -350,15 +387,8 @@ impl RetrainConfig {
             });
         }
         crate::io::check_new_dir("--out", dir)?;
-        for (v, key) in [
-            (s.batch, "batch"),
-            (s.iterations, "iterations"),
-            (s.generations as usize, "generations"),
-            (s.class_size.unwrap_or(1), "class_size"),
-        ] {
-            if v == 0 {
-                return Err(Error::setting(key, "must be at least 1"));
-            }
+        if s.class_size == Some(0) {
+            return Err(Error::setting("class_size", "must be at least 1"));
         }
         let weights = match &s.weights {
             Some(p) => p.clone(),
@@ -385,8 +415,13 @@ impl RetrainConfig {
             seed: s.seed,
             command: s.command.clone(),
             fooling_version: env!("CARGO_PKG_VERSION").into(),
+            seal: String::new(),
         };
         config.check(crate::nn::by_name(&config.net)?.num_classes())?;
+        let config = RetrainConfig {
+            seal: config.sealed(),
+            ..config
+        };
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         Ok(config)
     }
@@ -405,9 +440,11 @@ impl RetrainConfig {
             });
             config.rounds = r;
         }
+        let file = dir.join("retrain.toml");
         config
             .check(crate::nn::by_name(&config.net)?.num_classes())
-            .map_err(|e| e.in_file(&dir.join("retrain.toml")))?;
+            .map_err(|e| e.in_file(&file))?;
+        let config = config.check_seal(&file)?;
         if crate::io::sha256_file(&config.weights)? != config.weights_sha256 {
             return Err(Error::Option {
                 option: format!("--resume {}", dir.display()),
@@ -423,6 +460,16 @@ impl RetrainConfig {
     /// Refuses warps the kernel would refuse, and a study whose runs' seeds would not fit 32
     /// bits or would collide: run `i` against DNN_k is seeded `seed + 100,000 k + i`.
     pub fn check(&self, cells: usize) -> Result<()> {
+        for (v, key) in [
+            (self.batch, "batch"),
+            (self.iterations, "iterations"),
+            (self.generations as usize, "generations"),
+            (self.class_size, "class_size"),
+        ] {
+            if v == 0 {
+                return Err(Error::setting(key, "must be at least 1"));
+            }
+        }
         if let Some(a) = &self.augment {
             a.validate()?;
         }
@@ -455,6 +502,22 @@ impl RetrainConfig {
 
     pub fn load(dir: &Path) -> Result<RetrainConfig> {
         crate::io::load_toml(&dir.join("retrain.toml"), "a retraining study")
+    }
+
+    /// Refuses settings that no longer match their seal (`path`: the file they came from); a
+    /// study of an earlier version, which has none, is sealed as it is.
+    fn check_seal(self, path: &Path) -> Result<RetrainConfig> {
+        let seal = self.sealed();
+        if self.seal.is_empty() {
+            return Ok(RetrainConfig { seal, ..self });
+        }
+        if self.seal != seal {
+            return Err(Error::Data {
+                path: path.into(),
+                message: "its settings were changed since the study started (they no longer match their seal); only the rounds may change, with `fooling retrain --resume DIR --rounds R`".into(),
+            });
+        }
+        Ok(self)
     }
 }
 

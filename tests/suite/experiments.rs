@@ -422,5 +422,33 @@ fn retrain_rounds_and_resume() {
         err.contains("retrain.toml") && err.contains("rotate"),
         "{err}"
     );
+    // a value out of range is named as the file's key; any other edit breaks the seal, and a
+    // lost state.json is an error, never a fresh start over the study's work
+    for (from, to, says) in [
+        ("iterations = 30", "iterations = 0", "key `iterations`"),
+        ("seed = 0", "seed = 1", "changed since the study started"),
+        (
+            "batch = 20",
+            "batch = 21",
+            "changed since the study started",
+        ),
+    ] {
+        assert!(toml.contains(from), "{toml}");
+        std::fs::write(dir.join("retrain.toml"), toml.replace(from, to)).unwrap();
+        let o = fooling(&["retrain", "--resume", d, "--rounds", "3"], &[]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains("retrain.toml") && err.contains(says),
+            "{to}: {err}"
+        );
+    }
+    std::fs::write(dir.join("retrain.toml"), &toml).unwrap();
+    std::fs::remove_file(dir.join("state.json")).unwrap();
+    let o = fooling(&["retrain", "--resume", d, "--rounds", "3"], &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("state.json") && err.contains("missing"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
