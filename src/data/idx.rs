@@ -23,12 +23,19 @@ fn bad(path: &Path, message: String) -> Error {
 impl Idx {
     /// Reads an IDX file, gunzipping it if it starts with gzip's magic bytes.
     pub fn read(path: &Path) -> Result<Idx> {
-        let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let limit = crate::io::read::MODEL;
+        let raw = crate::io::read::read(path, limit)?;
         let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+            // decompressed, bounded as a plain file is: a small gzip stream can expand a
+            // thousandfold
             let mut out = Vec::new();
             flate2::read::GzDecoder::new(&raw[..])
+                .take(limit + 1)
                 .read_to_end(&mut out)
                 .map_err(|e| bad(path, format!("corrupt gzip stream: {e}")))?;
+            if out.len() as u64 > limit {
+                return Err(bad(path, format!("expands past {} GiB", limit >> 30)));
+            }
             out
         } else {
             raw

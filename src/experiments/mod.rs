@@ -6,11 +6,13 @@
 
 pub mod ablate;
 pub mod merge;
+mod recorded;
 pub mod reproduce;
 pub mod retrain;
 pub mod transfer;
 
 use crate::error::{Error, Result};
+pub(crate) use recorded::{run_network, RunNetwork};
 use std::path::Path;
 
 /// One row of a run's `champions.csv` (evolution or ascent): the first four columns.
@@ -23,10 +25,21 @@ pub struct Champion {
     pub image: String,
 }
 
+impl Champion {
+    /// Its PNG in the run directory `run`: a file inside it, symbolic links resolved.
+    pub fn image_path(&self, run: &Path) -> Result<std::path::PathBuf> {
+        crate::io::read::inside(
+            run,
+            Path::new(&self.image),
+            &format!("champions.csv's image of class {}", self.class),
+        )
+    }
+}
+
 /// Reads `dir/champions.csv`.
 pub fn read_champions(dir: &Path) -> Result<Vec<Champion>> {
     let path = dir.join("champions.csv");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let text = crate::io::read::read_own_to_string(&path, crate::io::read::TEXT)?;
     let bad = |line: usize, message: String| Error::Data {
         path: path.clone(),
         message: format!("line {line}: {message}"),
@@ -102,7 +115,7 @@ pub(crate) fn inside(image: &str) -> bool {
 /// and `weights_sha256`).
 pub fn read_config(dir: &Path) -> Result<toml::Table> {
     let path = dir.join("config.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let text = crate::io::read::read_own_to_string(&path, crate::io::read::TEXT)?;
     text.parse::<toml::Table>().map_err(|e| Error::Data {
         path,
         message: format!("not a run configuration: {e}"),

@@ -135,7 +135,7 @@ pub struct RetrainState {
 impl RetrainState {
     pub fn load(dir: &Path) -> Result<RetrainState> {
         let path = dir.join("state.json");
-        let text = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let text = crate::io::read::read_own(&path, crate::io::read::TEXT)?;
         serde_json::from_slice(&text).map_err(|e| Error::Data {
             path,
             message: format!("not a retraining state: {e}"),

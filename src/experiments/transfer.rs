@@ -45,7 +45,7 @@ pub fn transfer(
         }
         input.extend(crate::imaging::load::load_input(
             &net.arch,
-            &dir.join(&c.image),
+            &c.image_path(dir)?,
             false,
             crops,
         )?);

@@ -3,12 +3,46 @@
 use crate::error::{Error, Result};
 use std::path::Path;
 
-/// Decodes `path` (PNG or any format the `image` crate knows).
+/// The largest side of an image fooling decodes: past any network's input (ImageNet's are
+/// 227–256), and its pixels are far below memory's limits.
+pub const MAX_SIDE: u32 = 8192;
+
+/// Decodes `path` (PNG or any format the `image` crate knows): a regular file of at most
+/// [`crate::io::read::IMAGE`] bytes, whose size is refused from its header, before any
+/// pixel is decoded, when a side is past [`MAX_SIDE`].
 fn open(path: &Path) -> Result<image::DynamicImage> {
-    image::open(path).map_err(|e| Error::Image {
+    Ok(read_image(path)?.1)
+}
+
+/// The file `path` as [`open`] reads it: its bytes, and the image they decode to.
+pub fn read_image(path: &Path) -> Result<(Vec<u8>, image::DynamicImage)> {
+    let bytes = crate::io::read::read(path, crate::io::read::IMAGE)?;
+    let bad = |message: String| Error::Image {
         path: path.into(),
-        message: format!("cannot read: {e}"),
-    })
+        message,
+    };
+    let reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
+    let (w, h) = reader
+        .into_dimensions()
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
+    if w > MAX_SIDE || h > MAX_SIDE {
+        return Err(bad(format!(
+            "is {w}x{h}: fooling decodes images of at most {MAX_SIDE}x{MAX_SIDE}"
+        )));
+    }
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    reader.limits(limits);
+    let img = reader
+        .decode()
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
+    Ok((bytes, img))
 }
 
 /// `img` at `w × h`: as it is, scaled with a triangle filter when `resize`, else an error

@@ -196,7 +196,7 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<Vec<CaffeLayer>, String> {
 /// (`{layer}.weight` = blob 0, `{layer}.bias` = blob 1) into [`Weights`], reshaped to our
 /// shapes; every element count is checked, and a missing layer or blob is an error naming it.
 pub fn load(path: &Path, arch: &Arch) -> Result<Weights> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::io::read::read(path, crate::io::read::MODEL)?;
     let bad = |message: String| Error::Weights {
         path: path.into(),
         message,

@@ -63,7 +63,7 @@ impl Preprocess {
     }
 
     /// The sidecar of `model` (`MODEL.toml`, e.g. `resnet.onnx.toml`), if there is one; a
-    /// labels path in it is relative to the sidecar's directory.
+    /// labels path in it is relative to the sidecar's directory and must lie inside it.
     pub fn sidecar(model: &Path) -> Result<Option<(PathBuf, Preprocess)>> {
         let mut name = model.as_os_str().to_owned();
         name.push(".toml");
@@ -76,9 +76,12 @@ impl Preprocess {
             "a model's preprocessing (mean, std, channels, labels, input_size)",
         )?;
         if let Some(l) = &p.labels {
-            if l.is_relative() {
-                p.labels = Some(path.parent().unwrap_or(Path::new(".")).join(l));
-            }
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let what = format!("{}: key `labels`", path.display());
+            p.labels = Some(crate::io::read::inside(dir, l, &what)?);
         }
         Ok(Some((path, p)))
     }
@@ -159,28 +162,30 @@ impl Preprocess {
             std: units(r.std.unwrap_or_default()),
         };
         let classes = arch.labels.len();
-        arch.labels = match &r.labels {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| Error::Option {
-                    option: source.name("labels"),
-                    message: format!("{}: {e}", path.display()),
-                })?;
-                let labels: Vec<String> = text.lines().map(|l| l.trim().to_string()).collect();
-                if labels.len() != classes {
-                    return Err(Error::Option {
-                        option: source.name("labels"),
-                        message: format!(
-                            "{} holds {} labels for a model of {classes} classes",
-                            path.display(),
-                            labels.len()
-                        ),
-                    });
+        arch.labels =
+            match &r.labels {
+                Some(path) => {
+                    let text = crate::io::read::read_to_string(path, crate::io::read::TEXT)
+                        .map_err(|e| Error::Option {
+                            option: source.name("labels"),
+                            message: e.to_string(),
+                        })?;
+                    let labels: Vec<String> = text.lines().map(|l| l.trim().to_string()).collect();
+                    if labels.len() != classes {
+                        return Err(Error::Option {
+                            option: source.name("labels"),
+                            message: format!(
+                                "{} holds {} labels for a model of {classes} classes",
+                                path.display(),
+                                labels.len()
+                            ),
+                        });
+                    }
+                    labels
                 }
-                labels
-            }
-            None if classes == 1000 => super::imagenet_labels(),
-            None => (0..classes).map(|k| k.to_string()).collect(),
-        };
+                None if classes == 1000 => super::imagenet_labels(),
+                None => (0..classes).map(|k| k.to_string()).collect(),
+            };
         Ok(())
     }
 

@@ -28,7 +28,7 @@ impl Weights {
     /// Reads `path` and checks it holds exactly the tensors `arch` needs, as finite f32 of
     /// the right shapes.
     pub fn load(path: &Path, arch: &Arch) -> Result<Weights> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::io::read::read(path, crate::io::read::MODEL)?;
         Self::from_bytes(&bytes, path, arch)
     }
 
@@ -163,7 +163,7 @@ impl Weights {
     /// The number of classes a weights file for `arch` was made for: the rows of the last
     /// layer's weight tensor (so a LeNet retrained with a "fooling" class loads as 11 classes).
     pub fn classes_in(path: &Path, arch: &Arch) -> Result<usize> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::io::read::read(path, crate::io::read::MODEL)?;
         let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| Error::Weights {
             path: path.into(),
             message: format!("not a valid safetensors file (truncated or corrupt?): {e}"),

@@ -34,11 +34,12 @@ struct Images {
 const IMAGE_BUDGET: usize = 4 << 20;
 
 impl Images {
-    /// The data URI of the image at `path`, at most `side` pixels on its longer side;
-    /// `None` when it cannot be read, or (noted) when it would pass the budget.
-    fn data(&mut self, path: &Path, side: u32) -> Option<String> {
-        let bytes = std::fs::read(path).ok()?;
-        let img = image::load_from_memory(&bytes).ok()?;
+    /// The data URI of the image `name` of the run directory `dir` (a file inside it), at
+    /// most `side` pixels on its longer side; `None` when it cannot be read, or (noted) when
+    /// it would pass the budget.
+    fn data(&mut self, dir: &Path, name: &str, side: u32) -> Option<String> {
+        let path = crate::io::read::inside(dir, Path::new(name), "the report").ok()?;
+        let (bytes, img) = crate::imaging::load::read_image(&path).ok()?;
         let small = img.width() <= side && img.height() <= side;
         let (mime, data) = if small && bytes.len() <= 16 << 10 {
             ("image/png", bytes)
@@ -68,7 +69,7 @@ impl Images {
 }
 
 fn gallery(body: &mut String, images: &mut Images, dir: &Path, alt: &str, caption: Option<&str>) {
-    if let Some(src) = images.data(&dir.join("gallery.png"), 1200) {
+    if let Some(src) = images.data(dir, "gallery.png", 1200) {
         let caption = caption
             .map(|c| format!("<figcaption>{}</figcaption>", esc(c)))
             .unwrap_or_default();
@@ -323,8 +324,8 @@ fn transfer(body: &mut String, s: &Summary) {
 }
 
 /// One image of the ablation examples, with its caption.
-fn tile(body: &mut String, images: &mut Images, path: &Path, caption: &str) {
-    if let Some(src) = images.data(path, 168) {
+fn tile(body: &mut String, images: &mut Images, (dir, name): (&Path, &str), caption: &str) {
+    if let Some(src) = images.data(dir, name, 168) {
         let _ = write!(
             body,
             "<figure class=\"tile\"><img src=\"{src}\" alt=\"{0}\"><figcaption>{0}</figcaption></figure>",
@@ -397,21 +398,21 @@ fn ablation(body: &mut String, images: &mut Images, s: &Summary) {
             tile(
                 body,
                 images,
-                &a.dir.join(&r.champion.image),
+                (&a.dir, &r.champion.image),
                 &format!("{label}: {:.4}", r.confidence),
             );
             if let Some(t) = r.repetition.as_ref().filter(|t| t.copies >= 2) {
                 tile(
                     body,
                     images,
-                    &a.dir.join(&t.images[2]),
+                    (&a.dir, &t.images[2]),
                     &format!("{} copies → 1: {:.4}", t.copies, t.confidence[2]),
                 );
             }
             tile(
                 body,
                 images,
-                &a.dir.join(&r.heatmap),
+                (&a.dir, &r.heatmap),
                 &format!("occlusion (min {:.4})", r.occlusion_min),
             );
             body.push_str("</div>\n");

@@ -33,6 +33,8 @@ pub fn write(dirs: &[PathBuf], out: Option<&Path>, force: bool) -> Result<Writte
             })
         }
     };
+    // first: a FIFO or device is refused before anything opens it
+    crate::io::check_output("--out", &path, None, true)?;
     if path.exists() && !force && !is_report(&path) {
         return Err(Error::Option {
             option: format!("--out {}", path.display()),
@@ -40,7 +42,6 @@ pub fn write(dirs: &[PathBuf], out: Option<&Path>, force: bool) -> Result<Writte
                 .into(),
         });
     }
-    crate::io::check_output("--out", &path, None, true)?;
     let runs = runs::collect(dirs)?;
     let text = html::render(&summary::Summary::of(&runs)?);
     crate::io::write_atomic(&path, text.as_bytes())?;
@@ -54,6 +55,9 @@ pub fn write(dirs: &[PathBuf], out: Option<&Path>, force: bool) -> Result<Writte
 /// Whether `path` is a page `fooling report` wrote (its head holds [`html::GENERATOR`]).
 fn is_report(path: &Path) -> bool {
     use std::io::Read;
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        return false; // never opened: a FIFO would block
+    }
     let mut head = [0u8; 256];
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut head))

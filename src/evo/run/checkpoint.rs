@@ -130,7 +130,9 @@ impl Checkpoint {
         last: u32,
     ) -> Result<Checkpoint> {
         let path = checkpoint_path(dir);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        // the archive's genes and confidences, and a header
+        let size = (classes as u64 + 1) * (genes as u64 + 1) * 4 + (1 << 20);
+        let bytes = crate::io::read::read_own(&path, size)?;
         let bad = |message: String| Error::Data {
             path: path.clone(),
             message,
@@ -438,7 +440,7 @@ impl Search for crate::evo::CppnSearch<'_> {
             return Err(one_run(runs.len()));
         };
         let path = self.checkpoint_file(dir);
-        let text = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let text = crate::io::read::read_own(&path, crate::io::read::MODEL)?;
         let bad = |message: String| Error::Data {
             path: path.clone(),
             message,

@@ -42,7 +42,15 @@ pub fn truncate_stats(dir: &Path, generation: Option<u32>, cells: usize) -> Resu
 fn truncate_csv(path: &Path, header: &str, generation: Option<u32>) -> Result<String> {
     let mut out = format!("{header}\n");
     let columns = header.split(',').count();
-    if let Ok(text) = std::fs::read_to_string(path) {
+    let kept = if path.exists() {
+        Some(crate::io::read::read_own_to_string(
+            path,
+            crate::io::read::MODEL,
+        )?)
+    } else {
+        None
+    };
+    if let Some(text) = kept {
         for line in text.lines().skip(1) {
             let complete = line.split(',').count() == columns;
             match line.split(',').next().and_then(|g| g.parse::<u32>().ok()) {

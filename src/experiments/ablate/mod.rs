@@ -20,13 +20,12 @@
 
 mod csv;
 
-use super::{read_champions, Champion};
+use super::{read_champions, run_network, Champion, RunNetwork};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::imaging::load::{load_planes, planes_input, Planes};
 use crate::imaging::repeats::{self, Removal};
 use crate::nn::{self, Network};
-use crate::report::runs::{Run, Source};
 use csv::write_ablate;
 pub use csv::{read_ablate, ABLATE_HEADER};
 use std::path::{Path, PathBuf};
@@ -154,86 +153,6 @@ pub struct AblateOutcome {
     pub tally: Tally,
 }
 
-/// The network a run was made against, as it recorded it.
-struct RunNetwork {
-    loaded: nn::Loaded,
-    crops: Option<usize>,
-    cppn: bool,
-}
-
-/// The network of the run in `dir`, loaded and checked against the sha256 it recorded.
-fn run_network(dir: &Path) -> Result<RunNetwork> {
-    let run = Run::open(dir)?.ok_or_else(|| Error::Option {
-        option: format!("--run {}", dir.display()),
-        message: "holds no run (no config.toml or merged.toml)".into(),
-    })?;
-    let (net, file, sha, preprocess, crops, cppn, config) = match &run.source {
-        Source::Evolve(c) => (
-            c.net.clone(),
-            c.weights.clone(),
-            c.weights_sha256.clone(),
-            c.preprocess.clone(),
-            c.color.as_ref().map(|k| k.crops),
-            c.encoding == crate::evo::Encoding::Cppn,
-            "config.toml",
-        ),
-        Source::Ascent(c) => (
-            c.net.clone(),
-            c.weights.clone(),
-            c.weights_sha256.clone(),
-            c.preprocess.clone(),
-            None,
-            false,
-            "config.toml",
-        ),
-        Source::Merged(m) => {
-            // the runs it merged say how their images were made and scored
-            let first = m.runs.first().ok_or_else(|| Error::Data {
-                path: dir.join("merged.toml"),
-                message: "names no runs".into(),
-            })?;
-            let source = run_network(first).map_err(|e| Error::Data {
-                path: dir.join("merged.toml"),
-                message: format!("its first run {} cannot be read: {e}", first.display()),
-            })?;
-            if source.loaded.sha256 != m.weights_sha256 {
-                return Err(Error::Data {
-                    path: dir.join("merged.toml"),
-                    message: format!(
-                        "merged runs against weights with sha256 {}, but its first run {} now loads {}",
-                        m.weights_sha256,
-                        first.display(),
-                        source.loaded.sha256
-                    ),
-                });
-            }
-            return Ok(source);
-        }
-        Source::Retrain(_) => {
-            return Err(Error::Option {
-                option: format!("--run {}", dir.display()),
-                message: "is a retraining study: ablate one of its runs".into(),
-            })
-        }
-    };
-    let loaded = nn::load_recorded(&net, &file, preprocess.as_ref())?;
-    if loaded.sha256 != sha {
-        return Err(Error::Data {
-            path: dir.join(config),
-            message: format!(
-                "the run was made against {} with sha256 {sha}, which now has {}: ablating against other weights would mislead",
-                file.display(),
-                loaded.sha256
-            ),
-        });
-    }
-    Ok(RunNetwork {
-        loaded,
-        crops,
-        cppn,
-    })
-}
-
 /// The images of every champion's variants, scored on the device in batches of at most
 /// `budget` network inputs: each variant's confidence for its champion's class.
 struct Scorer<'a> {
@@ -253,17 +172,15 @@ impl Scorer<'_> {
         self.owners.push((champion, class));
         if self.owners.len() * self.crops >= self.budget {
             self.flush()?;
-            // a 1000-class run takes minutes on a GPU: a signal stops it between batches
-            crate::signal::stop().check(|| {
-                "ablate.csv was not written; run `fooling ablate` again to start over".into()
-            })?;
         }
         Ok(())
     }
 
+    /// Scores the pending variants; then, as after every batch, a signal stops the ablation
+    /// (a 1000-class run takes minutes on a GPU, a 10-class one seconds on a CPU adapter).
     fn flush(&mut self) -> Result<()> {
         if self.owners.is_empty() {
-            return Ok(());
+            return stopped();
         }
         let probs = self.net.classify_crops(self.gpu, &self.input, self.crops)?;
         for ((champion, class), p) in self.owners.drain(..).zip(probs) {
@@ -273,8 +190,14 @@ impl Scorer<'_> {
             self.scores[champion].push(p[class]);
         }
         self.input.clear();
-        Ok(())
+        stopped()
     }
+}
+
+/// `Err(Stopped)` when a signal asked the ablation to stop.
+fn stopped() -> Result<()> {
+    crate::signal::stop()
+        .check(|| "ablate.csv was not written; run `fooling ablate` again to start over".into())
 }
 
 /// `path` with `suffix` in place of its extension: `archive/0003_3.png` →
@@ -344,7 +267,7 @@ pub fn run(gpu: &Gpu, s: &AblateSettings) -> Result<AblateOutcome> {
                 ),
             });
         }
-        images.push(load_planes(&arch, &dir.join(&c.image), false, crops)?);
+        images.push(load_planes(&arch, &c.image_path(dir)?, false, crops)?);
     }
     let Some(first) = images.first() else {
         return Err(Error::Data {
@@ -371,8 +294,9 @@ pub fn run(gpu: &Gpu, s: &AblateSettings) -> Result<AblateOutcome> {
         });
     }
     let net = Network::new(gpu, arch.clone(), &loaded.weights)?;
-    // about 64 MiB of network input per device batch
-    let budget = ((64usize << 20) / (4 * arch.input_len())).max(1);
+    // about 8 MiB of network input per device batch: a few seconds' work on a CPU adapter,
+    // so a signal is honoured within seconds
+    let budget = ((8usize << 20) / (4 * arch.input_len())).max(1);
     let mut scorer = Scorer {
         gpu,
         net: &net,

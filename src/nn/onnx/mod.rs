@@ -7,7 +7,7 @@
 
 mod fold;
 mod import;
-mod proto;
+pub mod proto;
 mod tensor;
 
 pub use import::SUPPORTED;
@@ -36,6 +36,10 @@ pub struct OnnxModel {
     pub producer: String,
 }
 
+/// The most nodes a graph may have: far past any real classifier (EfficientNet-B7 exports to
+/// about 3,000), so that work and memory stay bounded whatever a file holds.
+pub const MAX_NODES: usize = 20_000;
+
 /// Whether `net` (as `--net` gives it) names an ONNX file.
 pub fn is_onnx(net: &str) -> bool {
     net.to_ascii_lowercase().ends_with(".onnx")
@@ -45,7 +49,7 @@ pub fn is_onnx(net: &str) -> bool {
 /// the model's sidecar `PATH.toml`); `recorded` is a run's recorded preprocessing, used as
 /// it is (no sidecar) when a run resumes.
 pub fn load(path: &Path, given: &Preprocess, recorded: bool) -> Result<OnnxModel> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::io::read::read(path, crate::io::read::MODEL)?;
     from_bytes(path, &bytes, given, recorded)
 }
 
@@ -80,6 +84,12 @@ pub fn from_bytes(
         )));
     }
     let graph = model.graph.as_ref().ok_or_else(|| err("no graph".into()))?;
+    if graph.node.len() > MAX_NODES {
+        return Err(err(format!(
+            "{} nodes: fooling takes graphs of at most {MAX_NODES} nodes (the largest common CNNs have a few thousand)",
+            graph.node.len()
+        )));
+    }
     let sidecar = if recorded {
         None
     } else {
@@ -130,23 +140,31 @@ pub fn from_bytes(
 }
 
 /// The sha256 of the model's bytes followed by those of each external data file it reads
-/// (in the order the tensors name them), as lower-case hex.
+/// (in the order the tensors name them), as lower-case hex. Only tensors stored externally
+/// name files; each lies inside the model's directory.
 fn sha256(path: &Path, bytes: &[u8], graph: &proto::GraphProto) -> Result<String> {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
     h.update(bytes);
     let mut seen = Vec::new();
-    for t in &graph.initializer {
+    let external = graph
+        .initializer
+        .iter()
+        .filter(|t| t.data_location() == proto::tensor_proto::DataLocation::External);
+    for t in external {
         for e in t.external_data.iter().filter(|e| e.key() == "location") {
             if !seen.contains(&e.value().to_string()) {
                 seen.push(e.value().to_string());
             }
         }
     }
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     for loc in seen {
-        let p = dir.join(&loc);
-        h.update(std::fs::read(&p).map_err(|e| Error::io(&p, e))?);
+        let p = crate::io::read::inside(dir, Path::new(&loc), "external data location")?;
+        crate::io::read::hash_into(&mut h, &p, crate::io::read::MODEL)?;
     }
     Ok(format!("{:x}", h.finalize()))
 }

@@ -87,16 +87,8 @@ fn external(t: &TensorProto, dir: &Path, files: &mut Files) -> Result<Vec<u8>, S
             .map(|e| e.value().to_string())
     };
     let location = entry("location").ok_or("external data without a location")?;
-    let rel = Path::new(&location);
-    if rel.is_absolute()
-        || rel
-            .components()
-            .any(|c| !matches!(c, std::path::Component::Normal(_)))
-    {
-        return Err(format!(
-            "external data location {location:?} leaves the model's directory"
-        ));
-    }
+    let path = crate::io::read::inside(dir, Path::new(&location), "external data location")
+        .map_err(|e| e.to_string())?;
     let number = |key: &str| -> Result<Option<u64>, String> {
         entry(key)
             .map(|v| {
@@ -105,10 +97,9 @@ fn external(t: &TensorProto, dir: &Path, files: &mut Files) -> Result<Vec<u8>, S
             })
             .transpose()
     };
-    let path = dir.join(rel);
     if !files.contains_key(&path) {
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("external data {}: {e}", path.display()))?;
+        let bytes = crate::io::read::read(&path, crate::io::read::MODEL)
+            .map_err(|e| format!("external data {e}"))?;
         files.insert(path.clone(), bytes);
     }
     let bytes = &files[&path];

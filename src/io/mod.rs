@@ -1,7 +1,11 @@
-//! Files: atomic writes (temporary file, fsync, rename), TOML save and load, sha256 of a
-//! file, PNG encoding. Every file the crate writes goes through [`write_atomic`], so an
-//! interrupted command leaves each file either as it was or complete. Owns no format of
+//! Files: atomic writes (temporary file, fsync, rename), bounded reads ([`read`]), TOML
+//! save and load, sha256 of a file, PNG encoding. Every file the crate writes goes through
+//! [`write_atomic`], so an interrupted command leaves each file either as it was or
+//! complete, and only a regular file is ever replaced; every file it reads goes through
+//! [`read`], so only a regular file of bounded size, in its place, is read. Owns no format of
 //! its own: run directories, checkpoints and reports decide what they write.
+
+pub mod read;
 
 use crate::error::{Error, Result};
 use std::io::Write;
@@ -191,6 +195,18 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock> {
     }
 }
 
+/// Locks the existing directory `dir` as [`lock_dir`] does, without creating it: for a
+/// command that reads a run and must not read it while another writes it.
+pub fn lock_existing(dir: &Path) -> Result<DirLock> {
+    if !dir.is_dir() {
+        return Err(Error::io(
+            dir,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such run directory"),
+        ));
+    }
+    lock_dir(dir)
+}
+
 /// Writes `value` as TOML to `path`, atomically.
 pub fn save_toml<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
     let text = toml::to_string_pretty(value).map_err(|e| Error::Data {
@@ -200,20 +216,20 @@ pub fn save_toml<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
     write_atomic(path, text.as_bytes())
 }
 
-/// Reads the TOML file `path` as `what` (named in the error when it is not).
+/// Reads the TOML file `path` as `what` (named in the error when it is not): a regular file
+/// of its own directory (see [`read::read_own`]).
 pub fn load_toml<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = read::read_own_to_string(path, read::TEXT)?;
     toml::from_str(&text).map_err(|e| Error::Data {
         path: path.into(),
         message: format!("not {what}: {e}"),
     })
 }
 
-/// The sha256 of the file at `path`, as lower-case hex.
+/// The sha256 of the file at `path` (a model, weights or data: at most [`read::MODEL`]
+/// bytes), as lower-case hex.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    use sha2::Digest;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    Ok(format!("{:x}", sha2::Sha256::digest(bytes)))
+    read::sha256(path, read::MODEL)
 }
 
 /// Writes `img` as a PNG to `path`, atomically.

@@ -1,0 +1,86 @@
+//! The network a run was made against, loaded as the run recorded it and checked against the
+//! sha256 it recorded: what ablate and merge score champions with.
+
+use crate::error::{Error, Result};
+use crate::report::runs::{Run, Source};
+use std::path::Path;
+
+/// The network a run was made against, as it recorded it.
+pub(crate) struct RunNetwork {
+    pub loaded: crate::nn::Loaded,
+    pub crops: Option<usize>,
+    pub cppn: bool,
+}
+
+/// The network of the run in `dir`, loaded and checked against the sha256 it recorded.
+pub(crate) fn run_network(dir: &Path) -> Result<RunNetwork> {
+    let run = Run::open(dir)?.ok_or_else(|| Error::Option {
+        option: format!("--run {}", dir.display()),
+        message: "holds no run (no config.toml or merged.toml)".into(),
+    })?;
+    let (net, file, sha, preprocess, crops, cppn, config) = match &run.source {
+        Source::Evolve(c) => (
+            c.net.clone(),
+            c.weights.clone(),
+            c.weights_sha256.clone(),
+            c.preprocess.clone(),
+            c.color.as_ref().map(|k| k.crops),
+            c.encoding == crate::evo::Encoding::Cppn,
+            "config.toml",
+        ),
+        Source::Ascent(c) => (
+            c.net.clone(),
+            c.weights.clone(),
+            c.weights_sha256.clone(),
+            c.preprocess.clone(),
+            None,
+            false,
+            "config.toml",
+        ),
+        Source::Merged(m) => {
+            // the runs it merged say how their images were made and scored
+            let first = m.runs.first().ok_or_else(|| Error::Data {
+                path: dir.join("merged.toml"),
+                message: "names no runs".into(),
+            })?;
+            let source = run_network(first).map_err(|e| Error::Data {
+                path: dir.join("merged.toml"),
+                message: format!("its first run {} cannot be read: {e}", first.display()),
+            })?;
+            if source.loaded.sha256 != m.weights_sha256 {
+                return Err(Error::Data {
+                    path: dir.join("merged.toml"),
+                    message: format!(
+                        "merged runs against weights with sha256 {}, but its first run {} now loads {}",
+                        m.weights_sha256,
+                        first.display(),
+                        source.loaded.sha256
+                    ),
+                });
+            }
+            return Ok(source);
+        }
+        Source::Retrain(_) => {
+            return Err(Error::Option {
+                option: format!("--run {}", dir.display()),
+                message: "is a retraining study: ablate one of its runs".into(),
+            })
+        }
+    };
+    let loaded = crate::nn::load_recorded(&net, &file, preprocess.as_ref())?;
+    if loaded.sha256 != sha {
+        return Err(Error::Data {
+            path: dir.join(config),
+            message: format!(
+                "the run was made against {} with sha256 {sha}, which now has {}: ablating against other weights would mislead",
+                file.display(),
+                loaded.sha256
+            ),
+        });
+    }
+    Ok(RunNetwork {
+        loaded,
+        crops,
+        cppn,
+    })
+}
