@@ -71,9 +71,6 @@ fn batch(args: &EvolveArgs) -> Result<Option<(u32, u32)>> {
     let Some(n) = args.runs else {
         return Ok(None);
     };
-    if n == 0 {
-        anyhow::bail!("--runs: must be at least 1");
-    }
     let first = match args.run_index {
         Some(i) => i
             .checked_mul(n)

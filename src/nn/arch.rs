@@ -470,6 +470,18 @@ impl Arch {
         self.labels.len()
     }
 
+    /// Refuses an architecture that is no classifier: fewer than two classes (a softmax over
+    /// one class is 1 whatever the image, over none is nothing).
+    pub fn check_classes(&self) -> std::result::Result<(), String> {
+        match self.num_classes() {
+            n @ (0 | 1) => Err(format!(
+                "it has {n} class{}: a classifier needs at least 2",
+                if n == 1 { "" } else { "es" }
+            )),
+            _ => Ok(()),
+        }
+    }
+
     pub fn input_len(&self) -> usize {
         self.input.iter().product()
     }

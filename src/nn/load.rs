@@ -50,6 +50,10 @@ pub fn load(net: &str, weights: Option<&Path>, given: &Preprocess) -> Result<Loa
         None => shipped_weights(net)?,
     };
     let (arch, weights) = Weights::load_sized(&file, by_name(net)?)?;
+    arch.check_classes().map_err(|message| Error::Weights {
+        path: file.clone(),
+        message,
+    })?;
     Ok(Loaded {
         sha256: crate::io::sha256_file(&file)?,
         arch,
@@ -72,6 +76,10 @@ pub fn load_recorded(net: &str, file: &Path, preprocess: Option<&Preprocess>) ->
 
 fn load_onnx(path: &Path, given: &Preprocess, recorded: bool) -> Result<Loaded> {
     let m = onnx::load(path, given, recorded)?;
+    m.arch.check_classes().map_err(|message| Error::Onnx {
+        path: path.into(),
+        message,
+    })?;
     Ok(Loaded {
         arch: m.arch,
         weights: m.weights,

@@ -17,6 +17,10 @@ pub struct Network {
 impl Network {
     /// Uploads `weights` (checked against `arch` when they were loaded).
     pub fn new(gpu: &Gpu, arch: Arch, weights: &Weights) -> Result<Network> {
+        arch.check_classes().map_err(|message| Error::Option {
+            option: format!("network {}", arch.name),
+            message,
+        })?;
         let params = arch
             .params()?
             .iter()

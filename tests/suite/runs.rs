@@ -129,6 +129,21 @@ pub(crate) fn spawn(args: &[&str]) -> std::process::Child {
         .unwrap()
 }
 
+/// `fooling args` if it ends within `seconds`; killed and `None` otherwise.
+pub(crate) fn within(seconds: u64, args: &[&str]) -> Option<std::process::Output> {
+    let mut child = spawn(args);
+    let t0 = std::time::Instant::now();
+    while t0.elapsed().as_secs() < seconds {
+        if child.try_wait().unwrap().is_some() {
+            return Some(child.wait_with_output().unwrap());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
 /// Sends `signal` (`TERM`, `INT`, `HUP`) to `child` and waits for its output.
 pub(crate) fn signal(child: std::process::Child, signal: &str) -> std::process::Output {
     Command::new("kill")

@@ -104,21 +104,6 @@ fn outputs_onto_special_files_are_refused_even_with_force() {
     let _ = std::fs::remove_dir_all(&run);
 }
 
-/// `fooling args` if it ends within `seconds`; killed and `None` otherwise.
-fn within(seconds: u64, args: &[&str]) -> Option<std::process::Output> {
-    let mut child = crate::runs::spawn(args);
-    let t0 = std::time::Instant::now();
-    while t0.elapsed().as_secs() < seconds {
-        if child.try_wait().unwrap().is_some() {
-            return Some(child.wait_with_output().unwrap());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    None
-}
-
 /// A destination that exists but cannot take files fails before training, not after it.
 #[test]
 fn an_unwritable_destination_is_refused_before_the_work() {
@@ -132,7 +117,7 @@ fn an_unwritable_destination_is_refused_before_the_work() {
         if out.contains("/file/") {
             std::fs::write(dir.join("file"), b"").unwrap();
         }
-        let o = within(30, &["train", "--iterations", "100000", "--out", &out])
+        let o = crate::runs::within(30, &["train", "--iterations", "100000", "--out", &out])
             .unwrap_or_else(|| panic!("{out}: not refused within 30 s: the training began"));
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success() && err.contains("--out"), "{out}: {err}");

@@ -13,4 +13,4 @@ mod runner;
 pub use checkpoint::{checkpoint_path, Checkpoint, RunMark, Search};
 pub use config::{ColorConfig, EvolveSettings, RunConfig};
 pub use files::{cells_row, study_run, study_seed, truncate_stats, write_outputs, STATS_HEADER};
-pub use runner::{Observer, Outcome, Progress, Runner};
+pub use runner::{Observer, Outcome, Progress, Runner, MAX_RUNS};

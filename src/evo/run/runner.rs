@@ -102,10 +102,17 @@ fn option(option: String, message: String) -> Error {
     Error::Option { option, message }
 }
 
+/// The most runs one device batch holds: each keeps its directory locked (a file open) and
+/// its cells on the device; larger studies are job arrays of batches (`--run-index`).
+pub const MAX_RUNS: u32 = 512;
+
 /// The directories and seeds of runs `first .. first + runs` of the study in `out`.
 fn study(out: &Path, seed: u32, first: u32, runs: u32) -> Result<Vec<(PathBuf, u32)>> {
-    if runs == 0 {
-        return Err(Error::setting("runs", "must be at least 1"));
+    if runs == 0 || runs > MAX_RUNS {
+        return Err(Error::setting(
+            "runs",
+            format!("{runs}: a batch holds 1 to {MAX_RUNS} runs; run a larger study as a job array of batches (--run-index)"),
+        ));
     }
     (0..runs)
         .map(|i| {
