@@ -178,3 +178,47 @@ fn ablate_finds_copies_and_its_images_rescore() {
         .all(|r| r["copies"].is_empty() && r["patch"] == "4"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An ablation whose variants fit a few device batches (a 10-class LeNet run, every 2×2
+/// square occluded) stops within seconds of SIGTERM, SIGINT or SIGHUP, with the conventional
+/// status and no ablate.csv: the stop request is checked after every batch, the last included.
+#[test]
+fn a_small_ablation_honours_every_stop_signal() {
+    let run = std::env::temp_dir().join(format!("fooling-ablate-signal-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&run);
+    let r = run.to_str().unwrap();
+    ok(&fooling(&[
+        "evolve",
+        "--weights",
+        "weights/lenet_mnist.safetensors",
+        "--generations",
+        "1",
+        "--batch",
+        "10",
+        "--out",
+        r,
+    ]));
+    for (signal, status) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
+        let mut child =
+            crate::runs::spawn(&["ablate", "--run", r, "--patch", "2", "--stride", "1"]);
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        if child.try_wait().unwrap().is_some() {
+            // a fast adapter finished before the signal: nothing to stop
+            eprintln!("SIG{signal}: the ablation ended within 1.5 s");
+            let _ = std::fs::remove_file(run.join("ablate.csv"));
+            continue;
+        }
+        let sent = std::time::Instant::now();
+        let o = crate::runs::signal(child, signal);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(status), "SIG{signal}: {err}");
+        assert!(err.contains("ablate.csv was not written"), "{err}");
+        assert!(
+            sent.elapsed().as_secs() < 15,
+            "SIG{signal}: stopped {:?} after the signal",
+            sent.elapsed()
+        );
+        assert!(!run.join("ablate.csv").exists());
+    }
+    let _ = std::fs::remove_dir_all(&run);
+}
