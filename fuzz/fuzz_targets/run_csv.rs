@@ -11,8 +11,8 @@ fuzz_target!(|data: &[u8]| {
         std::fs::write(dir.join(name), data).unwrap();
     }
     let _ = fooling::experiments::read_champions(&dir);
-    let _ = fooling::report::runs::read_stats(&dir);
-    let _ = fooling::report::runs::read_cells(&dir);
+    let _ = fooling::report::runs::read_stats(&dir, u32::MAX);
+    let _ = fooling::report::runs::read_cells(&dir, u32::MAX);
     let _ = fooling::experiments::ablate::read_ablate(&dir);
     let _ = fooling::report::runs::collect(std::slice::from_ref(&dir));
 });

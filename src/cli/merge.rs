@@ -3,8 +3,9 @@
 use super::args::*;
 use anyhow::Result;
 
-pub fn merge(args: &MergeArgs) -> Result<()> {
-    let merged = fooling::experiments::merge::merge(&args.out, &args.runs)?;
+pub fn merge(gpu_args: &GpuArgs, args: &MergeArgs) -> Result<()> {
+    let gpu = gpu_args.open()?;
+    let merged = fooling::experiments::merge::merge(&gpu, &args.out, &args.runs)?;
     let conf: Vec<f32> = merged.iter().map(|m| m.champion.confidence).collect();
     let s = fooling::stats::Stats::of(&conf);
     let mut from = vec![0usize; args.runs.len()];

@@ -28,7 +28,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Convert(args) => convert::convert(&args),
         Command::Transfer(args) => transfer::transfer(&cli.gpu, &args),
         Command::Ablate(args) => ablate::ablate(&cli.gpu, &args),
-        Command::Merge(args) => merge::merge(&args),
+        Command::Merge(args) => merge::merge(&cli.gpu, &args),
         Command::Retrain(args) => retrain::retrain(&cli.gpu, &args),
         Command::Report(args) => report::report(&args),
         Command::Reproduce(args) => reproduce::reproduce(&cli.gpu, &args),

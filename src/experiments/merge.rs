@@ -1,8 +1,14 @@
 //! Merging the archives of several runs cell by cell (islands, job arrays): each class's
 //! most confident champion, with its PNG, `champions.csv`, `gallery.png` and `merged.toml`.
+//!
+//! A run's `champions.csv` is not trusted: every champion is re-scored on the device by the
+//! runs' network (checked against the sha256 they recorded), a confidence its image does not
+//! give is refused, and each run is locked while it is read, so a run still being written
+//! cannot be merged half-way.
 
-use super::{config_str, read_champions, read_config, Champion};
+use super::{config_str, read_champions, read_config, run_network, Champion};
 use crate::error::{Error, Result};
+use crate::gpu::Gpu;
 use crate::io::write_atomic;
 use std::path::{Path, PathBuf};
 
@@ -28,10 +34,11 @@ pub struct Merged {
 /// Merges the champions of `runs` cell by cell into `out`: each class's most confident
 /// champion (the earliest run on ties), its PNG copied into `out/archive/`, `champions.csv`
 /// with a `run` column, `gallery.png` and `merged.toml` naming the sources. Every run must
-/// have been made against the same network and weights. `out` must not exist or be empty:
+/// have been made against the same network and weights, and every champion's image must
+/// score (on `gpu`) the confidence its run recorded. `out` must not exist or be empty:
 /// the archive is written into a sibling directory and renamed to `out` once complete, so a
 /// failed merge leaves nothing a later one could mistake for a result.
-pub fn merge(out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
+pub fn merge(gpu: &Gpu, out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
     let occupied = std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some());
     if occupied || out.is_file() {
         return Err(Error::Option {
@@ -45,7 +52,7 @@ pub fn merge(out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
         .unwrap_or_else(|| "merged".into());
     let partial = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&partial);
-    let merged = write_merged(&partial, runs).and_then(|merged| {
+    let merged = write_merged(gpu, &partial, runs).and_then(|merged| {
         if out.exists() {
             std::fs::remove_dir(out).map_err(|e| Error::io(out, e))?;
         }
@@ -58,8 +65,14 @@ pub fn merge(out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
     merged
 }
 
+/// How far a recorded confidence may lie from its image's re-scored one: the device's sums
+/// in another order (a few ulps), far below any edit that would change a merge.
+fn agrees(recorded: f32, scored: f32) -> bool {
+    (recorded - scored).abs() <= 1e-4 + 1e-3 * scored
+}
+
 /// The merge of `runs` written into `out`.
-fn write_merged(out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
+fn write_merged(gpu: &Gpu, out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
     if runs.is_empty() {
         return Err(Error::Option {
             option: "RUN".into(),
@@ -71,8 +84,10 @@ fn write_merged(out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
         config_str(&runs[0], &first, "net")?,
         config_str(&runs[0], &first, "weights_sha256")?,
     );
-    let mut best: std::collections::BTreeMap<usize, Merged> = Default::default();
-    for (i, dir) in runs.iter().enumerate() {
+    // every run's files first (the cheap refusals), each run locked from here on
+    let mut champions = Vec::with_capacity(runs.len());
+    let mut locks = Vec::with_capacity(runs.len());
+    for dir in runs {
         let config = read_config(dir)?;
         let (n, s) = (
             config_str(dir, &config, "net")?,
@@ -87,7 +102,37 @@ fn write_merged(out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
                 ),
             });
         }
-        for c in read_champions(dir)? {
+        champions.push(read_champions(dir)?);
+        locks.push(crate::io::lock_existing(dir)?);
+    }
+    let recorded = run_network(&runs[0])?;
+    let classes = recorded.loaded.arch.num_classes();
+    let network = crate::nn::Network::new(gpu, recorded.loaded.arch, &recorded.loaded.weights)?;
+    let mut best: std::collections::BTreeMap<usize, Merged> = Default::default();
+    for (i, (dir, list)) in runs.iter().zip(champions).enumerate() {
+        let bad = |message: String| Error::Data {
+            path: dir.join("champions.csv"),
+            message,
+        };
+        if let Some(c) = list.iter().find(|c| c.class >= classes) {
+            return Err(bad(format!(
+                "class {} is past the {classes} classes of {}",
+                c.class, network.arch.name
+            )));
+        }
+        let scored = super::transfer::transfer(gpu, dir, &network, recorded.crops)?;
+        for t in scored {
+            let c = t.champion;
+            if !agrees(c.confidence, t.target) {
+                return Err(bad(format!(
+                    "class {} records confidence {}, but its image {} scores {}: the file or the image was changed",
+                    c.class, c.confidence, c.image, t.target
+                )));
+            }
+            let c = Champion {
+                confidence: t.target,
+                ..c
+            };
             let better = best
                 .get(&c.class)
                 .is_none_or(|m| c.confidence > m.champion.confidence);
@@ -134,7 +179,7 @@ fn write_archive<'a>(
     let mut csv = String::from("class,label,confidence,image,run\n");
     let mut images = Vec::new();
     for m in best.values() {
-        let src = runs[m.run].join(&m.champion.image);
+        let src = m.champion.image_path(&runs[m.run])?;
         let name = format!(
             "archive/{:04}_{}",
             m.champion.class,
@@ -143,7 +188,7 @@ fn write_archive<'a>(
                 .and_then(|n| n.split_once('_').map(|(_, rest)| rest.to_string()))
                 .unwrap_or_else(|| "image.png".into())
         );
-        let bytes = std::fs::read(&src).map_err(|e| Error::io(&src, e))?;
+        let (bytes, image) = crate::imaging::load::read_image(&src)?;
         write_atomic(&out.join(&name), &bytes)?;
         csv.push_str(&format!(
             "{},{},{},{name},{}\n",
@@ -152,13 +197,7 @@ fn write_archive<'a>(
             m.champion.confidence,
             runs[m.run].display()
         ));
-        images.push((
-            image::load_from_memory(&bytes).map_err(|e| Error::Image {
-                path: src.clone(),
-                message: format!("cannot read: {e}"),
-            })?,
-            m,
-        ));
+        images.push((image, m));
     }
     write_atomic(&out.join("champions.csv"), csv.as_bytes())?;
     Ok(images)

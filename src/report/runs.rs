@@ -172,7 +172,7 @@ pub fn collect(dirs: &[PathBuf]) -> Result<Vec<Run>> {
 /// The rows of the CSV file `path` as maps from its header's names, each row checked to
 /// have every column.
 pub(crate) fn csv_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::io::read::read_own_to_string(path, crate::io::read::MODEL)?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
     lines
@@ -228,10 +228,11 @@ pub struct StatsRow {
     pub n_ge_09999: usize,
 }
 
-/// An evolution run's `stats.csv`.
-pub fn read_stats(dir: &Path) -> Result<Vec<StatsRow>> {
+/// An evolution run's `stats.csv`, of a run whose last generation is `last`: generations
+/// rising to at most `last`, medians that are probabilities.
+pub fn read_stats(dir: &Path, last: u32) -> Result<Vec<StatsRow>> {
     let path = dir.join("stats.csv");
-    csv_rows(&path)?
+    let rows: Vec<StatsRow> = csv_rows(&path)?
         .iter()
         .map(|r| {
             Ok(StatsRow {
@@ -241,34 +242,73 @@ pub fn read_stats(dir: &Path) -> Result<Vec<StatsRow>> {
                 n_ge_09999: field(&path, r, "n_ge_0.9999")?,
             })
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    for (i, r) in rows.iter().enumerate() {
+        let why = if r.generation > last {
+            Some(format!("generation {} of a run of {last}", r.generation))
+        } else if i > 0 && r.generation <= rows[i - 1].generation {
+            Some(format!(
+                "generation {} after {}",
+                r.generation,
+                rows[i - 1].generation
+            ))
+        } else if !(0.0..=1.0).contains(&r.median) {
+            Some(format!("median {} is not a probability", r.median))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(Error::Data {
+                path,
+                message: format!("row {}: {why}", i + 1),
+            });
+        }
+    }
+    Ok(rows)
 }
 
 /// Confidences by generation.
 pub type ByGeneration = BTreeMap<u32, Vec<f64>>;
 
-/// A run's `cells.csv`: generation → every cell's confidence (`None` for runs made before
-/// it existed).
-pub fn read_cells(dir: &Path) -> Result<Option<ByGeneration>> {
+/// A run's `cells.csv`, of a run whose last generation is `last`: generation → every cell's
+/// confidence (`None` for runs made before it existed). Every row has the header's columns
+/// (a row cut short is an error, not a row of fewer cells), generations rise to at most
+/// `last`, and every confidence is a probability.
+pub fn read_cells(dir: &Path, last: u32) -> Result<Option<ByGeneration>> {
     let path = dir.join("cells.csv");
     if !path.exists() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let text = crate::io::read::read_own_to_string(&path, crate::io::read::MODEL)?;
+    let columns = text.lines().next().unwrap_or_default().split(',').count();
     let mut out = BTreeMap::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         let bad = |m: String| Error::Data {
             path: path.clone(),
             message: format!("line {}: {m}", i + 1),
         };
-        let mut fields = line.split(',');
-        let g: u32 = fields
-            .next()
-            .unwrap_or_default()
+        let fields: Vec<&str> = line.split(',').collect();
+        if fields.len() != columns {
+            return Err(bad(format!(
+                "{} fields, the header has {columns}",
+                fields.len()
+            )));
+        }
+        let g: u32 = fields[0]
             .parse()
             .map_err(|e| bad(format!("generation: {e}")))?;
-        let conf = fields
-            .map(|v| v.parse::<f64>().map_err(|e| bad(format!("{v:?}: {e}"))))
+        if g > last || out.last_key_value().is_some_and(|(&p, _)| g <= p) {
+            return Err(bad(format!(
+                "generation {g} out of order in a run of {last}"
+            )));
+        }
+        let conf = fields[1..]
+            .iter()
+            .map(|v| match v.parse::<f64>() {
+                Ok(c) if (0.0..=1.0).contains(&c) => Ok(c),
+                Ok(c) => Err(bad(format!("confidence {c} is not a probability"))),
+                Err(e) => Err(bad(format!("{v:?}: {e}"))),
+            })
             .collect::<Result<Vec<f64>>>()?;
         out.insert(g, conf);
     }

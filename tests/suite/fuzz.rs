@@ -150,10 +150,10 @@ proptest! {
         let _ = fooling::experiments::read_champions(&dir);
         let stats = format!("{}\n0,200,0.5,0.5,0.1,0.9,0,0,1.0\n1,400,0.6,0.6,0.2,0.95,0,0,2.0\n", fooling::evo::run::STATS_HEADER);
         std::fs::write(dir.join("stats.csv"), mutate(stats.as_bytes(), &edits)).unwrap();
-        let _ = fooling::report::runs::read_stats(&dir);
+        let _ = fooling::report::runs::read_stats(&dir, 1000);
         let cells = "generation,0,1\n0,0.1,0.2\n1,0.3,0.4\n";
         std::fs::write(dir.join("cells.csv"), mutate(cells.as_bytes(), &edits)).unwrap();
-        let _ = fooling::report::runs::read_cells(&dir);
+        let _ = fooling::report::runs::read_cells(&dir, 1000);
         let ablate = format!(
             "{}\n1,1,0.99,archive/0001_1.png,0.98,4,2,0.5,0.01,8,10,archive/0001_1.occlusion.png,3,0,8,0.9,0.8,0.7,a/1.one_removed.png,a/1.half_removed.png,a/1.all_but_one.png\n0,0,0.5,archive/0000_0.png,0.5,4,2,0.25,0.01,0,0,archive/0000_0.occlusion.png,0,,,,,,,,\n",
             fooling::experiments::ablate::ABLATE_HEADER

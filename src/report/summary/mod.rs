@@ -197,6 +197,12 @@ fn paper_row(c: &RunConfig) -> &'static str {
 /// The counts of one `transfer-<target>.csv` (its run, target and group left empty).
 fn read_transfer(f: &std::path::Path) -> Result<TransferRow> {
     let rows = csv_rows(f)?;
+    if rows.is_empty() {
+        return Err(Error::Data {
+            path: f.into(),
+            message: "no champions: not a transfer file fooling transfer wrote".into(),
+        });
+    }
     let mut t = TransferRow {
         dir: PathBuf::new(),
         target: String::new(),
@@ -212,6 +218,12 @@ fn read_transfer(f: &std::path::Path) -> Result<TransferRow> {
         let source: f64 = field(f, row, "confidence_source")?;
         let target: f64 = field(f, row, "confidence_target")?;
         let top: usize = field(f, row, "target_top_class")?;
+        if !(0.0..=1.0).contains(&source) || !(0.0..=1.0).contains(&target) {
+            return Err(Error::Data {
+                path: f.into(),
+                message: format!("class {class}: a confidence that is not a probability"),
+            });
+        }
         t.source_099 += (source >= 0.99) as usize;
         t.target_099 += (target >= 0.99) as usize;
         t.target_09999 += (target >= 0.9999) as usize;
@@ -334,8 +346,8 @@ impl Summary {
     /// generation is left out (`Ok(false)`), and so is one whose files cannot be read (the
     /// error).
     fn add_evolution(&mut self, r: &Run, c: &RunConfig) -> Result<bool> {
-        let stats = read_stats(&r.dir)?;
-        let cells = read_cells(&r.dir)?;
+        let stats = read_stats(&r.dir, c.generations)?;
+        let cells = read_cells(&r.dir, c.generations)?;
         let last = stats.last().map_or(0, |s| s.generation);
         if last < c.generations || !r.dir.join("champions.csv").exists() {
             self.left_out.push(LeftOut {
