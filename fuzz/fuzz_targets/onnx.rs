@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let path = std::path::Path::new("fuzz.onnx");
     let p = fooling::nn::preprocess::Preprocess::default();
-    if let Ok(m) = fooling::nn::onnx::from_bytes(path, data, &p, false) {
+    if let Ok(m) = fooling::nn::onnx::from_bytes(path, data, &p, None) {
         assert!(m.weights.check(path, &m.arch).is_ok());
     }
 });

@@ -161,6 +161,7 @@ pub fn run(
         settings.weights.as_deref(),
         &settings.preprocess,
     )?;
+    let net = loaded.recorded_net(&settings.net);
     let (arch, weights) = (loaded.arch, loaded.weights);
     let (mean, mean_source) = mean_image(settings, &arch)?;
     let config = AscentConfig {
@@ -174,7 +175,7 @@ pub fn run(
         blur_sigma: settings.blur_sigma,
     };
     let run_file = toml::to_string(&AscentRunFile {
-        net: settings.net.clone(),
+        net,
         weights: loaded.file,
         weights_sha256: loaded.sha256,
         preprocess: loaded.preprocess,

@@ -21,6 +21,7 @@ pub use outputs::{write_outputs, CHAMPIONS_HEADER};
 
 /// Every parameter of an ascent run. [`Default`] is the paper's.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AscentConfig {
     /// The target classes, one item of the batch each.
     pub classes: Vec<u32>,
@@ -282,6 +283,12 @@ fn check(config: &AscentConfig, classes: usize, net: &str) -> Result<()> {
         return Err(bad(
             "max_lr",
             format!("must be positive, not {}", config.max_lr),
+        ));
+    }
+    if !(config.blur_sigma > 0.0 && config.blur_sigma.is_finite()) {
+        return Err(bad(
+            "blur_sigma",
+            format!("must be positive, not {}", config.blur_sigma),
         ));
     }
     if config.noise.is_nan() || config.noise < 0.0 {

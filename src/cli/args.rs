@@ -305,7 +305,7 @@ pub struct EvolveArgs {
     #[arg(long, value_enum, default_value_t = fooling::evo::Schedule::Paper)]
     pub schedule: fooling::evo::Schedule,
     /// Initial per-gene mutation probability.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, allow_hyphen_values = true)]
     pub rate: f32,
     /// Recombination before mutation: none (the paper) or sbx (the authors' code, without its bug).
     #[arg(long, value_enum, default_value_t = fooling::evo::Crossover::None)]
@@ -371,22 +371,22 @@ pub struct AscentArgs {
     #[arg(long, default_value_t = 300)]
     pub iterations: u32,
     /// Pull toward the mean image by this fraction each step (the L2 regulariser; 0: none).
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
     pub decay: f32,
     /// The largest step size.
-    #[arg(long, default_value_t = 1e12)]
+    #[arg(long, default_value_t = 1e12, allow_hyphen_values = true)]
     pub max_lr: f32,
     /// Seeds the initial noise.
     #[arg(long, default_value_t = 0)]
     pub seed: u32,
     /// σ of the Gaussian noise added to the mean image at the start, in pixel units.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
     pub noise: f32,
     /// Blur the images every K iterations (0: never).
     #[arg(long, default_value_t = 0, value_name = "K")]
     pub blur_every: u32,
     /// σ of that blur, in pixels.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
     pub blur_sigma: f32,
     /// The mean image: a PNG of the network's input size, or larger and cropped at the
     /// centre (ImageNet's 256×256 mean for a 227×227 CaffeNet) [default: LeNet, the mean of
@@ -439,11 +439,11 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Base learning rate of the `inv` schedule.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
     pub base_lr: f32,
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, allow_hyphen_values = true)]
     pub momentum: f32,
-    #[arg(long, default_value_t = 5e-4)]
+    #[arg(long, default_value_t = 5e-4, allow_hyphen_values = true)]
     pub weight_decay: f32,
     /// Warp each training image at random every time it is drawn: a shift of up to SHIFT
     /// pixels, a rotation of up to DEG degrees and a scaling by up to SCALE (a fraction).

@@ -52,12 +52,20 @@ pub fn exit_status(e: &anyhow::Error) -> u8 {
 }
 
 /// How an error reads on the command line: a setting as the flag that sets it
-/// (`batch` → `--batch`), everything else as the library says it.
+/// (`batch` → `--batch`), everything else as the library says it, each cause once (the
+/// library's messages already end with the system error they come from).
 pub fn describe(e: &anyhow::Error) -> String {
-    match e.downcast_ref::<fooling::Error>() {
-        Some(fooling::Error::Setting { key, message }) => {
-            format!("--{}: {message}", key.replace('_', "-"))
-        }
-        _ => format!("{e:#}"),
+    if let Some(fooling::Error::Setting { key, message }) = e.downcast_ref::<fooling::Error>() {
+        return format!("--{}: {message}", key.replace('_', "-"));
     }
+    let mut text = String::new();
+    for cause in e.chain().map(|c| c.to_string()) {
+        if !text.ends_with(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
 }

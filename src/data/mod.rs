@@ -117,5 +117,17 @@ pub fn load_dir(dir: &Path) -> Result<(Dataset, Dataset)> {
     let (hi, hl) = split_files(dir, "heldout")
         .or_else(|| split_files(dir, "t10k"))
         .ok_or_else(|| missing("heldout (or t10k)"))?;
-    Ok((Dataset::from_idx(&ti, &tl)?, Dataset::from_idx(&hi, &hl)?))
+    let (train, held) = (Dataset::from_idx(&ti, &tl)?, Dataset::from_idx(&hi, &hl)?);
+    // a held-out label no training image has would only ever count as wrong
+    if held.num_classes() > train.num_classes() {
+        return Err(Error::Data {
+            path: hl,
+            message: format!(
+                "holds label {}, while the training labels go up to {}",
+                held.num_classes() - 1,
+                train.num_classes().saturating_sub(1)
+            ),
+        });
+    }
+    Ok((train, held))
 }

@@ -21,6 +21,7 @@ use rand::SeedableRng;
 
 /// Settings of a CPPN run.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CppnConfig {
     /// Children per generation (the paper's B).
     pub batch: usize,

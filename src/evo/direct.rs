@@ -39,6 +39,7 @@ pub enum Crossover {
 
 /// Settings of a direct-encoding run.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DirectConfig {
     /// Children per generation (the paper's B).
     pub batch: usize,

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// A merged archive's `merged.toml`: the network and the runs it came from.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MergedFile {
     pub net: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

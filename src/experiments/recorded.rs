@@ -67,7 +67,7 @@ pub(crate) fn run_network(dir: &Path) -> Result<RunNetwork> {
             })
         }
     };
-    let loaded = crate::nn::load_recorded(&net, &file, preprocess.as_ref())?;
+    let loaded = crate::nn::load_recorded(&net, &file, preprocess.as_ref(), &dir.join(config))?;
     if loaded.sha256 != sha {
         return Err(Error::Data {
             path: dir.join(config),

@@ -22,6 +22,7 @@ pub const IMAGES_PER_CELL: usize = 2;
 
 /// The settings of a retraining study (`retrain.toml`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RetrainConfig {
     pub net: String,
     /// DNN_1's weights.
@@ -116,6 +117,7 @@ pub const RETRAIN_HEADER: &str =
 
 /// Where a study stands (`state.json`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RetrainState {
     /// The network being evolved against (1-based).
     pub network: usize,
@@ -404,8 +406,8 @@ impl RetrainConfig {
         let config = RetrainConfig {
             net: s.net.clone(),
             weights_sha256: crate::io::sha256_file(&weights)?,
-            weights,
-            data: s.data.clone(),
+            weights: crate::io::absolute(&weights),
+            data: crate::io::absolute(&s.data),
             rounds: s.rounds.unwrap_or(15),
             class_size,
             generations: s.generations,

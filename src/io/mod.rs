@@ -195,6 +195,14 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock> {
     }
 }
 
+/// `path` as an absolute path that names the same file from any working directory (its
+/// canonical form when it exists): what a run records, so `--resume` works from anywhere.
+pub fn absolute(path: &Path) -> PathBuf {
+    path.canonicalize()
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// Locks the existing directory `dir` as [`lock_dir`] does, without creating it: for a
 /// command that reads a run and must not read it while another writes it.
 pub fn lock_existing(dir: &Path) -> Result<DirLock> {

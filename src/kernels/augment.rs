@@ -9,6 +9,7 @@ use crate::gpu::{grid_for, Dispatch, Gpu, View};
 /// rotation of up to `rotate` degrees either way, a scaling by up to `scale` (a fraction)
 /// either way, each drawn uniformly.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Augment {
     pub shift: f32,
     pub rotate: f32,

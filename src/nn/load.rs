@@ -15,13 +15,25 @@ use std::path::{Path, PathBuf};
 pub struct Loaded {
     pub arch: Arch,
     pub weights: Weights,
-    /// The weights file, or the ONNX model.
+    /// The weights file, or the ONNX model, as an absolute path.
     pub file: PathBuf,
     /// Its sha256 (an ONNX model's with its external data's).
     pub sha256: String,
     /// An ONNX model's preprocessing, every default filled in (`None` for the built-in
     /// networks, whose preprocessing is their own).
     pub preprocess: Option<Preprocess>,
+}
+
+impl Loaded {
+    /// The network as a run records it: a built-in network's name, or the ONNX model's
+    /// absolute path (so that `--resume` finds it from any working directory).
+    pub fn recorded_net(&self, net: &str) -> String {
+        if onnx::is_onnx(net) {
+            self.file.display().to_string()
+        } else {
+            net.to_string()
+        }
+    }
 }
 
 /// Loads `net` (a built-in name, or an ONNX file) with `weights` (built-in networks only;
@@ -35,7 +47,7 @@ pub fn load(net: &str, weights: Option<&Path>, given: &Preprocess) -> Result<Loa
                 message: format!("{net} is an ONNX model, which carries its own weights"),
             });
         }
-        return load_onnx(Path::new(net), given, false);
+        return load_onnx(Path::new(net), given, None);
     }
     if !given.is_empty() {
         return Err(Error::Option {
@@ -58,23 +70,28 @@ pub fn load(net: &str, weights: Option<&Path>, given: &Preprocess) -> Result<Loa
         sha256: crate::io::sha256_file(&file)?,
         arch,
         weights,
-        file,
+        file: crate::io::absolute(&file),
         preprocess: None,
     })
 }
 
-/// Loads the network a run recorded: `net` with `file` (its weights, or the ONNX model
-/// itself) and, for an ONNX model, the preprocessing the run recorded, used as it is (a
-/// sidecar written since does not change a run).
-pub fn load_recorded(net: &str, file: &Path, preprocess: Option<&Preprocess>) -> Result<Loaded> {
+/// Loads the network a run recorded in `config` (its `config.toml`): `net` with `file` (its
+/// weights, or the ONNX model itself) and, for an ONNX model, the preprocessing the run
+/// recorded, used as it is (a sidecar written since does not change a run).
+pub fn load_recorded(
+    net: &str,
+    file: &Path,
+    preprocess: Option<&Preprocess>,
+    config: &Path,
+) -> Result<Loaded> {
     if onnx::is_onnx(net) {
         let recorded = preprocess.cloned().unwrap_or_default();
-        return load_onnx(Path::new(net), &recorded, true);
+        return load_onnx(Path::new(net), &recorded, Some(config));
     }
     load(net, Some(file), &Preprocess::default())
 }
 
-fn load_onnx(path: &Path, given: &Preprocess, recorded: bool) -> Result<Loaded> {
+fn load_onnx(path: &Path, given: &Preprocess, recorded: Option<&Path>) -> Result<Loaded> {
     let m = onnx::load(path, given, recorded)?;
     m.arch.check_classes().map_err(|message| Error::Onnx {
         path: path.into(),
@@ -83,7 +100,7 @@ fn load_onnx(path: &Path, given: &Preprocess, recorded: bool) -> Result<Loaded> 
     Ok(Loaded {
         arch: m.arch,
         weights: m.weights,
-        file: path.to_path_buf(),
+        file: crate::io::absolute(path),
         sha256: m.sha256,
         preprocess: Some(m.preprocess),
     })

@@ -37,7 +37,8 @@ pub enum Source<'a> {
 }
 
 impl Source<'_> {
-    fn name(&self, key: &str) -> String {
+    /// The setting `key` as it came: `--input-size`, or `FILE: key \`input_size\``.
+    pub fn name(&self, key: &str) -> String {
         match self {
             Source::CommandLine => format!("--{}", key.replace('_', "-")),
             Source::File(f) => format!("{}: key `{key}`", f.display()),

@@ -323,6 +323,33 @@ fn check(arch: &super::Arch, data: &Dataset, config: &TrainConfig) -> Result<()>
             ),
         });
     }
+    for (key, v, ok) in [
+        ("base_lr", config.base_lr, config.base_lr >= 0.0),
+        (
+            "momentum",
+            config.momentum,
+            (0.0..1.0).contains(&config.momentum),
+        ),
+        (
+            "weight_decay",
+            config.weight_decay,
+            config.weight_decay >= 0.0,
+        ),
+        ("gamma", config.gamma, config.gamma >= 0.0),
+        ("power", config.power, config.power >= 0.0),
+    ] {
+        if !(ok && v.is_finite()) {
+            let range = if key == "momentum" {
+                "in [0, 1)"
+            } else {
+                "finite and not negative"
+            };
+            return Err(Error::Setting {
+                key,
+                message: format!("{v}: must be {range}"),
+            });
+        }
+    }
     if config.batch == 0 || config.batch > data.len() {
         return Err(Error::Setting {
             key: "batch",

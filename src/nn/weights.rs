@@ -283,6 +283,7 @@ impl Weights {
 /// user converted, weights/README.md), looked up in the working directory, then in the
 /// source tree the binary was built from.
 pub fn shipped_weights(net: &str) -> Result<std::path::PathBuf> {
+    super::by_name(net)?; // an unknown network is that, not a missing file
     let name = match net {
         "lenet" | "mlp" => format!("{net}_mnist.safetensors"),
         "lenet-fashion" => "lenet_fashion.safetensors".into(),

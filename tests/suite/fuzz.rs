@@ -176,11 +176,11 @@ proptest! {
         for file in ["tests/fixtures/onnx/vgg.dynamo.onnx", "weights/lenet5_mnist_torch.onnx"] {
             let path = root().join(file);
             let good = std::fs::read(&path).unwrap();
-            if let Ok(m) = onnx::from_bytes(&path, &mutate(&good, &edits), &p, false) {
+            if let Ok(m) = onnx::from_bytes(&path, &mutate(&good, &edits), &p, None) {
                 // anything it accepts is a network whose weights fit it
                 prop_assert!(m.weights.check(&path, &m.arch).is_ok());
             }
-            let _ = onnx::from_bytes(&path, &random, &p, false);
+            let _ = onnx::from_bytes(&path, &random, &p, None);
         }
     }
 }

@@ -24,6 +24,7 @@ mod hostile;
 mod imagenet_evolve;
 mod kernels;
 mod lenet;
+mod messages;
 mod onnx;
 mod onnx_cli;
 mod reads;

@@ -72,7 +72,7 @@ const GRAD_L2: f64 = 2e-2;
 fn check_network(name: &str, exporter: &str, given: &Preprocess) {
     let gpu = gpu();
     let path = fixture(&format!("{name}.{exporter}.onnx"));
-    let model = onnx::load(&path, given, false).unwrap_or_else(|e| panic!("{e}"));
+    let model = onnx::load(&path, given, None).unwrap_or_else(|e| panic!("{e}"));
     let want = expected(name);
     let what = |s: &str| format!("{name} ({exporter}) {s}");
     let arch = &model.arch;
@@ -163,7 +163,7 @@ fn vgg_style_from_both_exporters_matches_pytorch() {
 
 /// The error of loading `path` with `given`.
 fn refusal(path: &Path, given: &Preprocess) -> String {
-    match onnx::load(path, given, false) {
+    match onnx::load(path, given, None) {
         Ok(_) => panic!("{} loaded", path.display()),
         Err(e) => e.to_string(),
     }
@@ -260,7 +260,7 @@ fn bad_models_are_refused_naming_the_file_and_the_node() {
 #[test]
 fn a_sidecar_gives_preprocessing_the_command_line_overrides() {
     let path = fixture("resnet18.torchscript.onnx");
-    let m = onnx::load(&path, &Preprocess::default(), false).unwrap();
+    let m = onnx::load(&path, &Preprocess::default(), None).unwrap();
     assert_eq!(m.preprocess.mean, Some(vec![0.485, 0.456, 0.406]));
     assert_eq!(m.arch.pixels.order, ChannelOrder::Rgb);
     let bgr = Preprocess {
@@ -268,7 +268,7 @@ fn a_sidecar_gives_preprocessing_the_command_line_overrides() {
         mean: Some(vec![0.5]),
         ..Preprocess::default()
     };
-    let m = onnx::load(&path, &bgr, false).unwrap();
+    let m = onnx::load(&path, &bgr, None).unwrap();
     assert_eq!(m.arch.pixels.order, ChannelOrder::Bgr);
     assert_eq!(m.preprocess.mean, Some(vec![0.5; 3]));
     assert_eq!(
@@ -277,13 +277,18 @@ fn a_sidecar_gives_preprocessing_the_command_line_overrides() {
         "the sidecar's std stays"
     );
     // a run's recorded preprocessing is used as it is, without the sidecar
-    let m = onnx::load(&path, &Preprocess::default(), true).unwrap();
+    let m = onnx::load(
+        &path,
+        &Preprocess::default(),
+        Some(Path::new("config.toml")),
+    )
+    .unwrap();
     assert_eq!(m.preprocess.mean, Some(vec![0.0; 3]));
     // the model's checksum covers its external data
     let a = onnx::load(
         &fixture("resnet18.dynamo.onnx"),
         &Preprocess::default(),
-        false,
+        None,
     )
     .unwrap();
     let mut expected = sha2_hex(&[

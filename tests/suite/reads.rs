@@ -26,7 +26,7 @@ fn temp(name: &str) -> PathBuf {
 
 /// `onnx::load`'s error, or a panic when the model loads.
 fn refused(path: &Path) -> String {
-    match onnx::load(path, &Preprocess::default(), false) {
+    match onnx::load(path, &Preprocess::default(), None) {
         Ok(_) => panic!("{} loaded", path.display()),
         Err(e) => e.to_string(),
     }
@@ -89,7 +89,7 @@ fn onnx_external_data_stays_in_the_models_directory() {
         let path = dir.join("inline.onnx");
         std::fs::write(&path, m.encode_to_vec()).unwrap();
         let started = std::time::Instant::now();
-        let loaded = onnx::load(&path, &Preprocess::default(), false);
+        let loaded = onnx::load(&path, &Preprocess::default(), None);
         assert!(loaded.is_ok(), "{location}: {:?}", loaded.err());
         assert!(
             started.elapsed().as_secs() < 20,

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Everything that defines a run: written to `config.toml`, read back by `--resume`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RunConfig {
     /// A built-in architecture, or an ONNX model's path.
     pub net: String,
@@ -39,6 +40,7 @@ pub struct RunConfig {
 
 /// How colour genomes become an ImageNet network's input (PAPER.md sections 3 and 5).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ColorConfig {
     pub model: crate::imaging::ColorModel,
     /// The genome's side (256).
@@ -59,7 +61,15 @@ impl RunConfig {
     }
 
     pub fn load(dir: &Path) -> Result<RunConfig> {
-        load_toml(&dir.join("config.toml"), "a run configuration")
+        let path = dir.join("config.toml");
+        let table: toml::Table = load_toml(&path, "a run configuration")?;
+        if !table.contains_key("encoding") && table.contains_key("iterations") {
+            return Err(Error::Data {
+                path,
+                message: "is a gradient-ascent run's (fooling ascent), not an evolution's: ascent runs do not resume, start another with fooling ascent".into(),
+            });
+        }
+        load_toml(&path, "an evolution run's configuration")
     }
 }
 
@@ -130,7 +140,7 @@ impl ColorConfig {
                 model: s.color.unwrap_or(ColorModel::HlsOpencv),
                 size: crate::evo::color_size(arch.input[1]),
                 crops: s.crops.unwrap_or(10),
-                mean_image: s.mean_image.clone(),
+                mean_image: s.mean_image.as_deref().map(crate::io::absolute),
                 mean_image_sha256,
             })
         } else {
@@ -193,7 +203,7 @@ impl RunConfig {
             ),
         };
         let config = RunConfig {
-            net: s.net.clone(),
+            net: loaded.recorded_net(&s.net),
             weights_sha256: loaded.sha256.clone(),
             weights: loaded.file.clone(),
             preprocess: loaded.preprocess.clone(),

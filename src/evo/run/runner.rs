@@ -248,7 +248,12 @@ impl<'g> Runner<'g> {
         resume: bool,
     ) -> Result<Runner<'g>> {
         let (dir, config) = (&slots[0].0, &slots[0].1);
-        let loaded = nn::load_recorded(&config.net, &config.weights, config.preprocess.as_ref())?;
+        let loaded = nn::load_recorded(
+            &config.net,
+            &config.weights,
+            config.preprocess.as_ref(),
+            &dir.join("config.toml"),
+        )?;
         let changed = |what: &str, path: &Path| {
             option(
                 format!("--resume {}", dir.display()),

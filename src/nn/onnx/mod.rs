@@ -45,10 +45,10 @@ pub fn is_onnx(net: &str) -> bool {
     net.to_ascii_lowercase().ends_with(".onnx")
 }
 
-/// Loads the model in `path` with `given` preprocessing (the command line's, which wins over
-/// the model's sidecar `PATH.toml`); `recorded` is a run's recorded preprocessing, used as
-/// it is (no sidecar) when a run resumes.
-pub fn load(path: &Path, given: &Preprocess, recorded: bool) -> Result<OnnxModel> {
+/// Loads the model in `path` with `given` preprocessing: the command line's, which wins over
+/// the model's sidecar `PATH.toml`; or, with `recorded`, the preprocessing a run recorded in
+/// that file, used as it is (no sidecar) when a run resumes and named as its keys in errors.
+pub fn load(path: &Path, given: &Preprocess, recorded: Option<&Path>) -> Result<OnnxModel> {
     let bytes = crate::io::read::read(path, crate::io::read::MODEL)?;
     from_bytes(path, &bytes, given, recorded)
 }
@@ -59,7 +59,7 @@ pub fn from_bytes(
     path: &Path,
     bytes: &[u8],
     given: &Preprocess,
-    recorded: bool,
+    recorded: Option<&Path>,
 ) -> Result<OnnxModel> {
     let err = |message: String| Error::Onnx {
         path: path.into(),
@@ -90,16 +90,25 @@ pub fn from_bytes(
             graph.node.len()
         )));
     }
-    let sidecar = if recorded {
+    let given_source = match recorded {
+        Some(file) => Source::File(file),
+        None => Source::CommandLine,
+    };
+    let sidecar = if recorded.is_some() {
         None
     } else {
         Preprocess::sidecar(path)?
     };
-    let size = given
-        .input_size
-        .or(sidecar.as_ref().and_then(|(_, p)| p.input_size));
+    // the size, named as the setting that gave it
+    let size = match (given.input_size, &sidecar) {
+        (Some(s), _) => Some((s, given_source.name("input_size"))),
+        (None, Some((file, p))) => p
+            .input_size
+            .map(|s| (s, Source::File(file).name("input_size"))),
+        (None, None) => None,
+    };
     let (input_name, input) = import::input_shape(path, graph, size)?;
-    given.check(input[0], Source::CommandLine)?;
+    given.check(input[0], given_source)?;
     if let Some((file, p)) = &sidecar {
         p.check(input[0], Source::File(file))?;
     }
@@ -110,7 +119,7 @@ pub fn from_bytes(
             // labels from the command line are checked as given; the sidecar's in its file
             let merged = given.clone().or(p.clone());
             let source = if given.labels.is_some() {
-                Source::CommandLine
+                given_source
             } else {
                 Source::File(file)
             };
@@ -118,7 +127,7 @@ pub fn from_bytes(
             merged
         }
         None => {
-            given.apply(&mut arch, Source::CommandLine)?;
+            given.apply(&mut arch, given_source)?;
             given.clone()
         }
     }

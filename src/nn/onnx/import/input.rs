@@ -1,5 +1,5 @@
 //! The model's one image input: its per-image shape, from the declared shape or the
-//! command line's `--input-size`.
+//! `input_size` a user gives (the command line's `--input-size`, or a sidecar's key).
 
 use crate::error::{Error, Result};
 use crate::nn::onnx::proto::GraphProto;
@@ -7,12 +7,21 @@ use crate::nn::onnx::tensor::type_name;
 use std::collections::HashSet;
 use std::path::Path;
 
+/// One declared dimension of the input.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Dim {
+    Fixed(usize),
+    /// A symbolic or absent size, left for `input_size` to fill.
+    Open,
+}
+
 /// The per-image `(c, h, w)` of the model's one image input, from its declared shape;
-/// `size` gives `(h, w)` where the model leaves them open.
+/// `size` gives `(h, w)` where the model leaves them open, with the name of the setting that
+/// gave it (`--input-size`, or a sidecar's key) for errors.
 pub(in crate::nn::onnx) fn input_shape(
     file: &Path,
     graph: &GraphProto,
-    size: Option<[usize; 2]>,
+    size: Option<([usize; 2], String)>,
 ) -> Result<(String, [usize; 3])> {
     let err = |m: String| Error::Onnx {
         path: file.into(),
@@ -63,20 +72,25 @@ pub(in crate::nn::onnx) fn input_shape(
             type_name(tensor.elem_type())
         )));
     }
-    let dims: Vec<Option<i64>> = tensor
+    use crate::nn::onnx::proto::tensor_shape_proto::dimension::Value;
+    let dims: Vec<Dim> = tensor
         .shape
         .as_ref()
         .map(|s| {
             s.dim
                 .iter()
-                .map(|d| match d.value {
-                    Some(
-                        crate::nn::onnx::proto::tensor_shape_proto::dimension::Value::DimValue(v),
-                    ) if v > 0 => Some(v),
-                    _ => None,
+                .enumerate()
+                .map(|(i, d)| match d.value {
+                    Some(Value::DimValue(v)) if v > 0 => Ok(Dim::Fixed(v as usize)),
+                    Some(Value::DimValue(v)) => Err(err(format!(
+                        "input {:?} declares dimension {i} as {v}: not a size",
+                        input.name()
+                    ))),
+                    _ => Ok(Dim::Open),
                 })
-                .collect()
+                .collect::<Result<Vec<Dim>>>()
         })
+        .transpose()?
         .unwrap_or_default();
     if dims.len() != 4 {
         return Err(err(format!(
@@ -85,16 +99,19 @@ pub(in crate::nn::onnx) fn input_shape(
             dims.len()
         )));
     }
-    if matches!(dims[0], Some(n) if n != 1) {
+    if let Dim::Fixed(n @ 2..) = dims[0] {
         // a fixed batch above 1: the model would take only batches of that size
         return Err(err(format!(
-            "input {:?} has a fixed batch of {}: export it with batch 1 or a dynamic batch",
-            input.name(),
-            dims[0].unwrap_or_default()
+            "input {:?} has a fixed batch of {n}: export it with batch 1 or a dynamic batch",
+            input.name()
         )));
     }
-    let c =
-        dims[1].ok_or_else(|| err(format!("input {:?} leaves its channels open", input.name())))?;
+    let Dim::Fixed(c) = dims[1] else {
+        return Err(err(format!(
+            "input {:?} leaves its channels open",
+            input.name()
+        )));
+    };
     if !(c == 1 || c == 3) {
         return Err(err(format!(
             "input {:?} has {c} channels: fooling takes grey (1) or colour (3) images",
@@ -102,29 +119,32 @@ pub(in crate::nn::onnx) fn input_shape(
         )));
     }
     let (h, w) = match (dims[2], dims[3], size) {
-        (_, _, Some([h, w])) => {
+        (_, _, Some(([h, w], setting))) => {
             if h == 0 || w == 0 {
                 return Err(Error::Option {
-                    option: "--input-size".into(),
+                    option: setting,
                     message: format!("{h},{w}: each side must be at least 1"),
                 });
             }
+            let fixed = |d: Dim| match d {
+                Dim::Fixed(v) => v.to_string(),
+                Dim::Open => "open".into(),
+            };
             for (d, given) in [(dims[2], h), (dims[3], w)] {
-                if let Some(d) = d {
-                    if d as usize != given {
-                        return Err(Error::Option {
-                            option: "--input-size".into(),
-                            message: format!(
-                                "{h},{w} for a model whose input is fixed at {:?}",
-                                &dims[2..]
-                            ),
-                        });
-                    }
+                if matches!(d, Dim::Fixed(v) if v != given) {
+                    return Err(Error::Option {
+                        option: setting,
+                        message: format!(
+                            "{h},{w} for a model whose input is fixed at {}x{}",
+                            fixed(dims[2]),
+                            fixed(dims[3])
+                        ),
+                    });
                 }
             }
             (h, w)
         }
-        (Some(h), Some(w), None) => (h as usize, w as usize),
+        (Dim::Fixed(h), Dim::Fixed(w), None) => (h, w),
         _ => {
             return Err(Error::Option {
                 option: "--input-size".into(),
