@@ -158,5 +158,5 @@ pub(in crate::nn::onnx) fn input_shape(
     if h > 4096 || w > 4096 {
         return Err(err(format!("input {h}x{w}: at most 4096 pixels a side")));
     }
-    Ok((input.name().to_string(), [c as usize, h, w]))
+    Ok((input.name().to_string(), [c, h, w]))
 }
