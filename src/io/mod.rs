@@ -177,7 +177,19 @@ pub struct DirLock(#[allow(dead_code)] std::fs::File);
 
 /// Creates `dir` if needed and locks it (`dir/.lock`), or says that another command holds it.
 pub fn lock_dir(dir: &Path) -> Result<DirLock> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    if let Ok(m) = std::fs::metadata(dir) {
+        if !m.is_dir() {
+            return Err(Error::io(
+                dir,
+                std::io::Error::other(format!(
+                    "is {}, not a directory",
+                    describe_kind(&m.file_type()).replace("a special file", "a file")
+                )),
+            ));
+        }
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(dir, std::io::Error::other(format!("cannot be made: {e}"))))?;
     let path = dir.join(".lock");
     let file = std::fs::OpenOptions::new()
         .create(true)

@@ -119,7 +119,7 @@ pub fn hash_into(h: &mut sha2::Sha256, path: &Path, limit: u64) -> Result<()> {
 
 /// The file that `name` (as another file of `dir` gives it) names inside `dir`: a relative
 /// path of plain components, which once symbolic links are resolved still lies inside `dir`.
-/// `what` says what named it, for the error.
+/// `what` says what named it, for the error (empty: the crate itself).
 pub fn inside(dir: &Path, name: &Path, what: &str) -> Result<PathBuf> {
     let path = dir.join(name);
     let plain = !name.as_os_str().is_empty()
@@ -128,20 +128,23 @@ pub fn inside(dir: &Path, name: &Path, what: &str) -> Result<PathBuf> {
         return Err(refuse(
             &path,
             format!(
-                "{what} names a path out of {}: only a relative path inside it is read",
+                "{what}{}names a path out of {}: only a relative path inside it is read",
+                if what.is_empty() { "" } else { " " },
                 dir.display()
             ),
         ));
     }
     let real_dir = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
-    let real = path
-        .canonicalize()
-        .map_err(|e| refuse(&path, format!("{what}: {e}")))?;
+    let real = path.canonicalize().map_err(|e| match what {
+        "" => Error::io(&path, e),
+        what => refuse(&path, format!("{what}: {e}")),
+    })?;
     if !real.starts_with(&real_dir) {
         return Err(refuse(
             &path,
             format!(
-                "{what} leads out of {} (to {}): only files inside it are read",
+                "{what}{}leads out of {} (to {}): only files inside it are read",
+                if what.is_empty() { "" } else { " " },
                 dir.display(),
                 real.display()
             ),
@@ -153,12 +156,12 @@ pub fn inside(dir: &Path, name: &Path, what: &str) -> Result<PathBuf> {
 /// The bytes of `name`, a file of the directory `dir` (a run's `stats.csv`, `checkpoint/…`),
 /// at most `limit` of them: a regular file that lies inside `dir`, symbolic links resolved.
 pub fn read_in(dir: &Path, name: &str, limit: u64) -> Result<Vec<u8>> {
-    read(&inside(dir, Path::new(name), name)?, limit)
+    read(&inside(dir, Path::new(name), "")?, limit)
 }
 
 /// [`read_in`] as UTF-8 text.
 pub fn read_in_to_string(dir: &Path, name: &str, limit: u64) -> Result<String> {
-    read_to_string(&inside(dir, Path::new(name), name)?, limit)
+    read_to_string(&inside(dir, Path::new(name), "")?, limit)
 }
 
 /// `path`, a file the crate names by its place in a directory (`RUN/stats.csv`,
