@@ -92,7 +92,8 @@ fn main() {
         None => KernelChoice::Auto,
         Some(Some("tiled")) => KernelChoice::Tiled,
         Some(Some("direct")) => KernelChoice::Direct,
-        Some(other) => panic!("--kernels: expected tiled or direct, found {other:?}"),
+        Some(Some("subgroup")) => KernelChoice::Subgroup,
+        Some(other) => panic!("--kernels: expected tiled, direct or subgroup, found {other:?}"),
     };
     let gpu = Gpu::new(&GpuOptions {
         kernels,

@@ -43,7 +43,8 @@ impl BackendChoice {
 /// Which implementation of the matrix kernels (convolution, fully-connected) to launch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum KernelChoice {
-    /// `direct` on CPU adapters (lavapipe), `tiled` on GPUs.
+    /// `subgroup` on CPU adapters with subgroups of at least 8 lanes (lavapipe), `direct` on
+    /// other CPU adapters, `tiled` on GPUs.
     #[default]
     Auto,
     /// 64 × 64 tiles staged through workgroup memory: what GPUs want.
@@ -51,6 +52,10 @@ pub enum KernelChoice {
     /// Register blocking straight from storage, no workgroup memory or barriers: what CPU
     /// adapters want (caches do the tiling; barriers are costly there).
     Direct,
+    /// Register blocks of 8 to 32 rows fed by subgroup broadcasts (`kernels::subgroup`):
+    /// where the adapter has subgroups of at least 8 lanes; `direct` elsewhere, and for
+    /// products of fewer than 8 rows.
+    Subgroup,
 }
 
 /// The resolved kernel variant a device uses.
@@ -58,6 +63,7 @@ pub enum KernelChoice {
 pub enum Variant {
     Tiled,
     Direct,
+    Subgroup,
 }
 
 /// How to pick the adapter.
@@ -226,10 +232,19 @@ impl Gpu {
             adapter: info.name.clone(),
             source,
         })?;
+        // the subgroup kernels broadcast from lanes 0..8 of every subgroup
+        let subgroups = features.subgroups && info.subgroup_min_size >= 8;
+        let cpu = info.device_type == wgpu::DeviceType::Cpu;
         let variant = match opts.kernels {
             KernelChoice::Tiled => Variant::Tiled,
             KernelChoice::Direct => Variant::Direct,
-            KernelChoice::Auto if info.device_type == wgpu::DeviceType::Cpu => Variant::Direct,
+            KernelChoice::Subgroup | KernelChoice::Auto
+                if subgroups && (cpu || opts.kernels == KernelChoice::Subgroup) =>
+            {
+                Variant::Subgroup
+            }
+            KernelChoice::Subgroup => Variant::Direct,
+            KernelChoice::Auto if cpu => Variant::Direct,
             KernelChoice::Auto => Variant::Tiled,
         };
         Ok(Gpu {
@@ -365,6 +380,10 @@ pub struct Dispatch {
     grid: [u32; 3],
     /// The params uniform, kept by launchers whose params change between replays.
     uniform: Option<wgpu::Buffer>,
+    /// Dispatches recorded right after this one (a kernel in two steps, such as partial sums
+    /// and their total), and the scratch buffers they share, kept as long as the dispatch.
+    then: Vec<Dispatch>,
+    scratch: Vec<GpuBuffer<f32>>,
 }
 
 impl Dispatch {
@@ -403,7 +422,22 @@ impl Dispatch {
             bind_group,
             grid,
             uniform: None,
+            then: Vec::new(),
+            scratch: Vec::new(),
         })
+    }
+
+    /// This dispatch, then `next` (recorded after it in the same pass, where it sees what
+    /// this one wrote).
+    pub fn then(mut self, next: Dispatch) -> Dispatch {
+        self.then.push(next);
+        self
+    }
+
+    /// Keeps `buffer` (scratch this dispatch and those after it bind) alive with it.
+    pub fn keep_buffer(mut self, buffer: GpuBuffer<f32>) -> Dispatch {
+        self.scratch.push(buffer);
+        self
     }
 
     /// Keeps `uniform` (the dispatch's params buffer) so [`Dispatch::write_uniform`] can
@@ -423,11 +457,13 @@ impl Dispatch {
     }
 
     pub fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
-        if self.grid.contains(&0) {
-            return;
+        if !self.grid.contains(&0) {
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &self.bind_group, &[]);
+            pass.dispatch_workgroups(self.grid[0], self.grid[1], self.grid[2]);
         }
-        pass.set_pipeline(&self.pipeline);
-        pass.set_bind_group(0, &self.bind_group, &[]);
-        pass.dispatch_workgroups(self.grid[0], self.grid[1], self.grid[2]);
+        for next in &self.then {
+            next.record(pass);
+        }
     }
 }

@@ -174,7 +174,8 @@ impl Params {
 pub(super) const TILE: usize = 64;
 
 /// `y = conv(x, w) + b`, then ReLU when `relu`; see [`Conv2dShape`] for the layouts.
-/// Launches `conv2d_fwd` or `conv2d_fwd_direct` as `gpu.variant` says.
+/// Launches `conv2d_fwd`, `conv2d_fwd_direct` or `conv2d_fwd_sg` as `gpu.variant` says, and
+/// `depthwise2d_fwd` for a depthwise convolution.
 pub fn conv2d_fwd(
     gpu: &Gpu,
     s: &Conv2dShape,
@@ -191,10 +192,16 @@ pub fn conv2d_fwd(
     check_len(K, "b", b.len, s.out_c)?;
     check_len(K, "y", y.len, s.output_len())?;
     let (ocg, ndim) = (s.out_c / s.groups, s.batch * s.out_h() * s.out_w());
+    if super::is_depthwise(s) {
+        return super::depthwise2d_fwd(gpu, s, relu, [x, w, b, y]);
+    }
+    if super::subgroup_rows(gpu, ocg) {
+        return super::subgroup::conv2d_fwd(gpu, s, relu, [x, w, b, y]);
+    }
     let relu = relu_constant(relu);
     let (entry, tile_m, tile_n, constants) = match gpu.variant {
         Variant::Tiled => ("conv2d_fwd", TILE, TILE, vec![relu]),
-        Variant::Direct => {
+        Variant::Direct | Variant::Subgroup => {
             let (wy, wx) = direct_shape(ocg, ndim);
             (
                 "conv2d_fwd_direct",

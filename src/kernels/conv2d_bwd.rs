@@ -45,6 +45,12 @@ pub fn conv2d_bwd_input(
     check_len(K, "w", w.len, s.weight_len())?;
     check_len(K, "dx", dx.len, s.input_len())?;
     let rows = s.in_c / s.groups;
+    if super::is_depthwise(s) {
+        return super::depthwise2d_bwd_input(gpu, s, [dy, w, dx]);
+    }
+    if super::subgroup_rows(gpu, rows) {
+        return super::subgroup::conv2d_bwd_input(gpu, s, [dy, w, dx]);
+    }
     conv_bwd(gpu, s, K, (rows, s.batch * s.in_h * s.in_w), [dy, w, dx])
 }
 
@@ -63,5 +69,8 @@ pub fn conv2d_bwd_weight(
     check_len(K, "x", x.len, s.input_len())?;
     check_len(K, "dw", dw.len, s.weight_len())?;
     let cols = (s.in_c / s.groups) * s.kh * s.kw;
+    if super::subgroup_rows(gpu, s.out_c / s.groups) {
+        return super::subgroup::conv2d_bwd_weight(gpu, s, [dy, x, dw]);
+    }
     conv_bwd(gpu, s, K, (s.out_c / s.groups, cols), [dy, x, dw])
 }

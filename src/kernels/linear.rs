@@ -33,7 +33,7 @@ params! {
 pub(super) const TILE: usize = 64;
 
 /// `y = x w^T + b`, then ReLU when `relu`; see [`LinearShape`] for the layouts.
-/// Launches `linear_fwd` or `linear_fwd_direct` as `gpu.variant` says.
+/// Launches `linear_fwd`, `linear_fwd_direct` or `linear_fwd_sg` as `gpu.variant` says.
 pub fn linear_fwd(
     gpu: &Gpu,
     s: &LinearShape,
@@ -48,10 +48,13 @@ pub fn linear_fwd(
     check_len(K, "w", w.len, s.out_f * s.in_f)?;
     check_len(K, "b", b.len, s.out_f)?;
     check_len(K, "y", y.len, s.batch * s.out_f)?;
+    if super::subgroup_rows(gpu, s.batch) {
+        return super::subgroup::linear_fwd(gpu, s, relu, [x, w, b, y]);
+    }
     let relu = relu_constant(relu);
     let (entry, tile_m, tile_n, constants) = match gpu.variant {
         Variant::Tiled => ("linear_fwd", TILE, TILE, vec![relu]),
-        Variant::Direct => {
+        Variant::Direct | Variant::Subgroup => {
             let (wx, wy) = direct_shape(s.out_f, s.batch);
             (
                 "linear_fwd_direct",

@@ -56,6 +56,9 @@ pub fn linear_bwd_input(
     check_len(K, "dy", dy.len, s.batch * s.out_f)?;
     check_len(K, "w", w.len, s.out_f * s.in_f)?;
     check_len(K, "dx", dx.len, s.batch * s.in_f)?;
+    if super::subgroup_rows(gpu, s.batch) {
+        return super::subgroup::linear_bwd_input(gpu, s, [dy, w, dx]);
+    }
     linear_bwd(gpu, s, K, s.batch, [dy, w, dx])
 }
 
@@ -71,5 +74,8 @@ pub fn linear_bwd_weight(
     check_len(K, "dy", dy.len, s.batch * s.out_f)?;
     check_len(K, "x", x.len, s.batch * s.in_f)?;
     check_len(K, "dw", dw.len, s.out_f * s.in_f)?;
+    if super::subgroup_rows(gpu, s.out_f) {
+        return super::subgroup::linear_bwd_weight(gpu, s, [dy, x, dw]);
+    }
     linear_bwd(gpu, s, K, s.out_f, [dy, x, dw])
 }

@@ -58,6 +58,7 @@ mod conv2d;
 mod conv2d_bwd;
 mod copy_cols;
 mod crop_mean;
+mod depthwise2d;
 mod dropout;
 mod elite;
 mod elite_copy;
@@ -85,6 +86,8 @@ mod sgd;
 mod softmax;
 mod softmax_prob;
 mod softmax_xent;
+mod subgroup;
+mod sum_parts;
 
 pub use act::{act_fwd, Activation};
 pub use act_bwd::act_bwd;
@@ -102,6 +105,7 @@ pub use conv2d::{conv2d_fwd, Conv2dShape};
 pub use conv2d_bwd::{conv2d_bwd_input, conv2d_bwd_weight};
 pub use copy_cols::{copy_cols, Cols};
 pub use crop_mean::crop_mean;
+pub use depthwise2d::{depthwise2d_bwd_input, depthwise2d_fwd, is_depthwise};
 pub use dropout::{dropout, DropoutMask};
 pub use elite::elite_select;
 pub use elite_copy::elite_copy;
@@ -129,6 +133,8 @@ pub use sgd::sgd_update;
 pub use softmax::softmax_fwd;
 pub use softmax_prob::softmax_prob_bwd;
 pub use softmax_xent::softmax_xent_bwd;
+pub use subgroup::{all_sources as subgroup_sources, Kernel as SubgroupKernel};
+pub use sum_parts::sum_parts;
 
 use crate::error::{Error, Result};
 pub use crate::gpu::Dispatch;
@@ -203,6 +209,7 @@ shaders! {
     Conv2dBwd => "conv2d_bwd",
     CopyCols => "copy_cols",
     CropMean => "crop_mean",
+    Depthwise2d => "depthwise2d",
     Dropout => "dropout" with "counter_hash",
     Elite => "elite",
     EliteCopy => "elite_copy",
@@ -230,6 +237,7 @@ shaders! {
     Softmax => "softmax",
     SoftmaxProb => "softmax_prob",
     SoftmaxXent => "softmax_xent",
+    SumParts => "sum_parts",
 }
 
 /// The layout of every params struct, for the test that holds each against its shaders.
@@ -245,6 +253,7 @@ pub fn params_layouts() -> Vec<ParamsLayout> {
         conv2d::Params::LAYOUT,
         copy_cols::ColsParams::LAYOUT,
         crop_mean::MeanParams::LAYOUT,
+        depthwise2d::DepthwiseParams::LAYOUT,
         dropout::Params::LAYOUT,
         elite::EliteParams::LAYOUT,
         elite_copy::CopyParams::LAYOUT,
@@ -266,6 +275,7 @@ pub fn params_layouts() -> Vec<ParamsLayout> {
         sgd::Params::LAYOUT,
         softmax::Params::LAYOUT,
         softmax_xent::XentParams::LAYOUT,
+        sum_parts::PartsParams::LAYOUT,
     ]
 }
 
@@ -311,6 +321,12 @@ pub(crate) fn bad_shape(kernel: &str, what: &str, expected: &str, found: String)
         expected: expected.into(),
         found,
     }
+}
+
+/// Whether a product of `rows` rows runs in its subgroup form on `gpu`: its variant is
+/// [`Variant::Subgroup`] and the rows fill at least one register block of 8.
+pub(crate) fn subgroup_rows(gpu: &Gpu, rows: usize) -> bool {
+    gpu.variant == crate::gpu::Variant::Subgroup && rows >= 8
 }
 
 pub(crate) fn relu_constant(relu: bool) -> (&'static str, f64) {

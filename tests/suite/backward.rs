@@ -2,8 +2,8 @@
 //! poisoned first, and each twin against central finite differences of the forward twins.
 
 use crate::common::{
-    assert_close, conv, for_each_seed, gpu, poisoned, uniform, up, F32_DOT, F32_ELEMENTWISE,
-    F32_PROB_GRAD,
+    assert_close, conv, for_each_seed, gpu, gpus_for_each_variant, poisoned, uniform, up, F32_DOT,
+    F32_ELEMENTWISE, F32_PROB_GRAD,
 };
 use fooling::gpu::GpuBuffer;
 use fooling::kernels::{self, LinearShape, Pool2dShape};
@@ -40,9 +40,32 @@ fn check_fd(
     }
 }
 
+/// A convolution with every option: strides, asymmetric padding, dilations and groups.
+fn conv_full(
+    x: [usize; 4],
+    out_c: usize,
+    k: [usize; 2],
+    [stride, pad, dilation]: [[usize; 4]; 3],
+    groups: usize,
+) -> kernels::Conv2dShape {
+    let [batch, in_c, in_h, in_w] = x;
+    kernels::Conv2dShape {
+        batch,
+        in_c,
+        in_h,
+        in_w,
+        out_c,
+        kh: k[0],
+        kw: k[1],
+        stride: [stride[0], stride[1]],
+        pad,
+        dilation: [dilation[0], dilation[1]],
+        groups,
+    }
+}
+
 #[test]
 fn conv2d_bwd_matches_twin_and_finite_differences() {
-    let gpu = gpu();
     for_each_seed("conv2d_bwd", &[], |r| {
         for s in [
             conv([2, 20, 12, 12], 50, 5, [1, 0, 1]), // LeNet conv2
@@ -50,30 +73,50 @@ fn conv2d_bwd_matches_twin_and_finite_differences() {
             conv([2, 4, 9, 11], 6, 3, [2, 1, 2]),    // stride, pad, groups
             conv([1, 6, 13, 13], 9, 5, [1, 2, 3]),
             conv([2, 3, 23, 23], 4, 11, [4, 0, 1]), // CaffeNet conv1's kernel and stride
+            // register blocks of 8 to 32 rows with ragged edges: 9 and 13 channels a group,
+            // stride 2, asymmetric padding, dilation
+            conv_full(
+                [2, 18, 9, 11],
+                26,
+                [3, 2],
+                [[2, 1, 0, 0], [1, 2, 0, 1], [2, 1, 0, 0]],
+                2,
+            ),
+            // a weight gradient split over images unevenly (130 images, 44 splits)
+            conv([130, 2, 9, 9], 9, 3, [1, 1, 1]),
         ] {
             let x = uniform(r, s.input_len(), -1.0, 1.0);
             let w = uniform(r, s.weight_len(), -0.5, 0.5);
             let dy = uniform(r, s.output_len(), -1.0, 1.0);
-            let (xb, wb, dyb) = (up(&x), up(&w), up(&dy));
-            let (dxb, dwb) = (poisoned(s.input_len()), poisoned(s.weight_len()));
-            let d1 = kernels::conv2d_bwd_input(gpu, &s, dyb.view(), wb.view(), dxb.view()).unwrap();
-            let d2 =
-                kernels::conv2d_bwd_weight(gpu, &s, dyb.view(), xb.view(), dwb.view()).unwrap();
-            gpu.run(&[&d1, &d2]).unwrap();
             let want_dx = twin::conv2d_bwd_input(&s, &dy, &w);
             let want_dw = twin::conv2d_bwd_weight(&s, &dy, &x);
-            assert_close(
-                &format!("conv2d_bwd_input {s:?}"),
-                &dxb.read(gpu).unwrap(),
-                &want_dx,
-                F32_DOT,
-            );
-            assert_close(
-                &format!("conv2d_bwd_weight {s:?}"),
-                &dwb.read(gpu).unwrap(),
-                &want_dw,
-                F32_DOT,
-            );
+            for gpu in gpus_for_each_variant() {
+                let up = |v: &[f32]| GpuBuffer::from_slice(gpu, "in", v).unwrap();
+                let poisoned = |n| {
+                    let b = GpuBuffer::<f32>::zeros(gpu, "out", n).unwrap();
+                    b.fill(gpu, f32::NAN);
+                    b
+                };
+                let (xb, wb, dyb) = (up(&x), up(&w), up(&dy));
+                let (dxb, dwb) = (poisoned(s.input_len()), poisoned(s.weight_len()));
+                let d1 =
+                    kernels::conv2d_bwd_input(gpu, &s, dyb.view(), wb.view(), dxb.view()).unwrap();
+                let d2 =
+                    kernels::conv2d_bwd_weight(gpu, &s, dyb.view(), xb.view(), dwb.view()).unwrap();
+                gpu.run(&[&d1, &d2]).unwrap();
+                assert_close(
+                    &format!("conv2d_bwd_input ({:?}) {s:?}", gpu.variant),
+                    &dxb.read(gpu).unwrap(),
+                    &want_dx,
+                    F32_DOT,
+                );
+                assert_close(
+                    &format!("conv2d_bwd_weight ({:?}) {s:?}", gpu.variant),
+                    &dwb.read(gpu).unwrap(),
+                    &want_dw,
+                    F32_DOT,
+                );
+            }
             let b = vec![0.0; s.out_c];
             check_fd(
                 "conv2d dx",
@@ -99,7 +142,6 @@ fn conv2d_bwd_matches_twin_and_finite_differences() {
 
 #[test]
 fn linear_bwd_matches_twin_and_finite_differences() {
-    let gpu = gpu();
     for_each_seed("linear_bwd", &[], |r| {
         for s in [
             LinearShape {
@@ -122,38 +164,60 @@ fn linear_bwd_matches_twin_and_finite_differences() {
                 in_f: 500,
                 out_f: 10,
             },
+            // ragged register blocks and columns: 9, 17 and 33 rows, 3 and 13 columns
+            LinearShape {
+                batch: 17,
+                in_f: 13,
+                out_f: 33,
+            },
+            LinearShape {
+                batch: 9,
+                in_f: 3,
+                out_f: 9,
+            },
         ] {
             let x = uniform(r, s.batch * s.in_f, -1.0, 1.0);
             let w = uniform(r, s.out_f * s.in_f, -0.5, 0.5);
             let dy = uniform(r, s.batch * s.out_f, -1.0, 1.0);
-            let (xb, wb, dyb) = (up(&x), up(&w), up(&dy));
-            let (dxb, dwb, dbb) = (poisoned(x.len()), poisoned(w.len()), poisoned(s.out_f));
-            let d1 = kernels::linear_bwd_input(gpu, &s, dyb.view(), wb.view(), dxb.view()).unwrap();
-            let d2 =
-                kernels::linear_bwd_weight(gpu, &s, dyb.view(), xb.view(), dwb.view()).unwrap();
-            let d3 = kernels::bias_bwd(gpu, s.batch, s.out_f, 1, dyb.view(), dbb.view()).unwrap();
-            gpu.run(&[&d1, &d2, &d3]).unwrap();
             let want_dx = twin::linear_bwd_input(&s, &dy, &w);
             let want_dw = twin::linear_bwd_weight(&s, &dy, &x);
             let want_db = twin::bias_bwd(s.batch, s.out_f, 1, &dy);
-            assert_close(
-                &format!("linear_bwd_input {s:?}"),
-                &dxb.read(gpu).unwrap(),
-                &want_dx,
-                F32_DOT,
-            );
-            assert_close(
-                &format!("linear_bwd_weight {s:?}"),
-                &dwb.read(gpu).unwrap(),
-                &want_dw,
-                F32_DOT,
-            );
-            assert_close(
-                &format!("bias_bwd {s:?}"),
-                &dbb.read(gpu).unwrap(),
-                &want_db,
-                F32_DOT,
-            );
+            for gpu in gpus_for_each_variant() {
+                let up = |v: &[f32]| GpuBuffer::from_slice(gpu, "in", v).unwrap();
+                let poisoned = |n| {
+                    let b = GpuBuffer::<f32>::zeros(gpu, "out", n).unwrap();
+                    b.fill(gpu, f32::NAN);
+                    b
+                };
+                let (xb, wb, dyb) = (up(&x), up(&w), up(&dy));
+                let (dxb, dwb, dbb) = (poisoned(x.len()), poisoned(w.len()), poisoned(s.out_f));
+                let d1 =
+                    kernels::linear_bwd_input(gpu, &s, dyb.view(), wb.view(), dxb.view()).unwrap();
+                let d2 =
+                    kernels::linear_bwd_weight(gpu, &s, dyb.view(), xb.view(), dwb.view()).unwrap();
+                let d3 =
+                    kernels::bias_bwd(gpu, s.batch, s.out_f, 1, dyb.view(), dbb.view()).unwrap();
+                gpu.run(&[&d1, &d2, &d3]).unwrap();
+                let what = |k: &str| format!("{k} ({:?}) {s:?}", gpu.variant);
+                assert_close(
+                    &what("linear_bwd_input"),
+                    &dxb.read(gpu).unwrap(),
+                    &want_dx,
+                    F32_DOT,
+                );
+                assert_close(
+                    &what("linear_bwd_weight"),
+                    &dwb.read(gpu).unwrap(),
+                    &want_dw,
+                    F32_DOT,
+                );
+                assert_close(
+                    &what("bias_bwd"),
+                    &dbb.read(gpu).unwrap(),
+                    &want_db,
+                    F32_DOT,
+                );
+            }
             let b = vec![0.0; s.out_f];
             check_fd(
                 "linear dx",

@@ -522,3 +522,88 @@ fn peak_kernels_match_twins() {
         assert!(kernels::peak_gather(gpu, 50, tb.slice(0, 2000), out.view()).is_err());
     });
 }
+
+/// Depthwise convolutions (one input channel per output channel, as MobileNets have them) on
+/// their own kernels against their twins, outputs poisoned: strides, asymmetric padding,
+/// dilations, a channel multiplier of 2, widths that are not a multiple of 4; and the twins
+/// against the general convolution's.
+#[test]
+fn depthwise_convolutions_match_twins() {
+    use fooling::kernels::{self, Conv2dShape};
+    use fooling::reference as twin;
+    for_each_seed("depthwise", &[], |r| {
+        let dw = |x: [usize; 4],
+                  mult: usize,
+                  k: [usize; 2],
+                  stride: [usize; 2],
+                  pad: [usize; 4],
+                  dilation: [usize; 2]| Conv2dShape {
+            batch: x[0],
+            in_c: x[1],
+            in_h: x[2],
+            in_w: x[3],
+            out_c: x[1] * mult,
+            kh: k[0],
+            kw: k[1],
+            stride,
+            pad,
+            dilation,
+            groups: x[1],
+        };
+        for s in [
+            dw([2, 8, 14, 14], 1, [3, 3], [1, 1], [1; 4], [1, 1]), // MobileNetV2's 3x3
+            dw([1, 6, 15, 17], 1, [3, 3], [2, 2], [0, 1, 1, 0], [1, 1]), // stride 2, uneven pads
+            dw([3, 5, 11, 9], 2, [5, 3], [1, 2], [2, 1, 2, 1], [2, 1]), // multiplier 2, dilated
+            dw([1, 3, 7, 7], 1, [7, 7], [1, 1], [3; 4], [1, 1]),
+        ] {
+            for gpu in gpus_for_each_variant() {
+                let x = uniform(r, s.input_len(), -1.0, 1.0);
+                let w = uniform(r, s.weight_len(), -1.0, 1.0);
+                let b = uniform(r, s.out_c, -1.0, 1.0);
+                let dy = uniform(r, s.output_len(), -1.0, 1.0);
+                let put = |v: &[f32]| fooling::gpu::GpuBuffer::from_slice(gpu, "in", v).unwrap();
+                let nan = |n| {
+                    let o = fooling::gpu::GpuBuffer::<f32>::zeros(gpu, "out", n).unwrap();
+                    o.fill(gpu, f32::NAN);
+                    o
+                };
+                let (xb, wb, bb, dyb) = (put(&x), put(&w), put(&b), put(&dy));
+                let (yb, dxb) = (nan(s.output_len()), nan(s.input_len()));
+                let f =
+                    kernels::conv2d_fwd(gpu, &s, true, xb.view(), wb.view(), bb.view(), yb.view())
+                        .unwrap();
+                let g =
+                    kernels::conv2d_bwd_input(gpu, &s, dyb.view(), wb.view(), dxb.view()).unwrap();
+                gpu.run(&[&f, &g]).unwrap();
+                let want_y = twin::depthwise2d_fwd(&s, true, &x, &w, &b);
+                let want_dx = twin::depthwise2d_bwd_input(&s, &dy, &w);
+                let what = format!("({:?}) {s:?}", gpu.variant);
+                assert_close(
+                    &format!("depthwise fwd {what}"),
+                    &yb.read(gpu).unwrap(),
+                    &want_y,
+                    F32_DOT,
+                );
+                assert_close(
+                    &format!("depthwise bwd_input {what}"),
+                    &dxb.read(gpu).unwrap(),
+                    &want_dx,
+                    F32_DOT,
+                );
+                // the depthwise twins are the general convolution's
+                assert_close(
+                    "twins",
+                    &want_y,
+                    &twin::conv2d_fwd(&s, true, &x, &w, &b),
+                    F32_DOT,
+                );
+                assert_close(
+                    "twins",
+                    &want_dx,
+                    &twin::conv2d_bwd_input(&s, &dy, &w),
+                    F32_DOT,
+                );
+            }
+        }
+    });
+}

@@ -39,6 +39,9 @@ fn conv2d_fwd_matches_twin() {
                 conv([1, 3, 35, 35], 8, (11, 11), [4, 0, 1]), // CaffeNet conv1's kernel and stride
                 conv([2, 8, 7, 7], 130, (3, 3), [1, 1, 2]),  // several 64-channel tiles per group
                 conv([5, 3, 20, 17], 7, (2, 3), [3, 1, 1]),  // rectangular kernel, stride 3
+                // the subgroup form's ragged blocks: 13 output channels a group, 2 groups
+                conv([3, 18, 9, 11], 26, (3, 2), [2, 1, 2]),
+                conv([9, 5, 6, 7], 9, (1, 1), [1, 0, 1]), // a 1x1 convolution
             ];
             for s in shapes {
                 for relu in [false, true] {
@@ -105,6 +108,17 @@ fn linear_fwd_matches_twin() {
                     batch: 3,
                     in_f: 1,
                     out_f: 1,
+                },
+                // the subgroup form's ragged blocks and columns
+                LinearShape {
+                    batch: 17,
+                    in_f: 13,
+                    out_f: 33,
+                },
+                LinearShape {
+                    batch: 9,
+                    in_f: 3,
+                    out_f: 9,
                 },
             ];
             for s in shapes {
@@ -272,4 +286,22 @@ fn launchers_reject_wrong_shapes_and_limits() {
             .to_string();
         assert!(e.contains("max_storage_buffer_binding_size"), "{e}");
     }
+}
+
+/// `sum_parts` (the total of a split product's partial sums) against its twin, output poisoned.
+#[test]
+fn sum_parts_matches_twin() {
+    let gpu = gpu();
+    for_each_seed("sum_parts", &[], |r| {
+        for (parts, n) in [(1, 7), (3, 1), (44, 225), (5, 70_000)] {
+            let x = uniform(r, parts * n, -1.0, 1.0);
+            let xb = GpuBuffer::from_slice(gpu, "x", &x).unwrap();
+            let yb = GpuBuffer::<f32>::zeros(gpu, "y", n).unwrap();
+            yb.fill(gpu, f32::NAN);
+            let d = kernels::sum_parts(gpu, parts, xb.view(), yb.view()).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let want = reference::sum_parts(parts, &x);
+            assert_eq!(yb.read(gpu).unwrap(), want, "{parts} parts of {n}");
+        }
+    });
 }

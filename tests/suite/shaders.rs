@@ -47,45 +47,63 @@ fn specialisations(module: &naga::Module) -> Vec<naga::back::PipelineConstants> 
 fn every_shader_validates_and_translates() {
     assert!(SHADERS.len() >= 5);
     for (file, source) in SHADERS {
-        let module = naga::front::wgsl::parse_str(source)
-            .unwrap_or_else(|e| panic!("{file}: {}", e.emit_to_string(source)));
-        let info = Validator::new(ValidationFlags::all(), Capabilities::empty())
-            .validate(&module)
-            .unwrap_or_else(|e| panic!("{file}: {}", e.emit_to_string(source)));
-        assert!(!module.entry_points.is_empty(), "{file}: no entry point");
-        for ep in &module.entry_points {
-            let expected = file.trim_end_matches(".wgsl");
-            assert!(
-                ep.name.starts_with(expected),
-                "{file}: entry point {} should be named <op>_<direction>",
-                ep.name
-            );
-            for constants in specialisations(&module) {
-                let stage = (naga::ShaderStage::Compute, ep.name.as_str());
-                let (m, i) = naga::back::pipeline_constants::process_overrides(
-                    &module,
-                    &info,
-                    Some(stage),
-                    &constants,
-                )
-                .unwrap_or_else(|e| panic!("{file}:{} {constants:?}: {e}", ep.name));
-                naga::back::spv::write_vec(&m, &i, &Default::default(), None)
-                    .unwrap_or_else(|e| panic!("{file}:{} to SPIR-V: {e}", ep.name));
-                let msl_opts = naga::back::msl::PipelineOptions {
-                    entry_point: Some((naga::ShaderStage::Compute, ep.name.clone())),
-                    ..Default::default()
-                };
-                naga::back::msl::write_string(&m, &i, &Default::default(), &msl_opts)
-                    .unwrap_or_else(|e| panic!("{file}:{} to MSL: {e}", ep.name));
-                let hlsl_opts = naga::back::hlsl::PipelineOptions {
-                    entry_point: Some((naga::ShaderStage::Compute, ep.name.clone())),
-                };
-                let hlsl_base = naga::back::hlsl::Options::default();
-                let mut out = String::new();
-                naga::back::hlsl::Writer::new(&mut out, &hlsl_base, &hlsl_opts)
-                    .write(&m, &i, None)
-                    .unwrap_or_else(|e| panic!("{file}:{} to HLSL: {e}", ep.name));
-            }
+        validate_and_translate(file, source, Capabilities::empty());
+    }
+}
+
+/// Every generated subgroup kernel (each register block) validates with naga where
+/// subgroups are available and translates for Vulkan, Metal and DX12.
+#[test]
+fn every_generated_shader_validates_and_translates() {
+    let generated = fooling::kernels::subgroup_sources();
+    assert_eq!(generated.len(), 6 * 4);
+    for (entry, rows, source) in &generated {
+        eprintln!("{entry}, {rows} rows");
+        validate_and_translate(&format!("{entry}.wgsl"), source, Capabilities::SUBGROUP);
+    }
+}
+
+/// `source` (named `file`) parses and validates with `caps`, and every entry point, at every
+/// specialisation of its overrides, translates to SPIR-V, MSL and HLSL.
+fn validate_and_translate(file: &str, source: &str, caps: Capabilities) {
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{file}: {}", e.emit_to_string(source)));
+    let info = Validator::new(ValidationFlags::all(), caps)
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{file}: {}", e.emit_to_string(source)));
+    assert!(!module.entry_points.is_empty(), "{file}: no entry point");
+    for ep in &module.entry_points {
+        let expected = file.trim_end_matches(".wgsl");
+        assert!(
+            ep.name.starts_with(expected),
+            "{file}: entry point {} should be named <op>_<direction>",
+            ep.name
+        );
+        for constants in specialisations(&module) {
+            let stage = (naga::ShaderStage::Compute, ep.name.as_str());
+            let (m, i) = naga::back::pipeline_constants::process_overrides(
+                &module,
+                &info,
+                Some(stage),
+                &constants,
+            )
+            .unwrap_or_else(|e| panic!("{file}:{} {constants:?}: {e}", ep.name));
+            naga::back::spv::write_vec(&m, &i, &Default::default(), None)
+                .unwrap_or_else(|e| panic!("{file}:{} to SPIR-V: {e}", ep.name));
+            let msl_opts = naga::back::msl::PipelineOptions {
+                entry_point: Some((naga::ShaderStage::Compute, ep.name.clone())),
+                ..Default::default()
+            };
+            naga::back::msl::write_string(&m, &i, &Default::default(), &msl_opts)
+                .unwrap_or_else(|e| panic!("{file}:{} to MSL: {e}", ep.name));
+            let hlsl_opts = naga::back::hlsl::PipelineOptions {
+                entry_point: Some((naga::ShaderStage::Compute, ep.name.clone())),
+            };
+            let hlsl_base = naga::back::hlsl::Options::default();
+            let mut out = String::new();
+            naga::back::hlsl::Writer::new(&mut out, &hlsl_base, &hlsl_opts)
+                .write(&m, &i, None)
+                .unwrap_or_else(|e| panic!("{file}:{} to HLSL: {e}", ep.name));
         }
     }
 }

@@ -15,8 +15,9 @@ pub fn kernels() -> KernelChoice {
     match std::env::var("FOOLING_KERNELS").as_deref() {
         Ok("tiled") => KernelChoice::Tiled,
         Ok("direct") => KernelChoice::Direct,
+        Ok("subgroup") => KernelChoice::Subgroup,
         Ok("auto") | Err(_) => KernelChoice::Auto,
-        Ok(other) => panic!("FOOLING_KERNELS={other}: expected auto, tiled or direct"),
+        Ok(other) => panic!("FOOLING_KERNELS={other}: expected auto, tiled, direct or subgroup"),
     }
 }
 
@@ -42,10 +43,12 @@ pub fn gpu() -> &'static Gpu {
 }
 
 /// Devices launching each implementation of the matrix kernels, whatever the adapter, so
-/// both are checked on every machine.
-pub fn gpus_for_each_variant() -> [&'static Gpu; 2] {
+/// every one is checked on every machine (the subgroup form where the adapter has subgroups
+/// of 8 lanes or more, as lavapipe has; elsewhere that device runs `direct` again).
+pub fn gpus_for_each_variant() -> [&'static Gpu; 3] {
     static TILED: OnceLock<Gpu> = OnceLock::new();
     static DIRECT: OnceLock<Gpu> = OnceLock::new();
+    static SUBGROUP: OnceLock<Gpu> = OnceLock::new();
     let open = |kernels| {
         gpu(); // prints the adapter, fails loudly without one
         Gpu::new(&GpuOptions {
@@ -57,6 +60,7 @@ pub fn gpus_for_each_variant() -> [&'static Gpu; 2] {
     [
         TILED.get_or_init(|| open(KernelChoice::Tiled)),
         DIRECT.get_or_init(|| open(KernelChoice::Direct)),
+        SUBGROUP.get_or_init(|| open(KernelChoice::Subgroup)),
     ]
 }
 
