@@ -72,6 +72,7 @@ mod maxpool2d;
 mod maxpool2d_bwd;
 mod mul;
 mod mul_bwd;
+mod pad2d;
 mod parents;
 mod peak_copy;
 mod peak_fma;
@@ -119,6 +120,7 @@ pub use maxpool2d::{caffe_pooled, maxpool2d_fwd, pooled, Pool2dShape};
 pub use maxpool2d_bwd::maxpool2d_bwd;
 pub use mul::{mul_fwd, Broadcast};
 pub use mul_bwd::mul_bwd_b;
+pub use pad2d::{pad2d_bwd, pad2d_fwd, Pad2d};
 pub use parents::parents_draw;
 pub use peak_copy::peak_copy;
 pub use peak_fma::{peak_flop, peak_fma, PEAK_C, PEAK_M};
@@ -223,6 +225,7 @@ shaders! {
     Maxpool2dBwd => "maxpool2d_bwd",
     Mul => "mul",
     MulBwd => "mul_bwd",
+    Pad2d => "pad2d",
     Parents => "parents" with "counter_hash",
     PeakCopy => "peak_copy",
     PeakFma => "peak_fma",
@@ -264,6 +267,7 @@ pub fn params_layouts() -> Vec<ParamsLayout> {
         lrn::Params::LAYOUT,
         maxpool2d::Params::LAYOUT,
         mul::MulParams::LAYOUT,
+        pad2d::PadParams::LAYOUT,
         parents::ParentParams::LAYOUT,
         peak_fma::PeakParams::LAYOUT,
         peak_gather::GatherParams::LAYOUT,

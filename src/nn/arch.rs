@@ -6,7 +6,7 @@
 
 pub use super::layer::{Layer, Node, PoolKind};
 use crate::error::{Error, Result};
-use crate::kernels::{Conv2dShape, LinearShape, LrnShape, Pool2dShape};
+use crate::kernels::{Conv2dShape, LinearShape, LrnShape, Pad2d, Pool2dShape};
 
 /// A parameter tensor the architecture expects.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -278,6 +278,7 @@ impl Arch {
         let shape = ins[0];
         let [c, h, w] = shape;
         Ok(match layer {
+            Layer::Pad { pad, .. } => [c, h + pad[0] + pad[2], w + pad[1] + pad[3]],
             Layer::Conv2d { out_c, .. } => {
                 let s = self.conv_shape(1, shape, layer).expect("a conv layer");
                 s.validate().map_err(|e| {
@@ -406,6 +407,20 @@ impl Arch {
                 stride: [h, w],
                 pad: [0; 4],
                 ceil: false,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The padding of `layer` at `batch` for input `(c, h, w)`.
+    pub fn pad_shape(&self, batch: usize, input: [usize; 3], layer: &Layer) -> Option<Pad2d> {
+        match layer {
+            Layer::Pad { pad, value } => Some(Pad2d {
+                planes: batch * input[0],
+                h: input[1],
+                w: input[2],
+                pad: *pad,
+                value: *value,
             }),
             _ => None,
         }

@@ -387,6 +387,20 @@ fn node_backward(
                 },
             )?;
         }
+        Layer::Pad { .. } => {
+            let s = arch.pad_shape(b, x_shape, layer).unwrap();
+            contribute(
+                gpu,
+                (g, written),
+                node.inputs[0],
+                scratch,
+                out,
+                |dx, out| {
+                    out.push(kernels::pad2d_bwd(gpu, &s, dy, dx)?);
+                    Ok(())
+                },
+            )?;
+        }
         Layer::Lrn { .. } => {
             let s = arch.lrn_shape(b, x_shape, layer).unwrap();
             contribute(

@@ -68,6 +68,9 @@ pub enum Layer {
     /// The same values seen with another shape `(c, h, w)` of as many elements (a flatten
     /// is `(c·h·w, 1, 1)`).
     Reshape([usize; 3]),
+    /// A constant `value` around each plane: `(top, left, bottom, right)` rows and columns
+    /// (ONNX's Pad where no convolution after it takes it into its own padding).
+    Pad { pad: [usize; 4], value: f32 },
 }
 
 /// What a [`Layer::Pool`] takes of each window.
@@ -159,6 +162,7 @@ impl Layer {
             Layer::Mul => "mul",
             Layer::Concat => "concat",
             Layer::Reshape(_) => "reshape",
+            Layer::Pad { .. } => "pad",
         }
     }
 }

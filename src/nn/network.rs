@@ -142,8 +142,9 @@ impl Network {
             let owns_input = input > 0
                 && consumers[input].len() == 1
                 && !arch.nodes[input - 1].layer.is_passthrough();
-            let shared =
-                node.layer.is_passthrough() || (matches!(node.layer, Layer::Relu) && owns_input);
+            // a ReLU on the logits writes them, not its input's buffer
+            let shared = node.layer.is_passthrough()
+                || (matches!(node.layer, Layer::Relu) && owns_input && i != last);
             if i == last {
                 if shared {
                     return Err(Error::Option {
@@ -322,6 +323,10 @@ impl Network {
         let p = arch.first_params()[i];
         let param = |k: usize| self.params[p + k].view();
         match layer {
+            Layer::Pad { .. } => {
+                let s = arch.pad_shape(b, x_shape, layer).unwrap();
+                out.push(kernels::pad2d_fwd(gpu, &s, x, y)?);
+            }
             Layer::Conv2d { relu, .. } => {
                 let s = arch.conv_shape(b, x_shape, layer).unwrap();
                 out.push(kernels::conv2d_fwd(

@@ -40,6 +40,7 @@ fn node_forward(
         weights.get(&format!("{name}.{suffix}"))
     };
     let y = match layer {
+        Layer::Pad { .. } => reference::pad2d_fwd(&arch.pad_shape(n, prev, layer).unwrap(), x),
         Layer::Conv2d { relu, .. } => {
             let s = arch.conv_shape(n, prev, layer).unwrap();
             reference::conv2d_fwd(&s, *relu, x, param("weight"), param("bias"))
@@ -233,6 +234,9 @@ fn reference_chain(
         let (x, y) = (&values[node.inputs[0]], &values[i + 1]);
         let weight = |name: &str| weights.get(&format!("{name}.weight"));
         let dx = match layer {
+            Layer::Pad { .. } => {
+                reference::pad2d_bwd(&arch.pad_shape(n, prev, layer).unwrap(), &dy)
+            }
             Layer::Conv2d { name, relu, .. } => {
                 if *relu {
                     reference::relu_bwd(y, &mut dy);

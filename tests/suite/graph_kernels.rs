@@ -607,3 +607,58 @@ fn depthwise_convolutions_match_twins() {
         }
     });
 }
+
+/// Constant padding (ONNX's Pad where no convolution takes it) and its gradient against their
+/// twins, outputs poisoned; the twin's gradient against finite differences of its forward.
+#[test]
+fn padding_matches_twins_forward_and_backward() {
+    use fooling::kernels::{self, Pad2d};
+    use fooling::reference as twin;
+    let gpu = gpu();
+    for_each_seed("pad2d", &[], |r| {
+        for s in [
+            Pad2d {
+                planes: 6,
+                h: 5,
+                w: 7,
+                pad: [1, 2, 0, 3],
+                value: 0.0,
+            },
+            Pad2d {
+                planes: 1,
+                h: 1,
+                w: 1,
+                pad: [2, 2, 2, 2],
+                value: -1.5,
+            },
+            Pad2d {
+                planes: 40,
+                h: 9,
+                w: 4,
+                pad: [0, 0, 1, 0],
+                value: 0.25,
+            },
+        ] {
+            let x = uniform(r, s.planes * s.h * s.w, -1.0, 1.0);
+            let dy = uniform(r, s.planes * s.out_h() * s.out_w(), -1.0, 1.0);
+            let (xb, dyb) = (up(&x), up(&dy));
+            let (yb, dxb) = (poisoned(dy.len()), poisoned(x.len()));
+            let f = kernels::pad2d_fwd(gpu, &s, xb.view(), yb.view()).unwrap();
+            let g = kernels::pad2d_bwd(gpu, &s, dyb.view(), dxb.view()).unwrap();
+            gpu.run(&[&f, &g]).unwrap();
+            let want_y = twin::pad2d_fwd(&s, &x);
+            let want_dx = twin::pad2d_bwd(&s, &dy);
+            assert_eq!(yb.read(gpu).unwrap(), want_y, "pad2d_fwd {s:?}");
+            assert_eq!(dxb.read(gpu).unwrap(), want_dx, "pad2d_bwd {s:?}");
+            check_fd(
+                "pad2d",
+                &x,
+                &dy,
+                |x| twin::pad2d_fwd(&s, x),
+                &want_dx,
+                1e-3,
+                r,
+            );
+        }
+    });
+}

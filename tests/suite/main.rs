@@ -12,6 +12,7 @@ mod caffenet;
 mod cli;
 mod color;
 mod convert;
+mod converters;
 mod cppn;
 mod data;
 mod evo;

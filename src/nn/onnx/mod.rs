@@ -10,7 +10,7 @@ mod import;
 pub mod proto;
 mod tensor;
 
-pub use import::SUPPORTED;
+pub use import::supported;
 
 use super::preprocess::{Preprocess, Source};
 use super::weights::Weights;
@@ -107,12 +107,13 @@ pub fn from_bytes(
             .map(|s| (s, Source::File(file).name("input_size"))),
         (None, None) => None,
     };
-    let (input_name, input) = import::input_shape(path, graph, size)?;
+    let image = import::input_shape(path, graph, size)?;
+    let input = image.shape;
     given.check(input[0], given_source)?;
     if let Some((file, p)) = &sidecar {
         p.check(input[0], Source::File(file))?;
     }
-    let imported = import::import(path, graph, (input_name, input))?;
+    let imported = import::import(path, graph, image)?;
     let mut arch = imported.arch;
     let preprocess = match &sidecar {
         Some((file, p)) => {

@@ -1,5 +1,6 @@
 //! The model's one image input: its per-image shape, from the declared shape or the
-//! `input_size` a user gives (the command line's `--input-size`, or a sidecar's key).
+//! `input_size` a user gives (the command line's `--input-size`, or a sidecar's key), and its
+//! layout: `(N, C, H, W)`, or TensorFlow's `(N, H, W, C)` as tf2onnx keeps it.
 
 use crate::error::{Error, Result};
 use crate::nn::onnx::proto::GraphProto;
@@ -15,14 +16,24 @@ enum Dim {
     Open,
 }
 
-/// The per-image `(c, h, w)` of the model's one image input, from its declared shape;
-/// `size` gives `(h, w)` where the model leaves them open, with the name of the setting that
-/// gave it (`--input-size`, or a sidecar's key) for errors.
+/// The model's image input.
+pub(in crate::nn::onnx) struct Input {
+    pub name: String,
+    /// `(c, h, w)`.
+    pub shape: [usize; 3],
+    /// Declared `(N, H, W, C)`: the importer sees it through the permutation.
+    pub nhwc: bool,
+}
+
+/// The model's one image input, from its declared shape; `size` gives `(h, w)` where the
+/// model leaves them open, with the name of the setting that gave it (`--input-size`, or a
+/// sidecar's key) for errors. Channels first when the second dimension is 1 or 3, else last
+/// when the fourth is.
 pub(in crate::nn::onnx) fn input_shape(
     file: &Path,
     graph: &GraphProto,
     size: Option<([usize; 2], String)>,
-) -> Result<(String, [usize; 3])> {
+) -> Result<Input> {
     let err = |m: String| Error::Onnx {
         path: file.into(),
         message: m,
@@ -106,19 +117,20 @@ pub(in crate::nn::onnx) fn input_shape(
             input.name()
         )));
     }
-    let Dim::Fixed(c) = dims[1] else {
-        return Err(err(format!(
-            "input {:?} leaves its channels open",
-            input.name()
-        )));
+    let (c, [dh, dw], nhwc) = match (dims[1], dims[2], dims[3]) {
+        (Dim::Fixed(c @ (1 | 3)), h, w) => (c, [h, w], false),
+        (h, w, Dim::Fixed(c @ (1 | 3))) => (c, [h, w], true),
+        (Dim::Open, _, _) => {
+            return Err(err(format!("input {:?} leaves its channels open", input.name())))
+        }
+        (Dim::Fixed(c), _, _) => {
+            return Err(err(format!(
+                "input {:?} has {c} channels, and its last dimension is not 1 or 3 either: fooling takes grey (1) or colour (3) images, laid out (N, C, H, W) or as TensorFlow does, (N, H, W, C)",
+                input.name()
+            )))
+        }
     };
-    if !(c == 1 || c == 3) {
-        return Err(err(format!(
-            "input {:?} has {c} channels: fooling takes grey (1) or colour (3) images",
-            input.name()
-        )));
-    }
-    let (h, w) = match (dims[2], dims[3], size) {
+    let (h, w) = match (dh, dw, size) {
         (_, _, Some(([h, w], setting))) => {
             if h == 0 || w == 0 {
                 return Err(Error::Option {
@@ -130,14 +142,14 @@ pub(in crate::nn::onnx) fn input_shape(
                 Dim::Fixed(v) => v.to_string(),
                 Dim::Open => "open".into(),
             };
-            for (d, given) in [(dims[2], h), (dims[3], w)] {
+            for (d, given) in [(dh, h), (dw, w)] {
                 if matches!(d, Dim::Fixed(v) if v != given) {
                     return Err(Error::Option {
                         option: setting,
                         message: format!(
                             "{h},{w} for a model whose input is fixed at {}x{}",
-                            fixed(dims[2]),
-                            fixed(dims[3])
+                            fixed(dh),
+                            fixed(dw)
                         ),
                     });
                 }
@@ -158,5 +170,9 @@ pub(in crate::nn::onnx) fn input_shape(
     if h > 4096 || w > 4096 {
         return Err(err(format!("input {h}x{w}: at most 4096 pixels a side")));
     }
-    Ok((input.name().to_string(), [c, h, w]))
+    Ok(Input {
+        name: input.name().to_string(),
+        shape: [c, h, w],
+        nhwc,
+    })
 }

@@ -1,24 +1,32 @@
 //! The translation of an ONNX graph into the crate's graph of layers, node by node in the
-//! file's (topological) order. What can be computed when the model loads is folded into
-//! constants: initializers, `Constant` nodes, and the Shape / Gather / Concat / Unsqueeze
-//! chains exporters emit around Reshape and Flatten, evaluated for the model's fixed input
-//! size (the batch stays symbolic). Batch normalisations fold into the convolution before
-//! them, ReLUs into the convolution or fully-connected layer before them, and a constant
-//! added after a fully-connected layer or convolution into its bias, where nothing else
-//! reads what they fold away. Values are per image: `(c, h, w)` for an ONNX `(N, C, H, W)`
-//! tensor and `(k, 1, 1)` for an `(N, K)` one.
+//! file's (topological) order, each operator by its own handler ([`ops`]). What can be
+//! computed when the model loads is folded into constants: initializers, `Constant` nodes,
+//! and the Shape / Gather / Concat / Unsqueeze chains exporters emit around Reshape and
+//! Flatten, evaluated for the model's fixed input size (the batch stays symbolic). Batch
+//! normalisations fold into the convolution before them, ReLUs into the convolution or
+//! fully-connected layer before them, a constant added after a fully-connected layer or
+//! convolution into its bias, and a zero padding into the convolution after it, where nothing
+//! else reads what they fold away. Values are per image: `(c, h, w)` for an ONNX
+//! `(N, C, H, W)` tensor and `(k, 1, 1)` for an `(N, K)` one.
+//!
+//! Layouts: a value keeps how its ONNX tensor's axes sit in the stored `(c, h, w)`
+//! ([`Layout`]), so that TensorFlow's NHWC input and the Transposes converters write around
+//! it and ahead of a Flatten cost nothing: a Transpose only changes the layout, an NHWC input
+//! is a permuted one, and a fully-connected layer reading a permuted flattening takes the
+//! permutation into its weights.
 
+mod attrs;
 mod input;
-mod layers;
-mod views;
+mod ops;
 
+pub(super) use attrs::Attrs;
 pub(super) use input::input_shape;
+pub use ops::supported;
 
-use super::proto::{AttributeProto, GraphProto, NodeProto};
+use super::proto::{GraphProto, NodeProto};
 use super::tensor::{decode, Const, Files};
 use crate::error::{Error, Result};
-use crate::kernels::Activation;
-use crate::nn::arch::{Arch, ChannelOrder, Layer, Node, Pixels, PoolKind};
+use crate::nn::arch::{Arch, ChannelOrder, Layer, Node, Pixels};
 use crate::nn::weights::Tensor;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -26,53 +34,72 @@ use std::path::{Path, PathBuf};
 /// The batch dimension while shapes fold: `Shape` of a value gives it as its first entry.
 const BATCH: i64 = 1 << 40;
 
-/// The operators the importer takes (the error for any other lists them).
-pub const SUPPORTED: &[&str] = &[
-    "Conv",
-    "BatchNormalization",
-    "Relu",
-    "LeakyRelu",
-    "Clip",
-    "Sigmoid",
-    "Tanh",
-    "HardSigmoid",
-    "HardSwish",
-    "Add",
-    "Sub",
-    "Mul",
-    "Div",
-    "Concat",
-    "MaxPool",
-    "AveragePool",
-    "GlobalAveragePool",
-    "GlobalMaxPool",
-    "ReduceMean",
-    "Flatten",
-    "Reshape",
-    "Squeeze",
-    "Unsqueeze",
-    "Gemm",
-    "MatMul",
-    "LRN",
-    "Dropout",
-    "Identity",
-    "Softmax",
-    "LogSoftmax",
-    "Constant",
-    "Shape",
-    "Gather",
-    "Cast",
-    "ConstantOfShape",
-    "Slice",
-];
+/// How a computed value's ONNX tensor lies in the stored `(c, h, w)` (or `(k, 1, 1)`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Layout {
+    /// As stored: `(N, C, H, W)`, or `(N, K)`.
+    Plain,
+    /// A 4-D tensor whose axis `1 + i` is stored axis `axes[i]`: `(N, H, W, C)` is `[1, 2, 0]`
+    /// (TensorFlow's NHWC input, or what a Transpose to it makes).
+    Permuted([usize; 3]),
+    /// An `(N, K)` tensor flattened from such a permuted one of stored shape `from`: its K
+    /// values in the permuted axes' order.
+    Flat { axes: [usize; 3], from: [usize; 3] },
+}
+
+/// What a value's readers must do before they read it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Pending {
+    None,
+    /// A constant padding of the value (top, left, bottom, right), not yet made: a convolution
+    /// reading a zero padding takes it into its own; any other reader gets a padding layer.
+    Pad {
+        pad: [usize; 4],
+        value: f32,
+    },
+    /// The value's softmax (or log-softmax), the model's probabilities: only views and the
+    /// output may follow it, and the value itself is the logits.
+    Softmax,
+}
 
 /// A value computed on the device: its index among the graph's values (0: the input), its
-/// shape per image, and its ONNX rank (2 or 4).
+/// stored shape per image, its ONNX rank (2 or 4), its layout and what is pending on it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Val {
     id: usize,
     shape: [usize; 3],
     rank: usize,
+    layout: Layout,
+    pending: Pending,
+}
+
+impl Val {
+    fn plain(id: usize, shape: [usize; 3], rank: usize) -> Val {
+        Val {
+            id,
+            shape,
+            rank,
+            layout: Layout::Plain,
+            pending: Pending::None,
+        }
+    }
+
+    /// The ONNX tensor's dimensions, the batch symbolic.
+    fn dims(&self) -> Vec<i64> {
+        let shape = match (self.layout, self.pending) {
+            (Layout::Permuted(a), _) => a.map(|i| self.shape[i]),
+            (_, Pending::Pad { pad, .. }) => [
+                self.shape[0],
+                self.shape[1] + pad[0] + pad[2],
+                self.shape[2] + pad[1] + pad[3],
+            ],
+            _ => self.shape,
+        };
+        match self.rank {
+            2 => vec![BATCH, shape[0] as i64],
+            _ => vec![BATCH, shape[0] as i64, shape[1] as i64, shape[2] as i64],
+        }
+    }
 }
 
 /// What an ONNX name stands for.
@@ -90,7 +117,6 @@ struct Importer {
     known: HashMap<String, Known>,
     /// How many nodes (and graph outputs) read each name.
     readers: HashMap<String, usize>,
-    /// Initializer names, for naming parameters.
     arch: Arch,
     shapes: Vec<[usize; 3]>,
     tensors: BTreeMap<String, Tensor>,
@@ -104,28 +130,6 @@ pub(super) struct Imported {
     pub tensors: BTreeMap<String, Tensor>,
 }
 
-fn attr<'n>(node: &'n NodeProto, name: &str) -> Option<&'n AttributeProto> {
-    node.attribute.iter().find(|a| a.name() == name)
-}
-
-fn attr_i(node: &NodeProto, name: &str, default: i64) -> i64 {
-    attr(node, name).map_or(default, |a| a.i())
-}
-
-fn attr_f(node: &NodeProto, name: &str, default: f32) -> f32 {
-    attr(node, name).map_or(default, |a| a.f())
-}
-
-fn attr_ints(node: &NodeProto, name: &str) -> Option<Vec<i64>> {
-    attr(node, name).map(|a| a.ints.clone())
-}
-
-fn attr_s(node: &NodeProto, name: &str) -> String {
-    attr(node, name)
-        .map(|a| String::from_utf8_lossy(a.s()).into_owned())
-        .unwrap_or_default()
-}
-
 /// A node's name for messages: its own, else its first output's.
 fn node_name(node: &NodeProto) -> String {
     if node.name().is_empty() {
@@ -135,12 +139,9 @@ fn node_name(node: &NodeProto) -> String {
     }
 }
 
-/// Translates `graph` (the model in `file`) for input `(c, h, w)`.
-pub(super) fn import(
-    file: &Path,
-    graph: &GraphProto,
-    input: (String, [usize; 3]),
-) -> Result<Imported> {
+/// Translates `graph` (the model in `file`) for its image input, `(c, h, w)` as stored, in
+/// `layout` (plain, or NHWC's permutation).
+pub(super) fn import(file: &Path, graph: &GraphProto, input: input::Input) -> Result<Imported> {
     let mut readers: HashMap<String, usize> = HashMap::new();
     for n in &graph.node {
         for i in n.input.iter().filter(|i| !i.is_empty()) {
@@ -150,7 +151,7 @@ pub(super) fn import(
     for o in &graph.output {
         *readers.entry(o.name().to_string()).or_default() += 1;
     }
-    let (input_name, shape) = input;
+    let shape = input.shape;
     let mut im = Importer {
         file: file.into(),
         dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -178,12 +179,16 @@ pub(super) fn import(
             .map_err(|m| im.error(format!("initializer {:?}: {m}", t.name())))?;
         im.known.insert(t.name().to_string(), Known::Const(c));
     }
+    let layout = if input.nhwc {
+        Layout::Permuted([1, 2, 0])
+    } else {
+        Layout::Plain
+    };
     im.known.insert(
-        input_name,
+        input.name,
         Known::Val(Val {
-            id: 0,
-            shape,
-            rank: 4,
+            layout,
+            ..Val::plain(0, shape, 4)
         }),
     );
     for node in &graph.node {
@@ -208,8 +213,19 @@ impl Importer {
         ))
     }
 
-    /// Input `k` of `node` as a value computed on the device.
-    fn val(&self, node: &NodeProto, k: usize) -> Result<Val> {
+    /// `node`'s attributes, each read as its type, an error naming the node otherwise.
+    fn attrs<'n>(&self, node: &'n NodeProto) -> Attrs<'n> {
+        Attrs(node)
+    }
+
+    /// An attribute read's error, named by its node.
+    fn attr<T>(&self, node: &NodeProto, read: std::result::Result<T, String>) -> Result<T> {
+        read.map_err(|m| self.node_error(node, m))
+    }
+
+    /// Input `k` of `node` as a value computed on the device, as it is: its layout and what is
+    /// pending on it are the reader's to handle.
+    fn val_any(&self, node: &NodeProto, k: usize) -> Result<Val> {
         let name = node.input.get(k).map(String::as_str).unwrap_or_default();
         match self.known.get(name) {
             Some(Known::Val(v)) => Ok(*v),
@@ -219,6 +235,38 @@ impl Importer {
             )),
             None => Err(self.node_error(node, format!("input {name:?} is not defined before it"))),
         }
+    }
+
+    /// Input `k` of `node` as a plain value in the stored layout: a pending padding is made
+    /// (once, for every reader), a permuted or softmaxed value refused.
+    fn val(&mut self, node: &NodeProto, k: usize) -> Result<Val> {
+        let v = self.val_any(node, k)?;
+        let v = match v.pending {
+            Pending::None => v,
+            Pending::Pad { pad, value } => {
+                let padded = self.push(node, Layer::Pad { pad, value }, vec![v.id], 4)?;
+                let padded = Val {
+                    layout: v.layout,
+                    ..padded
+                };
+                self.known
+                    .insert(node.input[k].clone(), Known::Val(padded));
+                padded
+            }
+            Pending::Softmax => {
+                return Err(self.node_error(
+                    node,
+                    "reads a softmax's probabilities: a softmax only as the classifier's last operation (views and Identity may follow it)",
+                ))
+            }
+        };
+        if v.layout != Layout::Plain {
+            return Err(self.node_error(
+                node,
+                "reads a transposed value (NHWC, as TensorFlow lays tensors out): fooling computes in NCHW and takes Transposes only at the input and ahead of a Flatten into a fully-connected layer; convert with tf2onnx's --inputs-as-nchw, or export the model channels-first",
+            ));
+        }
+        Ok(v)
     }
 
     /// Input `k` of `node` as a constant (`None` when absent or empty).
@@ -256,6 +304,12 @@ impl Importer {
         }
     }
 
+    /// Sets `node`'s first output to the value `v`.
+    fn set_val(&mut self, node: &NodeProto, v: Val) -> Result<()> {
+        self.set(node, 0, Known::Val(v));
+        Ok(())
+    }
+
     /// Whether only one node reads `node`'s input `k` (so what made it may be changed).
     fn sole_reader(&self, node: &NodeProto, k: usize) -> bool {
         node.input
@@ -276,7 +330,7 @@ impl Importer {
         name
     }
 
-    /// Appends a node and returns its output value.
+    /// Appends a node and returns its output value (plain).
     fn push(
         &mut self,
         node: &NodeProto,
@@ -288,11 +342,7 @@ impl Importer {
             .arch
             .push(&mut self.shapes, layer, inputs)
             .map_err(|e| self.node_error(node, e))?;
-        Ok(Val {
-            id: self.arch.nodes.len(),
-            shape,
-            rank,
-        })
+        Ok(Val::plain(self.arch.nodes.len(), shape, rank))
     }
 
     /// The node that computes value `v`, if a node does.
@@ -311,88 +361,9 @@ impl Importer {
             ));
         }
         let op = node.op_type();
-        match op {
-            "Constant" => self.constant(node),
-            "Identity" | "Dropout" => {
-                let k = self
-                    .known
-                    .get(node.input.first().map(String::as_str).unwrap_or_default())
-                    .cloned();
-                let k =
-                    k.ok_or_else(|| self.node_error(node, "its input is not defined before it"))?;
-                self.set(node, 0, k);
-                Ok(())
-            }
-            "Shape" | "Gather" | "Cast" | "ConstantOfShape" | "Slice" => self.fold(node),
-            "Concat" if self.all_const(node) => self.fold(node),
-            "Squeeze" | "Unsqueeze" | "Reshape" | "Add" | "Sub" | "Mul" | "Div"
-                if self.all_const(node) =>
-            {
-                self.fold(node)
-            }
-            "Conv" => self.conv(node),
-            "BatchNormalization" => self.batchnorm(node),
-            "Relu" => self.relu(node),
-            "LeakyRelu" => self.act(
-                node,
-                Activation::LeakyRelu {
-                    alpha: attr_f(node, "alpha", 0.01),
-                },
-            ),
-            "Sigmoid" => self.act(node, Activation::Sigmoid),
-            "Tanh" => self.act(node, Activation::Tanh),
-            "HardSigmoid" => self.act(
-                node,
-                Activation::HardSigmoid {
-                    alpha: attr_f(node, "alpha", 0.2),
-                    beta: attr_f(node, "beta", 0.5),
-                },
-            ),
-            "HardSwish" => self.act(node, Activation::HardSwish),
-            "Clip" => self.clip(node),
-            "Add" | "Sub" | "Mul" | "Div" => self.binary(node),
-            "Concat" => self.concat(node),
-            "MaxPool" | "AveragePool" => self.pool(node),
-            "GlobalAveragePool" | "GlobalMaxPool" => {
-                let x = self.val(node, 0)?;
-                self.spatial_4d(node, x)?;
-                let layer = if op == "GlobalAveragePool" {
-                    Layer::GlobalAvgPool
-                } else {
-                    Layer::Pool {
-                        kind: PoolKind::Max,
-                        kernel: [x.shape[1], x.shape[2]],
-                        stride: [x.shape[1], x.shape[2]],
-                        pad: [0; 4],
-                        ceil: false,
-                    }
-                };
-                let v = self.push(node, layer, vec![x.id], 4)?;
-                self.set(node, 0, Known::Val(v));
-                Ok(())
-            }
-            "ReduceMean" => self.reduce_mean(node),
-            "Flatten" => self.flatten(node),
-            "Reshape" => self.reshape(node),
-            "Squeeze" | "Unsqueeze" => self.squeeze(node),
-            "Gemm" | "MatMul" => self.linear(node),
-            "LRN" => {
-                let x = self.val(node, 0)?;
-                let layer = Layer::Lrn {
-                    size: attr_i(node, "size", 0).max(0) as usize,
-                    alpha: attr_f(node, "alpha", 1e-4),
-                    beta: attr_f(node, "beta", 0.75),
-                    k: attr_f(node, "bias", 1.0),
-                };
-                if !matches!(layer, Layer::Lrn { size, .. } if size % 2 == 1) {
-                    return Err(self.node_error(node, "size must be an odd number of channels"));
-                }
-                let v = self.push(node, layer, vec![x.id], x.rank)?;
-                self.set(node, 0, Known::Val(v));
-                Ok(())
-            }
-            "Softmax" | "LogSoftmax" => self.softmax(node),
-            _ => {
+        match ops::handler(op) {
+            Some(handle) => handle(self, node),
+            None => {
                 let quantized =
                     op.contains("Quantize") || op.starts_with("QLinear") || op.ends_with("Integer");
                 Err(self.node_error(
@@ -404,48 +375,11 @@ impl Importer {
                         } else {
                             ""
                         },
-                        SUPPORTED.join(", ")
+                        supported().join(", ")
                     ),
                 ))
             }
         }
-    }
-
-    fn constant(&mut self, node: &NodeProto) -> Result<()> {
-        let a = node
-            .attribute
-            .first()
-            .ok_or_else(|| self.node_error(node, "no value"))?;
-        let c = match a.name() {
-            "value" => decode(
-                a.t.as_ref()
-                    .ok_or_else(|| self.node_error(node, "no tensor"))?,
-                &self.dir,
-                &mut self.files,
-            )
-            .map_err(|m| self.node_error(node, m))?,
-            "value_float" => Const::F32 {
-                dims: vec![],
-                data: vec![a.f()],
-            },
-            "value_floats" => Const::F32 {
-                dims: vec![a.floats.len()],
-                data: a.floats.clone(),
-            },
-            "value_int" => Const::I64 {
-                dims: vec![],
-                data: vec![a.i()],
-            },
-            "value_ints" => Const::I64 {
-                dims: vec![a.ints.len()],
-                data: a.ints.clone(),
-            },
-            other => {
-                return Err(self.node_error(node, format!("a constant's {other} is not supported")))
-            }
-        };
-        self.set(node, 0, Known::Const(c));
-        Ok(())
     }
 
     /// Folds a node whose inputs are known when the model loads (shape arithmetic).
@@ -454,15 +388,7 @@ impl Importer {
             let name = node.input.get(k).map(String::as_str).unwrap_or_default();
             match self.known.get(name) {
                 Some(Known::Const(c)) => Some(super::fold::Input::Const(c.clone())),
-                Some(Known::Val(v)) => Some(super::fold::Input::Shape(match v.rank {
-                    2 => vec![BATCH, v.shape[0] as i64],
-                    _ => vec![
-                        BATCH,
-                        v.shape[0] as i64,
-                        v.shape[1] as i64,
-                        v.shape[2] as i64,
-                    ],
-                })),
+                Some(Known::Val(v)) => Some(super::fold::Input::Shape(v.dims())),
                 None => None,
             }
         })
@@ -474,6 +400,17 @@ impl Importer {
     /// The graph that computes the output: nodes nothing reads are dropped.
     fn finish(mut self) -> Result<Imported> {
         let out = match self.known.get(&self.output) {
+            // the logits of a softmax the model ends with
+            Some(Known::Val(v)) if v.pending == Pending::Softmax => Val {
+                pending: Pending::None,
+                ..*v
+            },
+            Some(Known::Val(v)) if v.pending != Pending::None || v.layout != Layout::Plain => {
+                return Err(self.error(format!(
+                    "the output {:?} is a transposed or padded value, not (N, classes) scores",
+                    self.output
+                )))
+            }
             Some(Known::Val(v)) => *v,
             Some(Known::Const(_)) => {
                 return Err(self.error(format!(
