@@ -94,7 +94,7 @@ fn resnet18(d: usize, side: usize) -> Arch {
     let fc = Layer::Linear {
         name: "fc".into(),
         out_f: 1000,
-        relu: false,
+        act: fooling::kernels::Fused::None,
     };
     b.add(fc, vec![x]);
     b.arch

@@ -21,6 +21,8 @@ struct Params {
 }
 
 override RELU: bool = false;
+// a ReLU's ceiling (ReLU6: 6); the largest f32 for a plain ReLU
+override CAP: f32 = 3.4028235e38;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
@@ -130,7 +132,7 @@ fn conv2d_fwd(
             if n < ndim {
                 var v = acc[i][j] + bias;
                 if RELU {
-                    v = max(v, 0.0);
+                    v = min(max(v, 0.0), CAP);
                 }
                 y[((n / hw) * p.out_c + oc) * hw + n % hw] = v;
             }
@@ -242,7 +244,7 @@ fn conv2d_fwd_direct(
             if n < ndim {
                 var v = acc[i][j] + bias;
                 if RELU {
-                    v = max(v, 0.0);
+                    v = min(max(v, 0.0), CAP);
                 }
                 y[((n / hw) * p.out_c + oc) * hw + n % hw] = v;
             }

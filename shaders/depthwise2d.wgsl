@@ -21,6 +21,8 @@ struct Params {
 }
 
 override RELU: bool = false;
+// a ReLU's ceiling (ReLU6: 6); the largest f32 for a plain ReLU
+override CAP: f32 = 3.4028235e38;
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
@@ -65,7 +67,7 @@ fn depthwise2d_fwd(
         }
     }
     if RELU {
-        acc = max(acc, vec4<f32>(0.0));
+        acc = min(max(acc, vec4<f32>(0.0)), vec4<f32>(CAP));
     }
     let yr = ((img * p.out_c + oc) * p.out_h + oy) * p.out_w;
     for (var j = 0u; j < 4u; j++) {

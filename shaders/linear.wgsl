@@ -14,6 +14,8 @@ struct Params {
 }
 
 override RELU: bool = false;
+// a ReLU's ceiling (ReLU6: 6); the largest f32 for a plain ReLU
+override CAP: f32 = 3.4028235e38;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
@@ -88,7 +90,7 @@ fn linear_fwd(
             if m < p.out_f {
                 var v = acc[j][i] + b[m];
                 if RELU {
-                    v = max(v, 0.0);
+                    v = min(max(v, 0.0), CAP);
                 }
                 y[n * p.out_f + m] = v;
             }
@@ -140,7 +142,7 @@ fn linear_fwd_direct(
             if m < p.out_f {
                 var v = acc[j][i] + b[m];
                 if RELU {
-                    v = max(v, 0.0);
+                    v = min(max(v, 0.0), CAP);
                 }
                 y[n * p.out_f + m] = v;
             }

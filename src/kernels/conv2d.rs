@@ -1,6 +1,6 @@
 //! Launcher of `conv2d_fwd` (shaders/conv2d.wgsl).
 
-use super::{bad_shape, check_len, direct_shape, launch, relu_constant, Shader};
+use super::{bad_shape, check_len, direct_shape, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, Variant, View};
 
@@ -173,13 +173,13 @@ impl Params {
 
 pub(super) const TILE: usize = 64;
 
-/// `y = conv(x, w) + b`, then ReLU when `relu`; see [`Conv2dShape`] for the layouts.
+/// `y = conv(x, w) + b`, then the fused activation `act` (a bool: a ReLU or none); see [`Conv2dShape`] for the layouts.
 /// Launches `conv2d_fwd`, `conv2d_fwd_direct` or `conv2d_fwd_sg` as `gpu.variant` says, and
 /// `depthwise2d_fwd` for a depthwise convolution.
 pub fn conv2d_fwd(
     gpu: &Gpu,
     s: &Conv2dShape,
-    relu: bool,
+    act: impl Into<super::Fused>,
     x: View<'_>,
     w: View<'_>,
     b: View<'_>,
@@ -191,24 +191,21 @@ pub fn conv2d_fwd(
     check_len(K, "w", w.len, s.weight_len())?;
     check_len(K, "b", b.len, s.out_c)?;
     check_len(K, "y", y.len, s.output_len())?;
+    let act = act.into();
     let (ocg, ndim) = (s.out_c / s.groups, s.batch * s.out_h() * s.out_w());
     if super::is_depthwise(s) {
-        return super::depthwise2d_fwd(gpu, s, relu, [x, w, b, y]);
+        return super::depthwise2d_fwd(gpu, s, act, [x, w, b, y]);
     }
     if super::subgroup_rows(gpu, ocg) {
-        return super::subgroup::conv2d_fwd(gpu, s, relu, [x, w, b, y]);
+        return super::subgroup::conv2d_fwd(gpu, s, act, [x, w, b, y]);
     }
-    let relu = relu_constant(relu);
-    let (entry, tile_m, tile_n, constants) = match gpu.variant {
-        Variant::Tiled => ("conv2d_fwd", TILE, TILE, vec![relu]),
+    let mut constants = act.constants().to_vec();
+    let (entry, tile_m, tile_n) = match gpu.variant {
+        Variant::Tiled => ("conv2d_fwd", TILE, TILE),
         Variant::Direct | Variant::Subgroup => {
             let (wy, wx) = direct_shape(ocg, ndim);
-            (
-                "conv2d_fwd_direct",
-                4 * wy,
-                4 * wx,
-                vec![relu, ("WX", wx as f64), ("WY", wy as f64)],
-            )
+            constants.extend([("WX", wx as f64), ("WY", wy as f64)]);
+            ("conv2d_fwd_direct", 4 * wy, 4 * wx)
         }
     };
     let tiles_m = ocg.div_ceil(tile_m);

@@ -2,7 +2,7 @@
 //! the convolutions whose output channels each read one input channel, which `conv2d_fwd`
 //! and `conv2d_bwd_input` hand over to them.
 
-use super::{bad_shape, check_len, launch, relu_constant, Conv2dShape, Shader};
+use super::{bad_shape, check_len, launch, Conv2dShape, Fused, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
@@ -62,11 +62,12 @@ fn check(kernel: &str, s: &Conv2dShape) -> Result<()> {
     Ok(())
 }
 
-/// `y = conv(x, w) + b`, then ReLU when `relu`, for a depthwise `s` (see [`Conv2dShape`]).
+/// `y = conv(x, w) + b`, then the fused activation `act`, for a depthwise `s` (see
+/// [`Conv2dShape`]).
 pub fn depthwise2d_fwd(
     gpu: &Gpu,
     s: &Conv2dShape,
-    relu: bool,
+    act: impl Into<Fused>,
     [x, w, b, y]: [View<'_>; 4],
 ) -> Result<Dispatch> {
     const K: &str = "depthwise2d_fwd";
@@ -80,7 +81,7 @@ pub fn depthwise2d_fwd(
     launch(
         gpu,
         K,
-        (Shader::Depthwise2d, K, &[relu_constant(relu)]),
+        (Shader::Depthwise2d, K, &act.into().constants()),
         &[("x", x), ("w", w), ("b", b), ("y", y)],
         &p,
         grid,
@@ -104,7 +105,7 @@ pub fn depthwise2d_bwd_input(
     launch(
         gpu,
         K,
-        (Shader::Depthwise2d, K, &[relu_constant(false)]),
+        (Shader::Depthwise2d, K, &Fused::None.constants()),
         &[("dy", dy), ("w", w), ("unused", w), ("dx", dx)],
         &p,
         grid,

@@ -1,6 +1,6 @@
 //! Launchers of `linear_fwd`, `linear_pieces` (shaders/linear.wgsl).
 
-use super::{check_len, direct_shape, launch, relu_constant, Shader};
+use super::{check_len, direct_shape, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, Variant, View};
 
@@ -32,12 +32,12 @@ params! {
 
 pub(super) const TILE: usize = 64;
 
-/// `y = x w^T + b`, then ReLU when `relu`; see [`LinearShape`] for the layouts.
+/// `y = x w^T + b`, then the fused activation `act` (a bool: a ReLU or none); see [`LinearShape`] for the layouts.
 /// Launches `linear_fwd`, `linear_fwd_direct` or `linear_fwd_sg` as `gpu.variant` says.
 pub fn linear_fwd(
     gpu: &Gpu,
     s: &LinearShape,
-    relu: bool,
+    act: impl Into<super::Fused>,
     x: View<'_>,
     w: View<'_>,
     b: View<'_>,
@@ -48,20 +48,17 @@ pub fn linear_fwd(
     check_len(K, "w", w.len, s.out_f * s.in_f)?;
     check_len(K, "b", b.len, s.out_f)?;
     check_len(K, "y", y.len, s.batch * s.out_f)?;
+    let act = act.into();
     if super::subgroup_rows(gpu, s.batch) {
-        return super::subgroup::linear_fwd(gpu, s, relu, [x, w, b, y]);
+        return super::subgroup::linear_fwd(gpu, s, act, [x, w, b, y]);
     }
-    let relu = relu_constant(relu);
-    let (entry, tile_m, tile_n, constants) = match gpu.variant {
-        Variant::Tiled => ("linear_fwd", TILE, TILE, vec![relu]),
+    let mut constants = act.constants().to_vec();
+    let (entry, tile_m, tile_n) = match gpu.variant {
+        Variant::Tiled => ("linear_fwd", TILE, TILE),
         Variant::Direct | Variant::Subgroup => {
             let (wx, wy) = direct_shape(s.out_f, s.batch);
-            (
-                "linear_fwd_direct",
-                4 * wx,
-                4 * wy,
-                vec![relu, ("WX", wx as f64), ("WY", wy as f64)],
-            )
+            constants.extend([("WX", wx as f64), ("WY", wy as f64)]);
+            ("linear_fwd_direct", 4 * wx, 4 * wy)
         }
     };
     let tiles_m = s.out_f.div_ceil(tile_m);

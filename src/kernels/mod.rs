@@ -333,8 +333,44 @@ pub(crate) fn subgroup_rows(gpu: &Gpu, rows: usize) -> bool {
     gpu.variant == crate::gpu::Variant::Subgroup && rows >= 8
 }
 
-pub(crate) fn relu_constant(relu: bool) -> (&'static str, f64) {
-    ("RELU", if relu { 1.0 } else { 0.0 })
+/// The activation a convolution or fully-connected kernel applies to its outputs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Fused {
+    None,
+    /// `min(max(v, 0), cap)`: a ReLU (`cap` infinite) or a ReLU6 (`cap` 6).
+    Relu(f32),
+}
+
+impl From<bool> for Fused {
+    /// A plain ReLU, or none.
+    fn from(relu: bool) -> Fused {
+        if relu {
+            Fused::RELU
+        } else {
+            Fused::None
+        }
+    }
+}
+
+impl Fused {
+    /// A plain ReLU.
+    pub const RELU: Fused = Fused::Relu(f32::INFINITY);
+
+    /// `v` after the activation.
+    pub fn apply(self, v: f64) -> f64 {
+        match self {
+            Fused::None => v,
+            Fused::Relu(cap) => v.max(0.0).min(cap as f64),
+        }
+    }
+
+    /// The `RELU` and `CAP` overrides of the kernels that apply it.
+    pub(crate) fn constants(self) -> [(&'static str, f64); 2] {
+        match self {
+            Fused::None => [("RELU", 0.0), ("CAP", f32::MAX as f64)],
+            Fused::Relu(cap) => [("RELU", 1.0), ("CAP", cap.min(f32::MAX) as f64)],
+        }
+    }
 }
 
 /// Workgroup shape `(side along m, side along n)` of the direct kernels for a product of

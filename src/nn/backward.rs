@@ -8,7 +8,7 @@ use super::forward::{concat_cols, mul_broadcast, Forward, Src};
 use super::network::Network;
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer, View};
-use crate::kernels::{self, Activation, LinearShape};
+use crate::kernels::{self, Activation, Fused, LinearShape};
 
 /// The dispatches of one backward pass and the buffers they write.
 pub(crate) struct Backward {
@@ -296,12 +296,19 @@ fn node_backward(
     let y = plan.value(i + 1, 0, b);
     let dy = g.of(i + 1).expect("an output gradient");
     // the fused or in-place ReLU first: dy becomes the gradient before it, in place
-    if matches!(
-        layer,
-        Layer::Conv2d { relu: true, .. } | Layer::Linear { relu: true, .. }
-    ) || (matches!(layer, Layer::Relu) && g.shares(node.inputs[0], i + 1))
-    {
-        out.push(kernels::relu_bwd(gpu, y, dy)?);
+    match layer {
+        Layer::Conv2d {
+            act: Fused::Relu(cap),
+            ..
+        }
+        | Layer::Linear {
+            act: Fused::Relu(cap),
+            ..
+        } => out.push(kernels::relu_bwd(gpu, *cap, y, dy)?),
+        Layer::Relu if g.shares(node.inputs[0], i + 1) => {
+            out.push(kernels::relu_bwd(gpu, f32::INFINITY, y, dy)?)
+        }
+        _ => {}
     }
     match layer {
         Layer::Conv2d { .. } => {

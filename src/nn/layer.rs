@@ -1,7 +1,7 @@
 //! The layers a network's graph is made of ([`Layer`]), and its nodes ([`Node`]): a layer
 //! applied to earlier values.
 
-use crate::kernels::Activation;
+use crate::kernels::{Activation, Fused};
 
 /// One operation. Activations are NCHW; a [`Layer::Linear`] reads its input flattened in
 /// (C, H, W) order, as Caffe and PyTorch do.
@@ -20,7 +20,8 @@ pub enum Layer {
         /// `(dh, dw)`.
         dilation: [usize; 2],
         groups: usize,
-        relu: bool,
+        /// The activation fused into the outputs: none, a ReLU, or a capped ReLU (ReLU6).
+        act: Fused,
     },
     /// Max or average pooling; the output size rounds up when `ceil` (Caffe's pooling,
     /// ONNX's `ceil_mode`). A global average pool is the window of the whole plane.
@@ -37,7 +38,8 @@ pub enum Layer {
     Linear {
         name: String,
         out_f: usize,
-        relu: bool,
+        /// The activation fused into the outputs, as a convolution's.
+        act: Fused,
     },
     /// ReLU on its own, for a layer that cannot take it fused (in place where nothing else
     /// reads its input).
@@ -102,7 +104,7 @@ impl Layer {
             pad: [pad; 4],
             dilation: [1; 2],
             groups,
-            relu,
+            act: relu.into(),
         }
     }
 

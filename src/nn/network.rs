@@ -5,7 +5,7 @@ use super::forward::{concat_cols, mul_broadcast, Forward, Src};
 use super::weights::Weights;
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer, View};
-use crate::kernels::{self, Activation, LinearShape};
+use crate::kernels::{self, Activation, Fused, LinearShape};
 
 /// An architecture with its parameters uploaded to one device.
 pub struct Network {
@@ -327,22 +327,22 @@ impl Network {
                 let s = arch.pad_shape(b, x_shape, layer).unwrap();
                 out.push(kernels::pad2d_fwd(gpu, &s, x, y)?);
             }
-            Layer::Conv2d { relu, .. } => {
+            Layer::Conv2d { act, .. } => {
                 let s = arch.conv_shape(b, x_shape, layer).unwrap();
                 out.push(kernels::conv2d_fwd(
                     gpu,
                     &s,
-                    *relu,
+                    *act,
                     x,
                     param(0),
                     param(1),
                     y,
                 )?);
             }
-            Layer::Linear { relu, .. } => {
+            Layer::Linear { act, .. } => {
                 let s = arch.linear_shape(b, x_shape, layer).unwrap();
                 let (w, bias) = (&self.params[p], &self.params[p + 1]);
-                linear(gpu, &s, *relu, (x, y), (w, bias), &plan._pieces[i], out)?;
+                linear(gpu, &s, *act, (x, y), (w, bias), &plan._pieces[i], out)?;
             }
             Layer::Pool {
                 kind: PoolKind::Max,
@@ -488,7 +488,7 @@ pub(super) type SplitLinear = (Vec<(usize, usize)>, GpuBuffer<f32>);
 fn linear(
     gpu: &Gpu,
     s: &LinearShape,
-    relu: bool,
+    act: Fused,
     (x, y): (View<'_>, View<'_>),
     (w, bias): (&GpuBuffer<f32>, &GpuBuffer<f32>),
     pieces: &Option<SplitLinear>,
@@ -499,7 +499,7 @@ fn linear(
         None => dispatches.push(kernels::linear_fwd(
             gpu,
             &s,
-            relu,
+            act,
             x,
             w.view(),
             bias.view(),
@@ -514,7 +514,7 @@ fn linear(
                 dispatches.push(kernels::linear_fwd(
                     gpu,
                     &part,
-                    relu,
+                    act,
                     x,
                     w.slice(first * s.in_f, rows * s.in_f),
                     bias.slice(first, rows),

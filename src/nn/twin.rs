@@ -6,7 +6,7 @@ use super::arch::{Arch, Layer, PoolKind};
 use super::forward::{concat_cols, mul_broadcast};
 use super::weights::Weights;
 use crate::error::Result;
-use crate::kernels;
+use crate::kernels::{self, Fused};
 use crate::reference;
 
 /// The CPU forward pass through the twins, keeping what a backward pass needs: every value
@@ -41,13 +41,13 @@ fn node_forward(
     };
     let y = match layer {
         Layer::Pad { .. } => reference::pad2d_fwd(&arch.pad_shape(n, prev, layer).unwrap(), x),
-        Layer::Conv2d { relu, .. } => {
+        Layer::Conv2d { act, .. } => {
             let s = arch.conv_shape(n, prev, layer).unwrap();
-            reference::conv2d_fwd(&s, *relu, x, param("weight"), param("bias"))
+            reference::conv2d_fwd(&s, *act, x, param("weight"), param("bias"))
         }
-        Layer::Linear { relu, .. } => {
+        Layer::Linear { act, .. } => {
             let s = arch.linear_shape(n, prev, layer).unwrap();
-            reference::linear_fwd(&s, *relu, x, param("weight"), param("bias"))
+            reference::linear_fwd(&s, *act, x, param("weight"), param("bias"))
         }
         Layer::Pool {
             kind: PoolKind::Max,
@@ -237,9 +237,9 @@ fn reference_chain(
             Layer::Pad { .. } => {
                 reference::pad2d_bwd(&arch.pad_shape(n, prev, layer).unwrap(), &dy)
             }
-            Layer::Conv2d { name, relu, .. } => {
-                if *relu {
-                    reference::relu_bwd(y, &mut dy);
+            Layer::Conv2d { name, act, .. } => {
+                if let Fused::Relu(cap) = act {
+                    reference::relu_bwd(*cap, y, &mut dy);
                 }
                 let s = arch.conv_shape(n, prev, layer).unwrap();
                 if params {
@@ -248,9 +248,9 @@ fn reference_chain(
                 }
                 reference::conv2d_bwd_input(&s, &dy, weight(name))
             }
-            Layer::Linear { name, out_f, relu } => {
-                if *relu {
-                    reference::relu_bwd(y, &mut dy);
+            Layer::Linear { name, out_f, act } => {
+                if let Fused::Relu(cap) = act {
+                    reference::relu_bwd(*cap, y, &mut dy);
                 }
                 let s = arch.linear_shape(n, prev, layer).unwrap();
                 if params {
@@ -273,7 +273,7 @@ fn reference_chain(
                 reference::avgpool2d_bwd(&arch.pool_shape(n, prev, layer).unwrap(), false, &dy)
             }
             Layer::Relu => {
-                reference::relu_bwd(y, &mut dy);
+                reference::relu_bwd(f32::INFINITY, y, &mut dy);
                 dy
             }
             Layer::Act(f) => reference::act_bwd(*f, x, &dy),

@@ -3,6 +3,7 @@
 
 use super::arch::{Arch, ChannelOrder, Layer, Pixels};
 use crate::error::{Error, Result};
+use crate::kernels::Fused;
 
 /// Caffe's MNIST LeNet (PAPER.md section 5): conv1 20×5×5 → max-pool 2/2 → conv2 50×5×5 →
 /// max-pool 2/2 → ip1 500 + ReLU → ip2 10 → softmax; input `(1, 28, 28)` = pixel / 256.
@@ -25,12 +26,12 @@ pub fn lenet() -> Arch {
             Layer::Linear {
                 name: "ip1".into(),
                 out_f: 500,
-                relu: true,
+                act: Fused::RELU,
             },
             Layer::Linear {
                 name: "ip2".into(),
                 out_f: 10,
-                relu: false,
+                act: Fused::None,
             },
         ],
         (0..10).map(|d| d.to_string()).collect(),
@@ -64,10 +65,10 @@ pub fn lenet_fashion() -> Arch {
 /// the transfer experiment (PAPER.md section 7): ip1 500 + ReLU → ip2 300 + ReLU → ip3 10 →
 /// softmax; input `(1, 28, 28)` = pixel / 256, as LeNet's.
 pub fn mlp() -> Arch {
-    let fc = |name: &str, out_f, relu| Layer::Linear {
+    let fc = |name: &str, out_f, relu: bool| Layer::Linear {
         name: name.into(),
         out_f,
-        relu,
+        act: relu.into(),
     };
     let lenet = lenet();
     Arch::chain(
@@ -114,10 +115,10 @@ pub fn caffenet_narrow(divisor: usize) -> Arch {
         beta: 0.75,
         k: 1.0,
     };
-    let fc = |name: &str, out_f: usize, relu| Layer::Linear {
+    let fc = |name: &str, out_f: usize, relu: bool| Layer::Linear {
         name: name.into(),
         out_f,
-        relu,
+        act: relu.into(),
     };
     let name = if d == 1 {
         "caffenet".into()
@@ -163,10 +164,10 @@ pub fn alexnet() -> Arch {
         Layer::conv(name, out_c, kernel, stride, pad, 1, true)
     };
     let pool = || Layer::caffe_max_pool(3, 2);
-    let fc = |name: &str, out_f, relu| Layer::Linear {
+    let fc = |name: &str, out_f, relu: bool| Layer::Linear {
         name: name.into(),
         out_f,
-        relu,
+        act: relu.into(),
     };
     Arch::chain(
         "alexnet",

@@ -1,6 +1,6 @@
 //! Twin of `shaders/conv2d.wgsl`.
 
-use crate::kernels::Conv2dShape;
+use crate::kernels::{Conv2dShape, Fused};
 
 /// Visits every term of a convolution: `f(xi, wi, yi)` for each input element `x[xi]` that
 /// weight `w[wi]` carries into output `y[yi]` (zero padding contributes nothing). The forward
@@ -41,13 +41,18 @@ pub(super) fn conv_terms(s: &Conv2dShape, mut f: impl FnMut(usize, usize, usize)
 }
 
 /// Twin of `conv2d_fwd`.
-pub fn conv2d_fwd(s: &Conv2dShape, relu: bool, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
+pub fn conv2d_fwd(
+    s: &Conv2dShape,
+    act: impl Into<Fused>,
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+) -> Vec<f32> {
+    let act = act.into();
     let plane = s.out_h() * s.out_w();
     let mut acc: Vec<f64> = (0..s.output_len())
         .map(|i| b[(i / plane) % s.out_c] as f64)
         .collect();
     conv_terms(s, |xi, wi, yi| acc[yi] += x[xi] as f64 * w[wi] as f64);
-    acc.into_iter()
-        .map(|v| if relu { v.max(0.0) as f32 } else { v as f32 })
-        .collect()
+    acc.into_iter().map(|v| act.apply(v) as f32).collect()
 }

@@ -1,6 +1,6 @@
 //! Twin of `shaders/depthwise2d.wgsl`, written as the definition reads (f64 sums).
 
-use crate::kernels::Conv2dShape;
+use crate::kernels::{Conv2dShape, Fused};
 
 /// The input pixel `(iy, ix)` that tap `(ky, kx)` of output pixel `(oy, ox)` reads, if any.
 fn source(s: &Conv2dShape, (oy, ox): (usize, usize), (ky, kx): (usize, usize)) -> Option<usize> {
@@ -10,7 +10,14 @@ fn source(s: &Conv2dShape, (oy, ox): (usize, usize), (ky, kx): (usize, usize)) -
 }
 
 /// Twin of `depthwise2d_fwd`.
-pub fn depthwise2d_fwd(s: &Conv2dShape, relu: bool, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
+pub fn depthwise2d_fwd(
+    s: &Conv2dShape,
+    act: impl Into<Fused>,
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+) -> Vec<f32> {
+    let act = act.into();
     let (oh, ow, ocg) = (s.out_h(), s.out_w(), s.out_c / s.groups);
     let mut y = vec![0f32; s.output_len()];
     for img in 0..s.batch {
@@ -26,10 +33,7 @@ pub fn depthwise2d_fwd(s: &Conv2dShape, relu: bool, x: &[f32], w: &[f32], b: &[f
                             }
                         }
                     }
-                    if relu {
-                        acc = acc.max(0.0);
-                    }
-                    y[((img * s.out_c + oc) * oh + oy) * ow + ox] = acc as f32;
+                    y[((img * s.out_c + oc) * oh + oy) * ow + ox] = act.apply(acc) as f32;
                 }
             }
         }

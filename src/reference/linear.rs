@@ -1,9 +1,16 @@
 //! Twin of `shaders/linear.wgsl`.
 
-use crate::kernels::LinearShape;
+use crate::kernels::{Fused, LinearShape};
 
 /// Twin of `linear_fwd`.
-pub fn linear_fwd(s: &LinearShape, relu: bool, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
+pub fn linear_fwd(
+    s: &LinearShape,
+    act: impl Into<Fused>,
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+) -> Vec<f32> {
+    let act = act.into();
     let mut y = vec![0f32; s.batch * s.out_f];
     for n in 0..s.batch {
         let xr = &x[n * s.in_f..(n + 1) * s.in_f];
@@ -13,10 +20,7 @@ pub fn linear_fwd(s: &LinearShape, relu: bool, x: &[f32], w: &[f32], b: &[f32]) 
             for k in 0..s.in_f {
                 acc += xr[k] as f64 * wr[k] as f64;
             }
-            if relu {
-                acc = acc.max(0.0);
-            }
-            y[n * s.out_f + m] = acc as f32;
+            y[n * s.out_f + m] = act.apply(acc) as f32;
         }
     }
     y

@@ -529,7 +529,7 @@ fn peak_kernels_match_twins() {
 /// against the general convolution's.
 #[test]
 fn depthwise_convolutions_match_twins() {
-    use fooling::kernels::{self, Conv2dShape};
+    use fooling::kernels::{self, Conv2dShape, Fused};
     use fooling::reference as twin;
     for_each_seed("depthwise", &[], |r| {
         let dw = |x: [usize; 4],
@@ -550,12 +550,15 @@ fn depthwise_convolutions_match_twins() {
             dilation,
             groups: x[1],
         };
-        for s in [
+        let shapes = [
             dw([2, 8, 14, 14], 1, [3, 3], [1, 1], [1; 4], [1, 1]), // MobileNetV2's 3x3
             dw([1, 6, 15, 17], 1, [3, 3], [2, 2], [0, 1, 1, 0], [1, 1]), // stride 2, uneven pads
             dw([3, 5, 11, 9], 2, [5, 3], [1, 2], [2, 1, 2, 1], [2, 1]), // multiplier 2, dilated
             dw([1, 3, 7, 7], 1, [7, 7], [1, 1], [3; 4], [1, 1]),
-        ] {
+        ];
+        for (i, s) in shapes.into_iter().enumerate() {
+            // a ReLU, a ReLU capped low enough to cap many outputs (ReLU6's form), none
+            let act = [Fused::RELU, Fused::Relu(0.5), Fused::None][i % 3];
             for gpu in gpus_for_each_variant() {
                 let x = uniform(r, s.input_len(), -1.0, 1.0);
                 let w = uniform(r, s.weight_len(), -1.0, 1.0);
@@ -570,14 +573,14 @@ fn depthwise_convolutions_match_twins() {
                 let (xb, wb, bb, dyb) = (put(&x), put(&w), put(&b), put(&dy));
                 let (yb, dxb) = (nan(s.output_len()), nan(s.input_len()));
                 let f =
-                    kernels::conv2d_fwd(gpu, &s, true, xb.view(), wb.view(), bb.view(), yb.view())
+                    kernels::conv2d_fwd(gpu, &s, act, xb.view(), wb.view(), bb.view(), yb.view())
                         .unwrap();
                 let g =
                     kernels::conv2d_bwd_input(gpu, &s, dyb.view(), wb.view(), dxb.view()).unwrap();
                 gpu.run(&[&f, &g]).unwrap();
-                let want_y = twin::depthwise2d_fwd(&s, true, &x, &w, &b);
+                let want_y = twin::depthwise2d_fwd(&s, act, &x, &w, &b);
                 let want_dx = twin::depthwise2d_bwd_input(&s, &dy, &w);
-                let what = format!("({:?}) {s:?}", gpu.variant);
+                let what = format!("({:?}) {s:?} {act:?}", gpu.variant);
                 assert_close(
                     &format!("depthwise fwd {what}"),
                     &yb.read(gpu).unwrap(),
@@ -594,7 +597,7 @@ fn depthwise_convolutions_match_twins() {
                 assert_close(
                     "twins",
                     &want_y,
-                    &twin::conv2d_fwd(&s, true, &x, &w, &b),
+                    &twin::conv2d_fwd(&s, act, &x, &w, &b),
                     F32_DOT,
                 );
                 assert_close(

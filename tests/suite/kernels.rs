@@ -5,7 +5,7 @@ use crate::common::{
     assert_close, for_each_seed, gpu, gpus_for_each_variant, uniform, F32_DOT, F32_ELEMENTWISE,
 };
 use fooling::gpu::GpuBuffer;
-use fooling::kernels::{self, Conv2dShape, LinearShape, Pool2dShape};
+use fooling::kernels::{self, Conv2dShape, Fused, LinearShape, Pool2dShape};
 use fooling::reference;
 
 /// `[batch, in_c, in_h, in_w]`, `out_c`, `(kh, kw)`, `[stride, pad, groups]`.
@@ -44,7 +44,8 @@ fn conv2d_fwd_matches_twin() {
                 conv([9, 5, 6, 7], 9, (1, 1), [1, 0, 1]), // a 1x1 convolution
             ];
             for s in shapes {
-                for relu in [false, true] {
+                // none, a ReLU, and one capped low enough to cap many outputs (ReLU6's form)
+                for act in [Fused::None, Fused::RELU, Fused::Relu(0.4)] {
                     let x = uniform(r, s.input_len(), -1.0, 1.0);
                     let w = uniform(r, s.weight_len(), -0.5, 0.5);
                     let b = uniform(r, s.out_c, -0.5, 0.5);
@@ -58,7 +59,7 @@ fn conv2d_fwd_matches_twin() {
                     let d = kernels::conv2d_fwd(
                         gpu,
                         &s,
-                        relu,
+                        act,
                         xb.view(),
                         wb.view(),
                         bb.view(),
@@ -66,9 +67,9 @@ fn conv2d_fwd_matches_twin() {
                     )
                     .unwrap();
                     gpu.run(&[&d]).unwrap();
-                    let want = reference::conv2d_fwd(&s, relu, &x, &w, &b);
+                    let want = reference::conv2d_fwd(&s, act, &x, &w, &b);
                     assert_close(
-                        &format!("conv2d_fwd ({:?}) {s:?} relu {relu}", gpu.variant),
+                        &format!("conv2d_fwd ({:?}) {s:?} {act:?}", gpu.variant),
                         &yb.read(gpu).unwrap(),
                         &want,
                         F32_DOT,
@@ -122,7 +123,8 @@ fn linear_fwd_matches_twin() {
                 },
             ];
             for s in shapes {
-                for relu in [false, true] {
+                // none, a ReLU, and one capped low enough to cap many outputs (ReLU6's form)
+                for act in [Fused::None, Fused::RELU, Fused::Relu(0.4)] {
                     let x = uniform(r, s.batch * s.in_f, -1.0, 1.0);
                     let w = uniform(r, s.out_f * s.in_f, -0.5, 0.5);
                     let b = uniform(r, s.out_f, -0.5, 0.5);
@@ -136,7 +138,7 @@ fn linear_fwd_matches_twin() {
                     let d = kernels::linear_fwd(
                         gpu,
                         &s,
-                        relu,
+                        act,
                         xb.view(),
                         wb.view(),
                         bb.view(),
@@ -144,9 +146,9 @@ fn linear_fwd_matches_twin() {
                     )
                     .unwrap();
                     gpu.run(&[&d]).unwrap();
-                    let want = reference::linear_fwd(&s, relu, &x, &w, &b);
+                    let want = reference::linear_fwd(&s, act, &x, &w, &b);
                     assert_close(
-                        &format!("linear_fwd ({:?}) {s:?} relu {relu}", gpu.variant),
+                        &format!("linear_fwd ({:?}) {s:?} {act:?}", gpu.variant),
                         &yb.read(gpu).unwrap(),
                         &want,
                         F32_DOT,

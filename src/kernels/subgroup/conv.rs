@@ -14,7 +14,7 @@
 //! images into partial sums that `sum_parts` adds.
 
 use super::wgsl::{header, open, step, stores};
-use super::{lanes_for, launch, rows_for, Kernel};
+use super::{flag, lanes_for, launch, rows_for, Kernel, CAP};
 use crate::error::Result;
 use crate::gpu::{Dispatch, Gpu, GpuBuffer, View};
 use crate::kernels::Conv2dShape;
@@ -70,6 +70,7 @@ pub(super) fn fwd(rows: usize) -> String {
         &[("x", false), ("w", false), ("b", false), ("y", true)],
         &["RELU", "INSIDE"],
     );
+    s += CAP;
     let pre = format!("{SIZES}    let ncols = p.batch * hw;\n    let kdim = icg * khkw;\n");
     s += &open(Kernel::Conv2dFwd.entry(), rows, &pre, "ocg");
     s += &per_column(
@@ -101,7 +102,7 @@ pub(super) fn fwd(rows: usize) -> String {
         "let oc = g * ocg + row;
                 var o = v + b[oc];
                 if RELU {
-                    o = max(o, 0.0);
+                    o = min(max(o, 0.0), CAP);
                 }
                 y[((col / hw) * p.out_c + oc) * hw + col % hw] = o;",
     );
@@ -257,7 +258,7 @@ fn params(
 pub(crate) fn conv2d_fwd(
     gpu: &Gpu,
     s: &Conv2dShape,
-    relu: bool,
+    act: crate::kernels::Fused,
     [x, w, b, y]: [View<'_>; 4],
 ) -> Result<Dispatch> {
     let (m, n) = (s.out_c / s.groups, s.batch * s.out_h() * s.out_w());
@@ -266,7 +267,7 @@ pub(crate) fn conv2d_fwd(
     launch(
         gpu,
         (Kernel::Conv2dFwd, rows, lanes),
-        &[("RELU", relu), ("INSIDE", s.inside())],
+        &[act.constants().as_slice(), &[flag("INSIDE", s.inside())]].concat(),
         &[("x", x), ("w", w), ("b", b), ("y", y)],
         &params,
         tiles,
@@ -285,7 +286,7 @@ pub(crate) fn conv2d_bwd_input(
     launch(
         gpu,
         (Kernel::Conv2dBwdInput, rows, lanes),
-        &[("UNIT_STRIDE", s.stride == [1, 1])],
+        &[flag("UNIT_STRIDE", s.stride == [1, 1])],
         &[("dy", dy), ("w", w), ("dx", dx)],
         &params,
         tiles,
@@ -320,7 +321,7 @@ pub(crate) fn conv2d_bwd_weight(
         (rows, lanes),
         (s.groups * splits, splits, per_split),
     );
-    let flags = [("INSIDE", s.inside())];
+    let flags = [flag("INSIDE", s.inside())];
     let kernel = (Kernel::Conv2dBwdWeight, rows, lanes);
     if splits == 1 {
         return launch(

@@ -9,7 +9,7 @@
 //! | `linear_bwd_weight`: dw = dyᵀ x | output features, dy's columns | input features, x's columns | images |
 
 use super::wgsl::{header, open, step, stores};
-use super::{lanes_for, launch, rows_for, Kernel};
+use super::{lanes_for, launch, rows_for, Kernel, CAP};
 use crate::error::Result;
 use crate::gpu::{Dispatch, Gpu, View};
 use crate::kernels::LinearShape;
@@ -44,6 +44,7 @@ pub(super) fn fwd(rows: usize) -> String {
         &[("x", false), ("w", false), ("b", false), ("y", true)],
         &["RELU"],
     );
+    s += CAP;
     s += &open(Kernel::LinearFwd.entry(), rows, "", "p.batch");
     s += &columns("p.out_f");
     for j in 0..4 {
@@ -66,7 +67,7 @@ pub(super) fn fwd(rows: usize) -> String {
         "p.out_f",
         "var o = v + b[col];
                 if RELU {
-                    o = max(o, 0.0);
+                    o = min(max(o, 0.0), CAP);
                 }
                 y[row * p.out_f + col] = o;",
     );
@@ -114,7 +115,7 @@ fn linear(
     kernel: Kernel,
     s: &LinearShape,
     (m, n): (usize, usize),
-    flags: &[(&'static str, bool)],
+    flags: &[(&'static str, f64)],
     buffers: &[(&str, View<'_>)],
 ) -> Result<Dispatch> {
     let (rows, lanes) = (rows_for(m), lanes_for(n));
@@ -143,7 +144,7 @@ fn linear(
 pub(crate) fn linear_fwd(
     gpu: &Gpu,
     s: &LinearShape,
-    relu: bool,
+    act: crate::kernels::Fused,
     [x, w, b, y]: [View<'_>; 4],
 ) -> Result<Dispatch> {
     linear(
@@ -151,7 +152,7 @@ pub(crate) fn linear_fwd(
         Kernel::LinearFwd,
         s,
         (s.batch, s.out_f),
-        &[("RELU", relu)],
+        &act.constants(),
         &[("x", x), ("w", w), ("b", b), ("y", y)],
     )
 }

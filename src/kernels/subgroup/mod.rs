@@ -110,11 +110,11 @@ fn file_name(kernel: Kernel, rows: usize) -> &'static str {
 }
 
 /// A launch of a generated kernel: as [`super::launch`], for the shader of (`kernel`, `rows`)
-/// with `lanes` lanes a workgroup and the boolean `flags`.
+/// with `lanes` lanes a workgroup and the `override` constants `flags`.
 fn launch<P: bytemuck::Pod>(
     gpu: &Gpu,
     (kernel, rows, lanes): (Kernel, usize, usize),
-    flags: &[(&'static str, bool)],
+    flags: &[(&'static str, f64)],
     buffers: &[(&str, View<'_>)],
     params: &P,
     workgroups: u64,
@@ -137,11 +137,21 @@ fn launch<P: bytemuck::Pod>(
 }
 
 /// The `override` constants of a launch: the lanes, then the flags.
-fn constants(lanes: usize, flags: &[(&'static str, bool)]) -> Vec<(&'static str, f64)> {
+fn constants(lanes: usize, flags: &[(&'static str, f64)]) -> Vec<(&'static str, f64)> {
     std::iter::once(("LANES", lanes as f64))
-        .chain(flags.iter().map(|&(k, v)| (k, v as u8 as f64)))
+        .chain(flags.iter().copied())
         .collect()
 }
+
+/// A boolean `override` constant's value.
+fn flag(name: &'static str, on: bool) -> (&'static str, f64) {
+    (name, on as u8 as f64)
+}
+
+/// What a forward kernel's ReLU is capped at: an `override`, the largest f32 by default.
+const CAP: &str = "// a ReLU's ceiling (ReLU6: 6); the largest f32 for a plain ReLU
+override CAP: f32 = 3.4028235e38;
+";
 
 /// Every generated shader: (entry point, rows, source), what the shader tests validate and
 /// translate.

@@ -1,10 +1,10 @@
-//! The element-wise activations: ReLU (into the convolution or fully-connected layer before
-//! it where nothing else reads that), LeakyReLU, Clip (a ReLU when it is one), sigmoid, tanh,
-//! hard sigmoid, hard swish. Element-wise, so they keep a value's layout.
+//! The element-wise activations: ReLU and Clip from 0 (ReLU6: into the convolution or
+//! fully-connected layer before it where nothing else reads that), LeakyReLU, other Clips,
+//! sigmoid, tanh, hard sigmoid, hard swish. Element-wise, so they keep a value's layout.
 
 use super::super::{Importer, Layout, Pending, Val};
 use crate::error::Result;
-use crate::kernels::Activation;
+use crate::kernels::{Activation, Fused};
 use crate::nn::arch::Layer;
 use crate::nn::onnx::proto::NodeProto;
 
@@ -35,16 +35,27 @@ fn push_act(im: &mut Importer, node: &NodeProto, x: Val, layer: Layer) -> Result
 
 pub(super) fn relu(im: &mut Importer, node: &NodeProto) -> Result<()> {
     let x = elementwise(im, node)?;
-    if im.sole_reader(node, 0) {
-        match im.producer(x) {
-            Some(Layer::Conv2d { relu, .. }) | Some(Layer::Linear { relu, .. }) if !*relu => {
-                *relu = true;
-                return im.set_val(node, x);
-            }
-            _ => {}
-        }
+    if fuse(im, node, x, f32::INFINITY) {
+        return im.set_val(node, x);
     }
     push_act(im, node, x, Layer::Relu)
+}
+
+/// Whether a ReLU capped at `cap` went into the convolution or fully-connected layer that
+/// made `x`: only where the node is that value's sole reader and the layer has no activation.
+fn fuse(im: &mut Importer, node: &NodeProto, x: Val, cap: f32) -> bool {
+    if !im.sole_reader(node, 0) {
+        return false;
+    }
+    match im.producer(x) {
+        Some(Layer::Conv2d { act, .. }) | Some(Layer::Linear { act, .. })
+            if *act == Fused::None =>
+        {
+            *act = Fused::Relu(cap);
+            true
+        }
+        _ => false,
+    }
 }
 
 fn act(im: &mut Importer, node: &NodeProto, f: Activation) -> Result<()> {
@@ -94,5 +105,9 @@ pub(super) fn clip(im: &mut Importer, node: &NodeProto) -> Result<()> {
     if lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less) {
         return Err(im.node_error(node, format!("bounds {lo} and {hi}")));
     }
-    act(im, node, Activation::Clip { lo, hi })
+    let x = elementwise(im, node)?;
+    if lo == 0.0 && fuse(im, node, x, hi) {
+        return im.set_val(node, x);
+    }
+    push_act(im, node, x, Layer::Act(Activation::Clip { lo, hi }))
 }

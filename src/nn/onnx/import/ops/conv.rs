@@ -4,6 +4,7 @@
 
 use super::super::{node_name, Importer, Known, Layout, Pending, Val};
 use crate::error::Result;
+use crate::kernels::Fused;
 use crate::nn::arch::Layer;
 use crate::nn::onnx::proto::NodeProto;
 use crate::nn::onnx::tensor::Const;
@@ -93,10 +94,14 @@ impl Importer {
     pub(super) fn plain_affine_producer(&mut self, v: Val) -> Option<String> {
         match self.producer(v) {
             Some(Layer::Conv2d {
-                name, relu: false, ..
+                name,
+                act: Fused::None,
+                ..
             })
             | Some(Layer::Linear {
-                name, relu: false, ..
+                name,
+                act: Fused::None,
+                ..
             }) => Some(name.clone()),
             _ => None,
         }
@@ -214,7 +219,7 @@ pub(super) fn conv(im: &mut Importer, node: &NodeProto) -> Result<()> {
         pad,
         dilation,
         groups: groups as usize,
-        relu: false,
+        act: Fused::None,
     };
     let v = im.push(node, layer, vec![x.id], 4)?;
     im.tensors.insert(

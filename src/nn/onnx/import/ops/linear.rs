@@ -4,6 +4,7 @@
 
 use super::super::{Importer, Layout, Pending, Val};
 use crate::error::Result;
+use crate::kernels::Fused;
 use crate::nn::arch::Layer;
 use crate::nn::onnx::proto::NodeProto;
 use crate::nn::onnx::tensor::Const;
@@ -112,7 +113,7 @@ pub(super) fn linear(im: &mut Importer, node: &NodeProto) -> Result<()> {
         Layer::Linear {
             name: name.clone(),
             out_f,
-            relu: false,
+            act: Fused::None,
         },
         vec![x.id],
         2,
