@@ -1,4 +1,6 @@
-//! Throughput of the forward kernels and of the whole LeNet forward pass.
+//! Throughput of the forward kernels and of the whole LeNet forward pass, then of single
+//! layers of the networks people bring (MobileNetV2's pointwise and depthwise convolutions,
+//! ResNet's 3×3, CaffeNet's first and third), each against the adapter's peak.
 //!
 //! `cargo bench --bench forward` (full: batches 1 to 16,384) or
 //! `cargo bench --bench forward -- --quick` (a smoke size for CI and lavapipe);
@@ -235,6 +237,94 @@ fn main() {
             secs,
             2.0 * macs * batch as f64,
             Some(cpu_ips),
+        );
+    }
+
+    modern_layers(&mut b);
+}
+
+/// One layer of each kind that modern classifiers spend their time in: GFLOP/s and the share
+/// of the adapter's peak (a depthwise convolution does little arithmetic per load, so its
+/// share is low on any adapter; the table says so rather than hiding it).
+fn modern_layers(b: &mut Bench) {
+    let batch = if b.quick { 4 } else { 16 };
+    let dw = |c: usize, hw: usize, stride: usize, pad: [usize; 4]| Conv2dShape {
+        batch,
+        in_c: c,
+        in_h: hw,
+        in_w: hw,
+        out_c: c,
+        kh: 3,
+        kw: 3,
+        stride: [stride; 2],
+        pad,
+        dilation: [1; 2],
+        groups: c,
+    };
+    let sq = |x: [usize; 3], out_c, k, stride, pad| {
+        Conv2dShape::square(batch, x, out_c, k, stride, pad, 1)
+    };
+    let layers = [
+        (
+            "MobileNetV2 160² expand 1×1 (16→96, 80×80)",
+            sq([16, 80, 80], 96, 1, 1, 0),
+        ),
+        (
+            "MobileNetV2 160² depthwise 3×3 (144, 40×40)",
+            dw(144, 40, 1, [1; 4]),
+        ),
+        (
+            "MobileNetV2 160² depthwise 3×3 s2 (96, 80×80)",
+            dw(96, 80, 2, [0, 0, 1, 1]),
+        ),
+        (
+            "MobileNetV2 160² project 1×1 (144→24, 40×40)",
+            sq([144, 40, 40], 24, 1, 1, 0),
+        ),
+        (
+            "MobileNetV2 160² expand 1×1 (160→960, 5×5)",
+            sq([160, 5, 5], 960, 1, 1, 0),
+        ),
+        (
+            "ResNet-18 3×3 (128→128, 28×28)",
+            sq([128, 28, 28], 128, 3, 1, 1),
+        ),
+        (
+            "CaffeNet conv1 (3→96, 11×11 s4, 227×227)",
+            sq([3, 227, 227], 96, 11, 4, 0),
+        ),
+        (
+            "CaffeNet conv3 (256→384, 3×3, 13×13)",
+            sq([256, 13, 13], 384, 3, 1, 1),
+        ),
+    ];
+    println!("\n| layer (forward, ReLU) | batch | ms | images/s | GFLOP/s | of peak |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (name, s) in layers {
+        let (x, w, bias) = (
+            b.random(s.input_len()),
+            b.random(s.weight_len()),
+            b.random(s.out_c),
+        );
+        let bufs = [&x, &w, &bias].map(|v| GpuBuffer::from_slice(&b.gpu, "in", v).unwrap());
+        let y = GpuBuffer::<f32>::zeros(&b.gpu, "y", s.output_len()).unwrap();
+        let d = kernels::conv2d_fwd(
+            &b.gpu,
+            &s,
+            true,
+            bufs[0].view(),
+            bufs[1].view(),
+            bufs[2].view(),
+            y.view(),
+        )
+        .unwrap();
+        let secs = b.time(&[&d]);
+        let gflops = 2.0 * s.macs() as f64 / secs / 1e9;
+        println!(
+            "| {name} | {batch} | {:.3} | {:.0} | {gflops:.2} | {} |",
+            secs * 1e3,
+            batch as f64 / secs,
+            b.peak.of(gflops)
         );
     }
 }

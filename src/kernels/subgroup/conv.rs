@@ -79,6 +79,7 @@ pub(super) fn fwd(rows: usize) -> String {
     let xb{j} = ((n{j} / hw) * p.in_c + g * icg) * hw_in;
     let iy{j} = i32((pix{j} / p.out_w) * p.sh) - i32(p.pad_t);
     let ix{j} = i32((pix{j} % p.out_w) * p.sw) - i32(p.pad_l);
+    let yo{j} = (n{j} / hw) * p.out_c * hw + pix{j};
 ",
     );
     for t in 0..rows / 8 {
@@ -95,16 +96,20 @@ pub(super) fn fwd(rows: usize) -> String {
     s += "        for (var ic = 0u; ic < icg; ic++) {\n            let xc = ic * hw_in;\n            let wk = ic * khkw + tap;\n";
     s += &step(rows, |t| format!("w[wr{t} + wk]"), &gathered("x", "xc"), 12);
     s += "        }\n    }\n    }\n";
+    // where each column's outputs start: worked out once, not at every store
+    s += "    let ybase = vec4<u32>(yo0, yo1, yo2, yo3);\n";
     s += &stores(
         rows,
         "ocg",
         "ncols",
         "let oc = g * ocg + row;
-                var o = v + b[oc];
+        let bias = b[oc];
+        let yr = oc * hw;",
+        "var o = v + bias;
                 if RELU {
                     o = min(max(o, 0.0), CAP);
                 }
-                y[((col / hw) * p.out_c + oc) * hw + col % hw] = o;",
+                y[ybase[j] + yr] = o;",
     );
     s
 }
@@ -123,6 +128,7 @@ pub(super) fn bwd_input(rows: usize) -> String {
     let py{j} = i32(pix{j} / p.in_w + p.pad_t);
     let px{j} = i32(pix{j} % p.in_w + p.pad_l);
     let db{j} = ((n{j} / hw_in) * p.out_c + g * ocg) * hw;
+    let xo{j} = (n{j} / hw_in) * p.in_c * hw_in + pix{j};
 ",
     );
     for t in 0..rows / 8 {
@@ -150,11 +156,13 @@ pub(super) fn bwd_input(rows: usize) -> String {
         12,
     );
     s += "        }\n    }\n    }\n";
+    s += "    let xbase = vec4<u32>(xo0, xo1, xo2, xo3);\n";
     s += &stores(
         rows,
         "icg",
         "ncols",
-        "dx[((col / hw_in) * p.in_c + g * icg + row) * hw_in + col % hw_in] = v;",
+        "let xr = (g * icg + row) * hw_in;",
+        "dx[xbase[j] + xr] = v;",
     );
     s
 }
@@ -209,7 +217,8 @@ pub(super) fn bwd_weight(rows: usize) -> String {
         rows,
         "ocg",
         "ncols",
-        "dw[(split * p.out_c + grp * ocg + row) * ncols + col] = v;",
+        "let wr = (split * p.out_c + grp * ocg + row) * ncols;",
+        "dw[wr + col] = v;",
     );
     s
 }

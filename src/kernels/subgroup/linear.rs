@@ -65,11 +65,12 @@ pub(super) fn fwd(rows: usize) -> String {
         rows,
         "p.batch",
         "p.out_f",
+        "let yr = row * p.out_f;",
         "var o = v + b[col];
                 if RELU {
                     o = min(max(o, 0.0), CAP);
                 }
-                y[row * p.out_f + col] = o;",
+                y[yr + col] = o;",
     );
     s
 }
@@ -89,7 +90,13 @@ pub(super) fn bwd_input(rows: usize) -> String {
         8,
     );
     s += "    }\n";
-    s += &stores(rows, "p.batch", "p.in_f", "dx[row * p.in_f + col] = v;");
+    s += &stores(
+        rows,
+        "p.batch",
+        "p.in_f",
+        "let xr = row * p.in_f;",
+        "dx[xr + col] = v;",
+    );
     s
 }
 
@@ -105,7 +112,13 @@ pub(super) fn bwd_weight(rows: usize) -> String {
         8,
     );
     s += "    }\n";
-    s += &stores(rows, "p.out_f", "p.in_f", "dw[row * p.in_f + col] = v;");
+    s += &stores(
+        rows,
+        "p.out_f",
+        "p.in_f",
+        "let wr = row * p.in_f;",
+        "dw[wr + col] = v;",
+    );
     s
 }
 

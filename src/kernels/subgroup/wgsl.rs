@@ -93,15 +93,19 @@ pub(super) fn step(rows: usize, a_at: impl Fn(usize) -> String, bv: &str, indent
     s
 }
 
-/// The stores: for each row `i0 + r` below `m` and each of the lane's columns `c0 + j` below
-/// `n`, `store(r, j)` (statements that may use `row` and `col`, the value `v = acc{r}[j]`).
-pub(super) fn stores(rows: usize, m: &str, n: &str, store: &str) -> String {
+/// The stores: for each row `i0 + r` below `m`, the statements `per_row` (which may use
+/// `row`), then for each of the lane's columns `c0 + j` below `n` the statements `store`
+/// (which may use `row`, `j`, `col` and the value `v = acc{r}[j]`). What does not change along
+/// a row or a column belongs in `per_row` or before the stores: on CPU adapters an integer
+/// division costs as much as dozens of multiply-adds.
+pub(super) fn stores(rows: usize, m: &str, n: &str, per_row: &str, store: &str) -> String {
     let mut s = String::new();
     for r in 0..rows {
         let _ = write!(
             s,
             "    if i0 + {r}u < {m} {{
         let row = i0 + {r}u;
+        {per_row}
         for (var j = 0u; j < 4u; j++) {{
             let col = c0 + j;
             if col < {n} {{
