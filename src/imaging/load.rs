@@ -58,12 +58,19 @@ fn fit<P: image::Pixel + 'static>(
         return Ok(img);
     }
     if !resize {
+        let (iw, ih) = (img.width() as usize, img.height() as usize);
+        // a colour run's images are larger than the network's input by the crops' margin:
+        // scaling one would not score it as the run did
+        let crops = if P::CHANNEL_COUNT == 3 && iw == ih && iw > w.max(h) {
+            "; an image of a colour run is scored as the run scored it with --crops 1 (its \
+             centre) or --crops 10 (for a run with 10 crops)"
+        } else {
+            ""
+        };
         return Err(Error::Image {
             path: path.into(),
             message: format!(
-                "is {}x{}, the network takes {w}x{h}: pass --resize to scale it",
-                img.width(),
-                img.height()
+                "is {iw}x{ih}, the network takes {w}x{h}: pass --resize to scale it{crops}"
             ),
         });
     }

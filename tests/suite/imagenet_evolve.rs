@@ -590,6 +590,21 @@ fn evolve_imagenet_size_end_to_end() {
         "{config}"
     );
     rescore(&run, w, "1");
+    // without --crops, the message says how to score a champion as the run did
+    let png = run.join(&champions(&run)[0].2);
+    let o = fooling(&[
+        "classify",
+        "--net",
+        "caffenet/16",
+        "--weights",
+        w,
+        png.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("--crops 1") && err.contains("--crops 10"),
+        "{err}"
+    );
 
     // options that only colour networks take
     let o = fooling(&[
