@@ -1,5 +1,5 @@
 // ascent_step: one step of gradient ascent on the input for every item of a batch
-// (PAPER.md section 6), after the forward and backward passes of the current images.
+// (docs/paper.md §6), after the forward and backward passes of the current images.
 //
 // grad:    (batch, n) f32   d p / d (network input), from the backward pass
 // prob:    (batch) f32      p, the target class's probability of the current image

@@ -1,5 +1,5 @@
-// crop_mean: each image's confidence is the mean of its crops' softmax vectors (PAPER.md
-// section 5: the 10-crop mean; with one crop, a copy).
+// crop_mean: each image's confidence is the mean of its crops' softmax vectors (docs/paper.md
+// §5: the 10-crop mean; with one crop, a copy).
 //
 // probs: (items * crops, classes) f32: the crops' softmax rows, an image's crops together
 // out:   (rows, classes) f32: row first + i receives image i's mean; other rows are untouched

@@ -1,4 +1,4 @@
-// MAP-Elites with one cell per class (PAPER.md section 2), on the device.
+// MAP-Elites with one cell per class (docs/paper.md §2), on the device.
 //
 // elite_select: for each class c, the child with the highest confidence for c (the lowest
 //   child index on ties); if it beats the cell's confidence strictly, it becomes the cell's

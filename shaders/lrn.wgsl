@@ -1,4 +1,4 @@
-// Local response normalisation across channels (Caffe's ACROSS_CHANNELS, PAPER.md section 5):
+// Local response normalisation across channels (Caffe's ACROSS_CHANNELS, docs/paper.md §5):
 //
 //   scale[n, c, s] = k + (alpha / size) * sum of x[n, j, s]^2 over j in [c - (size-1)/2, c + size/2]
 //                    (channels outside [0, C) count as zeros)

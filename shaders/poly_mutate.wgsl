@@ -1,4 +1,4 @@
-// poly_mutate: children of direct-encoding genomes by polynomial mutation (PAPER.md section 3),
+// poly_mutate: children of direct-encoding genomes by polynomial mutation (docs/paper.md §3),
 // optionally after simulated binary crossover (SBX) with a second parent.
 //
 // parents:  (cells, genes) f32 in [0, 1]: the archive's cells first_cell .. first_cell + cells

@@ -1,5 +1,5 @@
 // softmax_prob_bwd: the gradient of one class's softmax probability with respect to the
-// logits, the seed of gradient ascent on the input (PAPER.md section 6).
+// logits, the seed of gradient ascent on the input (docs/paper.md §6).
 //
 // x:      (rows, cols) f32 logits, row-major
 // wanted: (rows) u32, the target class of each row, < cols

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The peer: `fooling evolve`'s MNIST loop written in PyTorch, to hold our throughput against.
 
-The same loop as `fooling evolve` with its defaults (PAPER.md section 2 and 3): MAP-Elites
+The same loop as `fooling evolve` with its defaults (docs/paper.md §2 and §3): MAP-Elites
 with one cell per class of Caffe's LeNet (weights read from our safetensors file), the
 direct encoding (784 genes in [0, 1), drawn uniformly at the start), B children per
 generation, each a copy of a parent drawn uniformly over the cells with polynomial mutation

@@ -5,7 +5,7 @@ against which `fooling classify` is checked on real digits.
 Usage (from the repository root, in a virtualenv with torch, numpy, safetensors):
     python3 tools/train_lenet_torch.py
 
-Caffe's recipe (PAPER.md section 5): SGD, batch 64, lr 0.01, momentum 0.9, weight decay
+Caffe's recipe (docs/paper.md §5): SGD, batch 64, lr 0.01, momentum 0.9, weight decay
 5e-4, `inv` policy (gamma 1e-4, power 0.75), 10,000 iterations, input = pixel/256,
 "xavier" weights (uniform +-sqrt(3/fan_in)) and zero biases. Seeded: the same file on every
 run with the same torch version on the same CPU.
@@ -125,7 +125,7 @@ digits (`tests/suite/lenet.rs`, `tests/suite/cli.rs`).
 
 | | |
 |---|---|
-| architecture | Caffe's MNIST LeNet (PAPER.md section 5), tensor names `conv1`, `conv2`, `ip1`, `ip2` |
+| architecture | Caffe's MNIST LeNet (docs/paper.md §5), tensor names `conv1`, `conv2`, `ip1`, `ip2` |
 | data | `data/mnist-10k/train-*` (8,000 real MNIST digits; see `data/README.md`) |
 | recipe | SGD, batch 64, lr 0.01, momentum 0.9, weight decay 5e-4, `inv` (gamma 1e-4, power 0.75), {ITERATIONS} iterations, input = pixel/256, xavier init, seed {SEED} |
 | held-out accuracy | {acc * 100:.2f}% on the 2,000 digits of `data/mnist-10k/heldout-*` |

@@ -1,4 +1,4 @@
-//! Fooling images by gradient ascent on the input (PAPER.md section 6): every target class
+//! Fooling images by gradient ascent on the input (docs/paper.md §6): every target class
 //! is one item of one batch; each iteration runs the forward pass, the gradient of the
 //! target's probability back to the input, and the progress-based step with decay and
 //! clipping, all on the device. Only the target probabilities (one float per class and

@@ -28,7 +28,8 @@ pub struct GpuArgs {
     /// Use the first adapter whose name contains this (case-insensitive).
     #[arg(long, global = true, value_name = "NAME")]
     pub adapter: Option<String>,
-    /// Matrix-kernel implementation: auto picks direct on CPU adapters, tiled on GPUs.
+    /// Matrix-kernel implementation: auto picks subgroup on CPU adapters with subgroups of 8 or
+    /// more lanes (lavapipe), direct on other CPU adapters, tiled on GPUs.
     #[arg(long, global = true, value_enum, env = "FOOLING_KERNELS", default_value_t = KernelChoice::Auto)]
     pub kernels: KernelChoice,
     /// Bind at most this many bytes per storage buffer, below the adapter's limit (to see how
@@ -70,7 +71,7 @@ pub enum Command {
     /// Combine the archives of several runs cell by cell (each class's most confident champion).
     Merge(MergeArgs),
     /// Retrain a network with its fooling images as an extra class, and evolve again, round
-    /// after round (PAPER.md section 7).
+    /// after round (docs/paper.md §7).
     Retrain(RetrainArgs),
     /// Write a self-contained HTML report of runs beside the paper's results.
     Report(ReportArgs),

@@ -1,4 +1,4 @@
-//! The class archive of MAP-Elites (PAPER.md section 2): one cell per class, each holding an
+//! The class archive of MAP-Elites (docs/paper.md §2): one cell per class, each holding an
 //! elite and its confidence, and the one insertion rule both encodings share.
 //!
 //! **Insertion, as a spec.** A generation's batch of `B` children, with the network's

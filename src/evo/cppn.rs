@@ -1,4 +1,4 @@
-//! CPPN genomes (PAPER.md section 4): feed-forward networks evaluated once per pixel, grown
+//! CPPN genomes (docs/paper.md §4): feed-forward networks evaluated once per pixel, grown
 //! NEAT-style by mutation, compiled into padded, topologically sorted programs so a whole
 //! population renders in one dispatch.
 //!
@@ -100,7 +100,7 @@ pub struct Cppn {
     pub edges: Vec<Edge>,
 }
 
-/// The mutation probabilities of PAPER.md section 4.
+/// The mutation probabilities of docs/paper.md §4.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CppnMutation {
     pub weight: f64,
@@ -188,7 +188,7 @@ impl Cppn {
         false
     }
 
-    /// Applies the six operators of PAPER.md section 4, each with its probability; any that
+    /// Applies the six operators of docs/paper.md §4, each with its probability; any that
     /// would exceed `cap` is skipped. The graph stays acyclic.
     pub fn mutate(&mut self, m: &CppnMutation, cap: Capacity, rng: &mut impl Rng) {
         for e in &mut self.edges {

@@ -1,4 +1,4 @@
-//! MAP-Elites with the CPPN encoding (PAPER.md sections 2 and 4), grey or colour. The
+//! MAP-Elites with the CPPN encoding (docs/paper.md §2 and §4), grey or colour. The
 //! archive's genomes live on the host, where they are mutated (they are a few kilobytes);
 //! the device renders the whole batch (one dispatch per binding-sized block), classifies it
 //! and finds each class's winner. Per generation the compiled programs go up and the cells'

@@ -1,4 +1,4 @@
-//! MAP-Elites with the direct encoding (PAPER.md sections 2 and 3), grey or colour, with
+//! MAP-Elites with the direct encoding (docs/paper.md §2 and §3), grey or colour, with
 //! everything that grows with the genome on the device: the archive's genomes, the children,
 //! the rendered images and the activations. The device keeps the generation (a clock it
 //! advances) and draws the parents, so the host sends nothing per generation and reads back
@@ -51,7 +51,7 @@ pub struct DirectConfig {
     pub eta: f32,
     pub crossover: Crossover,
     /// Cells for only the first N classes [default: every class]: a network retrained with
-    /// an extra "fooling" class is evolved against on the classes it had (PAPER.md section 7).
+    /// an extra "fooling" class is evolved against on the classes it had (docs/paper.md §7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cells: Option<usize>,
 }

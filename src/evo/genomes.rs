@@ -77,7 +77,7 @@ impl Genomes {
 pub enum Imaging {
     /// One gene per pixel of a grey network's input (LeNet: pixel / 256).
     Grey,
-    /// Three genes per pixel of a larger colour image, cropped (PAPER.md section 5).
+    /// Three genes per pixel of a larger colour image, cropped (docs/paper.md §5).
     Color {
         render: ColorRender,
         /// `(3, crop, crop)` in the network's channel order, subtracted after the
@@ -86,7 +86,7 @@ pub enum Imaging {
     },
 }
 
-/// The side of ImageNet genomes (PAPER.md section 3).
+/// The side of ImageNet genomes (docs/paper.md §3).
 pub const IMAGENET_SIZE: usize = 256;
 
 /// The side of colour genomes for a network of input side `side`: the network's input plus

@@ -19,9 +19,9 @@ pub use cppn_search::{CppnConfig, CppnSearch};
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
-    /// One gene per pixel, polynomial mutation (PAPER.md section 3).
+    /// One gene per pixel, polynomial mutation (docs/paper.md §3).
     Direct,
-    /// CPPNs grown NEAT-style (PAPER.md section 4), the whole batch rendered in one dispatch.
+    /// CPPNs grown NEAT-style (docs/paper.md §4), the whole batch rendered in one dispatch.
     Cppn,
 }
 pub use direct::{Crossover, DirectConfig, DirectSearch, Schedule};

@@ -1,4 +1,4 @@
-//! The paper's experiments over runs (PAPER.md sections 7 and 8): transfer of champions to
+//! The paper's experiments over runs (docs/paper.md §7 and §8): transfer of champions to
 //! other networks ([`transfer`]), ablation of champions (R9, [`ablate`]), merging the
 //! archives of several runs cell by cell ([`merge`]), retraining with a fooling class
 //! ([`retrain`]), and the whole reproduction as a typed plan ([`reproduce`]). This file reads what every experiment reads of a finished run: its

@@ -1,4 +1,4 @@
-//! Retraining with a fooling class (PAPER.md section 7), for grey networks: DNN_1 → CPPN runs
+//! Retraining with a fooling class (docs/paper.md §7), for grey networks: DNN_1 → CPPN runs
 //! against it → their images (half from the first generation, half from the last) become an
 //! extra class → DNN_2 trained from scratch on the digits plus that class → CPPN runs against
 //! DNN_2 on the original classes' cells → … for `rounds` retrainings.

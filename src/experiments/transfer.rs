@@ -1,4 +1,4 @@
-//! Transfer (PAPER.md section 7): a run's champions re-scored on another network, written
+//! Transfer (docs/paper.md §7): a run's champions re-scored on another network, written
 //! to `transfer-<name>.csv` in the run, with the tallies at the paper's thresholds.
 
 use super::{read_champions, read_config, run_crops, Champion};

@@ -1,4 +1,4 @@
-//! Colour models of direct genomes (PAPER.md section 3): how three genes make a pixel.
+//! Colour models of direct genomes (docs/paper.md §3): how three genes make a pixel.
 //! The conversion itself is the shader `to_bgr` of shaders/render_color.wgsl and its twin
 //! `reference::color_to_bgr`.
 

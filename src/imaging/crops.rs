@@ -1,4 +1,4 @@
-//! Caffe's crops of an ImageNet image (PAPER.md section 5): `oversample`'s ten (the four
+//! Caffe's crops of an ImageNet image (docs/paper.md §5): `oversample`'s ten (the four
 //! corners, the centre, and the horizontal mirror of each) or the centre alone. The device
 //! kernel (shaders/render_color.wgsl) and `fooling classify --crops` take the same crops.
 

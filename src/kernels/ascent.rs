@@ -4,7 +4,7 @@ use super::{check_len, launch, Shader};
 use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
-/// The settings of a gradient-ascent step (PAPER.md section 6).
+/// The settings of a gradient-ascent step (docs/paper.md §6).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Step {
     /// Each step pulls the image toward the mean image by this fraction (the L2 regulariser).

@@ -14,7 +14,7 @@ use crate::kernels;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
-/// The solver's settings. [`Default`] is Caffe's MNIST LeNet solver (PAPER.md section 5).
+/// The solver's settings. [`Default`] is Caffe's MNIST LeNet solver (docs/paper.md §5).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct TrainConfig {
     pub iterations: usize,

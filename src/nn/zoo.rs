@@ -5,7 +5,7 @@ use super::arch::{Arch, ChannelOrder, Layer, Pixels};
 use crate::error::{Error, Result};
 use crate::kernels::Fused;
 
-/// Caffe's MNIST LeNet (PAPER.md section 5): conv1 20×5×5 → max-pool 2/2 → conv2 50×5×5 →
+/// Caffe's MNIST LeNet (docs/paper.md §5): conv1 20×5×5 → max-pool 2/2 → conv2 50×5×5 →
 /// max-pool 2/2 → ip1 500 + ReLU → ip2 10 → softmax; input `(1, 28, 28)` = pixel / 256.
 pub fn lenet() -> Arch {
     let conv = |name: &str, out_c| Layer::conv(name, out_c, 5, 1, 0, 1, false);
@@ -62,7 +62,7 @@ pub fn lenet_fashion() -> Arch {
 }
 
 /// A perceptron with two hidden layers for MNIST, the "different architecture, same data" of
-/// the transfer experiment (PAPER.md section 7): ip1 500 + ReLU → ip2 300 + ReLU → ip3 10 →
+/// the transfer experiment (docs/paper.md §7): ip1 500 + ReLU → ip2 300 + ReLU → ip3 10 →
 /// softmax; input `(1, 28, 28)` = pixel / 256, as LeNet's.
 pub fn mlp() -> Arch {
     let fc = |name: &str, out_f, relu: bool| Layer::Linear {
@@ -92,7 +92,7 @@ pub fn imagenet_labels() -> Vec<String> {
         .collect()
 }
 
-/// The BVLC reference CaffeNet (PAPER.md section 5), input `(3, 227, 227)` BGR minus the
+/// The BVLC reference CaffeNet (docs/paper.md §5), input `(3, 227, 227)` BGR minus the
 /// ILSVRC-2012 per-channel mean: conv1 96×11×11/4 + ReLU → max-pool 3/2 → LRN 5 → conv2
 /// 256×5×5 pad 2 groups 2 + ReLU → max-pool 3/2 → LRN 5 → conv3 384×3×3 pad 1 + ReLU → conv4
 /// 384×3×3 pad 1 groups 2 + ReLU → conv5 256×3×3 pad 1 groups 2 + ReLU → max-pool 3/2 → fc6
@@ -274,7 +274,7 @@ mod tests {
         assert_eq!(*shapes.last().unwrap(), [1000, 1, 1]);
         let n: usize = a.params().unwrap().iter().map(|p| p.len()).sum();
         assert_eq!(n, 60_965_224);
-        // PAPER.md's 724 M: the convolutions and fully-connected layers of one crop
+        // docs/paper.md §5: 724 M: the convolutions and fully-connected layers of one crop
         assert_eq!(a.macs().unwrap() / 1_000_000, 724);
         let names: Vec<_> = a
             .params()

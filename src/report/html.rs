@@ -1,5 +1,5 @@
 //! `fooling report`'s page: one self-contained HTML file for a [`Summary`] of runs: the
-//! paper's results (PAPER.md section 8) beside ours with the commands that made ours,
+//! paper's results (docs/paper.md §8) beside ours with the commands that made ours,
 //! confidence over generations (median and quartiles across runs, overall and per class) as
 //! inline SVG, a grid of classes, galleries as embedded thumbnails, the transfer, ablation
 //! and retraining tables. Rendering only: every figure comes from the summary.
@@ -81,7 +81,7 @@ fn gallery(body: &mut String, images: &mut Images, dir: &Path, alt: &str, captio
     }
 }
 
-/// The paper's results (PAPER.md section 8).
+/// The paper's results (docs/paper.md §8).
 const PAPER: [(&str, &str, &str); 9] = [
     ("R1", "MNIST, direct encoding", "every class ≥ 99.99% within 50 generations in each run; median 99.99% by generation 200"),
     ("R2", "MNIST, CPPN encoding", "median 99.99% by generation 200; recurring class features (vertical bars for 1, horizontal bars in the lower half for 2)"),

@@ -1,4 +1,4 @@
-//! CPPN genomes: the operators of PAPER.md section 4 keep every genome acyclic and within
+//! CPPN genomes: the operators of docs/paper.md §4 keep every genome acyclic and within
 //! capacity over thousands of random mutations; activations are protected.
 
 use crate::common::for_each_seed;

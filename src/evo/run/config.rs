@@ -38,7 +38,7 @@ pub struct RunConfig {
     pub fooling_version: String,
 }
 
-/// How colour genomes become an ImageNet network's input (PAPER.md sections 3 and 5).
+/// How colour genomes become an ImageNet network's input (docs/paper.md §3 and §5).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ColorConfig {

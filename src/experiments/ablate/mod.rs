@@ -1,4 +1,4 @@
-//! Ablation of a run's champions (PAPER.md R9: removing repeated elements of a CPPN image
+//! Ablation of a run's champions (docs/paper.md §8, R9: removing repeated elements of a CPPN image
 //! lowers its confidence), written to `ablate.csv` in the run with a heatmap PNG and the
 //! ablated images beside each champion.
 //!
