@@ -9,7 +9,10 @@
 # Default range 0..300. FILTER (a substring of `module::test`) runs part of the list. The
 # suite is the one `cargo test` builds (the same binary CI runs); each test runs its seeds
 # in one process, with the device pipelines built once. The log of each test
-# goes to target/seed-sweep/<test>.log; the summary, one line a test, to standard output.
+# goes to target/seed-sweep/<test>.log; the summary, one line a test, to standard output and
+# to target/seed-sweep/done (with the range and the commit). A sweep that was stopped goes on
+# where it stopped when run again: a test that passed this range at this commit is not run
+# again (delete target/seed-sweep/done to start over).
 set -uo pipefail
 
 range=${1:-0..300}
@@ -30,7 +33,13 @@ bin=$(cargo test --test suite --no-run --message-format=json 2>/dev/null |
 mkdir -p target/seed-sweep
 echo "seeds $range, $(echo "$tests" | wc -l) randomised tests, $(date -u +%FT%TZ)"
 status=0
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+touch target/seed-sweep/done
 for t in $tests; do
+    if grep -qxF "ok     $t $range $commit" target/seed-sweep/done; then
+        echo "ok     $t (earlier, at $commit)"
+        continue
+    fi
     start=$(date +%s)
     FOOLING_TEST_SEED=$range "$bin" --exact "$t" --test-threads 1 --nocapture \
         >"target/seed-sweep/$t.log" 2>&1
@@ -39,6 +48,7 @@ for t in $tests; do
     failed=$(sed -n "s/^SEED FAILURES [^:]*: //p" "target/seed-sweep/$t.log")
     if [ $rc -eq 0 ]; then
         echo "ok     $t (${took} s)"
+        echo "ok     $t $range $commit" >>target/seed-sweep/done
     else
         status=1
         echo "FAILED $t (${took} s): seeds ${failed:-none listed: see target/seed-sweep/$t.log}"
