@@ -1,5 +1,5 @@
 //! The operators the importer takes, one small handler each, registered by name: the one
-//! list of what is supported (errors name it, the README's table follows it).
+//! list of what is supported (errors name it, docs/onnx.md's table follows it).
 
 mod act;
 mod arith;
