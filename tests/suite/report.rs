@@ -363,6 +363,21 @@ fn the_reproductions_plan_is_the_papers_experiments() {
         "fooling ascent --net caffenet/8 --weights w.safetensors --classes 0,1,2,3,4,5,6,7,8,9 --decay 0.01 --out runs/r/ascent",
         "a colour network's mean is per channel: no --data"
     );
+    // the ImageNet half on the shipped dog-breed network, which holds its own weights
+    let dogs = plan(&settings(Half::Dogs, Scale::Quick)).unwrap();
+    assert_eq!(count(&dogs), [2, 1, 0, 0, 1, 1]);
+    assert_eq!(
+        dogs[0].command(),
+        "fooling evolve --net weights/dogs_mobilenetv2.onnx --encoding direct --generations 20 --crops 1 --seed 0 --out runs/r/direct --run-index 0"
+    );
+    assert_eq!(
+        ascent(&dogs),
+        "fooling ascent --net weights/dogs_mobilenetv2.onnx --classes 0,1,2,3,4,5,6,7,8,9 --decay 0.01 --out runs/r/ascent"
+    );
+    let paper = plan(&settings(Half::Dogs, Scale::Paper)).unwrap();
+    assert!(paper[1]
+        .command()
+        .contains("--encoding cppn --generations 5000 --crops 10"));
 }
 
 /// A finished run of `classes` cells against `net`: class c's champion at 1 − 0.1^(c mod 6)

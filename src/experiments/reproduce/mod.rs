@@ -31,7 +31,13 @@ pub enum Half {
     /// The MNIST half on Fashion-MNIST (`apt-get install dataset-fashion-mnist`): the shipped
     /// `lenet-fashion`, transfer to its second seed, retraining on all 60,000 images.
     Fashion,
+    /// The ImageNet half on a real natural-image network: the shipped dog-breed MobileNetV2
+    /// (`weights/dogs_mobilenetv2.onnx`, 19 Stanford-Dogs breeds, an ImageNet backbone).
+    Dogs,
 }
+
+/// The network `fooling reproduce dogs` runs on, in `weights/`.
+pub const DOGS_NET: &str = "dogs_mobilenetv2.onnx";
 
 /// Where Debian's `dataset-fashion-mnist` installs the 70,000 images (IDX, gzip).
 pub const FASHION_DATA: &str = "/usr/share/datasets/fashion-mnist";
@@ -185,6 +191,7 @@ pub fn out_dir(s: &ReproduceSettings) -> PathBuf {
                 Half::Mnist => "mnist",
                 Half::Imagenet => "imagenet",
                 Half::Fashion => "fashion",
+                Half::Dogs => "dogs",
             },
             match s.scale {
                 Scale::Quick => "quick",

@@ -1,7 +1,9 @@
 //! Which steps each half of the paper takes, at each scale: the networks, data and transfer
 //! targets of the MNIST half ([`Grey`]) and the ImageNet half's, in the order they run.
 
-use super::{out_dir, Half, ReproduceSettings, Scale, Step, FASHION_DATA, FASHION_ITERATIONS};
+use super::{
+    out_dir, Half, ReproduceSettings, Scale, Step, DOGS_NET, FASHION_DATA, FASHION_ITERATIONS,
+};
 use crate::ascent::AscentSettings;
 use crate::error::{Error, Result};
 use crate::evo::run::{study_run, EvolveSettings};
@@ -105,6 +107,15 @@ pub fn plan(s: &ReproduceSettings) -> Result<Vec<Step>> {
         Half::Mnist => grey(&Grey::mnist(), &out, paper)?,
         Half::Fashion => grey(&Grey::fashion()?, &out, paper)?,
         Half::Imagenet => imagenet(s, &out, paper)?,
+        Half::Dogs => {
+            let net = crate::nn::weights::shipped(DOGS_NET)?;
+            let dogs = ReproduceSettings {
+                net: net.display().to_string(),
+                weights: None,
+                ..s.clone()
+            };
+            imagenet(&dogs, &out, paper)?
+        }
     };
     steps.push(Step::Report {
         dirs: report,
@@ -186,13 +197,15 @@ fn grey(g: &Grey, out: &Path, paper: bool) -> Result<(Vec<Step>, Vec<PathBuf>)> 
     Ok((steps, report))
 }
 
-/// The ImageNet half for the network of `s`: its steps and the directories its report shows.
+/// The ImageNet half for the network of `s` (a built-in one with its weights, or an ONNX
+/// model, which holds its own): its steps and the directories its report shows.
 fn imagenet(s: &ReproduceSettings, out: &Path, paper: bool) -> Result<(Vec<Step>, Vec<PathBuf>)> {
     let (mut steps, mut report) = (Vec::new(), Vec::new());
-    let weights = Some(match &s.weights {
-        Some(p) => p.clone(),
-        None => crate::nn::shipped_weights(&s.net)?,
-    });
+    let weights = match &s.weights {
+        Some(p) => Some(p.clone()),
+        None if crate::nn::onnx::is_onnx(&s.net) => None,
+        None => Some(crate::nn::shipped_weights(&s.net)?),
+    };
     let (direct_g, cppn_g, crops) = if paper {
         (20000, 5000, 10)
     } else {
