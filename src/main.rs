@@ -4,12 +4,25 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     headless();
+    quiet_on_closed_pipe();
     match cli::run(cli::Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", cli::describe(&e));
             std::process::ExitCode::from(cli::exit_status(&e))
         }
+    }
+}
+
+/// A reader that stops reading (`fooling classify *.png | head -1`) ends the command as it
+/// ends `cat` and `grep`: by SIGPIPE, quietly. Rust ignores SIGPIPE, so a print to a closed
+/// pipe would be a panic with a backtrace instead. Whatever a command writes to disk is
+/// written before it prints about it, so nothing is lost.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal before any thread exists
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

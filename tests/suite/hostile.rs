@@ -168,3 +168,29 @@ fn inputs_that_never_end_are_refused_at_once() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A reader that stops reading (`fooling classify *.png | head -1`) ends the command as it
+/// ends `cat`: by SIGPIPE, with no panic and no backtrace.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let digits = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/digits");
+    let mut images: Vec<PathBuf> = std::fs::read_dir(&digits)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    images.sort();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fooling"))
+        .arg("classify")
+        .args(&images)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before the first line
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(o.status.signal(), Some(13), "SIGPIPE: {:?} {err}", o.status);
+}
