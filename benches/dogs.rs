@@ -79,7 +79,7 @@ fn main() {
         let secs = common::time(&gpu, quick, &|pass| plan.record(pass));
         batch as f64 / secs
     };
-    let size = color_size(arch.input[1]);
+    let size = [color_size(arch.input[1]), color_size(arch.input[2])];
     let mut rows = vec![(
         format!("forward pass (batch {batch})"),
         forward,

@@ -131,7 +131,7 @@ fn main() {
         .map(|i| (i * 2654435761 % 1000) as f32 / 1000.0)
         .collect();
     genomes.write(&gpu, &values).unwrap();
-    let one = Imaging::color(&arch, ColorModel::HlsOpencv, IMAGENET_SIZE, 1, None).unwrap();
+    let one = Imaging::color(&arch, ColorModel::HlsOpencv, [IMAGENET_SIZE; 2], 1, None).unwrap();
     let start = Instant::now();
     let Imaging::Color { render, .. } = &one else {
         unreachable!()
@@ -147,8 +147,14 @@ fn main() {
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     let mut eval10 = 0.0;
     for crops in [10, 1] {
-        let imaging =
-            Imaging::color(&arch, ColorModel::HlsOpencv, IMAGENET_SIZE, crops, None).unwrap();
+        let imaging = Imaging::color(
+            &arch,
+            ColorModel::HlsOpencv,
+            [IMAGENET_SIZE; 2],
+            crops,
+            None,
+        )
+        .unwrap();
         let fitness = Fitness::new(&gpu, &net, &imaging, &genomes).unwrap();
         let secs = common::time(&gpu, quick, &|pass| fitness.record(pass));
         let eps = count as f64 / secs;
@@ -172,7 +178,8 @@ fn main() {
     } else {
         (200, 400, 5)
     };
-    let imaging = Imaging::color(&arch, ColorModel::HlsOpencv, IMAGENET_SIZE, 10, None).unwrap();
+    let imaging =
+        Imaging::color(&arch, ColorModel::HlsOpencv, [IMAGENET_SIZE; 2], 10, None).unwrap();
     println!("\n| MAP-Elites, {name}, 1000 cells, 10 crops | B | generations | evaluations/s | vs CPU twins | 2 M evaluations (the paper's CPPN run) |");
     println!("|---|---:|---:|---:|---:|---:|");
     let row = |what: &str, b: usize, secs: f64| {

@@ -165,7 +165,7 @@ fn main() {
     }
 
     // 2. evaluating colour genomes: render, crop, forward, crop mean
-    let size = color_size(arch.input[1]);
+    let size = [color_size(arch.input[1]), color_size(arch.input[2])];
     let count = if quick {
         4
     } else if cpu_adapter {
@@ -173,7 +173,7 @@ fn main() {
     } else {
         256
     };
-    let genes = 3 * size * size;
+    let genes = 3 * size[0] * size[1];
     let genomes = Genomes::zeros(&gpu, "genomes", count, genes).unwrap();
     let values: Vec<f32> = (0..count * genes)
         .map(|i| (i.wrapping_mul(2654435761) % 1000) as f32 / 1000.0)
@@ -191,7 +191,7 @@ fn main() {
         "\nCPU twins: {cpu_eval1:.3} evaluations/s at 1 crop (render, crop, forward); 10 crops: {:.4}\n",
         cpu_eval1 / 10.0
     );
-    println!("| evaluating {size}×{size} colour genomes on {name} | genomes | crops | evaluations/s | crops/s | GFLOP/s | of peak | vs CPU twins |");
+    println!("| evaluating {}×{} colour genomes on {name} | genomes | crops | evaluations/s | crops/s | GFLOP/s | of peak | vs CPU twins |", size[1], size[0]);
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for crops in [10, 1] {
         let imaging = Imaging::color(&arch, ColorModel::HlsOpencv, size, crops, None).unwrap();

@@ -2,15 +2,16 @@
 // bytes, bytes to BGR through OpenCV's 8-bit colour conversions (f32 throughout, rounding half
 // to even as cvRound does), then crops, the channel order, the mean and the scale.
 //
-// genes: (.., 3, size, size) f32, planar, in the colour model's letter order; genome
+// genes: (.., 3, size_h, size_w) f32, planar, in the colour model's letter order; genome
 //        `first + i` is the i-th rendered:
 //        model 0 (hls-opencv): H, L, S through HLS2BGR, hue scale 0-180 (bytes 180-255 wrap)
 //        model 1 (hsv):        H, S, V through HSV2BGR_FULL, hue on the full byte range
-// mean_image: (3, crop, crop) f32 in the output's channel order, subtracted when
+// mean_image: (3, crop_h, crop_w) f32 in the output's channel order, subtracted when
 //        mean_image_on is 1 (after the per-channel mean); any buffer otherwise
-// x:     (items * crops, 3, crop, crop) f32: for each genome its crops in Caffe's `oversample`
-//        order (crops = 10: the corners (0,0), (0,S-K), (S-K,0), (S-K,S-K) as (row, column),
-//        the centre ((S-K)/2, (S-K)/2), then the horizontal mirror of each of those five;
+// x:     (items * crops, 3, crop_h, crop_w) f32: for each genome its crops in Caffe's
+//        `oversample` order (crops = 10: the corners (0,0), (0,W-K), (H-L,0), (H-L,W-K) as
+//        (row, column) for genomes of H x W and crops of L x K, the centre ((H-L)/2,
+//        (W-K)/2), then the horizontal mirror of each of those five;
 //        crops = 1: the centre), each value (pixel - mean[c] - mean_image) * inv_std[c],
 //        planes B, G, R (rgb = 0) or R, G, B (rgb = 1).
 //
@@ -18,8 +19,9 @@
 // crop = size, crops = 1, zero mean, inv_std 1 and rgb 0 this is the plain BGR rendering.
 
 struct Params {
-    items: u32, first: u32, size: u32, crop: u32,
-    crops: u32, model: u32, rgb: u32, mean_image_on: u32,
+    items: u32, first: u32, size_h: u32, size_w: u32,
+    crop_h: u32, crop_w: u32, crops: u32, model: u32,
+    rgb: u32, mean_image_on: u32, _pad0: u32, _pad1: u32,
     mean: vec4<f32>,
     inv_std: vec4<f32>,
 }
@@ -94,13 +96,14 @@ fn to_bgr(h8: f32, a8: f32, c8: f32) -> vec3<f32> {
 
 // The top-left corner (row, column) of crop `k` of 5 (before mirroring).
 fn corner(k: u32) -> vec2<u32> {
-    let far = p.size - p.crop;
+    let far_h = p.size_h - p.crop_h;
+    let far_w = p.size_w - p.crop_w;
     switch k {
         case 0u: { return vec2<u32>(0u, 0u); }
-        case 1u: { return vec2<u32>(0u, far); }
-        case 2u: { return vec2<u32>(far, 0u); }
-        case 3u: { return vec2<u32>(far, far); }
-        default: { return vec2<u32>(far / 2u, far / 2u); }
+        case 1u: { return vec2<u32>(0u, far_w); }
+        case 2u: { return vec2<u32>(far_h, 0u); }
+        case 3u: { return vec2<u32>(far_h, far_w); }
+        default: { return vec2<u32>(far_h / 2u, far_w / 2u); }
     }
 }
 
@@ -111,7 +114,7 @@ fn render_color(
     @builtin(local_invocation_index) li: u32,
 ) {
     let i = (wid.x + wid.y * nwg.x) * 256u + li;
-    let area = p.crop * p.crop;
+    let area = p.crop_h * p.crop_w;
     if i >= p.items * p.crops * area {
         return;
     }
@@ -122,14 +125,14 @@ fn render_color(
         k = 4u; // the centre
     }
     let at = i % area;
-    let row = at / p.crop;
-    var col = at % p.crop;
+    let row = at / p.crop_w;
+    var col = at % p.crop_w;
     if k >= 5u {
-        col = p.crop - 1u - col; // the mirror: column c of the crop shows column K-1-c
+        col = p.crop_w - 1u - col; // the mirror: column c of the crop shows column K-1-c
     }
     let c0 = corner(k % 5u);
-    let plane = p.size * p.size;
-    let src = (p.first + item) * 3u * plane + (c0.x + row) * p.size + c0.y + col;
+    let plane = p.size_h * p.size_w;
+    let src = (p.first + item) * 3u * plane + (c0.x + row) * p.size_w + c0.y + col;
     let bgr = to_bgr(byte(genes[src]), byte(genes[src + plane]), byte(genes[src + 2u * plane]));
     let out = image * 3u * area + at;
     for (var c = 0u; c < 3u; c++) {

@@ -89,9 +89,10 @@ pub enum Imaging {
 /// The side of ImageNet genomes (docs/paper.md §3).
 pub const IMAGENET_SIZE: usize = 256;
 
-/// The side of colour genomes for a network of input side `side`: the network's input plus
-/// the margin that 10 crops need, as 256 is to 227 for CaffeNet and to 224 for torchvision's
-/// networks (`⌈side · 256 / 224⌉`: 37 for 32, 74 for 64, 342 for 299).
+/// The side of colour genomes for a network input's side `side` (its height, or its width):
+/// the input plus the margin that 10 crops need, as 256 is to 227 for CaffeNet and to 224
+/// for torchvision's networks (`⌈side · 256 / 224⌉`: 37 for 32, 74 for 64, 342 for 299). A
+/// network of `h × w` input gets genomes of `color_size(h) × color_size(w)`.
 pub fn color_size(side: usize) -> usize {
     if side == 227 {
         IMAGENET_SIZE
@@ -101,27 +102,27 @@ pub fn color_size(side: usize) -> usize {
 }
 
 impl Imaging {
-    /// `size × size` colour genomes for `net`'s colour input: `crops` crops of the network's
-    /// input size, its channel order, mean and scale; `mean_image` `(3, h, w)` in pixel units
-    /// (its channel order) replaces the per-channel mean.
+    /// Colour genomes of `size` `(height, width)` for `net`'s colour input: `crops` crops of
+    /// the network's input size, its channel order, mean and scale; `mean_image` `(3, h, w)`
+    /// in pixel units (its channel order) replaces the per-channel mean.
     pub fn color(
         arch: &crate::nn::Arch,
         model: ColorModel,
-        size: usize,
+        size: [usize; 2],
         crops: usize,
         mean_image: Option<Vec<f32>>,
     ) -> Result<Imaging> {
         let [c, h, w] = arch.input;
-        if c != 3 || h != w {
+        if c != 3 {
             return Err(Error::Option {
                 option: "--net".into(),
                 message: format!(
-                    "{} takes {c}x{h}x{w} input; colour genomes need a square 3-channel network",
+                    "{} takes {c}x{h}x{w} input; colour genomes need a 3-channel network",
                     arch.name
                 ),
             });
         }
-        crate::imaging::crops::crops(size, h, crops)?;
+        crate::imaging::crops::crops(size, [h, w], crops)?;
         if let Some(m) = &mean_image {
             kernels::check_len("--mean-image", "values", m.len(), 3 * h * w)?;
         }
@@ -135,7 +136,7 @@ impl Imaging {
             render: ColorRender {
                 model,
                 size,
-                crop: h,
+                crop: [h, w],
                 crops,
                 rgb: p.order == ChannelOrder::Rgb,
                 mean,
@@ -165,7 +166,7 @@ impl Imaging {
     pub fn picture(&self, arch: &crate::nn::Arch) -> (usize, usize, usize) {
         match self {
             Imaging::Grey => (arch.input[2], arch.input[1], 1),
-            Imaging::Color { render, .. } => (render.size, render.size, 3),
+            Imaging::Color { render, .. } => (render.size[1], render.size[0], 3),
         }
     }
 
@@ -264,15 +265,15 @@ impl Fitness {
     }
 }
 
-/// 8-bit pictures of colour genomes `(count, 3, size, size)` rendered on the device through
-/// `model`, as RGB interleaved `size × size × 3` per genome (waits for the device).
+/// 8-bit pictures of colour genomes `(count, 3, h, w)` (`size` = `(h, w)`) rendered on the
+/// device through `model`, as RGB interleaved `h × w × 3` per genome (waits for the device).
 pub fn color_pictures(
     gpu: &Gpu,
     model: ColorModel,
-    size: usize,
+    size: [usize; 2],
     genomes: &Genomes,
 ) -> Result<Vec<u8>> {
-    let plane = size * size;
+    let plane = size[0] * size[1];
     let mut out = Vec::with_capacity(genomes.count * 3 * plane);
     for (_, n, buf) in genomes.blocks() {
         let bgr = GpuBuffer::<f32>::zeros(gpu, "pictures", n * 3 * plane)?;

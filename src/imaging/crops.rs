@@ -12,21 +12,22 @@ pub struct Crop {
     pub mirror: bool,
 }
 
-/// The `crops` (1 or 10) crops of `crop × crop` from a `size × size` image, in Caffe's
-/// order: (0,0), (0,S−K), (S−K,0), (S−K,S−K), the centre ((S−K)/2 both ways), then the
-/// mirrors of those five.
-pub fn crops(size: usize, crop: usize, crops: usize) -> Result<Vec<Crop>> {
-    if crop > size || !(crops == 1 || crops == 10) {
+/// The `crops` (1 or 10) crops of `crop` `(height, width)` from an image of `size` `(height,
+/// width)`, in Caffe's order for an H × W image and L × K crops, as (row, column): (0,0),
+/// (0,W−K), (H−L,0), (H−L,W−K), the centre ((H−L)/2, (W−K)/2), then the mirrors of those five.
+pub fn crops(size: [usize; 2], crop: [usize; 2], crops: usize) -> Result<Vec<Crop>> {
+    if crop[0] > size[0] || crop[1] > size[1] || !(crops == 1 || crops == 10) {
         return Err(Error::Setting {
             key: "crops",
             message: format!(
-                "{crops} crops of {crop}x{crop} from {size}x{size}: crops must be 1 or 10 and \
-                 no larger than the image"
+                "{crops} crops of {}x{} from {}x{}: crops must be 1 or 10 and no larger than \
+                 the image",
+                crop[1], crop[0], size[1], size[0]
             ),
         });
     }
-    let far = size - crop;
-    let five = [(0, 0), (0, far), (far, 0), (far, far), (far / 2, far / 2)];
+    let (fh, fw) = (size[0] - crop[0], size[1] - crop[1]);
+    let five = [(0, 0), (0, fw), (fh, 0), (fh, fw), (fh / 2, fw / 2)];
     let at = |(row, col): (usize, usize), mirror| Crop { row, col, mirror };
     Ok(if crops == 1 {
         vec![at(five[4], false)]
@@ -38,15 +39,17 @@ pub fn crops(size: usize, crop: usize, crops: usize) -> Result<Vec<Crop>> {
     })
 }
 
-/// `c` planes of a `size × size` image cut to `k`: `(c, k, k)`.
-pub fn cut<T: Copy>(planes: &[T], size: usize, k: usize, crop: Crop) -> Vec<T> {
-    let c = planes.len() / (size * size);
-    let mut out = Vec::with_capacity(c * k * k);
+/// `c` planes of an image of `size` `(height, width)` cut to `k` `(height, width)`: `(c, k[0],
+/// k[1])`.
+pub fn cut<T: Copy>(planes: &[T], size: [usize; 2], k: [usize; 2], crop: Crop) -> Vec<T> {
+    let [h, w] = size;
+    let c = planes.len() / (h * w);
+    let mut out = Vec::with_capacity(c * k[0] * k[1]);
     for ch in 0..c {
-        for y in 0..k {
-            for x in 0..k {
-                let sx = crop.col + if crop.mirror { k - 1 - x } else { x };
-                out.push(planes[(ch * size + crop.row + y) * size + sx]);
+        for y in 0..k[0] {
+            for x in 0..k[1] {
+                let sx = crop.col + if crop.mirror { k[1] - 1 - x } else { x };
+                out.push(planes[(ch * h + crop.row + y) * w + sx]);
             }
         }
     }

@@ -138,21 +138,15 @@ pub fn load_color_cropped(
     Ok(planes(&crop.to_rgb8(), order))
 }
 
-/// Reads a square colour image of any size as `(3, size, size)` 8-bit planes in `order`,
-/// with its side.
-pub fn load_color_square(path: &Path, order: crate::nn::ChannelOrder) -> Result<(Vec<u8>, usize)> {
+/// Reads a colour image of any size as `(3, h, w)` 8-bit planes in `order`, with its `(h,
+/// w)`.
+pub fn load_color_any(
+    path: &Path,
+    order: crate::nn::ChannelOrder,
+) -> Result<(Vec<u8>, [usize; 2])> {
     let rgb = open(path)?.to_rgb8();
-    if rgb.width() != rgb.height() {
-        return Err(Error::Image {
-            path: path.into(),
-            message: format!(
-                "is {}x{}; crops are taken from square images",
-                rgb.width(),
-                rgb.height()
-            ),
-        });
-    }
-    Ok((planes(&rgb, order), rgb.width() as usize))
+    let size = [rgb.height() as usize, rgb.width() as usize];
+    Ok((planes(&rgb, order), size))
 }
 
 /// An image as a network reads it: `(c, h, w)` 8-bit planes in the network's channel
@@ -166,8 +160,8 @@ pub struct Planes {
 }
 
 /// The planes of the image at `path` as `arch` reads it: grey or colour at its input size
-/// (scaled when `resize`), or, with `crops`, a square colour image of any size to take the
-/// crops from.
+/// (scaled when `resize`), or, with `crops`, a colour image of any size at least the input's
+/// to take the crops from.
 pub fn load_planes(
     arch: &crate::nn::Arch,
     path: &Path,
@@ -185,12 +179,12 @@ pub fn load_planes(
                 ),
             });
         }
-        let (pixels, size) = load_color_square(path, arch.pixels.order)?;
+        let (pixels, [h, w]) = load_color_any(path, arch.pixels.order)?;
         return Ok(Planes {
             pixels,
             channels: 3,
-            h: size,
-            w: size,
+            h,
+            w,
         });
     }
     let pixels = if c == 1 {
@@ -218,24 +212,20 @@ pub fn planes_input(
     let Some(n) = crops else {
         return Ok(arch.to_input(&planes.pixels));
     };
-    let k = arch.input[1];
+    let k = [arch.input[1], arch.input[2]];
+    let size = [planes.h, planes.w];
     let mut out = Vec::with_capacity(n * arch.input_len());
-    for crop in crate::imaging::crops::crops(planes.h, k, n).map_err(|e| Error::Image {
+    for crop in crate::imaging::crops::crops(size, k, n).map_err(|e| Error::Image {
         path: path.into(),
         message: e.to_string(),
     })? {
-        out.extend(arch.to_input(&crate::imaging::crops::cut(
-            &planes.pixels,
-            planes.h,
-            k,
-            crop,
-        )));
+        out.extend(arch.to_input(&crate::imaging::crops::cut(&planes.pixels, size, k, crop)));
     }
     Ok(out)
 }
 
 /// The network input for the image at `path`: grey or colour as `arch` takes it, at its size
-/// (scaled when `resize`), or, with `crops`, the `crops` crops of a larger square colour image
+/// (scaled when `resize`), or, with `crops`, the `crops` crops of a larger colour image
 /// (`(crops, c, h, w)`, Caffe's oversample order).
 pub fn load_input(
     arch: &crate::nn::Arch,

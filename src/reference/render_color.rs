@@ -69,10 +69,10 @@ pub fn color_to_bgr(model: ColorModel, bytes: [u8; 3]) -> [u8; 3] {
     bgr.map(|x| (x * 255.0).round_ties_even().clamp(0.0, 255.0) as u8)
 }
 
-/// Twin of `render_color`: genes `(batch, 3, size, size)` (planar, the model's letter order)
-/// to BGR pixel values `(batch, 3, size, size)` in 0–255.
-pub fn render_color(model: ColorModel, batch: usize, size: usize, genes: &[f32]) -> Vec<f32> {
-    let plane = size * size;
+/// Twin of `render_color`: genes `(batch, 3, h, w)` (`size` = `(h, w)`; planar, the model's
+/// letter order) to BGR pixel values `(batch, 3, h, w)` in 0–255.
+pub fn render_color(model: ColorModel, batch: usize, size: [usize; 2], genes: &[f32]) -> Vec<f32> {
+    let plane = size[0] * size[1];
     let mut out = vec![0f32; batch * 3 * plane];
     for b in 0..batch {
         for i in 0..plane {
@@ -87,8 +87,8 @@ pub fn render_color(model: ColorModel, batch: usize, size: usize, genes: &[f32])
     out
 }
 
-/// Twin of `render_color_crops`: genomes `first .. first + items` of `genes` (`(.., 3, S, S)`)
-/// to the network's input `(items · crops, 3, K, K)`.
+/// Twin of `render_color_crops`: genomes `first .. first + items` of `genes` (`(.., 3, H, W)`)
+/// to the network's input `(items · crops, 3, L, K)`.
 pub fn render_color_crops(
     r: &crate::kernels::ColorRender,
     genes: &[f32],
@@ -104,7 +104,7 @@ pub fn render_color_crops(
         &genes[first * g..(first + items) * g],
     );
     let crops = crate::imaging::crops::crops(r.size, r.crop, r.crops).expect("valid crops");
-    let area = r.crop * r.crop;
+    let area = r.crop[0] * r.crop[1];
     let mut out = Vec::with_capacity(items * crops.len() * 3 * area);
     for item in 0..items {
         for &crop in &crops {

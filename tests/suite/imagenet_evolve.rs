@@ -35,51 +35,54 @@ fn small_gpu() -> &'static Gpu {
 fn render_color_crops_match_twin() {
     let gpu = gpu();
     for_each_seed("render_color_crops", &[], |r| {
-        let (size, crop, count) = (40, 31, 5);
-        let genes = uniform(r, count * 3 * size * size, -0.05, 1.05);
-        let gb = GpuBuffer::from_slice(gpu, "genes", &genes).unwrap();
-        let mean_image = uniform(r, 3 * crop * crop, 0.0, 255.0);
-        let mb = GpuBuffer::from_slice(gpu, "mean", &mean_image).unwrap();
-        for (model, crops, rgb, with_image) in [
-            (ColorModel::HlsOpencv, 10, false, false),
-            (ColorModel::Hsv, 10, true, true),
-            (ColorModel::HlsOpencv, 1, false, true),
-            (ColorModel::Hsv, 1, true, false),
-        ] {
-            let render = ColorRender {
-                model,
-                size,
-                crop,
-                crops,
-                rgb,
-                mean: [104.0, 116.7, 122.7],
-                inv_std: [1.0, 0.5, 0.25],
-            };
-            let (first, items) = (2, 3);
-            let x = poisoned(items * crops * render.crop_len());
-            let d = kernels::render_color_crops(
-                gpu,
-                &render,
-                gb.view(),
-                first,
-                with_image.then(|| mb.view()),
-                x.view(),
-            )
-            .unwrap();
-            gpu.run(&[&d]).unwrap();
-            let want = twin::render_color_crops(
-                &render,
-                &genes,
-                first,
-                items,
-                with_image.then_some(&mean_image[..]),
-            );
-            assert_close(
-                &format!("{model:?} crops {crops} rgb {rgb} mean image {with_image}"),
-                &x.read(gpu).unwrap(),
-                &want,
-                F32_ELEMENTWISE,
-            );
+        // square, and a non-square network's (height and width apart)
+        for (size, crop) in [([40, 40], [31, 31]), ([30, 52], [24, 45])] {
+            let count = 5;
+            let genes = uniform(r, count * 3 * size[0] * size[1], -0.05, 1.05);
+            let gb = GpuBuffer::from_slice(gpu, "genes", &genes).unwrap();
+            let mean_image = uniform(r, 3 * crop[0] * crop[1], 0.0, 255.0);
+            let mb = GpuBuffer::from_slice(gpu, "mean", &mean_image).unwrap();
+            for (model, crops, rgb, with_image) in [
+                (ColorModel::HlsOpencv, 10, false, false),
+                (ColorModel::Hsv, 10, true, true),
+                (ColorModel::HlsOpencv, 1, false, true),
+                (ColorModel::Hsv, 1, true, false),
+            ] {
+                let render = ColorRender {
+                    model,
+                    size,
+                    crop,
+                    crops,
+                    rgb,
+                    mean: [104.0, 116.7, 122.7],
+                    inv_std: [1.0, 0.5, 0.25],
+                };
+                let (first, items) = (2, 3);
+                let x = poisoned(items * crops * render.crop_len());
+                let d = kernels::render_color_crops(
+                    gpu,
+                    &render,
+                    gb.view(),
+                    first,
+                    with_image.then(|| mb.view()),
+                    x.view(),
+                )
+                .unwrap();
+                gpu.run(&[&d]).unwrap();
+                let want = twin::render_color_crops(
+                    &render,
+                    &genes,
+                    first,
+                    items,
+                    with_image.then_some(&mean_image[..]),
+                );
+                assert_close(
+                    &format!("{size:?} {model:?} crops {crops} rgb {rgb} mean image {with_image}"),
+                    &x.read(gpu).unwrap(),
+                    &want,
+                    F32_ELEMENTWISE,
+                );
+            }
         }
     });
 }
@@ -87,7 +90,7 @@ fn render_color_crops_match_twin() {
 #[test]
 fn crops_are_caffes_oversample() {
     // Caffe's python/caffe/io.py oversample for 256 -> 227: corners, centre at 14, mirrors
-    let c = fooling::imaging::crops::crops(256, 227, 10).unwrap();
+    let c = fooling::imaging::crops::crops([256; 2], [227; 2], 10).unwrap();
     let corners: Vec<(usize, usize, bool)> = c.iter().map(|c| (c.row, c.col, c.mirror)).collect();
     assert_eq!(
         corners,
@@ -105,7 +108,7 @@ fn crops_are_caffes_oversample() {
         ]
     );
     assert_eq!(
-        fooling::imaging::crops::crops(256, 224, 1).unwrap()[0],
+        fooling::imaging::crops::crops([256; 2], [224; 2], 1).unwrap()[0],
         fooling::imaging::crops::Crop {
             row: 16,
             col: 16,
@@ -119,11 +122,27 @@ fn crops_are_caffes_oversample() {
         mirror: true,
     };
     assert_eq!(
-        fooling::imaging::crops::cut(&planes, 4, 3, m),
+        fooling::imaging::crops::cut(&planes, [4; 2], [3; 2], m),
         vec![6, 5, 4, 10, 9, 8, 14, 13, 12, 22, 21, 20, 26, 25, 24, 30, 29, 28]
     );
-    assert!(fooling::imaging::crops::crops(200, 227, 10).is_err());
-    assert!(fooling::imaging::crops::crops(256, 227, 5).is_err());
+    // a non-square image and crop: the margins along each axis apart
+    let c = fooling::imaging::crops::crops([48, 60], [40, 50], 10).unwrap();
+    let corners: Vec<(usize, usize)> = c[..5].iter().map(|c| (c.row, c.col)).collect();
+    assert_eq!(corners, vec![(0, 0), (0, 10), (8, 0), (8, 10), (4, 5)]);
+    // one plane of 3 rows × 4 columns, rows 1..3 and columns 1..4 mirrored
+    let plane: Vec<u8> = (0..12).collect();
+    let m = fooling::imaging::crops::Crop {
+        row: 1,
+        col: 1,
+        mirror: true,
+    };
+    assert_eq!(
+        fooling::imaging::crops::cut(&plane, [3, 4], [2, 3], m),
+        vec![7, 6, 5, 11, 10, 9]
+    );
+    assert!(fooling::imaging::crops::crops([200; 2], [227; 2], 10).is_err());
+    assert!(fooling::imaging::crops::crops([256, 200], [227; 2], 1).is_err());
+    assert!(fooling::imaging::crops::crops([256; 2], [227; 2], 5).is_err());
 }
 
 #[test]
@@ -392,7 +411,7 @@ fn colour_generations_match_the_twins() {
     let weights = Weights::hashed(&arch, 3).unwrap();
     let net = Network::new(gpu, arch.clone(), &weights).unwrap();
     let twin_net = Network::new(gpu, arch.clone(), &weights).unwrap();
-    let imaging = Imaging::color(&arch, ColorModel::HlsOpencv, 256, 10, None).unwrap();
+    let imaging = Imaging::color(&arch, ColorModel::HlsOpencv, [256; 2], 10, None).unwrap();
     let config = DirectConfig {
         batch: 7,
         seed: 11,

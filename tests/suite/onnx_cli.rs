@@ -321,3 +321,46 @@ fn transfer_to_a_pytorch_model_and_the_commands_that_refuse_onnx() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A colour network whose input is not square (PaddleOCR-style, 3×48×96): genomes at its own
+/// aspect ratio with the crops' margin (55×110), direct with 10 crops and CPPNs with one;
+/// each champion's PNG re-scores through `classify --crops` to its recorded confidence, and
+/// `ablate` takes the run.
+#[test]
+fn a_non_square_colour_network_evolves() {
+    let net = root().join("tests/fixtures/onnx/paddle/textcls.onnx");
+    let net = net.to_str().unwrap();
+    for (encoding, crops) in [("direct", "10"), ("cppn", "1")] {
+        let dir = scratch(&format!("wide-{encoding}"));
+        let d = dir.to_str().unwrap();
+        ok(&fooling(&[
+            "evolve",
+            "--net",
+            net,
+            "--encoding",
+            encoding,
+            "--crops",
+            crops,
+            "--generations",
+            "2",
+            "--batch",
+            "6",
+            "--out",
+            d,
+        ]));
+        let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+        assert!(
+            config.contains("size = 110") && config.contains("height = 55"),
+            "{config}"
+        );
+        let champs = champions(&dir);
+        assert_eq!(champs.len(), 2);
+        for (_, _, png) in &champs {
+            let img = image::open(png).unwrap();
+            assert_eq!((img.width(), img.height()), (110, 55), "{}", png.display());
+        }
+        rescore(&dir, &["--net", net, "--crops", crops], 2);
+        ok(&fooling(&["ablate", "--run", d]));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -43,8 +43,11 @@ pub struct RunConfig {
 #[serde(deny_unknown_fields)]
 pub struct ColorConfig {
     pub model: crate::imaging::ColorModel,
-    /// The genome's side (256).
+    /// The genome's width (256 for CaffeNet), and its height unless `height` says otherwise.
     pub size: usize,
+    /// The genome's height, for a network whose input is not square.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<usize>,
     /// Crops per evaluation: 10 (Caffe's oversample) or 1 (the centre).
     pub crops: usize,
     /// A mean image (PNG, cropped at the centre) instead of the per-channel mean.
@@ -53,6 +56,13 @@ pub struct ColorConfig {
     /// Its sha256: `--resume` refuses another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean_image_sha256: Option<String>,
+}
+
+impl ColorConfig {
+    /// The genomes' `(height, width)`.
+    pub fn genome_size(&self) -> [usize; 2] {
+        [self.height.unwrap_or(self.size), self.size]
+    }
 }
 
 impl RunConfig {
@@ -138,7 +148,9 @@ impl ColorConfig {
             };
             Some(ColorConfig {
                 model: s.color.unwrap_or(ColorModel::HlsOpencv),
-                size: crate::evo::color_size(arch.input[1]),
+                size: crate::evo::color_size(arch.input[2]),
+                height: (arch.input[1] != arch.input[2])
+                    .then(|| crate::evo::color_size(arch.input[1])),
                 crops: s.crops.unwrap_or(10),
                 mean_image: s.mean_image.as_deref().map(crate::io::absolute),
                 mean_image_sha256,

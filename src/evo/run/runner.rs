@@ -283,7 +283,7 @@ impl<'g> Runner<'g> {
                     }
                     None => None,
                 };
-                Imaging::color(&arch, c.model, c.size, c.crops, mean)?
+                Imaging::color(&arch, c.model, c.genome_size(), c.crops, mean)?
             }
         };
         let labels = arch.labels.clone();
