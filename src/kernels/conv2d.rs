@@ -175,7 +175,8 @@ pub(super) const TILE: usize = 64;
 
 /// `y = conv(x, w) + b`, then the fused activation `act` (a bool: a ReLU or none); see [`Conv2dShape`] for the layouts.
 /// Launches `conv2d_fwd`, `conv2d_fwd_direct` or `conv2d_fwd_sg` as `gpu.variant` says, and
-/// `depthwise2d_fwd` for a depthwise convolution.
+/// for a depthwise convolution `depthwise2d_fwd_rows` (rows a multiple of 4 wide) or
+/// `depthwise2d_fwd`.
 pub fn conv2d_fwd(
     gpu: &Gpu,
     s: &Conv2dShape,
@@ -194,6 +195,9 @@ pub fn conv2d_fwd(
     let act = act.into();
     let (ocg, ndim) = (s.out_c / s.groups, s.batch * s.out_h() * s.out_w());
     if super::is_depthwise(s) {
+        if super::depthwise_rows::takes(s) {
+            return super::depthwise_rows::depthwise2d_fwd(gpu, s, act, [x, w, b, y]);
+        }
         return super::depthwise2d_fwd(gpu, s, act, [x, w, b, y]);
     }
     if super::subgroup_rows(gpu, ocg) {

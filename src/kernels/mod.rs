@@ -59,6 +59,7 @@ mod conv2d_bwd;
 mod copy_cols;
 mod crop_mean;
 mod depthwise2d;
+pub mod depthwise_rows;
 mod dropout;
 mod elite;
 mod elite_copy;

@@ -555,6 +555,13 @@ fn depthwise_convolutions_match_twins() {
             dw([1, 6, 15, 17], 1, [3, 3], [2, 2], [0, 1, 1, 0], [1, 1]), // stride 2, uneven pads
             dw([3, 5, 11, 9], 2, [5, 3], [1, 2], [2, 1, 2, 1], [2, 1]), // multiplier 2, dilated
             dw([1, 3, 7, 7], 1, [7, 7], [1, 1], [3; 4], [1, 1]),
+            // rows a multiple of 4 wide: the generated row-window kernel (vec4 loads)
+            dw([2, 8, 12, 20], 1, [3, 3], [1, 1], [1; 4], [1, 1]), // 3 pieces of 8 a row
+            dw([1, 6, 16, 16], 1, [3, 3], [2, 2], [0, 0, 1, 1], [1, 1]), // TensorFlow's s2
+            dw([1, 6, 15, 16], 1, [3, 3], [2, 2], [1; 4], [1, 1]), // PyTorch's s2
+            dw([2, 4, 9, 12], 2, [5, 5], [1, 1], [2; 4], [1, 1]), // 5x5, multiplier 2
+            dw([1, 5, 11, 8], 1, [3, 3], [1, 1], [2, 3, 2, 3], [2, 2]), // dilated, pad 3
+            dw([1, 3, 6, 4], 1, [5, 3], [1, 2], [2, 1, 2, 1], [1, 1]), // narrower than a piece
         ];
         for (i, s) in shapes.into_iter().enumerate() {
             // a ReLU, a ReLU capped low enough to cap many outputs (ReLU6's form), none

@@ -61,6 +61,11 @@ fn every_generated_shader_validates_and_translates() {
         eprintln!("{entry}, {rows} rows");
         validate_and_translate(&format!("{entry}.wgsl"), source, Capabilities::SUBGROUP);
     }
+    // the depthwise kernels generated per window, for the common windows
+    for (name, source) in fooling::kernels::depthwise_rows::common_sources() {
+        eprintln!("{name}");
+        validate_and_translate("depthwise2d_fwd_rows.wgsl", &source, Capabilities::empty());
+    }
 }
 
 /// `source` (named `file`) parses and validates with `caps`, and every entry point, at every

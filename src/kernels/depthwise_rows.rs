@@ -1,0 +1,267 @@
+//! The forward depthwise convolution for inputs whose rows are a multiple of 4 wide (most of
+//! a MobileNet's layers): generated WGSL, one shader per window (kernel, stride, dilation,
+//! left padding mod 4), with every loop unrolled in the text. An invocation computes 8
+//! neighbouring outputs of one row; for each row of the window it loads the input columns
+//! they cover as aligned vec4s (4 or 5 loads for 8 outputs of a 3×3 window, where
+//! `depthwise2d_fwd` loads 3 scalars per output), and every multiply-add names its element by
+//! a constant index. On a CPU adapter every load whose index differs between lanes is a load
+//! per lane, so fewer, wider loads are what make it faster; the window must be in the text
+//! because a loop over an array of accumulators does not unroll into registers there.
+
+use super::{check_len, Conv2dShape, Fused};
+use crate::error::Result;
+use crate::gpu::{grid_for, Dispatch, Gpu, View};
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::{Mutex, OnceLock};
+
+/// Outputs of a row per invocation.
+const OUT: usize = 8;
+
+/// The params of a generated kernel (mirrors the WGSL `Params` of [`source`]).
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct RowParams {
+    in_c: u32,
+    in_h: u32,
+    in_w: u32,
+    out_c: u32,
+    out_h: u32,
+    out_w: u32,
+    mult: u32,
+    pad_t: u32,
+    pad_l: u32,
+    pieces: u32,
+    pieces_w: u32,
+    _pad: u32,
+}
+
+/// What a generated shader is fixed for: `(kh, kw)`, `(sh, sw)`, `(dh, dw)` and the left
+/// padding mod 4 (where the first column an invocation reads sits in its vec4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Window {
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    pub dilation: [usize; 2],
+    pub pad_l_mod4: usize,
+}
+
+impl Window {
+    fn of(s: &Conv2dShape) -> Window {
+        Window {
+            kernel: [s.kh, s.kw],
+            stride: s.stride,
+            dilation: s.dilation,
+            pad_l_mod4: s.pad[1] % 4,
+        }
+    }
+
+    /// Input columns the `OUT` outputs of an invocation read.
+    fn span(&self) -> usize {
+        (OUT - 1) * self.stride[1] + (self.kernel[1] - 1) * self.dilation[1] + 1
+    }
+}
+
+/// Whether `s` (a depthwise convolution) runs on the generated kernel: rows a multiple of 4
+/// wide, and a window no wider than 16 columns an invocation.
+pub fn takes(s: &Conv2dShape) -> bool {
+    s.in_w % 4 == 0 && Window::of(s).span() <= 64 && s.kh <= 11
+}
+
+/// The WGSL for `w`.
+pub fn source(w: Window) -> String {
+    let [kh, kw] = w.kernel;
+    let [sh, sw] = w.stride;
+    let [dh, dw] = w.dilation;
+    // the first column read, ox0 · sw − pad_l, is ≡ −pad_l (mod 4) since ox0 is a multiple of
+    // 8: that many elements of the first vec4 come before it
+    let off = (4 - w.pad_l_mod4) % 4;
+    let span = w.span();
+    let vecs = (off + span).div_ceil(4);
+    let mut s = String::from(
+        "struct Params {
+    in_c: u32, in_h: u32, in_w: u32, out_c: u32,
+    out_h: u32, out_w: u32, mult: u32, pad_t: u32,
+    pad_l: u32, pieces: u32, pieces_w: u32, _pad0: u32,
+}
+
+override RELU: bool = false;
+// a ReLU's ceiling (ReLU6: 6); the largest f32 for a plain ReLU
+override CAP: f32 = 3.4028235e38;
+
+@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+
+@compute @workgroup_size(64)
+fn depthwise2d_fwd_rows(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let q = (wid.x + wid.y * nwg.x) * 64u + li;
+    if q >= p.pieces {
+        return;
+    }
+",
+    );
+    let _ = write!(
+        s,
+        "    let ox0 = (q % p.pieces_w) * {OUT}u;
+    let row = q / p.pieces_w; // (image, channel, output row)
+    let oy = row % p.out_h;
+    let oc = (row / p.out_h) % p.out_c;
+    let img = row / (p.out_h * p.out_c);
+    let w4 = p.in_w / 4u;
+    let xb = (img * p.in_c + oc / p.mult) * p.in_h * w4;
+    // the vec4 holding the first column read; every column after it at a constant offset
+    let v0 = (i32(ox0 * {sw}u) - i32(p.pad_l) - {off}) / 4;
+    let wb = oc * {};
+",
+        kh * kw
+    );
+    for o in 0..OUT {
+        let _ = writeln!(s, "    var acc{o} = 0.0;");
+    }
+    for ky in 0..kh {
+        let _ = write!(
+            s,
+            "    {{
+        let iy = i32(oy * {sh}u + {}u) - i32(p.pad_t);
+        if iy >= 0 && iy < i32(p.in_h) {{
+            let xr = xb + u32(iy) * w4;
+",
+            ky * dh
+        );
+        for j in 0..vecs {
+            let _ = writeln!(
+                s,
+                "            let c{j} = v0 + {j};
+            let e{j} = select(vec4<f32>(0.0), x[xr + u32(max(c{j}, 0))], c{j} >= 0 && c{j} < i32(w4));"
+            );
+        }
+        for kx in 0..kw {
+            let _ = writeln!(s, "            let w{kx} = w[wb + {}u];", ky * kw + kx);
+        }
+        for o in 0..OUT {
+            for kx in 0..kw {
+                let t = off + o * sw + kx * dw;
+                let _ = writeln!(
+                    s,
+                    "            acc{o} = fma(w{kx}, e{}[{}], acc{o});",
+                    t / 4,
+                    t % 4
+                );
+            }
+        }
+        s += "        }\n    }\n";
+    }
+    let _ = write!(
+        s,
+        "    let bias = b[oc];
+    let yr = row * p.out_w + ox0;
+"
+    );
+    for o in 0..OUT {
+        let _ = write!(
+            s,
+            "    if ox0 + {o}u < p.out_w {{
+        var v = acc{o} + bias;
+        if RELU {{
+            v = min(max(v, 0.0), CAP);
+        }}
+        y[yr + {o}u] = v;
+    }}
+"
+        );
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// The generated shader for `w` and the name it goes by: generated once, then served from a
+/// cache for the life of the process.
+fn shader(w: Window) -> (&'static str, &'static str) {
+    type Cache = Mutex<HashMap<Window, (&'static str, &'static str)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let mut cache = CACHE.get_or_init(Default::default).lock().unwrap();
+    *cache.entry(w).or_insert_with(|| {
+        let name = format!(
+            "depthwise2d_fwd_rows k{}x{} s{}x{} d{}x{} l{} (generated)",
+            w.kernel[0],
+            w.kernel[1],
+            w.stride[0],
+            w.stride[1],
+            w.dilation[0],
+            w.dilation[1],
+            w.pad_l_mod4
+        );
+        (
+            Box::leak(name.into_boxed_str()),
+            Box::leak(source(w).into_boxed_str()),
+        )
+    })
+}
+
+/// The windows of the common depthwise layers (MobileNets' 3×3 and 5×5, strides 1 and 2,
+/// TensorFlow's and PyTorch's paddings, a dilated one): what the shader tests validate.
+pub fn common_sources() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (k, st, d, pad) in [
+        (3, 1, 1, 1),
+        (3, 2, 1, 0),
+        (3, 2, 1, 1),
+        (5, 1, 1, 2),
+        (5, 2, 1, 1),
+        (3, 1, 2, 2),
+    ] {
+        let w = Window {
+            kernel: [k; 2],
+            stride: [st; 2],
+            dilation: [d; 2],
+            pad_l_mod4: pad % 4,
+        };
+        out.push((shader(w).0.to_string(), source(w)));
+    }
+    out
+}
+
+/// `y = conv(x, w) + b` and the fused activation for a depthwise `s` that [`takes`] (the
+/// caller has checked the shape and the views).
+pub(super) fn depthwise2d_fwd(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    act: Fused,
+    [x, w, b, y]: [View<'_>; 4],
+) -> Result<Dispatch> {
+    const K: &str = "depthwise2d_fwd_rows";
+    check_len(K, "x", x.len, s.input_len())?;
+    let (file, text) = shader(Window::of(s));
+    let pipeline = gpu.pipeline(file, text, "depthwise2d_fwd_rows", &act.constants())?;
+    let pieces_w = s.out_w().div_ceil(OUT);
+    let pieces = s.batch * s.out_c * s.out_h() * pieces_w;
+    let params = RowParams {
+        in_c: s.in_c as u32,
+        in_h: s.in_h as u32,
+        in_w: s.in_w as u32,
+        out_c: s.out_c as u32,
+        out_h: s.out_h() as u32,
+        out_w: s.out_w() as u32,
+        mult: (s.out_c / s.groups) as u32,
+        pad_t: s.pad[0] as u32,
+        pad_l: s.pad[1] as u32,
+        pieces: pieces as u32,
+        pieces_w: pieces_w as u32,
+        _pad: 0,
+    };
+    let grid = grid_for(gpu, K, pieces.div_ceil(64) as u64)?;
+    let u = gpu.uniform(K, &params);
+    let mut resources = Vec::with_capacity(5);
+    for (name, view) in [("x", x), ("w", w), ("b", b), ("y", y)] {
+        resources.push(view.binding(gpu, &format!("{K} {name}"))?);
+    }
+    resources.push(u.as_entire_binding());
+    Ok(Dispatch::new(gpu, K, pipeline, &resources, grid)?.keep_uniform(u))
+}
