@@ -63,9 +63,9 @@ impl Window {
 }
 
 /// Whether `s` (a depthwise convolution) runs on the generated kernel: rows a multiple of 4
-/// wide, and a window no wider than 16 columns an invocation.
+/// wide, and a window of at most 11 rows and 64 columns an invocation (the text grows with both).
 pub fn takes(s: &Conv2dShape) -> bool {
-    s.in_w % 4 == 0 && Window::of(s).span() <= 64 && s.kh <= 11
+    s.in_w.is_multiple_of(4) && Window::of(s).span() <= 64 && s.kh <= 11
 }
 
 /// The WGSL for `w`.
