@@ -28,6 +28,7 @@ pub mod error;
 pub mod evo;
 pub mod experiments;
 pub mod gpu;
+pub mod host_rng;
 pub mod imaging;
 pub mod io;
 pub mod kernels;

@@ -17,7 +17,6 @@ use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer};
 use crate::kernels;
 use crate::nn::Network;
-use rand::SeedableRng;
 
 /// Settings of a CPPN run.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -49,10 +48,10 @@ const INIT_GENERATION: u32 = u32::MAX;
 
 /// The host RNG of child `b` of `generation`: a pure function of the run's seed, so a
 /// resumed run mutates exactly as an uninterrupted one.
-fn child_rng(seed: u32, generation: u32, b: u32) -> rand::rngs::StdRng {
+pub fn child_rng(seed: u32, generation: u32, b: u32) -> crate::host_rng::HostRng {
     let s = ((hash(seed ^ hash(generation)) as u64) << 32)
         | hash(b ^ hash(seed.wrapping_add(0x9e37_79b9))) as u64;
-    rand::rngs::StdRng::seed_from_u64(s)
+    crate::host_rng::host_rng(s)
 }
 
 /// A CPPN MAP-Elites run on one device.

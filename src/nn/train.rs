@@ -12,7 +12,6 @@ use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, GpuBuffer};
 use crate::kernels;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
 
 /// The solver's settings. [`Default`] is Caffe's MNIST LeNet solver (docs/paper.md §5).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -207,7 +206,7 @@ impl<'g> Trainer<'g> {
     fn next_batch(&mut self) -> Vec<u32> {
         let b = self.config.batch;
         if self.pos + b > self.order.len() {
-            let mut rng = rand::rngs::StdRng::seed_from_u64(
+            let mut rng = crate::host_rng::host_rng(
                 self.config.seed ^ (self.epoch.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             );
             self.order.shuffle(&mut rng);

@@ -4,7 +4,7 @@
 
 use super::arch::{Arch, ParamSpec};
 use crate::error::{Error, Result};
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -195,7 +195,7 @@ impl Weights {
     /// Caffe-style random initialisation, deterministic in `seed`: weights uniform in
     /// ±sqrt(3 / fan_in) ("xavier"), biases zero.
     pub fn random(arch: &Arch, seed: u64) -> Result<Weights> {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let mut rng = crate::host_rng::host_rng(seed);
         let mut tensors = BTreeMap::new();
         for spec in arch.params()? {
             let data = if spec.shape.len() == 1 {

@@ -19,6 +19,7 @@ mod evo;
 mod evolve;
 mod experiments;
 mod fuzz;
+mod golden;
 mod graph_kernels;
 mod hardening;
 mod hostile;
