@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The device check: the whole test suite with both kernel variants, every bench, and the
-# PyTorch peer, on a machine with a GPU and no Rust toolchain, written as Markdown for
-# BENCHMARKS.md.
+# The device check: the whole test suite with each kernel variant (tiled, direct, subgroup),
+# every bench (the forward bench once per variant, so each kernel's fraction of the GPU's
+# measured peak says which variant wins per shape there), and the PyTorch peer, on a machine
+# with a GPU and no Rust toolchain, written as Markdown for BENCHMARKS.md.
 #
 #   tools/device_check.sh pack [DIR]   here, on a machine like CI's: build the test suite,
 #                                      the benches and the binary in release mode, strip
@@ -11,9 +12,9 @@
 #                                      write DIR/device_check.md (and $OUT/device_check.md
 #                                      when $OUT is set)
 #
-# `run` takes about 8 minutes on an H100-class GPU: the suite twice (tiled and direct
-# kernels), then the benches in full (forward, train, evolve with the peer, ascent,
-# imagenet, resnet). FOOLING_DEVICE_QUICK=1 runs the benches in their quick mode instead
+# `run` took about 8 minutes on an H100-class GPU with two variants: the suite once per
+# variant, then the benches in full (forward per variant, train, evolve with the peer,
+# ascent, imagenet, resnet, dogs). FOOLING_DEVICE_QUICK=1 runs the benches in their quick mode instead
 # (what a CPU adapter such as lavapipe can finish). Without an adapter the suite fails, and
 # the report says so: the script still writes it and exits 1.
 #
@@ -91,7 +92,7 @@ run() {
         echo '```'
     } >"$md"
     local status=0
-    for kernels in tiled direct; do
+    for kernels in tiled direct subgroup; do
         local t0=$SECONDS log="$work/suite-$kernels.log"
         FOOLING_KERNELS=$kernels "$bin/suite" >"$log" 2>&1
         local rc=$?
@@ -108,7 +109,19 @@ run() {
         export FOOLING_PEER_PYTHON=python3
         python3 -c 'import torch; exit(0 if torch.cuda.is_available() else 1)' && export FOOLING_PEER_DEVICE=cuda
     fi
-    for b in forward train evolve ascent imagenet resnet; do
+    for kernels in tiled direct subgroup; do
+        [ -x "$bin/forward" ] || break
+        local t0=$SECONDS
+        {
+            echo
+            echo "### \`cargo bench --bench forward -- --kernels $kernels${quick:+ --quick}\`"
+            echo
+            "$bin/forward" --kernels "$kernels" "${quick[@]}" 2>&1
+            echo
+            echo "($((SECONDS - t0)) s)"
+        } >>"$md" || status=1
+    done
+    for b in train evolve ascent imagenet resnet dogs; do
         [ -x "$bin/$b" ] || continue
         local t0=$SECONDS
         {
@@ -125,7 +138,7 @@ run() {
     if [ -n "${OUT:-}" ]; then
         out_md="$OUT/device_check.md"
         cp "$md" "$out_md"
-        for k in tiled direct; do cp "$work/suite-$k.log" "$OUT/suite-$k.log"; done
+        for k in tiled direct subgroup; do cp "$work/suite-$k.log" "$OUT/suite-$k.log"; done
     fi
     cat "$md"
     rm -rf "$work"
