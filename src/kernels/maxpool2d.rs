@@ -179,7 +179,9 @@ pub fn maxpool2d_fwd(
     check_len(K, "x", x.len, s.input_len())?;
     check_len(K, "y", y.len, s.output_len())?;
     check_len(K, "arg", arg.len, s.output_len())?;
-    let grid = grid_for(gpu, K, s.output_len().div_ceil(256) as u64)?;
+    // four outputs of a row an invocation
+    let quads = s.planes * s.out_h() * s.out_w().div_ceil(4);
+    let grid = grid_for(gpu, K, quads.div_ceil(256) as u64)?;
     let params = Params::new(s);
     launch(
         gpu,
