@@ -45,7 +45,7 @@ pub fn write_outputs(
         let first = firsts[i].map(|f| f.map_or(String::new(), |v| v.to_string()));
         csv.push_str(&format!(
             "{class},{},{},{name},{},{},{},{},{}\n",
-            label.replace(',', ";"),
+            crate::io::csv::field(label),
             conf8[i],
             first[0],
             first[1],

@@ -194,9 +194,9 @@ fn write_archive<'a>(
         csv.push_str(&format!(
             "{},{},{},{name},{}\n",
             m.champion.class,
-            m.champion.label,
+            crate::io::csv::field(&m.champion.label),
             m.champion.confidence,
-            runs[m.run].display()
+            crate::io::csv::field(&runs[m.run].display().to_string())
         ));
         images.push((image, m));
     }

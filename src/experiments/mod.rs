@@ -44,52 +44,55 @@ pub fn read_champions(dir: &Path) -> Result<Vec<Champion>> {
         path: path.clone(),
         message: format!("line {line}: {message}"),
     };
-    let mut lines = text.lines();
-    match lines.next() {
-        Some(h) if h.starts_with("class,label,confidence,image") => {}
+    let records = crate::io::csv::records(&text).map_err(|m| Error::Data {
+        path: path.clone(),
+        message: m,
+    })?;
+    let mut records = records.into_iter();
+    match records.next() {
+        Some((_, h)) if h.len() >= 4 && h[..4] == ["class", "label", "confidence", "image"] => {}
         other => {
             return Err(bad(
                 1,
-                format!("expected the header class,label,confidence,image…, found {other:?}"),
+                format!(
+                    "expected the header class,label,confidence,image…, found {:?}",
+                    other.map(|(_, h)| h.join(","))
+                ),
             ))
         }
     }
     let mut seen = std::collections::BTreeSet::new();
-    lines
-        .enumerate()
-        .map(|(i, l)| {
-            let f: Vec<&str> = l.split(',').collect();
+    records
+        .filter(|(_, f)| !(f.len() == 1 && f[0].is_empty()))
+        .map(|(line, f)| {
             if f.len() < 4 {
                 return Err(bad(
-                    i + 2,
+                    line,
                     format!("{} fields, expected at least 4", f.len()),
                 ));
             }
             let champion = Champion {
                 class: f[0]
                     .parse()
-                    .map_err(|e| bad(i + 2, format!("class {:?}: {e}", f[0])))?,
+                    .map_err(|e| bad(line, format!("class {:?}: {e}", f[0])))?,
                 label: f[1].to_string(),
                 confidence: f[2]
                     .parse()
-                    .map_err(|e| bad(i + 2, format!("confidence {:?}: {e}", f[2])))?,
+                    .map_err(|e| bad(line, format!("confidence {:?}: {e}", f[2])))?,
                 image: f[3].to_string(),
             };
             if !(0.0..=1.0).contains(&champion.confidence) {
                 return Err(bad(
-                    i + 2,
+                    line,
                     format!("confidence {} is not a probability", champion.confidence),
                 ));
             }
             if !seen.insert(champion.class) {
-                return Err(bad(
-                    i + 2,
-                    format!("class {} a second time", champion.class),
-                ));
+                return Err(bad(line, format!("class {} a second time", champion.class)));
             }
             if !inside(&champion.image) {
                 return Err(bad(
-                    i + 2,
+                    line,
                     format!(
                         "image {:?} is not a path inside the run directory",
                         champion.image

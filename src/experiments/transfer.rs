@@ -73,7 +73,11 @@ pub fn write_transfer(dir: &Path, name: &str, rows: &[Transferred]) -> Result<Pa
     for r in rows {
         csv.push_str(&format!(
             "{},{},{},{},{}\n",
-            r.champion.class, r.champion.label, r.champion.confidence, r.target, r.top
+            r.champion.class,
+            crate::io::csv::field(&r.champion.label),
+            r.champion.confidence,
+            r.target,
+            r.top
         ));
     }
     let path = dir.join(format!("transfer-{name}.csv"));

@@ -5,6 +5,7 @@
 //! [`read`], so only a regular file of bounded size, in its place, is read. Owns no format of
 //! its own: run directories, checkpoints and reports decide what they write.
 
+pub mod csv;
 pub mod read;
 
 use crate::error::{Error, Result};

@@ -173,19 +173,20 @@ pub fn collect(dirs: &[PathBuf]) -> Result<Vec<Run>> {
 /// have every column.
 pub(crate) fn csv_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
     let text = crate::io::read::read_own_to_string(path, crate::io::read::MODEL)?;
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    lines
-        .enumerate()
-        .filter(|(_, l)| !l.is_empty())
-        .map(|(i, l)| {
-            let fields: Vec<&str> = l.split(',').collect();
+    let records = crate::io::csv::records(&text).map_err(|message| Error::Data {
+        path: path.into(),
+        message,
+    })?;
+    let mut records = records.into_iter();
+    let header = records.next().map(|(_, h)| h).unwrap_or_default();
+    records
+        .filter(|(_, f)| !(f.len() == 1 && f[0].is_empty()))
+        .map(|(line, fields)| {
             if fields.len() != header.len() {
                 return Err(Error::Data {
                     path: path.into(),
                     message: format!(
-                        "line {}: {} fields, the header has {}",
-                        i + 2,
+                        "line {line}: {} fields, the header has {}",
                         fields.len(),
                         header.len()
                     ),

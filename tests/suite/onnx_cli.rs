@@ -364,3 +364,66 @@ fn a_non_square_colour_network_evolves() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// A label with a comma and quotes (as ImageNet's have: "tench, Tinca tinca") is kept whole
+/// through a run's `champions.csv`, a merge, a transfer, an ablation and the report.
+#[test]
+fn labels_with_commas_and_quotes_survive_every_file() {
+    let dir = scratch("labels");
+    std::fs::create_dir_all(&dir).unwrap();
+    let labels = dir.join("labels.txt");
+    let names: Vec<String> = (0..10).map(|d| format!("digit {d}, \"the {d}\"")).collect();
+    std::fs::write(&labels, names.join("\n")).unwrap();
+    let run = dir.join("run");
+    let l = labels.to_str().unwrap();
+    ok(&fooling(&[
+        "evolve",
+        "--net",
+        LENET5,
+        "--labels",
+        l,
+        "--generations",
+        "1",
+        "--batch",
+        "10",
+        "--out",
+        run.to_str().unwrap(),
+    ]));
+    let read = |d: &Path| -> Vec<String> {
+        fooling::experiments::read_champions(d)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.label)
+            .collect()
+    };
+    assert_eq!(read(&run), names, "champions.csv");
+    let merged = dir.join("merged");
+    ok(&fooling(&[
+        "merge",
+        "--out",
+        merged.to_str().unwrap(),
+        run.to_str().unwrap(),
+    ]));
+    assert_eq!(read(&merged), names, "the merge's champions.csv");
+    ok(&fooling(&[
+        "transfer",
+        "--run",
+        run.to_str().unwrap(),
+        "--weights",
+        "weights/lenet_mnist.safetensors",
+    ]));
+    ok(&fooling(&["ablate", "--run", run.to_str().unwrap()]));
+    let report = dir.join("report.html");
+    ok(&fooling(&[
+        "report",
+        "--out",
+        report.to_str().unwrap(),
+        run.to_str().unwrap(),
+    ]));
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        html.contains("digit 7, &quot;the 7&quot;") || html.contains("digit 7, &#34;the 7&#34;"),
+        "the report shows the label whole"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

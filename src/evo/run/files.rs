@@ -115,7 +115,7 @@ pub fn write_outputs(
         save_png(&dir.join(&name), px, w, h)?;
         csv.push_str(&format!(
             "{c},{},{},{name}\n",
-            label.replace(',', ";"),
+            crate::io::csv::field(label),
             conf[c]
         ));
         tiles.push(Tile {

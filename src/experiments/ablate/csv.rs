@@ -39,7 +39,7 @@ pub(super) fn write_ablate(
         csv.push_str(&format!(
             "{},{},{},{},{},{patch},{stride},{},{},{},{},{},{rep}\n",
             c.class,
-            c.label,
+            crate::io::csv::field(&c.label),
             c.confidence,
             c.image,
             r.confidence,
