@@ -23,6 +23,30 @@ pub struct Conv2dShape {
 }
 
 impl Conv2dShape {
+    /// The shape as the kernels' params hold it: batch, in_c, in_h, in_w, out_c, out_h, out_w,
+    /// groups, kh, kw, the strides, the top and left padding, the dilations.
+    pub(crate) fn words(&self) -> [u32; 16] {
+        [
+            self.batch,
+            self.in_c,
+            self.in_h,
+            self.in_w,
+            self.out_c,
+            self.out_h(),
+            self.out_w(),
+            self.groups,
+            self.kh,
+            self.kw,
+            self.stride[0],
+            self.stride[1],
+            self.pad[0],
+            self.pad[1],
+            self.dilation[0],
+            self.dilation[1],
+        ]
+        .map(|v| v as u32)
+    }
+
     /// A square `k × k` convolution with one stride, the same padding on every side and no
     /// dilation (Caffe's and LeNet's kind).
     pub fn square(
@@ -145,26 +169,8 @@ params! {
 
 impl Params {
     pub(super) fn new(s: &Conv2dShape, tiles_a: usize, tiles_b: usize, num_tiles: usize) -> Params {
-        let shape = [
-            s.batch,
-            s.in_c,
-            s.in_h,
-            s.in_w,
-            s.out_c,
-            s.out_h(),
-            s.out_w(),
-            s.groups,
-            s.kh,
-            s.kw,
-            s.stride[0],
-            s.stride[1],
-            s.pad[0],
-            s.pad[1],
-            s.dilation[0],
-            s.dilation[1],
-        ];
         Params {
-            shape: shape.map(|v| v as u32),
+            shape: s.words(),
             tiles: [tiles_a as u32, tiles_b as u32, num_tiles as u32],
             inside: s.inside() as u32,
         }

@@ -22,27 +22,9 @@ pub fn is_depthwise(s: &Conv2dShape) -> bool {
 }
 
 fn params(s: &Conv2dShape, rows: usize, width: usize) -> DepthwiseParams {
-    let shape = [
-        s.batch,
-        s.in_c,
-        s.in_h,
-        s.in_w,
-        s.out_c,
-        s.out_h(),
-        s.out_w(),
-        s.groups,
-        s.kh,
-        s.kw,
-        s.stride[0],
-        s.stride[1],
-        s.pad[0],
-        s.pad[1],
-        s.dilation[0],
-        s.dilation[1],
-    ];
     let quads_w = width.div_ceil(4);
     DepthwiseParams {
-        shape: shape.map(|v| v as u32),
+        shape: s.words(),
         quads: (rows * quads_w) as u32,
         quads_w: quads_w as u32,
         _pad: [0; 2],

@@ -231,28 +231,10 @@ fn params(
     (rows, lanes): (usize, usize),
     (parts, splits, per_split): (usize, usize, usize),
 ) -> (SgConvParams, u64) {
-    let shape = [
-        s.batch,
-        s.in_c,
-        s.in_h,
-        s.in_w,
-        s.out_c,
-        s.out_h(),
-        s.out_w(),
-        s.groups,
-        s.kh,
-        s.kw,
-        s.stride[0],
-        s.stride[1],
-        s.pad[0],
-        s.pad[1],
-        s.dilation[0],
-        s.dilation[1],
-    ];
     let (tiles_m, tiles_n) = (m.div_ceil(rows), n.div_ceil(4 * lanes));
     let num_tiles = tiles_m * tiles_n * parts;
     let p = SgConvParams {
-        shape: shape.map(|v| v as u32),
+        shape: s.words(),
         tiles_m: tiles_m as u32,
         tiles_n: tiles_n as u32,
         num_tiles: num_tiles as u32,
