@@ -2,7 +2,8 @@
 //! output poisoned (NaN) first so an unwritten element fails.
 
 use crate::common::{
-    assert_close, for_each_seed, gpu, gpus_for_each_variant, uniform, F32_DOT, F32_ELEMENTWISE,
+    abs, assert_close, assert_dot_close, for_each_seed, gpu, gpus_for_each_variant, uniform,
+    F32_ELEMENTWISE,
 };
 use fooling::gpu::GpuBuffer;
 use fooling::kernels::{self, Conv2dShape, Fused, LinearShape, Pool2dShape};
@@ -27,10 +28,17 @@ fn conv(x: [usize; 4], out_c: usize, k: (usize, usize), spg: [usize; 3]) -> Conv
     }
 }
 
+/// Seeds a 300-seed sweep failed with the earlier tolerance (relative to each output): sums
+/// that cancel to near zero, judged now by the rounding bound of their terms.
+const CONV2D_FWD_REGRESSIONS: &[u64] = &[
+    13, 20, 31, 59, 67, 84, 98, 105, 116, 122, 138, 167, 175, 177, 216, 220, 236, 250, 272, 278,
+];
+const LINEAR_FWD_REGRESSIONS: &[u64] = &[42, 48, 73, 138, 190, 216, 255, 268];
+
 #[test]
 fn conv2d_fwd_matches_twin() {
     for gpu in gpus_for_each_variant() {
-        for_each_seed("conv2d_fwd", &[], |r| {
+        for_each_seed("conv2d_fwd", CONV2D_FWD_REGRESSIONS, |r| {
             let shapes = [
                 conv([1, 1, 28, 28], 20, (5, 5), [1, 0, 1]), // LeNet conv1
                 conv([3, 20, 12, 12], 50, (5, 5), [1, 0, 1]), // LeNet conv2, batch 3
@@ -68,11 +76,14 @@ fn conv2d_fwd_matches_twin() {
                     .unwrap();
                     gpu.run(&[&d]).unwrap();
                     let want = reference::conv2d_fwd(&s, act, &x, &w, &b);
-                    assert_close(
+                    let magnitude =
+                        reference::conv2d_fwd(&s, Fused::None, &abs(&x), &abs(&w), &abs(&b));
+                    assert_dot_close(
                         &format!("conv2d_fwd ({:?}) {s:?} {act:?}", gpu.variant),
                         &yb.read(gpu).unwrap(),
                         &want,
-                        F32_DOT,
+                        &magnitude,
+                        s.in_c / s.groups * s.kh * s.kw + 1,
                     );
                 }
             }
@@ -83,7 +94,7 @@ fn conv2d_fwd_matches_twin() {
 #[test]
 fn linear_fwd_matches_twin() {
     for gpu in gpus_for_each_variant() {
-        for_each_seed("linear_fwd", &[], |r| {
+        for_each_seed("linear_fwd", LINEAR_FWD_REGRESSIONS, |r| {
             let shapes = [
                 LinearShape {
                     batch: 1,
@@ -147,11 +158,14 @@ fn linear_fwd_matches_twin() {
                     .unwrap();
                     gpu.run(&[&d]).unwrap();
                     let want = reference::linear_fwd(&s, act, &x, &w, &b);
-                    assert_close(
+                    let magnitude =
+                        reference::linear_fwd(&s, Fused::None, &abs(&x), &abs(&w), &abs(&b));
+                    assert_dot_close(
                         &format!("linear_fwd ({:?}) {s:?} {act:?}", gpu.variant),
                         &yb.read(gpu).unwrap(),
                         &want,
-                        F32_DOT,
+                        &magnitude,
+                        s.in_f + 1,
                     );
                 }
             }

@@ -166,6 +166,12 @@ pub fn uniform(rng: &mut impl Rng, n: usize, lo: f32, hi: f32) -> Vec<f32> {
     (0..n).map(|_| rng.gen_range(lo..hi)).collect()
 }
 
+/// The absolute values of `v`: a twin run on them gives the magnitudes [`assert_dot_close`]
+/// bounds the rounding by.
+pub fn abs(v: &[f32]) -> Vec<f32> {
+    v.iter().map(|x| x.abs()).collect()
+}
+
 /// An element passes when `|got - want| <= abs + rel * |want|`; NaN never passes.
 #[derive(Clone, Copy, Debug)]
 pub struct Tol {
@@ -213,6 +219,52 @@ pub fn assert_rel_l2(what: &str, got: &[f32], want: &[f32], max: f64) {
         err <= max,
         "{what}: relative L2 error {err:.3e} above {max:.0e}"
     );
+}
+
+/// Compares f32 sums of products with their f64 twin against the rounding-error bound that
+/// holds for every order of summation, so that no input can make a correct kernel fail:
+/// `|got − want| ≤ γₙ·Σ|terms| + u·|want| + 2n·2⁻¹²⁶`, with u = 2⁻²⁴ and γₙ = nu/(1 − nu)
+/// (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1). `magnitude[i]` is
+/// Σ|terms| of element i (the twin run on the inputs' absolute values, bias included) and
+/// `terms` the most terms an element sums, each product counted once and the bias once. The
+/// last term covers flushed subnormals, the `u·|want|` the twin's own rounding to f32; an
+/// activation applied after the sum (a ReLU, a cap) moves no value further apart. A
+/// tolerance relative to the output alone is not sound: a long sum that cancels to near zero
+/// carries the rounding of its largest terms.
+pub fn assert_dot_close(what: &str, got: &[f32], want: &[f32], magnitude: &[f32], terms: usize) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    assert_eq!(magnitude.len(), want.len(), "{what}: magnitudes");
+    let u = f64::from(f32::EPSILON) / 2.0;
+    let nu = terms as f64 * u;
+    assert!(
+        nu < 0.5,
+        "{what}: {terms} terms is past what the bound covers"
+    );
+    let gamma = nu / (1.0 - nu);
+    let flushed = 2.0 * terms as f64 * f64::from(f32::MIN_POSITIVE);
+    let mut worst: Option<(usize, f64, f64)> = None;
+    for (i, ((&g, &w), &m)) in got.iter().zip(want).zip(magnitude).enumerate() {
+        let (g, w) = (g as f64, w as f64);
+        // the magnitude itself was rounded to f32 once
+        let bound = gamma * m as f64 * (1.0 + u) + u * w.abs() + flushed;
+        let err = (g - w).abs();
+        if !(err <= bound) {
+            let excess = if err.is_nan() {
+                f64::INFINITY
+            } else {
+                err / bound
+            };
+            if worst.is_none_or(|(_, e, _)| excess > e) {
+                worst = Some((i, excess, bound));
+            }
+        }
+    }
+    if let Some((i, _, bound)) = worst {
+        panic!(
+            "{what}: element {i}: got {} want {}, beyond the rounding bound {bound:.3e} of {terms} terms of total magnitude {}",
+            got[i], want[i], magnitude[i]
+        );
+    }
 }
 
 /// Compares `got` with `want` element by element; `abs` is scaled by the RMS of `want`.
