@@ -68,11 +68,18 @@ pub enum Error {
     /// A setting out of its range, named by its key as the settings structs and the run's
     /// files spell it (`batch`, `mean_image`); the CLI names the flag that sets it
     /// (`--batch`), a resumed run the file it came from.
-    #[error("{key}: {message}")]
-    Setting { key: &'static str, message: String },
+    /// `value` is the value given where it helps to see it (a path, a name).
+    #[error("{key}{}: {message}", .value.as_ref().map(|v| format!(" {v}")).unwrap_or_default())]
+    Setting {
+        key: &'static str,
+        value: Option<String>,
+        message: String,
+    },
 
-    #[error("{option}: {message}")]
-    Option { option: String, message: String },
+    /// Something the user gave that is wrong as a whole, not one setting: a network for a
+    /// command, an architecture, a combination of runs.
+    #[error("{what}: {message}")]
+    Invalid { what: String, message: String },
 
     /// A signal (SIGINT, SIGTERM, SIGHUP) stopped the work; `what` says what was kept and how
     /// to go on. The CLI exits with 128 + `signal`.
@@ -91,6 +98,27 @@ impl Error {
     pub(crate) fn setting(key: &'static str, message: impl Into<String>) -> Self {
         Error::Setting {
             key,
+            value: None,
+            message: message.into(),
+        }
+    }
+
+    /// A setting error that shows the value given (`out runs/a: holds a run already`).
+    pub(crate) fn setting_value(
+        key: &'static str,
+        value: impl std::fmt::Display,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Setting {
+            key,
+            value: Some(value.to_string()),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn invalid(what: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Invalid {
+            what: what.into(),
             message: message.into(),
         }
     }
@@ -98,7 +126,7 @@ impl Error {
     /// A setting error as one of `file`'s keys (a value read from a run's file, not typed).
     pub fn in_file(self, file: &std::path::Path) -> Self {
         match self {
-            Error::Setting { key, message } => Error::Data {
+            Error::Setting { key, message, .. } => Error::Data {
                 path: file.into(),
                 message: format!("key `{key}`: {message}"),
             },

@@ -23,6 +23,7 @@
 //! | [`error`] | the crate's one error type | |
 
 pub mod ascent;
+pub mod command_line;
 pub mod data;
 pub mod error;
 pub mod evo;

@@ -8,8 +8,11 @@ fn main() -> std::process::ExitCode {
     match cli::run(cli::Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", cli::describe(&e));
-            std::process::ExitCode::from(cli::exit_status(&e))
+            let status = cli::exit_status(&e);
+            // a stop by signal is what the user asked for, not an error
+            let prefix = if status == 1 { "error: " } else { "" };
+            eprintln!("{prefix}{}", cli::describe(&e));
+            std::process::ExitCode::from(status)
         }
     }
 }

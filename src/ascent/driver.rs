@@ -118,6 +118,7 @@ pub struct AscentOutcome {
 /// The classes named by `spec` (`all`, or a comma-separated list), checked against `classes`.
 pub fn parse_classes(spec: &str, classes: usize) -> Result<Vec<u32>> {
     let bad = |message: String| Error::Setting {
+        value: None,
         key: "classes",
         message,
     };
@@ -151,10 +152,11 @@ pub fn run(
     observer: &mut dyn AscentObserver,
 ) -> Result<AscentOutcome> {
     if dir.join("config.toml").exists() {
-        return Err(Error::Option {
-            option: format!("--out {}", dir.display()),
-            message: "holds a run already; choose another directory".into(),
-        });
+        return Err(Error::setting_value(
+            "out",
+            dir.display(),
+            "holds a run already; choose another directory",
+        ));
     }
     let loaded = nn::load(
         &settings.net,
@@ -204,12 +206,13 @@ pub fn run(
     let first = Ascent::new(gpu, &net, &mean, groups[0].clone())?;
     let _lock = crate::io::lock_dir(dir)?;
     if dir.join("config.toml").exists() {
-        return Err(Error::Option {
-            option: format!("--out {}", dir.display()),
-            message: "holds a run already; choose another directory".into(),
-        });
+        return Err(Error::setting_value(
+            "out",
+            dir.display(),
+            "holds a run already; choose another directory",
+        ));
     }
-    crate::io::check_new_dir("--out", dir)?;
+    crate::io::check_new_dir("out", dir)?;
     write_atomic(&dir.join("config.toml"), run_file.as_bytes())?;
     let start = Instant::now();
     let done = run_groups(gpu, &net, &mean, &groups, first, group, observer, &start)?;
@@ -389,13 +392,14 @@ fn mean_image(settings: &AscentSettings, arch: &Arch) -> Result<(Vec<f32>, Strin
     let data = &settings.data;
     let (train, _) = crate::data::load_dir(data)?;
     if (train.height, train.width) != (h, w) {
-        return Err(Error::Option {
-            option: format!("--data {}", data.display()),
-            message: format!(
+        return Err(Error::setting_value(
+            "data",
+            data.display(),
+            format!(
                 "images are {}x{}, {} takes {w}x{h}",
                 train.width, train.height, arch.name
             ),
-        });
+        ));
     }
     let mut sum = vec![0f64; h * w];
     for i in 0..train.len() {

@@ -110,7 +110,7 @@ impl<'g> Ascent<'g> {
         let batch = config.classes.len();
         // more classes than one forward chunk holds are refused here, as --classes
         let plan = net.input_gradient_plan(gpu, batch).map_err(|e| match e {
-            Error::Option { message, .. } => Error::setting("classes", message),
+            Error::Invalid { message, .. } => Error::setting("classes", message),
             e => e,
         })?;
         let Start {

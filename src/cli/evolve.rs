@@ -119,8 +119,11 @@ pub fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
             }
             _ => format!("--resume {}", outcomes[0].dir.display()),
         };
-        eprintln!("stopped by signal {signal}: checkpoint written; continue with `fooling evolve {again}`");
-        std::process::exit(stop.exit_status());
+        return Err(fooling::Error::Stopped {
+            signal,
+            what: format!("checkpoint written; continue with `fooling evolve {again}`"),
+        }
+        .into());
     }
     Ok(())
 }

@@ -55,8 +55,14 @@ pub fn exit_status(e: &anyhow::Error) -> u8 {
 /// (`batch` → `--batch`), everything else as the library says it, each cause once (the
 /// library's messages already end with the system error they come from).
 pub fn describe(e: &anyhow::Error) -> String {
-    if let Some(fooling::Error::Setting { key, message }) = e.downcast_ref::<fooling::Error>() {
-        return format!("--{}: {message}", key.replace('_', "-"));
+    if let Some(fooling::Error::Setting {
+        key,
+        value,
+        message,
+    }) = e.downcast_ref::<fooling::Error>()
+    {
+        let value = value.as_ref().map(|v| format!(" {v}")).unwrap_or_default();
+        return format!("--{}{value}: {message}", key.replace('_', "-"));
     }
     let mut text = String::new();
     for cause in e.chain().map(|c| c.to_string()) {

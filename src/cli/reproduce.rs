@@ -48,9 +48,15 @@ pub fn reproduce(gpu_args: &GpuArgs, args: &ReproduceArgs) -> Result<()> {
     let stop = fooling::signal::stop();
     let report = match reproduce::run(&gpu, &settings, &mut lines) {
         Ok(report) => report,
+        // one route for a stop: the library's error when it stopped by itself, else the
+        // error the stop caused, as a stop
+        Err(e @ fooling::Error::Stopped { .. }) => return Err(e.into()),
         Err(e) if stop.requested() => {
-            eprintln!("{e}");
-            std::process::exit(stop.exit_status());
+            return Err(fooling::Error::Stopped {
+                signal: stop.signal().unwrap_or(2),
+                what: e.to_string(),
+            }
+            .into())
         }
         Err(e) => return Err(e.into()),
     };

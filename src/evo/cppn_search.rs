@@ -259,10 +259,10 @@ impl<'g> CppnSearch<'g> {
             .iter()
             .position(|c| !c.is_valid(self.config.capacity))
         {
-            return Err(Error::Option {
-                option: "--resume".into(),
-                message: format!("the checkpoint's genome of cell {bad} is not a valid CPPN"),
-            });
+            return Err(Error::setting(
+                "resume",
+                format!("the checkpoint's genome of cell {bad} is not a valid CPPN"),
+            ));
         }
         self.cells.restore(self.gpu, conf)?;
         self.archive = archive;

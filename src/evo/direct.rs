@@ -173,6 +173,7 @@ impl<'g> DirectSearch<'g> {
     ) -> Result<DirectSearch<'g>> {
         let classes = super::check(&net, &imaging, config.batch, &config.cells, "direct")?;
         let too_many = |message: String| Error::Setting {
+            value: None,
             key: "runs",
             message,
         };
@@ -196,6 +197,7 @@ impl<'g> DirectSearch<'g> {
         };
         if !(0.0..=1.0).contains(&config.rate) {
             return Err(Error::Setting {
+                value: None,
                 key: "rate",
                 message: format!("{} is not a probability", config.rate),
             });
@@ -204,6 +206,7 @@ impl<'g> DirectSearch<'g> {
         let archive = Genomes::zeros(gpu, "archive", runs * classes, genes)?;
         if config.crossover == Crossover::Sbx && archive.bufs.len() > 1 {
             return Err(Error::Setting {
+                value: None,
                 key: "crossover",
                 message: format!(
                     "sbx needs the archive in one buffer; on this device its {classes} genomes \

@@ -114,17 +114,17 @@ impl Imaging {
     ) -> Result<Imaging> {
         let [c, h, w] = arch.input;
         if c != 3 {
-            return Err(Error::Option {
-                option: "--net".into(),
-                message: format!(
+            return Err(Error::setting(
+                "net",
+                format!(
                     "{} takes {c}x{h}x{w} input; colour genomes need a 3-channel network",
                     arch.name
                 ),
-            });
+            ));
         }
         crate::imaging::crops::crops(size, [h, w], crops)?;
         if let Some(m) = &mean_image {
-            kernels::check_len("--mean-image", "values", m.len(), 3 * h * w)?;
+            kernels::check_len("mean image", "values", m.len(), 3 * h * w)?;
         }
         let p = &arch.pixels;
         let mean = if mean_image.is_some() {

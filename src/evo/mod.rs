@@ -40,6 +40,7 @@ fn check(
     let c = net.arch.input[0];
     if *imaging == Imaging::Grey && c != 1 {
         return Err(Error::Setting {
+            value: None,
             key: "encoding",
             message: format!(
                 "the grey {encoding} encoding needs a 1-channel network; {} takes {c} channels",
@@ -49,6 +50,7 @@ fn check(
     }
     if batch == 0 {
         return Err(Error::Setting {
+            value: None,
             key: "batch",
             message: "must be at least 1".into(),
         });
@@ -58,6 +60,7 @@ fn check(
         None => Ok(classes),
         Some(n) if (1..=classes).contains(&n) => Ok(n),
         Some(n) => Err(Error::Setting {
+            value: None,
             key: "cells",
             message: format!("{n} cells: {} has {classes} classes", net.arch.name),
         }),

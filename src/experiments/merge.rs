@@ -42,10 +42,11 @@ pub struct Merged {
 pub fn merge(gpu: &Gpu, out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
     let occupied = std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some());
     if occupied || out.is_file() {
-        return Err(Error::Option {
-            option: format!("--out {}", out.display()),
-            message: "holds results already; choose another directory".into(),
-        });
+        return Err(Error::setting_value(
+            "out",
+            out.display(),
+            "holds results already; choose another directory",
+        ));
     }
     let name = out
         .file_name()
@@ -75,10 +76,7 @@ fn agrees(recorded: f32, scored: f32) -> bool {
 /// The merge of `runs` written into `out`.
 fn write_merged(gpu: &Gpu, out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> {
     if runs.is_empty() {
-        return Err(Error::Option {
-            option: "RUN".into(),
-            message: "name at least one run directory".into(),
-        });
+        return Err(Error::invalid("RUN", "name at least one run directory"));
     }
     let first = read_config(&runs[0])?;
     let (net, sha) = (

@@ -14,9 +14,12 @@ pub(crate) struct RunNetwork {
 
 /// The network of the run in `dir`, loaded and checked against the sha256 it recorded.
 pub(crate) fn run_network(dir: &Path) -> Result<RunNetwork> {
-    let run = Run::open(dir)?.ok_or_else(|| Error::Option {
-        option: format!("--run {}", dir.display()),
-        message: "holds no run (no config.toml or merged.toml)".into(),
+    let run = Run::open(dir)?.ok_or_else(|| {
+        Error::setting_value(
+            "run",
+            dir.display(),
+            "holds no run (no config.toml or merged.toml)",
+        )
     })?;
     let (net, file, sha, preprocess, crops, cppn, config) = match &run.source {
         Source::Evolve(c) => (
@@ -61,10 +64,11 @@ pub(crate) fn run_network(dir: &Path) -> Result<RunNetwork> {
             return Ok(source);
         }
         Source::Retrain(_) => {
-            return Err(Error::Option {
-                option: format!("--run {}", dir.display()),
-                message: "is a retraining study: ablate one of its runs".into(),
-            })
+            return Err(Error::setting_value(
+                "run",
+                dir.display(),
+                "is a retraining study: ablate one of its runs",
+            ))
         }
     };
     let loaded = crate::nn::load_recorded(&net, &file, preprocess.as_ref(), &dir.join(config))?;

@@ -35,13 +35,10 @@ pub fn transfer(
     let mut input = Vec::new();
     for c in &champions {
         if c.class >= classes {
-            return Err(Error::Option {
-                option: "--net".into(),
-                message: format!(
+            return Err(Error::setting("net", format!(
                     "{} has {classes} classes; the run's champion of class {} has none to be scored for",
                     net.arch.name, c.class
-                ),
-            });
+                )));
         }
         input.extend(crate::imaging::load::load_input(
             &net.arch,
@@ -131,13 +128,13 @@ impl TransferSettings {
         };
         let fine = |c: char| c.is_ascii_alphanumeric() || "_-.+".contains(c);
         if name.is_empty() || name.starts_with('.') || !name.chars().all(fine) {
-            return Err(Error::Option {
-                option: "--name".into(),
-                message: format!(
+            return Err(Error::setting(
+                "name",
+                format!(
                     "{name:?} cannot name a file in the run: use letters, digits and _ - . + \
                      (not first: .)"
                 ),
-            });
+            ));
         }
         Ok(name)
     }
@@ -203,7 +200,7 @@ pub fn run(gpu: &Gpu, s: &TransferSettings) -> Result<TransferOutcome> {
     });
     let name = s.output_name()?;
     let path = s.output()?;
-    crate::io::check_output("--name", &path, None, s.force)?;
+    crate::io::check_output("name", &path, None, s.force)?;
     let _lock = crate::io::lock_dir(&s.run)?;
     let net = Network::new(gpu, arch, &weights)?;
     let rows = transfer(gpu, &s.run, &net, crops)?;

@@ -18,6 +18,7 @@ pub struct Crop {
 pub fn crops(size: [usize; 2], crop: [usize; 2], crops: usize) -> Result<Vec<Crop>> {
     if crop[0] > size[0] || crop[1] > size[1] || !(crops == 1 || crops == 10) {
         return Err(Error::Setting {
+            value: None,
             key: "crops",
             message: format!(
                 "{crops} crops of {}x{} from {}x{}: crops must be 1 or 10 and no larger than \

@@ -1,5 +1,6 @@
 //! Reading images for the networks.
 
+use crate::command_line::flag;
 use crate::error::{Error, Result};
 use std::path::Path;
 
@@ -62,15 +63,19 @@ fn fit<P: image::Pixel + 'static>(
         // a colour run's images are larger than the network's input by the crops' margin:
         // scaling one would not score it as the run did
         let crops = if P::CHANNEL_COUNT == 3 && iw == ih && iw > w.max(h) {
-            "; an image of a colour run is scored as the run scored it with --crops 1 (its \
-             centre) or --crops 10 (for a run with 10 crops)"
+            format!(
+                "; an image of a colour run is scored as the run scored it with {0} 1 (its \
+                 centre) or {0} 10 (for a run with 10 crops)",
+                flag("crops")
+            )
         } else {
-            ""
+            String::new()
         };
         return Err(Error::Image {
             path: path.into(),
             message: format!(
-                "is {iw}x{ih}, the network takes {w}x{h}: pass --resize to scale it{crops}"
+                "is {iw}x{ih}, the network takes {w}x{h}: pass {} to scale it{crops}",
+                flag("resize")
             ),
         });
     }
@@ -172,6 +177,7 @@ pub fn load_planes(
     if crops.is_some() {
         if c != 3 {
             return Err(Error::Setting {
+                value: None,
                 key: "crops",
                 message: format!(
                     "{} takes grey {w}x{h} images; crops are for ImageNet networks",

@@ -110,11 +110,13 @@ pub fn check_writable_dir(dir: &Path) -> std::io::Result<()> {
 /// Checks, before any work, that `path` can be written as `option`'s output: its directory
 /// exists and takes new files, it is not `input` (a file the command reads), and it does not
 /// exist unless `force` allows replacing it, which only a regular file can be.
-pub fn check_output(option: &str, path: &Path, input: Option<&Path>, force: bool) -> Result<()> {
-    let bad = |message: String| Error::Option {
-        option: format!("{option} {}", path.display()),
-        message,
-    };
+pub fn check_output(
+    key: &'static str,
+    path: &Path,
+    input: Option<&Path>,
+    force: bool,
+) -> Result<()> {
+    let bad = |message: String| Error::setting_value(key, path.display(), message);
     let dir = parent_dir(path);
     if !dir.is_dir() {
         return Err(bad(format!("no directory {}", dir.display())));
@@ -130,7 +132,10 @@ pub fn check_output(option: &str, path: &Path, input: Option<&Path>, force: bool
     }
     check_replaceable(path).map_err(|e| bad(e.to_string()))?;
     if std::fs::symlink_metadata(path).is_ok() && !force {
-        return Err(bad("exists; pass --force to replace it".into()));
+        return Err(bad(format!(
+            "exists; pass {} to replace it",
+            crate::command_line::flag("force")
+        )));
     }
     check_writable_dir(dir).map_err(|e| bad(format!("cannot be written in {}: {e}", dir.display())))
 }
@@ -139,11 +144,8 @@ pub fn check_output(option: &str, path: &Path, input: Option<&Path>, force: bool
 /// empty directory (a `.lock` left by an earlier command aside). A directory holding anything
 /// else is refused, naming one of its entries, so a new run never mixes its files with
 /// another's.
-pub fn check_new_dir(option: &str, dir: &Path) -> Result<()> {
-    let bad = |message: String| Error::Option {
-        option: format!("{option} {}", dir.display()),
-        message,
-    };
+pub fn check_new_dir(key: &'static str, dir: &Path) -> Result<()> {
+    let bad = |message: String| Error::setting_value(key, dir.display(), message);
     if !dir.exists() {
         return Ok(());
     }
@@ -200,10 +202,10 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock> {
         .map_err(|e| Error::io(&path, e))?;
     match file.try_lock() {
         Ok(()) => Ok(DirLock(file)),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Option {
-            option: dir.display().to_string(),
-            message: "another fooling command is writing this directory; wait for it to end or choose another".into(),
-        }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::invalid(
+            dir.display().to_string(),
+            "another fooling command is writing this directory; wait for it to end or choose another",
+        )),
         Err(std::fs::TryLockError::Error(e)) => Err(Error::io(path, e)),
     }
 }

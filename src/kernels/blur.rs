@@ -41,6 +41,7 @@ pub fn blur(
     let n = c * h * w;
     if !(sigma > 0.0 && sigma.is_finite()) {
         return Err(Error::Setting {
+            value: None,
             key: "blur_sigma",
             message: format!("must be a positive number of pixels, not {sigma}"),
         });

@@ -256,7 +256,7 @@ pub struct Converted {
 /// `out`, through the checked loader before anything is written (names, shapes, finite
 /// values). `out` is not replaced unless `force`, and is never `caffemodel` itself.
 pub fn convert(net: &str, caffemodel: &Path, out: &Path, force: bool) -> Result<Converted> {
-    crate::io::check_output("--out", out, Some(caffemodel), force)?;
+    crate::io::check_output("out", out, Some(caffemodel), force)?;
     super::load::builtin_only(net, "convert")?;
     let arch = super::by_name(net)?;
     let weights = load(caffemodel, &arch)?;

@@ -46,6 +46,7 @@ pub struct Classified {
 pub fn classify(gpu: &Gpu, s: &ClassifySettings, images: &[PathBuf]) -> Result<Classified> {
     if s.top == 0 {
         return Err(Error::Setting {
+            value: None,
             key: "top",
             message: "must be at least 1".into(),
         });

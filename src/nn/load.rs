@@ -42,20 +42,19 @@ impl Loaded {
 pub fn load(net: &str, weights: Option<&Path>, given: &Preprocess) -> Result<Loaded> {
     if onnx::is_onnx(net) {
         if let Some(w) = weights {
-            return Err(Error::Option {
-                option: format!("--weights {}", w.display()),
-                message: format!("{net} is an ONNX model, which carries its own weights"),
-            });
+            return Err(Error::setting_value(
+                "weights",
+                w.display(),
+                format!("{net} is an ONNX model, which carries its own weights"),
+            ));
         }
         return load_onnx(Path::new(net), given, None);
     }
     if !given.is_empty() {
-        return Err(Error::Option {
-            option: "--mean, --std, --channels, --labels, --input-size".into(),
-            message: format!(
-                "are for ONNX models (--net FILE.onnx); {net} takes its own preprocessing"
-            ),
-        });
+        return Err(Error::setting(
+            given.keys()[0],
+            format!("is for ONNX models; {net} takes its own preprocessing"),
+        ));
     }
     let file = match weights {
         Some(p) => p.to_path_buf(),
@@ -109,12 +108,9 @@ fn load_onnx(path: &Path, given: &Preprocess, recorded: Option<&Path>) -> Result
 /// Refuses an ONNX model for `command`, which takes only the built-in architectures.
 pub fn builtin_only(net: &str, command: &str) -> Result<()> {
     if onnx::is_onnx(net) {
-        return Err(Error::Option {
-            option: format!("--net {net}"),
-            message: format!(
+        return Err(Error::setting_value("net", net, format!(
                 "{command} takes the built-in architectures (lenet, lenet-fashion, mlp, caffenet, alexnet); an ONNX model can be classified, evolved against, ascended and transferred to"
-            ),
-        });
+            )));
     }
     Ok(())
 }

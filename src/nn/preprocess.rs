@@ -37,11 +37,12 @@ pub enum Source<'a> {
 }
 
 impl Source<'_> {
-    /// The setting `key` as it came: `--input-size`, or `FILE: key \`input_size\``.
-    pub fn name(&self, key: &str) -> String {
+    /// An error in the setting `key` as it came: a setting the command line names as its
+    /// flag, or the file's key.
+    pub fn error(&self, key: &'static str, message: impl Into<String>) -> Error {
         match self {
-            Source::CommandLine => format!("--{}", key.replace('_', "-")),
-            Source::File(f) => format!("{}: key `{key}`", f.display()),
+            Source::CommandLine => Error::setting(key, message),
+            Source::File(f) => Error::setting(key, message).in_file(f),
         }
     }
 }
@@ -50,6 +51,20 @@ impl Preprocess {
     /// Whether nothing is set.
     pub fn is_empty(&self) -> bool {
         *self == Preprocess::default()
+    }
+
+    /// The keys of the settings that are set, in the order the struct declares them.
+    pub fn keys(&self) -> Vec<&'static str> {
+        [
+            ("mean", self.mean.is_some()),
+            ("std", self.std.is_some()),
+            ("channels", self.channels.is_some()),
+            ("labels", self.labels.is_some()),
+            ("input_size", self.input_size.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(k, set)| set.then_some(k))
+        .collect()
     }
 
     /// These settings, with `other`'s where these leave one open.
@@ -89,10 +104,7 @@ impl Preprocess {
 
     /// Checks these settings for a model whose input has `channels` channels.
     pub fn check(&self, channels: usize, source: Source<'_>) -> Result<()> {
-        let bad = |key: &str, message: String| Error::Option {
-            option: source.name(key),
-            message,
-        };
+        let bad = |key: &'static str, message: String| source.error(key, message);
         for (key, v) in [("mean", &self.mean), ("std", &self.std)] {
             if let Some(v) = v {
                 if !(v.len() == 1 || v.len() == channels) {
@@ -163,30 +175,26 @@ impl Preprocess {
             std: units(r.std.unwrap_or_default()),
         };
         let classes = arch.labels.len();
-        arch.labels =
-            match &r.labels {
-                Some(path) => {
-                    let text = crate::io::read::read_to_string(path, crate::io::read::TEXT)
-                        .map_err(|e| Error::Option {
-                            option: source.name("labels"),
-                            message: e.to_string(),
-                        })?;
-                    let labels: Vec<String> = text.lines().map(|l| l.trim().to_string()).collect();
-                    if labels.len() != classes {
-                        return Err(Error::Option {
-                            option: source.name("labels"),
-                            message: format!(
-                                "{} holds {} labels for a model of {classes} classes",
-                                path.display(),
-                                labels.len()
-                            ),
-                        });
-                    }
-                    labels
+        arch.labels = match &r.labels {
+            Some(path) => {
+                let text = crate::io::read::read_to_string(path, crate::io::read::TEXT)
+                    .map_err(|e| source.error("labels", e.to_string()))?;
+                let labels: Vec<String> = text.lines().map(|l| l.trim().to_string()).collect();
+                if labels.len() != classes {
+                    return Err(source.error(
+                        "labels",
+                        format!(
+                            "{} holds {} labels for a model of {classes} classes",
+                            path.display(),
+                            labels.len()
+                        ),
+                    ));
                 }
-                None if classes == 1000 => super::imagenet_labels(),
-                None => (0..classes).map(|k| k.to_string()).collect(),
-            };
+                labels
+            }
+            None if classes == 1000 => super::imagenet_labels(),
+            None => (0..classes).map(|k| k.to_string()).collect(),
+        };
         Ok(())
     }
 

@@ -59,10 +59,7 @@ pub struct TrainOutcome {
 
 /// The PNGs of `dir`, sorted by name.
 fn pngs(dir: &Path) -> Result<Vec<PathBuf>> {
-    let bad = |message: String| Error::Option {
-        option: format!("--extra-class {}", dir.display()),
-        message,
-    };
+    let bad = |message: String| Error::setting_value("extra_class", dir.display(), message);
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| bad(e.to_string()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -81,13 +78,10 @@ pub fn train(
     s: &TrainSettings,
     observer: &mut dyn TrainObserver,
 ) -> Result<TrainOutcome> {
-    let option = |option: &str, message: &str| Error::Option {
-        option: option.into(),
-        message: message.into(),
-    };
     if s.out.extension().is_none_or(|e| e != "safetensors") {
-        return Err(option(
-            &format!("--out {}", s.out.display()),
+        return Err(Error::setting_value(
+            "out",
+            s.out.display(),
             "the weights file must end in .safetensors",
         ));
     }
@@ -95,8 +89,8 @@ pub fn train(
         return Err(Error::setting("iterations", "must be at least 1"));
     }
     // before the work, not after it: nothing already written is replaced unasked
-    crate::io::check_output("--out", &s.out, None, s.force)?;
-    crate::io::check_output("--out", &s.out.with_extension("md"), None, s.force)?;
+    crate::io::check_output("out", &s.out, None, s.force)?;
+    crate::io::check_output("out", &s.out.with_extension("md"), None, s.force)?;
     super::load::builtin_only(&s.net, "train")?;
     let mut arch = by_name(&s.net)?;
     let (mut train, held) = crate::data::load_dir(&s.data)?;

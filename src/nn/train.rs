@@ -107,6 +107,7 @@ impl<'g> Trainer<'g> {
         let plan = net.train_plan(gpu, b, seed, step.view())?;
         if plan.chunk < b {
             return Err(Error::Setting {
+                value: None,
                 key: "batch",
                 message: format!("at most {} images fit one pass on this adapter", plan.chunk),
             });
@@ -266,13 +267,13 @@ impl<'g> Trainer<'g> {
 pub fn accuracy(gpu: &Gpu, net: &Network, data: &Dataset) -> Result<f64> {
     let [c, h, w] = net.arch.input;
     if (c, h, w) != (1, data.height, data.width) {
-        return Err(Error::Option {
-            option: "--data".into(),
-            message: format!(
+        return Err(Error::setting(
+            "data",
+            format!(
                 "images are {}x{} grey, {} takes {c}x{h}x{w}",
                 data.width, data.height, net.arch.name
             ),
-        });
+        ));
     }
     let mut right = 0usize;
     let step = net.max_chunk(gpu)?.clamp(1, 4096);
@@ -303,24 +304,24 @@ pub fn accuracy(gpu: &Gpu, net: &Network, data: &Dataset) -> Result<f64> {
 fn check(arch: &super::Arch, data: &Dataset, config: &TrainConfig) -> Result<()> {
     let [c, h, w] = arch.input;
     if c != 1 || (data.height, data.width) != (h, w) {
-        return Err(Error::Option {
-            option: "--data".into(),
-            message: format!(
+        return Err(Error::setting(
+            "data",
+            format!(
                 "images are {}x{} grey, {} takes {}x{} with {} channel(s)",
                 data.height, data.width, arch.name, h, w, c
             ),
-        });
+        ));
     }
     if data.num_classes() > arch.num_classes() {
-        return Err(Error::Option {
-            option: "--data".into(),
-            message: format!(
+        return Err(Error::setting(
+            "data",
+            format!(
                 "labels go up to {}, {} has {} classes",
                 data.num_classes() - 1,
                 arch.name,
                 arch.num_classes()
             ),
-        });
+        ));
     }
     for (key, v, ok) in [
         ("base_lr", config.base_lr, config.base_lr >= 0.0),
@@ -344,6 +345,7 @@ fn check(arch: &super::Arch, data: &Dataset, config: &TrainConfig) -> Result<()>
                 "finite and not negative"
             };
             return Err(Error::Setting {
+                value: None,
                 key,
                 message: format!("{v}: must be {range}"),
             });
@@ -351,6 +353,7 @@ fn check(arch: &super::Arch, data: &Dataset, config: &TrainConfig) -> Result<()>
     }
     if config.batch == 0 || config.batch > data.len() {
         return Err(Error::Setting {
+            value: None,
             key: "batch",
             message: format!("must be between 1 and the {} training images", data.len()),
         });

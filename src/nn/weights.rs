@@ -301,8 +301,5 @@ pub fn shipped(name: &str) -> Result<std::path::PathBuf> {
     ]
     .into_iter()
     .find(|p| p.exists())
-    .ok_or_else(|| Error::Option {
-        option: "--weights".into(),
-        message: format!("not given and no weights/{name} found: pass --weights FILE (weights/README.md says how to convert Caffe's or torchvision's)"),
-    })
+    .ok_or_else(|| Error::setting("weights", format!("not given and no weights/{name} found: pass {} FILE (weights/README.md says how to convert Caffe's or torchvision's)", crate::command_line::flag("weights"))))
 }

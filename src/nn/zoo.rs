@@ -206,13 +206,10 @@ pub fn by_name(name: &str) -> Result<Arch> {
         "alexnet" => Ok(alexnet()),
         _ => match name.strip_prefix("caffenet/").map(str::parse::<usize>) {
             Some(Ok(d)) if d >= 1 && 16 % d == 0 => Ok(caffenet_narrow(d)),
-            _ => Err(Error::Option {
-                option: "--net".into(),
-                message: format!(
+            _ => Err(Error::setting("net", format!(
                     "unknown network '{name}' (known: lenet, lenet-fashion, mlp, caffenet, alexnet, and caffenet/N: \
                      CaffeNet at 1/N of its width, N = 2, 4, 8 or 16)"
-                ),
-            }),
+                ))),
         },
     }
 }
@@ -304,6 +301,6 @@ mod tests {
     #[test]
     fn unknown_net_is_an_error_naming_the_option() {
         let e = by_name("resnet").unwrap_err().to_string();
-        assert!(e.contains("--net") && e.contains("resnet"), "{e}");
+        assert!(e.starts_with("net") && e.contains("resnet"), "{e}");
     }
 }

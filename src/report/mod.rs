@@ -8,6 +8,7 @@ pub mod runs;
 pub mod summary;
 mod svg;
 
+use crate::command_line::flag;
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -27,20 +28,23 @@ pub fn write(dirs: &[PathBuf], out: Option<&Path>, force: bool) -> Result<Writte
         (Some(f), _) => f.to_path_buf(),
         (None, [one]) => one.join("report.html"),
         (None, _) => {
-            return Err(Error::Option {
-                option: "--out FILE".into(),
-                message: "needed for a report of several directories".into(),
-            })
+            return Err(Error::setting(
+                "out",
+                "needed for a report of several directories",
+            ))
         }
     };
     // first: a FIFO or device is refused before anything opens it
-    crate::io::check_output("--out", &path, None, true)?;
+    crate::io::check_output("out", &path, None, true)?;
     if path.exists() && !force && !is_report(&path) {
-        return Err(Error::Option {
-            option: format!("--out {}", path.display()),
-            message: "exists and is not a page fooling report wrote; pass --force to replace it"
-                .into(),
-        });
+        return Err(Error::setting_value(
+            "out",
+            path.display(),
+            format!(
+                "exists and is not a page fooling report wrote; pass {} to replace it",
+                flag("force")
+            ),
+        ));
     }
     let runs = runs::collect(dirs)?;
     let text = html::render(&summary::Summary::of(&runs)?);

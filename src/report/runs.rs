@@ -3,6 +3,7 @@
 //! names. A file that cannot be read as its format says is an error naming the file and line.
 
 use crate::ascent::AscentRunFile;
+use crate::command_line::CommandLine;
 use crate::error::{Error, Result};
 use crate::evo::run::RunConfig;
 use crate::evo::Encoding;
@@ -86,47 +87,43 @@ impl Run {
         if let Some(c) = recorded {
             return c;
         }
-        match &self.source {
+        let line = match &self.source {
             Source::Evolve(c) => {
                 let (seed, batch) = match (&c.direct, &c.cppn) {
                     (Some(d), _) => (d.seed, d.batch),
                     (None, Some(p)) => (p.seed, p.batch),
                     (None, None) => (0, 0),
                 };
-                let crops = c
-                    .color
-                    .as_ref()
-                    .map(|k| format!(" --crops {}", k.crops))
-                    .unwrap_or_default();
-                format!(
-                    "fooling evolve --net {} --weights {} --encoding {} --seed {seed} --batch {batch} --generations {}{crops} --out {dir}",
-                    c.net,
-                    c.weights.display(),
-                    encoding_name(c.encoding),
-                    c.generations
-                )
+                CommandLine::new("evolve")
+                    .arg("net", &c.net)
+                    .arg("weights", c.weights.display())
+                    .arg("encoding", encoding_name(c.encoding))
+                    .arg("seed", seed)
+                    .arg("batch", batch)
+                    .arg("generations", c.generations)
+                    .opt("crops", c.color.as_ref().map(|k| k.crops))
+                    .arg("out", dir)
             }
-            Source::Ascent(c) => format!(
-                "fooling ascent --net {} --weights {} --iterations {} --decay {} --seed {} --out {dir}",
-                c.net,
-                c.weights.display(),
-                c.config.iterations,
-                c.config.decay,
-                c.config.seed
-            ),
-            Source::Merged(_) => format!("fooling merge --out {dir} …"),
-            Source::Retrain(c) => format!(
-                "fooling retrain --net {} --weights {} --rounds {} --class-size {} --generations {} --batch {} --iterations {} --seed {} --out {dir}",
-                c.net,
-                c.weights.display(),
-                c.rounds,
-                c.class_size,
-                c.generations,
-                c.batch,
-                c.iterations,
-                c.seed
-            ),
-        }
+            Source::Ascent(c) => CommandLine::new("ascent")
+                .arg("net", &c.net)
+                .arg("weights", c.weights.display())
+                .arg("iterations", c.config.iterations)
+                .arg("decay", c.config.decay)
+                .arg("seed", c.config.seed)
+                .arg("out", dir),
+            Source::Merged(_) => CommandLine::new("merge").arg("out", dir).words(["…"]),
+            Source::Retrain(c) => CommandLine::new("retrain")
+                .arg("net", &c.net)
+                .arg("weights", c.weights.display())
+                .arg("rounds", c.rounds)
+                .arg("class_size", c.class_size)
+                .arg("generations", c.generations)
+                .arg("batch", c.batch)
+                .arg("iterations", c.iterations)
+                .arg("seed", c.seed)
+                .arg("out", dir),
+        };
+        line.to_string()
     }
 }
 

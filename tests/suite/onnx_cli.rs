@@ -302,7 +302,7 @@ fn transfer_to_a_pytorch_model_and_the_commands_that_refuse_onnx() {
         ),
         (
             vec!["classify", "--mean", "0.5", "data/digits/digit0.png"],
-            "are for ONNX models",
+            "--mean: is for ONNX models",
         ),
         (
             vec![

@@ -275,7 +275,8 @@ fn report_replaces_only_its_own_page_without_force() {
     let err = fooling::report::write(&runs, Some(&other), false)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("--out") && err.contains("--force"), "{err}");
+    // the setting by its key (the CLI writes it as --out), the remedy as the flag to pass
+    assert!(err.starts_with("out ") && err.contains("--force"), "{err}");
     assert_eq!(
         std::fs::read_to_string(&other).unwrap(),
         "<html>my notes</html>"

@@ -8,6 +8,7 @@
 //! changed, and impossible contents (confidences or genes outside [0, 1], a generation past
 //! the run's end), naming the file.
 
+use crate::command_line::flag;
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
 use std::collections::HashMap;
@@ -55,7 +56,8 @@ fn check_contents(
     };
     if generation > last {
         return Err(bad(format!(
-            "generation {generation} is past the run's end ({last}); resume with --generations {generation} or more"
+            "generation {generation} is past the run's end ({last}); resume with {} {generation} or more",
+            flag("generations")
         )));
     }
     if let Some((c, v)) = conf
@@ -295,7 +297,8 @@ fn same_generation(
             Err(Error::Data {
                 path: checkpoint_path(dir),
                 message: format!(
-                    "is at generation {} but {} is at {}: the batch was stopped while checkpointing; resume each run alone (--resume DIR/run-NNN)",
+                    "is at generation {} but {} is at {}: the batch was stopped while checkpointing; resume each run alone ({} DIR/run-NNN)",
+                    flag("resume"),
                     cp.generation,
                     first.display(),
                     c.generation
@@ -310,7 +313,10 @@ fn same_generation(
 fn one_run(n: usize) -> Error {
     Error::setting(
         "runs",
-        format!("a CPPN search holds one run, not {n}: run a batch with --encoding direct"),
+        format!(
+            "a CPPN search holds one run, not {n}: run a batch with {} direct",
+            flag("encoding")
+        ),
     )
 }
 

@@ -11,6 +11,7 @@ use super::checkpoint::RunMark;
 use super::{
     study_run, study_seed, truncate_stats, write_outputs, EvolveSettings, RunConfig, Search,
 };
+use crate::command_line::{flag, CommandLine};
 use crate::error::{Error, Result};
 use crate::evo::{CppnSearch, DirectSearch, Imaging};
 use crate::gpu::Gpu;
@@ -98,10 +99,6 @@ fn finite(net: &str, conf: &[f32]) -> Result<()> {
     }
 }
 
-fn option(option: String, message: String) -> Error {
-    Error::Option { option, message }
-}
-
 /// The most runs one device batch holds: each keeps its directory locked (a file open) and
 /// its cells on the device; larger studies are job arrays of batches (`--run-index`).
 pub const MAX_RUNS: u32 = 512;
@@ -111,7 +108,7 @@ fn study(out: &Path, seed: u32, first: u32, runs: u32) -> Result<Vec<(PathBuf, u
     if runs == 0 || runs > MAX_RUNS {
         return Err(Error::setting(
             "runs",
-            format!("{runs}: a batch holds 1 to {MAX_RUNS} runs; run a larger study as a job array of batches (--run-index)"),
+            format!("{runs}: a batch holds 1 to {MAX_RUNS} runs; run a larger study as a job array of batches ({})", flag("run_index")),
         ));
     }
     (0..runs)
@@ -159,15 +156,16 @@ impl<'g> Runner<'g> {
                 }
                 let lock = lock_dir(&dir)?;
                 if dir.join("config.toml").exists() {
-                    return Err(option(
-                        format!("--out {}", dir.display()),
+                    return Err(Error::setting_value(
+                        "out",
+                        dir.display(),
                         format!(
-                            "holds a run already; continue it with --resume {} or choose another directory",
-                            dir.display()
+                            "holds a run already; continue it with `{}` or choose another directory",
+                            CommandLine::new("evolve").arg("resume", dir.display())
                         ),
                     ));
                 }
-                crate::io::check_new_dir("--out", &dir)?;
+                crate::io::check_new_dir("out", &dir)?;
                 slots.push((dir, config, lock));
             }
             Runner::open(gpu, slots, false)
@@ -207,9 +205,10 @@ impl<'g> Runner<'g> {
         let mut slots: Vec<(PathBuf, RunConfig, DirLock)> = Vec::new();
         for dir in dirs {
             if !dir.join("config.toml").exists() {
-                return Err(option(
-                    format!("--resume {}", dir.display()),
-                    "holds no run (no config.toml)".into(),
+                return Err(Error::setting_value(
+                    "resume",
+                    dir.display(),
+                    "holds no run (no config.toml)",
                 ));
             }
             let lock = lock_dir(dir)?;
@@ -255,8 +254,9 @@ impl<'g> Runner<'g> {
             &dir.join("config.toml"),
         )?;
         let changed = |what: &str, path: &Path| {
-            option(
-                format!("--resume {}", dir.display()),
+            Error::setting_value(
+                "resume",
+                dir.display(),
                 format!(
                     "the {what} {} changed since the run started (sha256 differs)",
                     path.display()
@@ -303,7 +303,10 @@ impl<'g> Runner<'g> {
             (None, Some(_)) => {
                 return Err(Error::setting(
                     "runs",
-                    format!("{n} runs in one batch need the direct encoding; run CPPN runs one by one (--run-index)"),
+                    format!(
+                    "{n} runs in one batch need the direct encoding; run CPPN runs one by one ({})",
+                    flag("run_index")
+                ),
                 ))
             }
             (None, None) => {
@@ -320,8 +323,9 @@ impl<'g> Runner<'g> {
             .filter(|(d, _, _)| search.checkpoint_file(d).exists())
             .count();
         if resume && present != 0 && present != n {
-            return Err(option(
-                format!("--resume {}", dir.display()),
+            return Err(Error::setting_value(
+                "resume",
+                dir.display(),
                 format!(
                     "{present} of the batch's {n} runs have a checkpoint: resume each run alone"
                 ),

@@ -245,7 +245,7 @@ fn heatmap(h: usize, w: usize, patches: &[(usize, usize)], k: usize, drops: &[f3
 pub fn run(gpu: &Gpu, s: &AblateSettings) -> Result<AblateOutcome> {
     let dir = &s.run;
     let path = dir.join("ablate.csv");
-    crate::io::check_output("--run", &path, None, s.force)?;
+    crate::io::check_output("run", &path, None, s.force)?;
     let champions = read_champions(dir)?;
     let RunNetwork {
         loaded,
@@ -282,6 +282,7 @@ pub fn run(gpu: &Gpu, s: &AblateSettings) -> Result<AblateOutcome> {
         .unwrap_or(((side as f64 / 7.0).round() as usize).max(1));
     if patch == 0 || patch > side {
         return Err(Error::Setting {
+            value: None,
             key: "patch",
             message: format!("{patch} pixels: must be 1 to the image's side, {side}"),
         });
@@ -289,6 +290,7 @@ pub fn run(gpu: &Gpu, s: &AblateSettings) -> Result<AblateOutcome> {
     let stride = s.stride.unwrap_or((patch / 2).max(1));
     if stride == 0 || stride > side {
         return Err(Error::Setting {
+            value: None,
             key: "stride",
             message: format!("{stride} pixels: must be 1 to the image's side, {side}"),
         });

@@ -12,6 +12,7 @@ mod steps;
 pub use plan::plan;
 
 use crate::ascent::{AscentObserver, AscentSettings};
+use crate::command_line::CommandLine;
 use crate::error::{Error, Result};
 use crate::evo::run::{EvolveSettings, Observer};
 use crate::evo::Encoding;
@@ -97,88 +98,72 @@ pub enum Step {
     },
 }
 
-fn opt<T: ToString>(name: &str, v: &Option<T>) -> String {
-    v.as_ref()
-        .map(|v| format!(" {name} {}", v.to_string()))
-        .unwrap_or_default()
-}
-
-fn path(name: &str, v: &Option<PathBuf>) -> String {
-    opt(name, &v.as_ref().map(|p| p.display().to_string()))
-}
-
 impl Step {
     /// The command line that does the same as this step.
     pub fn command(&self) -> String {
-        match self {
+        let line = match self {
             Step::Evolve {
                 dir,
                 first,
                 runs,
                 settings: s,
-            } => format!(
-                "fooling evolve --net {}{} --encoding {}{}{}{} --seed {} --out {} {}",
-                s.net,
-                path("--weights", &s.weights),
-                match s.encoding {
-                    Encoding::Direct => "direct",
-                    Encoding::Cppn => "cppn",
-                },
-                opt("--generations", &s.generations),
-                opt("--batch", &s.batch),
-                opt("--crops", &s.crops),
-                s.seed,
-                dir.display(),
+            } => {
+                let line = CommandLine::new("evolve")
+                    .arg("net", &s.net)
+                    .opt("weights", s.weights.as_ref().map(|p| p.display()))
+                    .arg(
+                        "encoding",
+                        match s.encoding {
+                            Encoding::Direct => "direct",
+                            Encoding::Cppn => "cppn",
+                        },
+                    )
+                    .opt("generations", s.generations)
+                    .opt("batch", s.batch)
+                    .opt("crops", s.crops)
+                    .arg("seed", s.seed)
+                    .arg("out", dir.display());
                 if *runs == 1 {
-                    format!("--run-index {first}")
+                    line.arg("run_index", first)
                 } else {
-                    format!("--runs {runs}")
+                    line.arg("runs", runs)
                 }
-            ),
-            Step::Ascent { dir, settings: s } => {
-                // only a grey network's mean image comes from --data
-                let grey = crate::nn::by_name(&s.net).is_ok_and(|a| a.input[0] == 1);
-                format!(
-                    "fooling ascent --net {}{} --classes {} --decay {}{} --out {}",
-                    s.net,
-                    path("--weights", &s.weights),
-                    s.classes,
-                    s.decay,
-                    opt("--data", &grey.then(|| s.data.display())),
-                    dir.display()
-                )
             }
-            Step::Transfer(t) => format!(
-                "fooling transfer --run {} --net {}{}",
-                t.run.display(),
-                t.net,
-                path("--weights", &t.weights)
-            ),
-            Step::Ablate(a) => format!("fooling ablate --run {}", a.run.display()),
-            Step::Retrain { dir, settings: s } => format!(
-                "fooling retrain --net {} --data {}{}{} --generations {} --batch {} --iterations {}{} --out {}",
-                s.net,
-                s.data.display(),
-                opt("--rounds", &s.rounds),
-                opt("--class-size", &s.class_size),
-                s.generations,
-                s.batch,
-                s.iterations,
-                opt(
-                    "--augment",
-                    &s.augment.map(|a| format!("{},{},{}", a.shift, a.rotate, a.scale))
-                ),
-                dir.display()
-            ),
-            Step::Report { dirs, out } => format!(
-                "fooling report --out {} {}",
-                out.display(),
-                dirs.iter()
-                    .map(|d| d.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-        }
+            Step::Ascent { dir, settings: s } => {
+                // only a grey network's mean image comes from its data
+                let grey = crate::nn::by_name(&s.net).is_ok_and(|a| a.input[0] == 1);
+                CommandLine::new("ascent")
+                    .arg("net", &s.net)
+                    .opt("weights", s.weights.as_ref().map(|p| p.display()))
+                    .arg("classes", &s.classes)
+                    .arg("decay", s.decay)
+                    .opt("data", grey.then(|| s.data.display()))
+                    .arg("out", dir.display())
+            }
+            Step::Transfer(t) => CommandLine::new("transfer")
+                .arg("run", t.run.display())
+                .arg("net", &t.net)
+                .opt("weights", t.weights.as_ref().map(|p| p.display())),
+            Step::Ablate(a) => CommandLine::new("ablate").arg("run", a.run.display()),
+            Step::Retrain { dir, settings: s } => CommandLine::new("retrain")
+                .arg("net", &s.net)
+                .arg("data", s.data.display())
+                .opt("rounds", s.rounds)
+                .opt("class_size", s.class_size)
+                .arg("generations", s.generations)
+                .arg("batch", s.batch)
+                .arg("iterations", s.iterations)
+                .opt(
+                    "augment",
+                    s.augment
+                        .map(|a| format!("{},{},{}", a.shift, a.rotate, a.scale)),
+                )
+                .arg("out", dir.display()),
+            Step::Report { dirs, out } => CommandLine::new("report")
+                .arg("out", out.display())
+                .words(dirs.iter().map(|d| d.display())),
+        };
+        line.to_string()
     }
 }
 

@@ -5,6 +5,7 @@ use super::{
     out_dir, Half, ReproduceSettings, Scale, Step, DOGS_NET, FASHION_DATA, FASHION_ITERATIONS,
 };
 use crate::ascent::AscentSettings;
+use crate::command_line::CommandLine;
 use crate::error::{Error, Result};
 use crate::evo::run::{study_run, EvolveSettings};
 use crate::evo::Encoding;
@@ -42,24 +43,30 @@ impl Grey {
     fn fashion() -> Result<Grey> {
         let data = PathBuf::from(FASHION_DATA);
         if !data.join("train-images-idx3-ubyte.gz").exists() {
-            return Err(Error::Option {
-                option: "reproduce fashion".into(),
-                message: format!(
+            return Err(Error::invalid(
+                "reproduce fashion",
+                format!(
                     "no Fashion-MNIST in {FASHION_DATA}: apt-get install dataset-fashion-mnist"
                 ),
-            });
+            ));
         }
         for (file, seed) in [
             ("lenet_fashion.safetensors", 0),
             ("lenet_fashion_b.safetensors", 1),
         ] {
             if crate::nn::weights::shipped(file).is_err() {
-                return Err(Error::Option {
-                    option: "reproduce fashion".into(),
-                    message: format!(
-                        "no weights/{file}: train it first with `fooling train --net lenet-fashion --data {FASHION_DATA} --iterations {FASHION_ITERATIONS} --seed {seed} --out weights/{file}`"
+                return Err(Error::invalid(
+                    "reproduce fashion",
+                    format!(
+                        "no weights/{file}: train it first with `{}`",
+                        CommandLine::new("train")
+                            .arg("net", "lenet-fashion")
+                            .arg("data", FASHION_DATA)
+                            .arg("iterations", FASHION_ITERATIONS)
+                            .arg("seed", seed)
+                            .arg("out", format!("weights/{file}"))
                     ),
-                });
+                ));
             }
         }
         Ok(Grey {

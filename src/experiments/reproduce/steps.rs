@@ -3,6 +3,7 @@
 
 use super::{ReproduceObserver, Step};
 use crate::ascent::AscentSettings;
+use crate::command_line::CommandLine;
 use crate::error::{Error, Result};
 use crate::evo::run::{study_run, EvolveSettings, Runner};
 use crate::experiments::retrain::{self, RetrainConfig, RetrainSettings};
@@ -67,7 +68,10 @@ impl Step {
             }
             Step::Retrain { dir, settings } => {
                 let config = if dir.join("retrain.toml").exists() {
-                    observer.note(&format!("$ fooling retrain --resume {}", dir.display()));
+                    observer.note(&format!(
+                        "$ {}",
+                        CommandLine::new("retrain").arg("resume", dir.display())
+                    ));
                     RetrainConfig::resume(dir, None)?
                 } else {
                     observer.note(&format!("$ {}", step.command()));
@@ -120,8 +124,10 @@ impl Step {
             Runner::create_batch(gpu, dir, &settings, (first, runs))?
         } else {
             observer.note(&format!(
-                "$ fooling evolve --resume {} --runs {runs}",
-                dir.display()
+                "$ {}",
+                CommandLine::new("evolve")
+                    .arg("resume", dir.display())
+                    .arg("runs", runs)
             ));
             Runner::resume_batch(gpu, dir, (first, runs), None)?
         };
@@ -138,13 +144,13 @@ impl Step {
             ));
         }
         if outcomes[0].stopped_by.is_some() {
-            return Err(Error::Option {
-                option: "interrupted".into(),
-                message: format!(
+            return Err(Error::invalid(
+                "interrupted",
+                format!(
                     "checkpoints written; run the same `fooling reproduce` again to continue ({})",
                     dir.display()
                 ),
-            });
+            ));
         }
         Ok(())
     }
@@ -169,8 +175,10 @@ impl Step {
             return Ok(());
         } else if run.join("config.toml").exists() {
             observer.note(&format!(
-                "$ fooling evolve --resume {} --run-index {index}",
-                dir.display()
+                "$ {}",
+                CommandLine::new("evolve")
+                    .arg("resume", dir.display())
+                    .arg("run_index", index)
             ));
             Runner::resume(gpu, &run, None)?
         } else {
@@ -186,13 +194,13 @@ impl Step {
             o.generation, o.stats.median, o.stats.n_ge_099, o.cells, o.stats.n_ge_09999
         ));
         if o.stopped_by.is_some() {
-            return Err(Error::Option {
-                option: "interrupted".into(),
-                message: format!(
+            return Err(Error::invalid(
+                "interrupted",
+                format!(
                     "checkpoint written; run the same `fooling reproduce` again to continue ({})",
                     run.display()
                 ),
-            });
+            ));
         }
         Ok(())
     }

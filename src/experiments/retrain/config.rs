@@ -2,6 +2,7 @@
 //! records and checks on every resume (`RetrainConfig`, `retrain.toml`, sealed).
 
 use super::IMAGES_PER_CELL;
+use crate::command_line::CommandLine;
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -125,15 +126,16 @@ impl RetrainConfig {
     pub fn create(dir: &Path, s: &RetrainSettings) -> Result<RetrainConfig> {
         crate::nn::load::builtin_only(&s.net, "retrain")?;
         if dir.join("retrain.toml").exists() {
-            return Err(Error::Option {
-                option: format!("--out {}", dir.display()),
-                message: format!(
-                    "holds a study already; continue it with --resume {}",
-                    dir.display()
+            return Err(Error::setting_value(
+                "out",
+                dir.display(),
+                format!(
+                    "holds a study already; continue it with `{}`",
+                    CommandLine::new("retrain").arg("resume", dir.display())
                 ),
-            });
+            ));
         }
-        crate::io::check_new_dir("--out", dir)?;
+        crate::io::check_new_dir("out", dir)?;
         if s.class_size == Some(0) {
             return Err(Error::setting("class_size", "must be at least 1"));
         }
@@ -181,8 +183,10 @@ impl RetrainConfig {
             // the recorded command line stays one that makes the study as it now is
             config.command = config.command.map(|c| {
                 format!(
-                    "{c} && fooling retrain --resume {} --rounds {r}",
-                    dir.display()
+                    "{c} && {}",
+                    CommandLine::new("retrain")
+                        .arg("resume", dir.display())
+                        .arg("rounds", r)
                 )
             });
             config.rounds = r;
@@ -193,13 +197,14 @@ impl RetrainConfig {
             .map_err(|e| e.in_file(&file))?;
         let config = config.check_seal(&file)?;
         if crate::io::sha256_file(&config.weights)? != config.weights_sha256 {
-            return Err(Error::Option {
-                option: format!("--resume {}", dir.display()),
-                message: format!(
+            return Err(Error::setting_value(
+                "resume",
+                dir.display(),
+                format!(
                     "the weights {} changed since the study started (sha256 differs)",
                     config.weights.display()
                 ),
-            });
+            ));
         }
         Ok(config)
     }
@@ -261,7 +266,10 @@ impl RetrainConfig {
         if self.seal != seal {
             return Err(Error::Data {
                 path: path.into(),
-                message: "its settings were changed since the study started (they no longer match their seal); only the rounds may change, with `fooling retrain --resume DIR --rounds R`".into(),
+                message: format!(
+                    "its settings were changed since the study started (they no longer match their seal); only the rounds may change, with `{}`",
+                    CommandLine::new("retrain").arg("resume", "DIR").arg("rounds", "R")
+                ),
             });
         }
         Ok(self)

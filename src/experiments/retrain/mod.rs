@@ -11,6 +11,7 @@
 mod config;
 mod state;
 
+use crate::command_line::CommandLine;
 pub use config::{RetrainConfig, RetrainSettings};
 use state::write_csv;
 pub use state::{RetrainState, RoundRow, RETRAIN_HEADER};
@@ -45,10 +46,10 @@ pub fn run(
     let (arch, weights) = Weights::load_sized(&config.weights, crate::nn::by_name(&config.net)?)?;
     let (arch, weights) = (&arch, &weights);
     if arch.input[0] != 1 {
-        return Err(Error::Option {
-            option: "--net".into(),
-            message: format!("retraining needs a grey network; {} is not", arch.name),
-        });
+        return Err(Error::setting(
+            "net",
+            format!("retraining needs a grey network; {} is not", arch.name),
+        ));
     }
     let (train, held) = crate::data::load_dir(&config.data)?;
     let cells = arch.num_classes();
@@ -143,8 +144,8 @@ pub fn run(
 /// What a stopped study keeps, and how it goes on.
 fn resume_hint(dir: &Path) -> String {
     format!(
-        "the study keeps every finished run and training; continue with `fooling retrain --resume {}`",
-        dir.display()
+        "the study keeps every finished run and training; continue with `{}`",
+        CommandLine::new("retrain").arg("resume", dir.display())
     )
 }
 

@@ -114,13 +114,13 @@ impl Arch {
     pub fn grey_scale(&self) -> Result<f32> {
         let p = &self.pixels;
         if p.order != ChannelOrder::Grey || p.mean.iter().any(|&m| m != 0.0) {
-            return Err(Error::Option {
-                option: "--net".into(),
-                message: format!(
+            return Err(Error::setting(
+                "net",
+                format!(
                     "{} takes {:?} input with a mean; this needs a grey network without one",
                     self.name, p.order
                 ),
-            });
+            ));
         }
         Ok(1.0 / p.std[0])
     }
@@ -130,13 +130,13 @@ impl Arch {
     pub fn grey_pixels(&self) -> Result<(f32, f32)> {
         let p = &self.pixels;
         if self.input[0] != 1 {
-            return Err(Error::Option {
-                option: "--net".into(),
-                message: format!(
+            return Err(Error::setting(
+                "net",
+                format!(
                     "{} takes colour input; this needs a grey network",
                     self.name
                 ),
-            });
+            ));
         }
         Ok((p.mean[0], 1.0 / p.std[0]))
     }
@@ -158,10 +158,10 @@ impl Arch {
         match self.nodes.last_mut().map(|n| &mut n.layer) {
             Some(Layer::Linear { out_f, .. }) => *out_f = classes,
             _ => {
-                return Err(Error::Option {
-                    option: "classes".into(),
-                    message: format!("{} does not end in a fully-connected layer", self.name),
-                })
+                return Err(Error::invalid(
+                    "classes",
+                    format!("{} does not end in a fully-connected layer", self.name),
+                ))
             }
         }
         let n = self.labels.len();

@@ -50,10 +50,10 @@ impl Arch {
     pub fn shapes(&self) -> Result<Vec<[usize; 3]>> {
         let mut out: Vec<[usize; 3]> = Vec::with_capacity(self.nodes.len());
         if self.nodes.is_empty() {
-            return Err(Error::Option {
-                option: "architecture".into(),
-                message: format!("{} has no layers", self.name),
-            });
+            return Err(Error::invalid(
+                "architecture",
+                format!("{} has no layers", self.name),
+            ));
         }
         for i in 0..self.nodes.len() {
             let shape = self.output_shape(i, &out)?;

@@ -113,10 +113,10 @@ pub(crate) fn backward(
         )?;
     }
     if dinput.is_some() && !written[0] {
-        return Err(Error::Option {
-            option: "architecture".into(),
-            message: format!("{}: the logits do not depend on the input", arch.name),
-        });
+        return Err(Error::invalid(
+            "architecture",
+            format!("{}: the logits do not depend on the input", arch.name),
+        ));
     }
     let mut buffers = g.bufs;
     buffers.append(&mut scratch);
@@ -176,13 +176,13 @@ fn passes_in_place(plan: &Forward, i: usize, v: usize) -> bool {
 /// of layers that have none here.
 fn check(net: &Network, plan: &Forward, b: usize, params: bool) -> Result<()> {
     if b > plan.chunk {
-        return Err(Error::Option {
-            option: "batch".into(),
-            message: format!(
+        return Err(Error::invalid(
+            "batch",
+            format!(
                 "a backward pass takes at most the {} images of one forward chunk on this adapter",
                 plan.chunk
             ),
-        });
+        ));
     }
     if params {
         if let Some(n) = net
@@ -191,14 +191,11 @@ fn check(net: &Network, plan: &Forward, b: usize, params: bool) -> Result<()> {
             .iter()
             .find(|n| matches!(n.layer, Layer::Affine { .. }))
         {
-            return Err(Error::Option {
-                option: "--net".into(),
-                message: format!(
+            return Err(Error::setting("net", format!(
                     "{}: training does not take {} layers (convolutions, fully-connected layers, pooling, LRN, ReLU and dropout only)",
                     net.arch.name,
                     n.layer.kind()
-                ),
-            });
+                )));
         }
     }
     Ok(())

@@ -21,10 +21,8 @@ pub struct Network {
 impl Network {
     /// Uploads `weights` (checked against `arch` when they were loaded).
     pub fn new(gpu: &Gpu, arch: Arch, weights: &Weights) -> Result<Network> {
-        arch.check_classes().map_err(|message| Error::Option {
-            option: format!("network {}", arch.name),
-            message,
-        })?;
+        arch.check_classes()
+            .map_err(|message| Error::invalid(format!("network {}", arch.name), message))?;
         let params = arch
             .params()?
             .iter()
@@ -105,10 +103,7 @@ impl Network {
     /// 256-byte aligned).
     fn chunk_of(&self, gpu: &Gpu, batch: usize, max: usize) -> Result<usize> {
         if batch == 0 {
-            return Err(Error::Option {
-                option: "batch".into(),
-                message: "must be at least 1".into(),
-            });
+            return Err(Error::invalid("batch", "must be at least 1"));
         }
         let max = max.min(self.max_chunk(gpu)?).max(1);
         // chunks start at multiples of 64 images, so every bound slice stays 256-byte aligned
@@ -151,14 +146,14 @@ impl Network {
                 || (matches!(node.layer, Layer::Relu) && owns_input && i != last);
             if i == last {
                 if shared {
-                    return Err(Error::Option {
-                        option: "architecture".into(),
-                        message: format!(
+                    return Err(Error::invalid(
+                        "architecture",
+                        format!(
                             "{}: the last layer must write the logits (not a {})",
                             arch.name,
                             node.layer.kind()
                         ),
-                    });
+                    ));
                 }
                 store.push(Src::Logits);
             } else if shared {
@@ -205,13 +200,13 @@ impl Network {
         train: Option<(u32, View<'_>)>,
     ) -> Result<Forward> {
         if train.is_some() && !self.arch.is_chain() {
-            return Err(Error::Option {
-                option: "--net".into(),
-                message: format!(
+            return Err(Error::setting(
+                "net",
+                format!(
                     "{} is a graph with branches; training takes a chain of layers",
                     self.arch.name
                 ),
-            });
+            ));
         }
         let chunk = self.chunk_of(gpu, batch, max)?;
         let shapes = self.arch.shapes()?;

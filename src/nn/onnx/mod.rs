@@ -101,10 +101,8 @@ pub fn from_bytes(
     };
     // the size, named as the setting that gave it
     let size = match (given.input_size, &sidecar) {
-        (Some(s), _) => Some((s, given_source.name("input_size"))),
-        (None, Some((file, p))) => p
-            .input_size
-            .map(|s| (s, Source::File(file).name("input_size"))),
+        (Some(s), _) => Some((s, given_source)),
+        (None, Some((file, p))) => p.input_size.map(|s| (s, Source::File(file))),
         (None, None) => None,
     };
     let image = import::input_shape(path, graph, size)?;

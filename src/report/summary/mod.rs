@@ -14,6 +14,7 @@ use super::runs::{
     Source, StatsRow,
 };
 use crate::ascent::AscentRunFile;
+use crate::command_line::CommandLine;
 use crate::error::{Error, Result};
 use crate::evo::run::RunConfig;
 use crate::evo::Encoding;
@@ -240,7 +241,11 @@ impl Summary {
                 net: c.net.clone(),
                 row: Some(paper_row(c)),
                 why: format!("stopped at generation {last} of {}", c.generations),
-                remedy: Some(format!("fooling evolve --resume {}", r.dir.display())),
+                remedy: Some(
+                    CommandLine::new("evolve")
+                        .arg("resume", r.dir.display())
+                        .to_string(),
+                ),
             });
             return Ok(false);
         }
@@ -313,7 +318,12 @@ impl Summary {
                 net: r.net().into(),
                 row: Some("R9"),
                 why: format!("damaged: {e}"),
-                remedy: Some(format!("fooling ablate --run {} --force", r.dir.display())),
+                remedy: Some(
+                    CommandLine::new("ablate")
+                        .arg("run", r.dir.display())
+                        .switch("force", true)
+                        .to_string(),
+                ),
             }),
         }
     }

@@ -2,6 +2,7 @@
 //! summary as a sentence beside the paper's, with the command behind it.
 
 use super::{quantile, AblationRun, Summary};
+use crate::command_line::CommandLine;
 use std::collections::BTreeMap;
 
 /// What a line of the paper table adds for `n` runs it left out.
@@ -72,8 +73,10 @@ impl Summary {
                     if t.runs > 1 { "s" } else { "" }
                 ),
                 format!(
-                    "fooling transfer --run {} --weights … (→ transfer-{}.csv)",
-                    t.first.display(),
+                    "{} (→ transfer-{}.csv)",
+                    CommandLine::new("transfer")
+                        .arg("run", t.first.display())
+                        .arg("weights", "…"),
                     t.target
                 ),
             ));
@@ -115,7 +118,9 @@ impl Summary {
                 )
             };
             let net = group.split(' ').next().unwrap_or("");
-            let cmd = format!("fooling ablate --run {}", runs[0].dir.display())
+            let cmd = CommandLine::new("ablate")
+                .arg("run", runs[0].dir.display())
+                .to_string()
                 + if n > 1 { " (and the other runs)" } else { "" };
             ours.entry("R9")
                 .or_default()
@@ -125,10 +130,10 @@ impl Summary {
             let with = r.rows.iter().filter(|r| r.n_ge_09999 != 0).count();
             let unfinished = if r.rows.len() < r.networks {
                 format!(
-                    " (stopped: {} of its {} networks evaluated; fooling retrain --resume {} continues it)",
+                    " (stopped: {} of its {} networks evaluated; {} continues it)",
                     r.rows.len(),
                     r.networks,
-                    r.dir.display()
+                    CommandLine::new("retrain").arg("resume", r.dir.display())
                 )
             } else {
                 String::new()

@@ -5,6 +5,7 @@
 use crate::error::{Error, Result};
 use crate::nn::onnx::proto::GraphProto;
 use crate::nn::onnx::tensor::type_name;
+use crate::nn::preprocess::Source;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -26,13 +27,13 @@ pub(in crate::nn::onnx) struct Input {
 }
 
 /// The model's one image input, from its declared shape; `size` gives `(h, w)` where the
-/// model leaves them open, with the name of the setting that gave it (`--input-size`, or a
-/// sidecar's key) for errors. Channels first when the second dimension is 1 or 3, else last
+/// model leaves them open, with where it came from (the command line, or a sidecar) for
+/// errors. Channels first when the second dimension is 1 or 3, else last
 /// when the fourth is.
 pub(in crate::nn::onnx) fn input_shape(
     file: &Path,
     graph: &GraphProto,
-    size: Option<([usize; 2], String)>,
+    size: Option<([usize; 2], Source<'_>)>,
 ) -> Result<Input> {
     let err = |m: String| Error::Onnx {
         path: file.into(),
@@ -133,10 +134,10 @@ pub(in crate::nn::onnx) fn input_shape(
     let (h, w) = match (dh, dw, size) {
         (_, _, Some(([h, w], setting))) => {
             if h == 0 || w == 0 {
-                return Err(Error::Option {
-                    option: setting,
-                    message: format!("{h},{w}: each side must be at least 1"),
-                });
+                return Err(setting.error(
+                    "input_size",
+                    format!("{h},{w}: each side must be at least 1"),
+                ));
             }
             let fixed = |d: Dim| match d {
                 Dim::Fixed(v) => v.to_string(),
@@ -144,27 +145,27 @@ pub(in crate::nn::onnx) fn input_shape(
             };
             for (d, given) in [(dh, h), (dw, w)] {
                 if matches!(d, Dim::Fixed(v) if v != given) {
-                    return Err(Error::Option {
-                        option: setting,
-                        message: format!(
+                    return Err(setting.error(
+                        "input_size",
+                        format!(
                             "{h},{w} for a model whose input is fixed at {}x{}",
                             fixed(dh),
                             fixed(dw)
                         ),
-                    });
+                    ));
                 }
             }
             (h, w)
         }
         (Dim::Fixed(h), Dim::Fixed(w), None) => (h, w),
         _ => {
-            return Err(Error::Option {
-                option: "--input-size".into(),
-                message: format!(
+            return Err(Error::setting(
+                "input_size",
+                format!(
                 "needed: the model {} leaves its input's height and width open; give them as H,W",
                 file.display()
             ),
-            })
+            ))
         }
     };
     if h > 4096 || w > 4096 {
