@@ -50,6 +50,10 @@ fn conv2d_fwd_matches_twin() {
                 // the subgroup form's ragged blocks: 13 output channels a group, 2 groups
                 conv([3, 18, 9, 11], 26, (3, 2), [2, 1, 2]),
                 conv([9, 5, 6, 7], 9, (1, 1), [1, 0, 1]), // a 1x1 convolution
+                // pointwise (1x1, planes a multiple of 4 pixels: the subgroup form's vec4 kernel)
+                conv([3, 16, 8, 10], 24, (1, 1), [1, 0, 1]),
+                conv([2, 6, 4, 6], 39, (1, 1), [1, 0, 3]), // groups of 13 output channels
+                conv([5, 7, 2, 2], 40, (1, 1), [1, 0, 1]), // columns past the batch's end
             ];
             for s in shapes {
                 // none, a ReLU, and one capped low enough to cap many outputs (ReLU6's form)

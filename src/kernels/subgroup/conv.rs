@@ -13,7 +13,7 @@
 //! over a whole batch's pixels for few outputs (LeNet's conv1: 500), so it is split over
 //! images into partial sums that `sum_parts` adds.
 
-use super::wgsl::{header, open, step, stores};
+use super::wgsl::{header, header_vec4, open, step, stores};
 use super::{flag, lanes_for, launch, rows_for, Kernel, CAP};
 use crate::error::Result;
 use crate::gpu::{Dispatch, Gpu, GpuBuffer, View};
@@ -112,6 +112,60 @@ pub(super) fn fwd(rows: usize) -> String {
                 y[ybase[j] + yr] = o;",
     );
     s
+}
+
+/// `conv2d_fwd` of a pointwise convolution (1×1, stride 1, no padding) whose planes are a
+/// multiple of 4 pixels: the product's B is the input itself, so a lane's four columns are
+/// four neighbouring pixels of one image, loaded as one vec4 and stored as one, where the
+/// general form gathers and scatters them one by one. With few input channels (MobileNetV2's
+/// expansions of 16 or 24) the stores were most of the general form's time.
+pub(super) fn pointwise(rows: usize) -> String {
+    let mut s = header_vec4(
+        FIELDS,
+        &[("x", false), ("w", false), ("b", false), ("y", true)],
+        &["x", "y"],
+        &["RELU"],
+    );
+    s += CAP;
+    let pre = "    let icg = p.in_c / p.groups;
+    let ocg = p.out_c / p.groups;
+    let hw = p.out_h * p.out_w;
+    let hw4 = hw / 4u;
+    let ncols = p.batch * hw;
+";
+    s += &open(Kernel::Conv2dPointwise.entry(), rows, pre, "ocg");
+    // ncols is a multiple of 4: a lane's columns are all in range or none is
+    s += "    let n0 = min(c0, ncols - 4u);
+    let img = n0 / hw;
+    let q = (n0 % hw) / 4u;
+    let xb = (img * p.in_c + g * icg) * hw4 + q;
+    let yb = img * p.out_c * hw4 + q;
+";
+    for t in 0..rows / 8 {
+        s += &format!("    let wr{t} = (g * ocg + rt{t}) * icg;\n");
+    }
+    s += "    for (var ic = 0u; ic < icg; ic++) {\n";
+    s += &step(
+        rows,
+        |t| format!("w[wr{t} + ic]"),
+        "let bv = x[xb + ic * hw4];",
+        8,
+    );
+    s += "    }\n    if c0 >= ncols {\n        return;\n    }\n";
+    for r in 0..rows {
+        s += &format!(
+            "    if i0 + {r}u < ocg {{
+        let oc = g * ocg + i0 + {r}u;
+        var o = acc{r} + vec4<f32>(b[oc]);
+        if RELU {{
+            o = min(max(o, vec4<f32>(0.0)), vec4<f32>(CAP));
+        }}
+        y[yb + oc * hw4] = o;
+    }}
+"
+        );
+    }
+    s + "}\n"
 }
 
 pub(super) fn bwd_input(rows: usize) -> String {
@@ -245,6 +299,15 @@ fn params(
     (p, num_tiles as u64)
 }
 
+/// Whether `s` is a convolution [`pointwise`] computes: 1×1, stride 1, no padding, planes a
+/// multiple of 4 pixels (views bind at offsets of 256 bytes, so every vec4 is aligned).
+fn is_pointwise(s: &Conv2dShape) -> bool {
+    [s.kh, s.kw] == [1, 1]
+        && s.stride == [1, 1]
+        && s.pad == [0; 4]
+        && (s.out_h() * s.out_w()) % 4 == 0
+}
+
 /// `conv2d_fwd`'s subgroup form (the caller has checked the shape and the views).
 pub(crate) fn conv2d_fwd(
     gpu: &Gpu,
@@ -255,6 +318,16 @@ pub(crate) fn conv2d_fwd(
     let (m, n) = (s.out_c / s.groups, s.batch * s.out_h() * s.out_w());
     let (rows, lanes) = (rows_for(m), lanes_for(n));
     let (params, tiles) = params(s, (m, n), (rows, lanes), (s.groups, 1, s.batch));
+    if is_pointwise(s) {
+        return launch(
+            gpu,
+            (Kernel::Conv2dPointwise, rows, lanes),
+            &act.constants(),
+            &[("x", x), ("w", w), ("b", b), ("y", y)],
+            &params,
+            tiles,
+        );
+    }
     launch(
         gpu,
         (Kernel::Conv2dFwd, rows, lanes),

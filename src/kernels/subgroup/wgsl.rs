@@ -10,8 +10,18 @@
 use std::fmt::Write;
 
 /// The head of a kernel: the params struct (`fields`, WGSL), the storage bindings in order
-/// (`(name, writable)`), the uniform last, and the boolean overrides `flags`.
+/// (`(name, writable)`, arrays of f32), the uniform last, and the boolean overrides `flags`.
 pub(super) fn header(fields: &str, bindings: &[(&str, bool)], flags: &[&str]) -> String {
+    header_vec4(fields, bindings, &[], flags)
+}
+
+/// [`header`] with the bindings named in `vec4` as arrays of `vec4<f32>`.
+pub(super) fn header_vec4(
+    fields: &str,
+    bindings: &[(&str, bool)],
+    vec4: &[&str],
+    flags: &[&str],
+) -> String {
     let mut s = format!("struct Params {{\n{fields}\n}}\n\noverride LANES: u32 = 64u;\n");
     for f in flags {
         let _ = writeln!(s, "override {f}: bool = false;");
@@ -19,9 +29,14 @@ pub(super) fn header(fields: &str, bindings: &[(&str, bool)], flags: &[&str]) ->
     s.push('\n');
     for (i, (name, writable)) in bindings.iter().enumerate() {
         let access = if *writable { "read_write" } else { "read" };
+        let ty = if vec4.contains(name) {
+            "vec4<f32>"
+        } else {
+            "f32"
+        };
         let _ = writeln!(
             s,
-            "@group(0) @binding({i}) var<storage, {access}> {name}: array<f32>;"
+            "@group(0) @binding({i}) var<storage, {access}> {name}: array<{ty}>;"
         );
     }
     let _ = writeln!(
