@@ -217,6 +217,7 @@ shaders! {
     Elite => "elite",
     EliteCopy => "elite_copy",
     Finite => "finite",
+    Finite4 => "finite_check4",
     Gather => "gather",
     Linear => "linear",
     LinearBwd => "linear_bwd",

@@ -457,13 +457,18 @@ fn products_affine_maps_and_sums_match_twins() {
 fn finite_check_marks_infinities_and_nans_by_their_bits() {
     let gpu = gpu();
     for_each_seed("finite_check", &[], |r| {
-        for bad in [
-            None,
-            Some(f32::INFINITY),
-            Some(f32::NEG_INFINITY),
-            Some(f32::NAN),
-        ] {
-            let mut x = uniform(r, 1000, -1e38, 1e38);
+        // lengths of whole vec4s (the vec4 form: one workgroup, several, a ragged last one)
+        // and not (the scalar form)
+        for (n, bad) in [1000, 4096, 4100, 4101, 3].into_iter().flat_map(|n| {
+            [
+                None,
+                Some(f32::INFINITY),
+                Some(f32::NEG_INFINITY),
+                Some(f32::NAN),
+            ]
+            .map(|b| (n, b))
+        }) {
+            let mut x = uniform(r, n, -1e38, 1e38);
             if let Some(v) = bad {
                 let at = r.gen_range(0..x.len());
                 x[at] = v;
@@ -474,7 +479,7 @@ fn finite_check_marks_infinities_and_nans_by_their_bits() {
             gpu.run(&[&d]).unwrap();
             let want = twin::finite_check(&x) as u32;
             assert_eq!(want, bad.is_some() as u32);
-            assert_eq!(flags.read(gpu).unwrap(), vec![0, want, 0], "{bad:?}");
+            assert_eq!(flags.read(gpu).unwrap(), vec![0, want, 0], "{n}: {bad:?}");
         }
         let (xb, flags) = (up(&[0.0]), up(&[0.0]));
         assert!(kernels::finite_check(gpu, xb.view(), flags.view(), 1).is_err());
