@@ -1,6 +1,7 @@
 // finite_check: marks `flags[slot]` when any element of x is infinite or NaN (an overflowed
 // activation), from the bits of each f32 (exponent all ones), so no compiler assumption
-// about NaN can hide one.
+// about NaN can hide one; or above `limit` in magnitude (an input beyond what a network's
+// overflow proof covers).
 //
 // x: (n) f32     flags: (slots) u32, set to 1 when marked, never cleared here
 // `finite_check`: one invocation per element. `finite_check4`, for n a multiple of 4 (x4
@@ -9,7 +10,7 @@
 // load per lane, so a vec4 load checks four elements for the price of one.
 
 struct Params {
-    n: u32, slot: u32, _pad0: u32, _pad1: u32,
+    n: u32, slot: u32, limit: f32, _pad0: u32,
 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -25,7 +26,7 @@ fn finite_check(
     @builtin(local_invocation_index) li: u32,
 ) {
     let i = (wid.x + wid.y * nwg.x) * 256u + li;
-    if i < p.n && (bitcast<u32>(x[i]) & EXP) == EXP {
+    if i < p.n && ((bitcast<u32>(x[i]) & EXP) == EXP || abs(x[i]) > p.limit) {
         atomicOr(&flags[p.slot], 1u);
     }
 }

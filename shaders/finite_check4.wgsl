@@ -7,7 +7,7 @@
 // x: (n / 4) vec4<f32>     flags: (slots) u32, set to 1 when marked, never cleared here
 
 struct Params {
-    n: u32, slot: u32, _pad0: u32, _pad1: u32,
+    n: u32, slot: u32, limit: f32, _pad0: u32,
 }
 
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
@@ -28,7 +28,8 @@ fn finite_check4(
     for (var k = 0u; k < 4u; k++) {
         let i = base + k * 256u;
         if i < n4 {
-            bad = bad || any((bitcast<vec4<u32>>(x[i]) & EXP) == EXP);
+            let v = x[i];
+            bad = bad || any((bitcast<vec4<u32>>(v) & EXP) == EXP) || any(abs(v) > vec4<f32>(p.limit));
         }
     }
     if bad {

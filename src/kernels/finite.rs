@@ -11,12 +11,20 @@ params! {
     pub(super) struct FiniteParams for [Finite, Finite4] {
         pub(super) n: u32,
         pub(super) slot: u32,
-        pub(super) _pad: [u32; 2],
+        pub(super) limit: f32,
+        pub(super) _pad: u32,
     }
 }
 
-/// Sets `flags[slot]` (u32) to 1 when any element of `x` is infinite or NaN.
-pub fn finite_check(gpu: &Gpu, x: View<'_>, flags: View<'_>, slot: usize) -> Result<Dispatch> {
+/// Sets `flags[slot]` (u32) to 1 when any element of `x` is infinite or NaN, or above `limit`
+/// in magnitude (`f32::MAX`: none is).
+pub fn finite_check(
+    gpu: &Gpu,
+    x: View<'_>,
+    flags: View<'_>,
+    slot: usize,
+    limit: f32,
+) -> Result<Dispatch> {
     const K: &str = "finite_check";
     if slot >= flags.len {
         return Err(bad_shape(
@@ -27,7 +35,7 @@ pub fn finite_check(gpu: &Gpu, x: View<'_>, flags: View<'_>, slot: usize) -> Res
         ));
     }
     // views bind at offsets of 256 bytes: a length of whole vec4s binds as vec4s
-    let (shader, entry, per_workgroup) = if x.len % 4 == 0 {
+    let (shader, entry, per_workgroup) = if x.len.is_multiple_of(4) {
         (Shader::Finite4, "finite_check4", 1024)
     } else {
         (Shader::Finite, K, 256)
@@ -41,7 +49,8 @@ pub fn finite_check(gpu: &Gpu, x: View<'_>, flags: View<'_>, slot: usize) -> Res
         &FiniteParams {
             n: x.len as u32,
             slot: slot as u32,
-            _pad: [0; 2],
+            limit,
+            _pad: 0,
         },
         grid,
     )

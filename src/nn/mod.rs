@@ -9,6 +9,7 @@
 
 mod arch;
 mod backward;
+mod bounds;
 pub mod caffemodel;
 pub mod classify;
 mod forward;

@@ -97,6 +97,10 @@ impl<'g> Trainer<'g> {
         data: &Dataset,
         config: TrainConfig,
     ) -> Result<Trainer<'g>> {
+        // its weights change on the device from now on: what was proved of them no longer
+        // holds, so every forward pass of it checks every node
+        let mut net = net;
+        net.bounds = None;
         let arch = net.arch.clone();
         let [_, h, w] = arch.input;
         check(&arch, data, &config)?;

@@ -454,7 +454,7 @@ fn products_affine_maps_and_sums_match_twins() {
 }
 
 #[test]
-fn finite_check_marks_infinities_and_nans_by_their_bits() {
+fn finite_check_marks_infinities_nans_and_values_past_a_limit() {
     let gpu = gpu();
     for_each_seed("finite_check", &[], |r| {
         // lengths of whole vec4s (the vec4 form: one workgroup, several, a ragged last one)
@@ -475,14 +475,27 @@ fn finite_check_marks_infinities_and_nans_by_their_bits() {
             }
             let flags = fooling::gpu::GpuBuffer::<u32>::zeros(gpu, "flags", 3).unwrap();
             let xb = up(&x);
-            let d = kernels::finite_check(gpu, xb.view(), flags.view(), 1).unwrap();
+            let d = kernels::finite_check(gpu, xb.view(), flags.view(), 1, f32::MAX).unwrap();
             gpu.run(&[&d]).unwrap();
-            let want = twin::finite_check(&x) as u32;
+            let want = twin::finite_check(&x, f32::MAX) as u32;
             assert_eq!(want, bad.is_some() as u32);
             assert_eq!(flags.read(gpu).unwrap(), vec![0, want, 0], "{n}: {bad:?}");
+            // a limit: values within it pass, one past it (of either sign) does not
+            let mut small = uniform(r, n, -2.0, 2.0);
+            let past = [None, Some(2.5), Some(-2.5), Some(2.0)][r.gen_range(0..4)];
+            if let Some(v) = past {
+                small[r.gen_range(0..n)] = v;
+            }
+            flags.fill(gpu, 0);
+            let xb = up(&small);
+            let d = kernels::finite_check(gpu, xb.view(), flags.view(), 2, 2.0).unwrap();
+            gpu.run(&[&d]).unwrap();
+            let want = twin::finite_check(&small, 2.0) as u32;
+            assert_eq!(want, matches!(past, Some(v) if v.abs() > 2.0) as u32);
+            assert_eq!(flags.read(gpu).unwrap(), vec![0, 0, want], "{n}: {past:?}");
         }
         let (xb, flags) = (up(&[0.0]), up(&[0.0]));
-        assert!(kernels::finite_check(gpu, xb.view(), flags.view(), 1).is_err());
+        assert!(kernels::finite_check(gpu, xb.view(), flags.view(), 1, f32::MAX).is_err());
     });
 }
 

@@ -3,6 +3,7 @@
 //! directories, impossible sizes and overflowing networks, each a clear error.
 
 use crate::cli::{evolve_dir, fooling, run_result, WEIGHTS};
+use crate::common::gpu;
 use crate::runs::{long_evolve, signal, spawn};
 use std::path::Path;
 
@@ -339,6 +340,44 @@ fn an_impossible_batch_is_refused_before_allocating() {
     assert!(!o.status.success() && err.contains("limit"), "{err}");
     assert!(t0.elapsed().as_secs() < 30, "took {:?}", t0.elapsed());
     assert!(!dir.exists(), "left {}", dir.display());
+}
+
+/// The shipped networks' weights prove that no activation can overflow for inputs within
+/// 1024 times the pixels' range, so their forward passes check only the input; an input past
+/// that range is refused as the overflow it could cause, and weights that could overflow are
+/// checked (the test below).
+#[test]
+fn proved_layers_go_unchecked_and_the_input_is_held_to_the_proof() {
+    let gpu = gpu();
+    for net in ["lenet", "weights/dogs_mobilenetv2.onnx"] {
+        let loaded = fooling::nn::load(net, None, &Default::default()).unwrap();
+        let network = fooling::nn::Network::new(gpu, loaded.arch.clone(), &loaded.weights).unwrap();
+        let proved = network.proved_finite().unwrap();
+        assert!(proved.iter().all(|&p| p), "{net}: {proved:?}");
+    }
+    let arch = fooling::nn::lenet();
+    let w =
+        fooling::nn::Weights::load(&fooling::nn::shipped_weights("lenet").unwrap(), &arch).unwrap();
+    let network = fooling::nn::Network::new(gpu, arch.clone(), &w).unwrap();
+    let plan = network.forward_plan(gpu, 2).unwrap();
+    // LeNet's pixels are x / 255 … 1: the proof covers ±1024
+    let mut images = vec![0.5f32; 2 * arch.input_len()];
+    plan.run(gpu, &images).unwrap();
+    network.check_finite(gpu, &plan).unwrap();
+    images[arch.input_len() + 7] = -2000.0;
+    plan.run(gpu, &images).unwrap();
+    let e = network.check_finite(gpu, &plan).unwrap_err().to_string();
+    assert!(e.contains("input value") && e.contains("1.024e3"), "{e}");
+    // weights that a trainer changes on the device prove nothing
+    let (train, _) =
+        fooling::data::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-10k"))
+            .unwrap();
+    let config = fooling::nn::TrainConfig {
+        batch: 8,
+        ..Default::default()
+    };
+    let t = fooling::nn::Trainer::new(gpu, network, &train, config).unwrap();
+    assert!(t.net.proved_finite().is_none());
 }
 
 /// Logits that overflow are an error naming the network, not NaN or uniform confidences.

@@ -305,7 +305,7 @@ fn is_pointwise(s: &Conv2dShape) -> bool {
     [s.kh, s.kw] == [1, 1]
         && s.stride == [1, 1]
         && s.pad == [0; 4]
-        && (s.out_h() * s.out_w()) % 4 == 0
+        && (s.out_h() * s.out_w()).is_multiple_of(4)
 }
 
 /// `conv2d_fwd`'s subgroup form (the caller has checked the shape and the views).

@@ -5,6 +5,7 @@ mod nodes;
 pub(crate) use nodes::SplitLinear;
 
 use super::arch::{Arch, Layer, PoolKind};
+use super::bounds::Bounds;
 use super::forward::{Forward, Src};
 use super::weights::Weights;
 use crate::error::{Error, Result};
@@ -16,6 +17,10 @@ pub struct Network {
     pub arch: Arch,
     /// The parameter tensors, in the order of [`Arch::params`].
     pub(crate) params: Vec<GpuBuffer<f32>>,
+    /// Which nodes cannot overflow, proved from the weights uploaded; `None` once the
+    /// weights may change on the device (a trainer holds the network), when every node is
+    /// checked.
+    pub(crate) bounds: Option<Bounds>,
 }
 
 impl Network {
@@ -28,7 +33,19 @@ impl Network {
             .iter()
             .map(|spec| GpuBuffer::from_slice(gpu, &spec.name, weights.get(&spec.name)))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Network { arch, params })
+        let bounds = Some(Bounds::prove(&arch, weights));
+        Ok(Network {
+            arch,
+            params,
+            bounds,
+        })
+    }
+
+    /// For each node, whether its outputs were proved unable to overflow (for inputs within
+    /// the bound the proof covers), so that forward passes do not check them; `None` while
+    /// the weights may change (a trainer holds the network) and every node is checked.
+    pub fn proved_finite(&self) -> Option<&[bool]> {
+        self.bounds.as_ref().map(|b| b.safe.as_slice())
     }
 
     /// Copies the parameters back from the device.
@@ -244,7 +261,8 @@ impl Network {
             input_shape: self.arch.input,
             shapes,
             args,
-            overflow: GpuBuffer::zeros(gpu, "overflow flags", self.arch.nodes.len())?,
+            // a slot per node, then the input's
+            overflow: GpuBuffer::zeros(gpu, "overflow flags", self.arch.nodes.len() + 1)?,
             _pieces: pieces,
             dispatches: Vec::new(),
             spans: Vec::new(),
@@ -269,13 +287,36 @@ impl Network {
         train: Option<(u32, View<'_>)>,
     ) -> Result<()> {
         let mut dispatches = Vec::new();
-        for i in 0..self.arch.nodes.len() {
+        let nodes = self.arch.nodes.len();
+        // an overflow would hide (ReLU and max-pooling drop the NaN it makes), so a forward
+        // pass checks the outputs of every node not proved free of one, and the input
+        // against the bound the proof assumed
+        let checked = |i: usize| match &self.bounds {
+            Some(b) => !b.safe[i],
+            None => true,
+        };
+        if let (None, Some(bounds)) = (train, &self.bounds) {
+            let x = plan.value(0, start, b);
+            dispatches.push(kernels::finite_check(
+                gpu,
+                x,
+                plan.overflow.view(),
+                nodes,
+                bounds.input,
+            )?);
+        }
+        for i in 0..nodes {
             let first = dispatches.len();
             self.node_dispatches(gpu, plan, i, (start, b), train, &mut dispatches)?;
-            if train.is_none() && !self.arch.nodes[i].layer.is_passthrough() {
-                // an overflow would hide: ReLU and max-pooling drop the NaN it makes
+            if train.is_none() && !self.arch.nodes[i].layer.is_passthrough() && checked(i) {
                 let y = plan.value(i + 1, start, b);
-                dispatches.push(kernels::finite_check(gpu, y, plan.overflow.view(), i)?);
+                dispatches.push(kernels::finite_check(
+                    gpu,
+                    y,
+                    plan.overflow.view(),
+                    i,
+                    f32::MAX,
+                )?);
             }
             if start == 0 {
                 plan.spans.push((
@@ -335,6 +376,13 @@ impl Network {
         let flags = plan.overflow.read(gpu)?;
         match flags.iter().position(|&f| f != 0) {
             None => Ok(()),
+            Some(i) if i == self.arch.nodes.len() => Err(Error::Gpu {
+                context: format!("network {}", self.arch.name),
+                message: format!(
+                    "an input value is not finite or is beyond ±{:e}, the range its overflow check covers (1024 times the pixels' range)",
+                    self.bounds.as_ref().map_or(f32::MAX, |b| b.input)
+                ),
+            }),
             Some(i) => Err(Error::Gpu {
                 context: format!("network {}", self.arch.name),
                 message: format!(
