@@ -62,7 +62,11 @@ fn main() {
         );
     }
     println!("\n| node | layer | output (c, h, w) | ms |\n|---:|---|---|---:|");
-    for &(t, i) in rows.iter().take(15) {
+    let shown: usize = std::env::var("ROWS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(15);
+    for &(t, i) in rows.iter().take(shown) {
         println!(
             "| {i} | {:?} | {:?} | {:.2} |",
             arch.nodes[i].layer,

@@ -1,12 +1,14 @@
-//! The forward depthwise convolution for inputs whose rows are a multiple of 4 wide (most of
-//! a MobileNet's layers): generated WGSL, one shader per window (kernel, stride, dilation,
-//! left padding mod 4), with every loop unrolled in the text. An invocation computes 8
-//! neighbouring outputs of one row; for each row of the window it loads the input columns
-//! they cover as aligned vec4s (4 or 5 loads for 8 outputs of a 3×3 window, where
-//! `depthwise2d_fwd` loads 3 scalars per output), and every multiply-add names its element by
-//! a constant index. On a CPU adapter every load whose index differs between lanes is a load
-//! per lane, so fewer, wider loads are what make it faster; the window must be in the text
-//! because a loop over an array of accumulators does not unroll into registers there.
+//! The forward depthwise convolution: generated WGSL, one shader per window (kernel, stride,
+//! dilation, left padding mod 4, outputs an invocation), with every loop unrolled in the
+//! text. An invocation computes neighbouring outputs of one row and loads each input column
+//! they cover once per row of the window, where `depthwise2d_fwd` loads every tap of every
+//! output. Rows a multiple of 4 wide (most of a MobileNet's layers) are read as aligned vec4s,
+//! 8 outputs an invocation (4 or 5 loads for 8 outputs of a 3×3 window, against 3 scalars
+//! per output); other rows (a MobileNet's last blocks: 10, 7 or 5 wide) as scalars, a whole
+//! row of up to 16 outputs an invocation. Every multiply-add names its element by a constant
+//! index. On a CPU adapter every load whose index differs between lanes is a load per lane,
+//! so fewer, wider loads are what make it faster; the window must be in the text because a
+//! loop over an array of accumulators does not unroll into registers there.
 
 use super::{check_len, Conv2dShape, Fused};
 use crate::error::Result;
@@ -15,8 +17,11 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::{Mutex, OnceLock};
 
-/// Outputs of a row per invocation.
+/// Outputs of a row per invocation, rows read as vec4s.
 const OUT: usize = 8;
+
+/// The most outputs of a row an invocation computes, rows read as scalars.
+const MAX_SCALAR_OUT: usize = 16;
 
 /// The params of a generated kernel (mirrors the WGSL `Params` of [`source`]).
 #[repr(C)]
@@ -36,36 +41,53 @@ struct RowParams {
     _pad: u32,
 }
 
-/// What a generated shader is fixed for: `(kh, kw)`, `(sh, sw)`, `(dh, dw)` and the left
-/// padding mod 4 (where the first column an invocation reads sits in its vec4).
+/// What a generated shader is fixed for: `(kh, kw)`, `(sh, sw)`, `(dh, dw)`, the left
+/// padding mod 4 (where the first column an invocation reads sits in its vec4), and for rows
+/// read as scalars, the outputs an invocation computes (`scalar_out`; 0 for vec4 rows).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Window {
     pub kernel: [usize; 2],
     pub stride: [usize; 2],
     pub dilation: [usize; 2],
     pub pad_l_mod4: usize,
+    pub scalar_out: usize,
 }
 
 impl Window {
     fn of(s: &Conv2dShape) -> Window {
+        let vec4 = s.in_w.is_multiple_of(4);
         Window {
             kernel: [s.kh, s.kw],
             stride: s.stride,
             dilation: s.dilation,
-            pad_l_mod4: s.pad[1] % 4,
+            pad_l_mod4: if vec4 { s.pad[1] % 4 } else { 0 },
+            scalar_out: if vec4 {
+                0
+            } else {
+                s.out_w().min(MAX_SCALAR_OUT)
+            },
         }
     }
 
-    /// Input columns the `OUT` outputs of an invocation read.
+    /// Outputs of a row an invocation computes.
+    fn out(&self) -> usize {
+        if self.scalar_out == 0 {
+            OUT
+        } else {
+            self.scalar_out
+        }
+    }
+
+    /// Input columns the outputs of an invocation read.
     fn span(&self) -> usize {
-        (OUT - 1) * self.stride[1] + (self.kernel[1] - 1) * self.dilation[1] + 1
+        (self.out() - 1) * self.stride[1] + (self.kernel[1] - 1) * self.dilation[1] + 1
     }
 }
 
-/// Whether `s` (a depthwise convolution) runs on the generated kernel: rows a multiple of 4
-/// wide, and a window of at most 11 rows and 64 columns an invocation (the text grows with both).
+/// Whether `s` (a depthwise convolution) runs on the generated kernel: a window of at most 11
+/// rows and 64 columns an invocation (the text grows with both).
 pub fn takes(s: &Conv2dShape) -> bool {
-    s.in_w.is_multiple_of(4) && Window::of(s).span() <= 64 && s.kh <= 11
+    Window::of(s).span() <= 64 && s.kh <= 11
 }
 
 /// The WGSL for `w`.
@@ -73,9 +95,10 @@ pub fn source(w: Window) -> String {
     let [kh, kw] = w.kernel;
     let [sh, sw] = w.stride;
     let [dh, dw] = w.dilation;
+    let (out, vec4) = (w.out(), w.scalar_out == 0);
     // the first column read, ox0 · sw − pad_l, is ≡ −pad_l (mod 4) since ox0 is a multiple of
     // 8: that many elements of the first vec4 come before it
-    let off = (4 - w.pad_l_mod4) % 4;
+    let off = if vec4 { (4 - w.pad_l_mod4) % 4 } else { 0 };
     let span = w.span();
     let vecs = (off + span).div_ceil(4);
     let mut s = String::from(
@@ -89,7 +112,7 @@ override RELU: bool = false;
 // a ReLU's ceiling (ReLU6: 6); the largest f32 for a plain ReLU
 override CAP: f32 = 3.4028235e38;
 
-@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(0) var<storage, read> x: array<X>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
@@ -107,22 +130,44 @@ fn depthwise2d_fwd_rows(
     }
 ",
     );
+    s = s.replace(
+        "array<X>",
+        if vec4 {
+            "array<vec4<f32>>"
+        } else {
+            "array<f32>"
+        },
+    );
     let _ = write!(
         s,
-        "    let ox0 = (q % p.pieces_w) * {OUT}u;
+        "    let ox0 = (q % p.pieces_w) * {out}u;
     let row = q / p.pieces_w; // (image, channel, output row)
     let oy = row % p.out_h;
     let oc = (row / p.out_h) % p.out_c;
     let img = row / (p.out_h * p.out_c);
-    let w4 = p.in_w / 4u;
-    let xb = (img * p.in_c + oc / p.mult) * p.in_h * w4;
-    // the vec4 holding the first column read; every column after it at a constant offset
-    let v0 = (i32(ox0 * {sw}u) - i32(p.pad_l) - {off}) / 4;
     let wb = oc * {};
 ",
         kh * kw
     );
-    for o in 0..OUT {
+    if vec4 {
+        let _ = write!(
+            s,
+            "    let w4 = p.in_w / 4u;
+    let xb = (img * p.in_c + oc / p.mult) * p.in_h * w4;
+    // the vec4 holding the first column read; every column after it at a constant offset
+    let v0 = (i32(ox0 * {sw}u) - i32(p.pad_l) - {off}) / 4;
+"
+        );
+    } else {
+        let _ = write!(
+            s,
+            "    let xb = (img * p.in_c + oc / p.mult) * p.in_h * p.in_w;
+    // the first column read; every column after it at a constant offset
+    let v0 = i32(ox0 * {sw}u) - i32(p.pad_l);
+"
+        );
+    }
+    for o in 0..out {
         let _ = writeln!(s, "    var acc{o} = 0.0;");
     }
     for ky in 0..kh {
@@ -131,29 +176,40 @@ fn depthwise2d_fwd_rows(
             "    {{
         let iy = i32(oy * {sh}u + {}u) - i32(p.pad_t);
         if iy >= 0 && iy < i32(p.in_h) {{
-            let xr = xb + u32(iy) * w4;
+            let xr = xb + u32(iy) * {};
 ",
-            ky * dh
+            ky * dh,
+            if vec4 { "w4" } else { "p.in_w" }
         );
-        for j in 0..vecs {
-            let _ = writeln!(
-                s,
-                "            let c{j} = v0 + {j};
+        if vec4 {
+            for j in 0..vecs {
+                let _ = writeln!(
+                    s,
+                    "            let c{j} = v0 + {j};
             let e{j} = select(vec4<f32>(0.0), x[xr + u32(max(c{j}, 0))], c{j} >= 0 && c{j} < i32(w4));"
-            );
+                );
+            }
+        } else {
+            for j in 0..span {
+                let _ = writeln!(
+                    s,
+                    "            let c{j} = v0 + {j};
+            let e{j} = select(0.0, x[xr + u32(clamp(c{j}, 0, i32(p.in_w) - 1))], c{j} >= 0 && c{j} < i32(p.in_w));"
+                );
+            }
         }
         for kx in 0..kw {
             let _ = writeln!(s, "            let w{kx} = w[wb + {}u];", ky * kw + kx);
         }
-        for o in 0..OUT {
+        for o in 0..out {
             for kx in 0..kw {
                 let t = off + o * sw + kx * dw;
-                let _ = writeln!(
-                    s,
-                    "            acc{o} = fma(w{kx}, e{}[{}], acc{o});",
-                    t / 4,
-                    t % 4
-                );
+                let e = if vec4 {
+                    format!("e{}[{}]", t / 4, t % 4)
+                } else {
+                    format!("e{t}")
+                };
+                let _ = writeln!(s, "            acc{o} = fma(w{kx}, {e}, acc{o});");
             }
         }
         s += "        }\n    }\n";
@@ -164,7 +220,7 @@ fn depthwise2d_fwd_rows(
     let yr = row * p.out_w + ox0;
 "
     );
-    for o in 0..OUT {
+    for o in 0..out {
         let _ = write!(
             s,
             "    if ox0 + {o}u < p.out_w {{
@@ -189,14 +245,15 @@ fn shader(w: Window) -> (&'static str, &'static str) {
     let mut cache = CACHE.get_or_init(Default::default).lock().unwrap();
     *cache.entry(w).or_insert_with(|| {
         let name = format!(
-            "depthwise2d_fwd_rows k{}x{} s{}x{} d{}x{} l{} (generated)",
+            "depthwise2d_fwd_rows k{}x{} s{}x{} d{}x{} l{} o{} (generated)",
             w.kernel[0],
             w.kernel[1],
             w.stride[0],
             w.stride[1],
             w.dilation[0],
             w.dilation[1],
-            w.pad_l_mod4
+            w.pad_l_mod4,
+            w.scalar_out
         );
         (
             Box::leak(name.into_boxed_str()),
@@ -206,22 +263,27 @@ fn shader(w: Window) -> (&'static str, &'static str) {
 }
 
 /// The windows of the common depthwise layers (MobileNets' 3×3 and 5×5, strides 1 and 2,
-/// TensorFlow's and PyTorch's paddings, a dilated one): what the shader tests validate.
+/// TensorFlow's and PyTorch's paddings, a dilated one), rows read as vec4s and as scalars
+/// (10, 7 and 5 outputs a row): what the shader tests validate.
 pub fn common_sources() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for (k, st, d, pad) in [
-        (3, 1, 1, 1),
-        (3, 2, 1, 0),
-        (3, 2, 1, 1),
-        (5, 1, 1, 2),
-        (5, 2, 1, 1),
-        (3, 1, 2, 2),
+    for (k, st, d, pad, scalar_out) in [
+        (3, 1, 1, 1, 0),
+        (3, 2, 1, 0, 0),
+        (3, 2, 1, 1, 0),
+        (5, 1, 1, 2, 0),
+        (5, 2, 1, 1, 0),
+        (3, 1, 2, 2, 0),
+        (3, 1, 1, 1, 10),
+        (3, 2, 1, 0, 5),
+        (5, 1, 1, 2, 7),
     ] {
         let w = Window {
             kernel: [k; 2],
             stride: [st; 2],
             dilation: [d; 2],
             pad_l_mod4: pad % 4,
+            scalar_out,
         };
         out.push((shader(w).0.to_string(), source(w)));
     }
@@ -238,9 +300,11 @@ pub(super) fn depthwise2d_fwd(
 ) -> Result<Dispatch> {
     const K: &str = "depthwise2d_fwd_rows";
     check_len(K, "x", x.len, s.input_len())?;
-    let (file, text) = shader(Window::of(s));
+    // rows read as vec4s bind the input as vec4s: views bind at offsets of 256 bytes
+    let window = Window::of(s);
+    let (file, text) = shader(window);
     let pipeline = gpu.pipeline(file, text, "depthwise2d_fwd_rows", &act.constants())?;
-    let pieces_w = s.out_w().div_ceil(OUT);
+    let pieces_w = s.out_w().div_ceil(window.out());
     let pieces = s.batch * s.out_c * s.out_h() * pieces_w;
     let params = RowParams {
         in_c: s.in_c as u32,

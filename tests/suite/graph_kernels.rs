@@ -580,6 +580,12 @@ fn depthwise_convolutions_match_twins() {
             dw([2, 4, 9, 12], 2, [5, 5], [1, 1], [2; 4], [1, 1]),  // 5x5, multiplier 2
             dw([1, 5, 11, 8], 1, [3, 3], [1, 1], [2, 3, 2, 3], [2, 2]), // dilated, pad 3
             dw([1, 3, 6, 4], 1, [5, 3], [1, 2], [2, 1, 2, 1], [1, 1]), // narrower than a piece
+            // other rows: the generated kernel's scalar rows, a row (up to 16) an invocation
+            dw([2, 8, 10, 10], 1, [3, 3], [1, 1], [1; 4], [1, 1]), // MobileNetV2 160²'s 10x10
+            dw([1, 6, 10, 10], 1, [3, 3], [2, 2], [0, 0, 1, 1], [1, 1]), // TensorFlow's s2 to 5
+            dw([1, 3, 5, 37], 1, [3, 3], [1, 1], [1; 4], [1, 1]),  // rows of 16, 16 and 5
+            // past the generated kernel's window: depthwise2d_fwd
+            dw([1, 2, 15, 9], 1, [13, 3], [1, 1], [6, 1, 6, 1], [1, 1]),
         ];
         for (i, s) in shapes.into_iter().enumerate() {
             // a ReLU, a ReLU capped low enough to cap many outputs (ReLU6's form), none
