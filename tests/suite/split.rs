@@ -4,6 +4,7 @@
 //! the training gradients and one SGD step must equal the CPU twins'. (CaffeNet's fc6, 151
 //! MB, splits the same way on lavapipe's 128 MiB: see tests/suite/caffenet.rs.)
 
+use crate::common::lenet64::{Lenet64, MIN_MARGIN};
 use crate::common::{assert_close, for_each_seed, gpu, uniform, up, F32_DOT, F32_ELEMENTWISE};
 use fooling::gpu::GpuOptions;
 use fooling::kernels::{self, Cols, LinearShape};
@@ -141,7 +142,7 @@ fn split_lenet_matches_the_twins() {
 #[test]
 fn split_training_step_matches_the_twins() {
     let gpu = small_gpu();
-    for_each_seed("split training", &[], |r| {
+    for_each_seed("split training", &[98], |r| {
         let (mut train, _) = fooling::data::load_dir(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-10k"),
         )
@@ -150,20 +151,33 @@ fn split_training_step_matches_the_twins() {
         train.images.truncate(300 * 28 * 28);
         train.labels.truncate(300);
         let arch = lenet();
-        let weights = Weights::random(&arch, r.gen()).unwrap();
-        let net = Network::new(gpu, arch.clone(), &weights).unwrap();
-        let config = TrainConfig {
-            batch: 4,
-            seed: r.gen(),
-            ..TrainConfig::default()
+        // weights and a batch drawn until every max-pool and ReLU decision lies MIN_MARGIN
+        // from its switch: where one is closer, the f32 device and the twin may route that
+        // gradient differently, and no element-wise comparison is sound (a sweep's seed 98)
+        let (weights, config, t, batch, input) = loop {
+            let weights = Weights::random(&arch, r.gen()).unwrap();
+            let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+            let config = TrainConfig {
+                batch: 4,
+                seed: r.gen(),
+                ..TrainConfig::default()
+            };
+            let mut t = Trainer::new(gpu, net, &train, config.clone()).unwrap();
+            t.step(1).unwrap();
+            let batch = t.last_batch.clone();
+            let input: Vec<f32> = batch
+                .iter()
+                .flat_map(|&i| train.image(i as usize).iter().map(|&p| p as f32 / 256.0))
+                .collect();
+            let f64_net = Lenet64::new(&weights);
+            let far = input.chunks(784).all(|img| {
+                let x: Vec<f64> = img.iter().map(|&v| v as f64).collect();
+                f64_net.forward(&x).1 >= MIN_MARGIN
+            });
+            if far {
+                break (weights, config, t, batch, input);
+            }
         };
-        let mut t = Trainer::new(gpu, net, &train, config.clone()).unwrap();
-        t.step(1).unwrap();
-        let batch = t.last_batch.clone();
-        let input: Vec<f32> = batch
-            .iter()
-            .flat_map(|&i| train.image(i as usize).iter().map(|&p| p as f32 / 256.0))
-            .collect();
         let labels: Vec<u32> = batch
             .iter()
             .map(|&i| train.labels[i as usize] as u32)

@@ -119,7 +119,7 @@ fn conv5(x: &[f64], c: usize, s: usize, w: &[f64], b: &[f64]) -> Vec<f64> {
 }
 
 /// A 2×2, stride 2 max-pool of `(c, s, s)`, and the smallest gap between a window's two
-/// largest inputs relative to the RMS of `x`.
+/// largest inputs relative to the RMS of `x`, exact ties aside.
 fn pool2(x: &[f64], c: usize, s: usize) -> (Vec<f64>, f64) {
     let o = s / 2;
     let mut y = Vec::with_capacity(c * o * o);
@@ -130,7 +130,11 @@ fn pool2(x: &[f64], c: usize, s: usize) -> (Vec<f64>, f64) {
                 let at = |dy, dx| x[(ci * s + 2 * oy + dy) * s + 2 * ox + dx];
                 let mut w = [at(0, 0), at(0, 1), at(1, 0), at(1, 1)];
                 w.sort_by(|a, b| b.total_cmp(a));
-                gap = gap.min(w[0] - w[1]);
+                // an exact tie comes from identical inputs (a digit's blank background),
+                // which the device sums identically too and breaks the same way
+                if w[0] > w[1] {
+                    gap = gap.min(w[0] - w[1]);
+                }
                 y.push(w[0]);
             }
         }
