@@ -36,6 +36,7 @@ pub mod kernels;
 pub mod nn;
 pub mod reference;
 pub mod report;
+pub mod rundir;
 pub mod signal;
 pub mod stats;
 

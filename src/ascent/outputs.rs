@@ -2,7 +2,16 @@
 //! `champions.csv` (with the first iterations above the thresholds) and `gallery.png`.
 
 use super::AscentState;
-use crate::error::{Error, Result};
+use crate::error::Result;
+
+/// The columns of an ascent run's `champions.csv` after the four every run has.
+const EXTRA_COLUMNS: [&str; 5] = [
+    "first_0.99",
+    "first_0.999",
+    "first_0.9999",
+    "confidence_float",
+    "best_iteration",
+];
 
 /// The header of an ascent run's `champions.csv`.
 pub const CHAMPIONS_HEADER: &str =
@@ -25,42 +34,38 @@ pub fn write_outputs(
     shape: [usize; 3],
     order: crate::nn::ChannelOrder,
 ) -> Result<()> {
-    use crate::report::png::{interleave, save_gallery, save_png, Tile};
+    use crate::rundir::champions;
     let [c, h, w] = shape;
-    let archive = dir.join("archive");
-    std::fs::create_dir_all(&archive).map_err(|e| Error::io(&archive, e))?;
-    let mut csv = format!("{CHAMPIONS_HEADER}\n");
     let images: Vec<Vec<u8>> = pixels
         .chunks(c * h * w)
-        .map(|planes| interleave(planes, c, order))
+        .map(|planes| crate::report::png::interleave(planes, c, order))
         .collect();
-    let mut tiles = Vec::new();
-    for (i, &class) in classes.iter().enumerate() {
-        let label = &labels[class as usize];
-        let name = format!(
-            "archive/{class:04}_{}.png",
-            crate::evo::run::files::slug(label)
-        );
-        save_png(&dir.join(&name), &images[i], w, h)?;
-        let first = firsts[i].map(|f| f.map_or(String::new(), |v| v.to_string()));
-        csv.push_str(&format!(
-            "{class},{},{},{name},{},{},{},{},{}\n",
-            crate::io::csv::field(label),
-            conf8[i],
-            first[0],
-            first[1],
-            first[2],
-            states[i].best_prob,
-            states[i].best_iter
-        ));
-        tiles.push(Tile {
-            pixels: &images[i],
-            caption: label.clone(),
-            sub: format!("{:.5}%", conf8[i] as f64 * 100.0),
-        });
-    }
-    crate::io::write_atomic(&dir.join("champions.csv"), csv.as_bytes())?;
-    let columns = (classes.len() as f64).sqrt().ceil() as usize;
-    let zoom = (112 / w.max(1)).max(1);
-    save_gallery(&dir.join("gallery.png"), &tiles, w, h, zoom, columns.max(5))
+    let entries: Vec<champions::Entry<'_>> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, &class)| {
+            let first = firsts[i].map(|f| f.map_or(String::new(), |v| v.to_string()));
+            champions::Entry {
+                class: class as usize,
+                label: &labels[class as usize],
+                confidence: conf8[i],
+                pixels: &images[i],
+                png: None,
+                extra: vec![
+                    first[0].clone(),
+                    first[1].clone(),
+                    first[2].clone(),
+                    states[i].best_prob.to_string(),
+                    states[i].best_iter.to_string(),
+                ],
+            }
+        })
+        .collect();
+    let layout = champions::Layout {
+        width: w,
+        height: h,
+        zoom: (112 / w.max(1)).max(1),
+        extra_columns: &EXTRA_COLUMNS,
+    };
+    champions::write(dir, &layout, &entries)
 }

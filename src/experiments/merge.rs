@@ -6,10 +6,11 @@
 //! give is refused, and each run is locked while it is read, so a run still being written
 //! cannot be merged half-way.
 
-use super::{config_str, read_champions, read_config, run_network, Champion};
+use super::{config_str, read_config, run_network};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::io::write_atomic;
+use crate::rundir::champions::{read as read_champions, Champion};
 use std::path::{Path, PathBuf};
 
 /// A merged archive's `merged.toml`: the network and the runs it came from.
@@ -146,8 +147,7 @@ fn write_merged(gpu: &Gpu, out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> 
             }
         }
     }
-    let images = write_archive(out, runs, &best)?;
-    write_gallery(out, &images)?;
+    write_champions(out, runs, &best)?;
     let file = MergedFile {
         net,
         weights: first
@@ -166,49 +166,36 @@ fn write_merged(gpu: &Gpu, out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> 
     Ok(best.into_values().collect())
 }
 
-/// Copies each cell's PNG into `out/archive/` and writes `champions.csv`'s text into
-/// `out/champions.csv`; returns the decoded images with their cells.
-fn write_archive<'a>(
+/// The merged champions in `out`: each cell's PNG copied as it is, with the run it came
+/// from in `champions.csv`; the gallery shows every image at the first's size.
+fn write_champions(
     out: &Path,
     runs: &[PathBuf],
-    best: &'a std::collections::BTreeMap<usize, Merged>,
-) -> Result<Vec<(image::DynamicImage, &'a Merged)>> {
-    let archive = out.join("archive");
-    std::fs::create_dir_all(&archive).map_err(|e| Error::io(&archive, e))?;
-    let mut csv = String::from("class,label,confidence,image,run\n");
-    let mut images = Vec::new();
+    best: &std::collections::BTreeMap<usize, Merged>,
+) -> Result<()> {
+    use crate::rundir::champions;
+    let mut files = Vec::with_capacity(best.len());
     for m in best.values() {
         let src = m.champion.image_path(&runs[m.run])?;
-        let name = format!(
-            "archive/{:04}_{}",
-            m.champion.class,
-            src.file_name()
-                .and_then(|n| n.to_str())
-                .and_then(|n| n.split_once('_').map(|(_, rest)| rest.to_string()))
-                .unwrap_or_else(|| "image.png".into())
-        );
-        let (bytes, image) = crate::imaging::load::read_image(&src)?;
-        write_atomic(&out.join(&name), &bytes)?;
-        csv.push_str(&format!(
-            "{},{},{},{name},{}\n",
-            m.champion.class,
-            crate::io::csv::field(&m.champion.label),
-            m.champion.confidence,
-            crate::io::csv::field(&runs[m.run].display().to_string())
-        ));
-        images.push((image, m));
+        files.push(crate::imaging::load::read_image(&src)?);
     }
-    write_atomic(&out.join("champions.csv"), csv.as_bytes())?;
-    Ok(images)
-}
-
-/// `out/gallery.png` of the merged cells, every image at the first's size.
-fn write_gallery(out: &Path, images: &[(image::DynamicImage, &Merged)]) -> Result<()> {
-    let rgb = images.iter().any(|(img, _)| img.color().has_color());
-    let (w, h) = (images[0].0.width() as usize, images[0].0.height() as usize);
-    let pixels: Vec<Vec<u8>> = images
+    let Some((_, first)) = files.first() else {
+        return champions::write(
+            out,
+            &champions::Layout {
+                width: 1,
+                height: 1,
+                zoom: 4,
+                extra_columns: &["run"],
+            },
+            &[],
+        );
+    };
+    let (w, h) = (first.width() as usize, first.height() as usize);
+    let rgb = files.iter().any(|(_, img)| img.color().has_color());
+    let pixels: Vec<Vec<u8>> = files
         .iter()
-        .map(|(img, _)| {
+        .map(|(_, img)| {
             let img = img.resize_exact(w as u32, h as u32, image::imageops::FilterType::Triangle);
             if rgb {
                 img.to_rgb8().into_raw()
@@ -217,15 +204,24 @@ fn write_gallery(out: &Path, images: &[(image::DynamicImage, &Merged)]) -> Resul
             }
         })
         .collect();
-    let tiles: Vec<crate::report::png::Tile<'_>> = images
-        .iter()
+    let entries: Vec<champions::Entry<'_>> = best
+        .values()
+        .zip(&files)
         .zip(&pixels)
-        .map(|((_, m), px)| crate::report::png::Tile {
+        .map(|((m, (bytes, _)), px)| champions::Entry {
+            class: m.champion.class,
+            label: &m.champion.label,
+            confidence: m.champion.confidence,
             pixels: px,
-            caption: m.champion.label.clone(),
-            sub: format!("{:.5}%", m.champion.confidence as f64 * 100.0),
+            png: Some(bytes),
+            extra: vec![runs[m.run].display().to_string()],
         })
         .collect();
-    let columns = (tiles.len() as f64).sqrt().ceil() as usize;
-    crate::report::png::save_gallery(&out.join("gallery.png"), &tiles, w, h, 4, columns.max(5))
+    let layout = champions::Layout {
+        width: w,
+        height: h,
+        zoom: 4,
+        extra_columns: &["run"],
+    };
+    champions::write(out, &layout, &entries)
 }

@@ -1,11 +1,12 @@
 //! Transfer (docs/paper.md §7): a run's champions re-scored on another network, written
 //! to `transfer-<name>.csv` in the run, with the tallies at the paper's thresholds.
 
-use super::{read_champions, read_config, run_crops, Champion};
+use super::{read_config, run_crops};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::io::write_atomic;
 use crate::nn::{self, Network};
+use crate::rundir::champions::{read as read_champions, Champion};
 use std::path::{Path, PathBuf};
 
 /// One champion on another network.

@@ -147,7 +147,7 @@ proptest! {
         }
         let champions = "class,label,confidence,image\n0,0,0.5,archive/0000_0.png\n1,1,0.99,archive/0001_1.png\n";
         std::fs::write(dir.join("champions.csv"), mutate(champions.as_bytes(), &edits)).unwrap();
-        let _ = fooling::experiments::read_champions(&dir);
+        let _ = fooling::rundir::champions::read(&dir);
         let stats = format!("{}\n0,200,0.5,0.5,0.1,0.9,0,0,1.0\n1,400,0.6,0.6,0.2,0.95,0,0,2.0\n", fooling::evo::run::STATS_HEADER);
         std::fs::write(dir.join("stats.csv"), mutate(stats.as_bytes(), &edits)).unwrap();
         let _ = fooling::report::runs::read_stats(&dir, 1000);

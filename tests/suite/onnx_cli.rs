@@ -390,7 +390,7 @@ fn labels_with_commas_and_quotes_survive_every_file() {
         run.to_str().unwrap(),
     ]));
     let read = |d: &Path| -> Vec<String> {
-        fooling::experiments::read_champions(d)
+        fooling::rundir::champions::read(d)
             .unwrap()
             .into_iter()
             .map(|c| c.label)

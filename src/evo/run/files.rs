@@ -4,7 +4,6 @@
 
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
-use crate::report::png::{save_gallery, save_png, Tile};
 use std::path::{Path, PathBuf};
 
 /// The header of `stats.csv`.
@@ -74,28 +73,8 @@ pub fn cells_row(generation: u32, conf: &[f32]) -> String {
         .join(",")
 }
 
-/// The longest slug of a label in a file name: with the class index before it, a name stays
-/// far below every file system's limit (255 bytes), however long the label.
-const MAX_SLUG: usize = 64;
-
-/// File-name-safe form of a label: ASCII letters and digits (lower case), `_` for anything
-/// else, at most [`MAX_SLUG`] characters. The label itself is kept whole in the CSV.
-pub(crate) fn slug(label: &str) -> String {
-    label
-        .chars()
-        .take(MAX_SLUG)
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// Writes `archive/`, `champions.csv` and `gallery.png` for `w × h` elites, grey or RGB
-/// interleaved (`pixels` holds one or three bytes per pixel).
+/// Writes the champions (`archive/`, `champions.csv`, `gallery.png`) of `w × h` elites, grey
+/// or RGB interleaved (`pixels` holds one or three bytes per pixel).
 pub fn write_outputs(
     dir: &Path,
     labels: &[String],
@@ -104,27 +83,25 @@ pub fn write_outputs(
     w: usize,
     h: usize,
 ) -> Result<()> {
-    let archive_dir = dir.join("archive");
-    std::fs::create_dir_all(&archive_dir).map_err(|e| Error::io(&archive_dir, e))?;
-    let mut csv = String::from("class,label,confidence,image\n");
-    let mut tiles = Vec::new();
+    use crate::rundir::champions;
     let n = pixels.len() / labels.len().max(1);
-    for (c, label) in labels.iter().enumerate() {
-        let name = format!("archive/{c:04}_{}.png", slug(label));
-        let px = &pixels[c * n..(c + 1) * n];
-        save_png(&dir.join(&name), px, w, h)?;
-        csv.push_str(&format!(
-            "{c},{},{},{name}\n",
-            crate::io::csv::field(label),
-            conf[c]
-        ));
-        tiles.push(Tile {
-            pixels: px,
-            caption: label.clone(),
-            sub: format!("{:.5}%", conf[c] as f64 * 100.0),
-        });
-    }
-    write_atomic(&dir.join("champions.csv"), csv.as_bytes())?;
-    let columns = (labels.len() as f64).sqrt().ceil() as usize;
-    save_gallery(&dir.join("gallery.png"), &tiles, w, h, 4, columns.max(5))
+    let entries: Vec<champions::Entry<'_>> = labels
+        .iter()
+        .enumerate()
+        .map(|(c, label)| champions::Entry {
+            class: c,
+            label,
+            confidence: conf[c],
+            pixels: &pixels[c * n..(c + 1) * n],
+            png: None,
+            extra: Vec::new(),
+        })
+        .collect();
+    let layout = champions::Layout {
+        width: w,
+        height: h,
+        zoom: 4,
+        extra_columns: &[],
+    };
+    champions::write(dir, &layout, &entries)
 }

@@ -3,8 +3,8 @@
 
 use super::{Ablated, RepetitionTest};
 use crate::error::{Error, Result};
-use crate::experiments::Champion;
 use crate::io::write_atomic;
+use crate::rundir::champions::Champion;
 use std::path::Path;
 
 /// The header of `ablate.csv`.
@@ -80,7 +80,7 @@ pub fn read_ablate(dir: &Path) -> Result<(usize, usize, Vec<Ablated>)> {
         };
         let file = |key: &str| -> Result<String> {
             let v: String = field(&path, row, key).map_err(at)?;
-            if crate::experiments::inside(&v) {
+            if crate::rundir::champions::inside(&v) {
                 Ok(v)
             } else {
                 Err(bad(format!(

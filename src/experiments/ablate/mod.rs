@@ -20,12 +20,13 @@
 
 mod csv;
 
-use super::{read_champions, run_network, Champion, RunNetwork};
+use super::{run_network, RunNetwork};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::imaging::load::{load_planes, planes_input, Planes};
 use crate::imaging::repeats::{self, Removal};
 use crate::nn::{self, Network};
+use crate::rundir::champions::{read as read_champions, Champion};
 use csv::write_ablate;
 pub use csv::{read_ablate, ABLATE_HEADER};
 use std::path::{Path, PathBuf};

@@ -214,7 +214,7 @@ impl Summary {
                 self.galleries.push(Vec::new());
                 // a built-in network's labels, else (a user's model) those its run saved
                 let saved = || {
-                    crate::experiments::read_champions(dir)
+                    crate::rundir::champions::read(dir)
                         .map(|c| c.into_iter().map(|c| c.label).collect())
                         .unwrap_or_default()
                 };
@@ -410,7 +410,7 @@ fn ascent_run(r: &Run, c: &AscentRunFile) -> Result<Option<AscentRun>> {
     if !r.dir.join("champions.csv").exists() {
         return Ok(None);
     }
-    let champs = crate::experiments::read_champions(&r.dir)?;
+    let champs = crate::rundir::champions::read(&r.dir)?;
     let conf: Vec<f32> = champs.iter().map(|c| c.confidence).collect();
     if conf.is_empty() {
         return Err(Error::Data {
