@@ -78,6 +78,17 @@ impl Window {
         }
     }
 
+    /// Where in its vec4 the first column an invocation reads sits: its index, ox0 · sw −
+    /// pad_l, is ≡ −pad_l (mod 4) since ox0 is a multiple of 8, so that many elements of the
+    /// first vec4 come before it (0 for rows read as scalars).
+    fn offset(&self) -> usize {
+        if self.scalar_out == 0 {
+            (4 - self.pad_l_mod4) % 4
+        } else {
+            0
+        }
+    }
+
     /// Input columns the outputs of an invocation read.
     fn span(&self) -> usize {
         (self.out() - 1) * self.stride[1] + (self.kernel[1] - 1) * self.dilation[1] + 1
@@ -93,14 +104,9 @@ pub fn takes(s: &Conv2dShape) -> bool {
 /// The WGSL for `w`.
 pub fn source(w: Window) -> String {
     let [kh, kw] = w.kernel;
-    let [sh, sw] = w.stride;
-    let [dh, dw] = w.dilation;
+    let sw = w.stride[1];
     let (out, vec4) = (w.out(), w.scalar_out == 0);
-    // the first column read, ox0 · sw − pad_l, is ≡ −pad_l (mod 4) since ox0 is a multiple of
-    // 8: that many elements of the first vec4 come before it
-    let off = if vec4 { (4 - w.pad_l_mod4) % 4 } else { 0 };
-    let span = w.span();
-    let vecs = (off + span).div_ceil(4);
+    let off = w.offset();
     let mut s = String::from(
         "struct Params {
     in_c: u32, in_h: u32, in_w: u32, out_c: u32,
@@ -171,54 +177,69 @@ fn depthwise2d_fwd_rows(
         let _ = writeln!(s, "    var acc{o} = 0.0;");
     }
     for ky in 0..kh {
-        let _ = write!(
-            s,
-            "    {{
+        s += &window_row(w, ky);
+    }
+    s += &stores(out);
+    s
+}
+
+/// The text of window row `ky` of `w`: the input row's columns loaded once (vec4s or
+/// scalars, zero outside the input), the row's weights, and every output's multiply-adds.
+fn window_row(w: Window, ky: usize) -> String {
+    let [_, kw] = w.kernel;
+    let [sh, sw] = w.stride;
+    let [dh, dw] = w.dilation;
+    let (out, vec4) = (w.out(), w.scalar_out == 0);
+    let off = w.offset();
+    let mut s = format!(
+        "    {{
         let iy = i32(oy * {sh}u + {}u) - i32(p.pad_t);
         if iy >= 0 && iy < i32(p.in_h) {{
             let xr = xb + u32(iy) * {};
 ",
-            ky * dh,
-            if vec4 { "w4" } else { "p.in_w" }
-        );
-        if vec4 {
-            for j in 0..vecs {
-                let _ = writeln!(
-                    s,
-                    "            let c{j} = v0 + {j};
+        ky * dh,
+        if vec4 { "w4" } else { "p.in_w" }
+    );
+    if vec4 {
+        for j in 0..(off + w.span()).div_ceil(4) {
+            let _ = writeln!(
+                s,
+                "            let c{j} = v0 + {j};
             let e{j} = select(vec4<f32>(0.0), x[xr + u32(max(c{j}, 0))], c{j} >= 0 && c{j} < i32(w4));"
-                );
-            }
-        } else {
-            for j in 0..span {
-                let _ = writeln!(
-                    s,
-                    "            let c{j} = v0 + {j};
+            );
+        }
+    } else {
+        for j in 0..w.span() {
+            let _ = writeln!(
+                s,
+                "            let c{j} = v0 + {j};
             let e{j} = select(0.0, x[xr + u32(clamp(c{j}, 0, i32(p.in_w) - 1))], c{j} >= 0 && c{j} < i32(p.in_w));"
-                );
-            }
+            );
         }
-        for kx in 0..kw {
-            let _ = writeln!(s, "            let w{kx} = w[wb + {}u];", ky * kw + kx);
-        }
-        for o in 0..out {
-            for kx in 0..kw {
-                let t = off + o * sw + kx * dw;
-                let e = if vec4 {
-                    format!("e{}[{}]", t / 4, t % 4)
-                } else {
-                    format!("e{t}")
-                };
-                let _ = writeln!(s, "            acc{o} = fma(w{kx}, {e}, acc{o});");
-            }
-        }
-        s += "        }\n    }\n";
     }
-    let _ = write!(
-        s,
+    for kx in 0..kw {
+        let _ = writeln!(s, "            let w{kx} = w[wb + {}u];", ky * kw + kx);
+    }
+    for o in 0..out {
+        for kx in 0..kw {
+            let t = off + o * sw + kx * dw;
+            let e = if vec4 {
+                format!("e{}[{}]", t / 4, t % 4)
+            } else {
+                format!("e{t}")
+            };
+            let _ = writeln!(s, "            acc{o} = fma(w{kx}, {e}, acc{o});");
+        }
+    }
+    s + "        }\n    }\n"
+}
+
+/// The stores of `out` outputs of a row, with the bias and the fused activation.
+fn stores(out: usize) -> String {
+    let mut s = String::from(
         "    let bias = b[oc];
     let yr = row * p.out_w + ox0;
-"
+",
     );
     for o in 0..out {
         let _ = write!(
@@ -233,8 +254,7 @@ fn depthwise2d_fwd_rows(
 "
         );
     }
-    s.push_str("}\n");
-    s
+    s + "}\n"
 }
 
 /// The generated shader for `w` and the name it goes by: generated once, then served from a
