@@ -255,47 +255,9 @@ pub fn run(gpu: &Gpu, s: &AblateSettings) -> Result<AblateOutcome> {
     } = run_network(dir)?;
     let _lock = crate::io::lock_dir(dir)?;
     let arch = loaded.arch.clone();
-    let mut images = Vec::with_capacity(champions.len());
-    for c in &champions {
-        if c.class >= arch.num_classes() {
-            return Err(Error::Data {
-                path: dir.join("champions.csv"),
-                message: format!(
-                    "class {} is past the {} classes of {}",
-                    c.class,
-                    arch.num_classes(),
-                    arch.name
-                ),
-            });
-        }
-        images.push(load_planes(&arch, &c.image_path(dir)?, false, crops)?);
-    }
-    let Some(first) = images.first() else {
-        return Err(Error::Data {
-            path: dir.join("champions.csv"),
-            message: "no champions to ablate".into(),
-        });
-    };
-    let (h, w) = (first.h, first.w);
-    let side = h.min(w);
-    let patch = s
-        .patch
-        .unwrap_or(((side as f64 / 7.0).round() as usize).max(1));
-    if patch == 0 || patch > side {
-        return Err(Error::Setting {
-            value: None,
-            key: "patch",
-            message: format!("{patch} pixels: must be 1 to the image's side, {side}"),
-        });
-    }
-    let stride = s.stride.unwrap_or((patch / 2).max(1));
-    if stride == 0 || stride > side {
-        return Err(Error::Setting {
-            value: None,
-            key: "stride",
-            message: format!("{stride} pixels: must be 1 to the image's side, {side}"),
-        });
-    }
+    let images = champion_images(dir, &arch, &champions, crops)?;
+    let (h, w) = (images[0].h, images[0].w);
+    let (patch, stride) = squares(s, h.min(w))?;
     let net = Network::new(gpu, arch.clone(), &loaded.weights)?;
     // about 8 MiB of network input per device batch: a few seconds' work on a CPU adapter,
     // so a signal is honoured within seconds
@@ -341,48 +303,15 @@ pub fn run(gpu: &Gpu, s: &AblateSettings) -> Result<AblateOutcome> {
     let patches = repeats::patches(h, w, patch, stride);
     let mut rows = Vec::with_capacity(champions.len());
     for ((c, scores), (_, rep)) in champions.into_iter().zip(scorer.scores).zip(found) {
-        let confidence = scores[0];
-        let occluded = &scores[1..=patches.len()];
-        let drops: Vec<f32> = occluded.iter().map(|&o| confidence - o).collect();
-        let (worst, &occlusion_min) = occluded
-            .iter()
-            .enumerate()
-            .min_by(|a, b| a.1.total_cmp(b.1))
-            .expect("at least one square");
-        let heat = beside(&c.image, "occlusion");
-        crate::report::png::save_png(
-            &dir.join(&heat),
-            &heatmap(h, w, &patches, patch, &drops),
-            w,
-            h,
-        )?;
-        let repetition = cppn.then(|| match rep {
-            Some(r) => RepetitionTest {
-                copies: r.copies.len(),
-                period: r.period,
-                confidence: [
-                    scores[1 + patches.len()],
-                    scores[2 + patches.len()],
-                    scores[3 + patches.len()],
-                ],
-                images: Removal::ALL.map(|m| beside(&c.image, m.name())),
-            },
-            None => RepetitionTest {
-                copies: 0,
-                period: (0, 0),
-                confidence: [f32::NAN; 3],
-                images: Default::default(),
-            },
-        });
-        rows.push(Ablated {
-            occlusion_mean_drop: drops.iter().sum::<f32>() / drops.len() as f32,
-            confidence,
-            occlusion_min,
-            worst: patches[worst],
-            heatmap: heat,
-            repetition,
-            champion: c,
-        });
+        rows.push(ablated(
+            dir,
+            c,
+            &scores,
+            rep,
+            (h, w),
+            (&patches, patch),
+            cppn,
+        )?);
     }
     write_ablate(&path, patch, stride, &rows)?;
     Ok(AblateOutcome {
@@ -392,6 +321,113 @@ pub fn run(gpu: &Gpu, s: &AblateSettings) -> Result<AblateOutcome> {
         tally: Tally::of(&rows),
         rows,
     })
+}
+
+/// The row of champion `c` from its scores (its own, each occluded square's, then with its
+/// repeated elements removed each way): the occlusion heatmap written beside its image.
+fn ablated(
+    dir: &Path,
+    c: Champion,
+    scores: &[f32],
+    rep: Option<repeats::Repeats>,
+    (h, w): (usize, usize),
+    (patches, patch): (&[(usize, usize)], usize),
+    cppn: bool,
+) -> Result<Ablated> {
+    let confidence = scores[0];
+    let occluded = &scores[1..=patches.len()];
+    let drops: Vec<f32> = occluded.iter().map(|&o| confidence - o).collect();
+    let (worst, &occlusion_min) = occluded
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .expect("at least one square");
+    let heat = beside(&c.image, "occlusion");
+    crate::report::png::save_png(
+        &dir.join(&heat),
+        &heatmap(h, w, &patches, patch, &drops),
+        w,
+        h,
+    )?;
+    let repetition = cppn.then(|| match rep {
+        Some(r) => RepetitionTest {
+            copies: r.copies.len(),
+            period: r.period,
+            confidence: [
+                scores[1 + patches.len()],
+                scores[2 + patches.len()],
+                scores[3 + patches.len()],
+            ],
+            images: Removal::ALL.map(|m| beside(&c.image, m.name())),
+        },
+        None => RepetitionTest {
+            copies: 0,
+            period: (0, 0),
+            confidence: [f32::NAN; 3],
+            images: Default::default(),
+        },
+    });
+    Ok(Ablated {
+        occlusion_mean_drop: drops.iter().sum::<f32>() / drops.len() as f32,
+        confidence,
+        occlusion_min,
+        worst: patches[worst],
+        heatmap: heat,
+        repetition,
+        champion: c,
+    })
+}
+
+/// The champions' images, each checked to be a class of `arch`; at least one.
+fn champion_images(
+    dir: &Path,
+    arch: &nn::Arch,
+    champions: &[Champion],
+    crops: Option<usize>,
+) -> Result<Vec<Planes>> {
+    let mut images = Vec::with_capacity(champions.len());
+    for c in champions {
+        if c.class >= arch.num_classes() {
+            return Err(Error::Data {
+                path: dir.join("champions.csv"),
+                message: format!(
+                    "class {} is past the {} classes of {}",
+                    c.class,
+                    arch.num_classes(),
+                    arch.name
+                ),
+            });
+        }
+        images.push(load_planes(arch, &c.image_path(dir)?, false, crops)?);
+    }
+    if images.is_empty() {
+        return Err(Error::Data {
+            path: dir.join("champions.csv"),
+            message: "no champions to ablate".into(),
+        });
+    }
+    Ok(images)
+}
+
+/// The occluding square's side and stride of `s` for images whose shorter side is `side`.
+fn squares(s: &AblateSettings, side: usize) -> Result<(usize, usize)> {
+    let patch = s
+        .patch
+        .unwrap_or(((side as f64 / 7.0).round() as usize).max(1));
+    if patch == 0 || patch > side {
+        return Err(Error::setting(
+            "patch",
+            format!("{patch} pixels: must be 1 to the image's side, {side}"),
+        ));
+    }
+    let stride = s.stride.unwrap_or((patch / 2).max(1));
+    if stride == 0 || stride > side {
+        return Err(Error::setting(
+            "stride",
+            format!("{stride} pixels: must be 1 to the image's side, {side}"),
+        ));
+    }
+    Ok((patch, stride))
 }
 
 /// Writes `planes` as the PNG `name` in `dir`, as the run saved its champions.
