@@ -345,7 +345,7 @@ fn ablated(
     let heat = beside(&c.image, "occlusion");
     crate::report::png::save_png(
         &dir.join(&heat),
-        &heatmap(h, w, &patches, patch, &drops),
+        &heatmap(h, w, patches, patch, &drops),
         w,
         h,
     )?;
