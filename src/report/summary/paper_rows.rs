@@ -14,10 +14,23 @@ fn left_out_note(n: usize) -> String {
     }
 }
 
+/// Lines of our column by row of the paper's table (R1–R9): each line's text and its command.
+type Lines = BTreeMap<&'static str, Vec<(String, String)>>;
+
 impl Summary {
     /// Ours, by row of the paper's table (R1–R9): each line's text and the command behind it.
-    pub fn ours(&self) -> BTreeMap<&'static str, Vec<(String, String)>> {
-        let mut ours: BTreeMap<&'static str, Vec<(String, String)>> = BTreeMap::new();
+    pub fn ours(&self) -> Lines {
+        let mut ours = Lines::new();
+        self.evolutions(&mut ours);
+        self.ascent_lines(&mut ours);
+        self.transfer_lines(&mut ours);
+        self.ablation_lines(&mut ours);
+        self.retrain_lines(&mut ours);
+        ours
+    }
+
+    /// R1–R4: each group of evolution runs.
+    fn evolutions(&self, ours: &mut Lines) {
         for g in &self.groups {
             let n = g.runs.len();
             let list = g
@@ -47,6 +60,10 @@ impl Summary {
                 };
             ours.entry(g.row).or_default().push((text, cmd));
         }
+    }
+
+    /// R5: each ascent run.
+    fn ascent_lines(&self, ours: &mut Lines) {
         for a in &self.ascents {
             ours.entry("R5").or_default().push((
                 format!(
@@ -56,6 +73,10 @@ impl Summary {
                 a.command.clone(),
             ));
         }
+    }
+
+    /// R6: each transfer tally.
+    fn transfer_lines(&self, ours: &mut Lines) {
         for t in &self.tallies {
             let pct = |k: usize| 100.0 * k as f64 / t.champions.max(1) as f64;
             ours.entry("R6").or_default().push((
@@ -81,6 +102,10 @@ impl Summary {
                 ),
             ));
         }
+    }
+
+    /// R9: the ablations of each kind of run, pooled.
+    fn ablation_lines(&self, ours: &mut Lines) {
         // the ablations of each kind of run, pooled as the transfer tallies are
         let mut groups: Vec<&str> = Vec::new();
         for a in &self.ablations {
@@ -126,6 +151,10 @@ impl Summary {
                 .or_default()
                 .push((text + &left_out_note(self.left_out_of("R9", net)), cmd));
         }
+    }
+
+    /// R7: each retraining study.
+    fn retrain_lines(&self, ours: &mut Lines) {
         for r in &self.retrains {
             let with = r.rows.iter().filter(|r| r.n_ge_09999 != 0).count();
             let unfinished = if r.rows.len() < r.networks {
@@ -152,6 +181,5 @@ impl Summary {
                 r.command.clone(),
             ));
         }
-        ours
     }
 }
