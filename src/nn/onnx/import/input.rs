@@ -39,6 +39,44 @@ pub(in crate::nn::onnx) fn input_shape(
         path: file.into(),
         message: m,
     };
+    let (input, dims) = declared(graph, &err)?;
+    if let Dim::Fixed(n @ 2..) = dims[0] {
+        // a fixed batch above 1: the model would take only batches of that size
+        return Err(err(format!(
+            "input {:?} has a fixed batch of {n}: export it with batch 1 or a dynamic batch",
+            input.name()
+        )));
+    }
+    let (c, [dh, dw], nhwc) = match (dims[1], dims[2], dims[3]) {
+        (Dim::Fixed(c @ (1 | 3)), h, w) => (c, [h, w], false),
+        (h, w, Dim::Fixed(c @ (1 | 3))) => (c, [h, w], true),
+        (Dim::Open, _, _) => {
+            return Err(err(format!("input {:?} leaves its channels open", input.name())))
+        }
+        (Dim::Fixed(c), _, _) => {
+            return Err(err(format!(
+                "input {:?} has {c} channels, and its last dimension is not 1 or 3 either: fooling takes grey (1) or colour (3) images, laid out (N, C, H, W) or as TensorFlow does, (N, H, W, C)",
+                input.name()
+            )))
+        }
+    };
+    let (h, w) = size_of(file, [dh, dw], size)?;
+    if h > 4096 || w > 4096 {
+        return Err(err(format!("input {h}x{w}: at most 4096 pixels a side")));
+    }
+    Ok(Input {
+        name: input.name().to_string(),
+        shape: [c, h, w],
+        nhwc,
+    })
+}
+
+/// The graph's one image input (the inputs that are not initializers) and its declared
+/// dimensions, four of them; the graph must have one output.
+fn declared<'g>(
+    graph: &'g GraphProto,
+    err: &dyn Fn(String) -> Error,
+) -> Result<(&'g crate::nn::onnx::proto::ValueInfoProto, Vec<Dim>)> {
     let inits: HashSet<&str> = graph.initializer.iter().map(|t| t.name()).collect();
     let inputs: Vec<_> = graph
         .input
@@ -111,27 +149,17 @@ pub(in crate::nn::onnx) fn input_shape(
             dims.len()
         )));
     }
-    if let Dim::Fixed(n @ 2..) = dims[0] {
-        // a fixed batch above 1: the model would take only batches of that size
-        return Err(err(format!(
-            "input {:?} has a fixed batch of {n}: export it with batch 1 or a dynamic batch",
-            input.name()
-        )));
-    }
-    let (c, [dh, dw], nhwc) = match (dims[1], dims[2], dims[3]) {
-        (Dim::Fixed(c @ (1 | 3)), h, w) => (c, [h, w], false),
-        (h, w, Dim::Fixed(c @ (1 | 3))) => (c, [h, w], true),
-        (Dim::Open, _, _) => {
-            return Err(err(format!("input {:?} leaves its channels open", input.name())))
-        }
-        (Dim::Fixed(c), _, _) => {
-            return Err(err(format!(
-                "input {:?} has {c} channels, and its last dimension is not 1 or 3 either: fooling takes grey (1) or colour (3) images, laid out (N, C, H, W) or as TensorFlow does, (N, H, W, C)",
-                input.name()
-            )))
-        }
-    };
-    let (h, w) = match (dh, dw, size) {
+    Ok((input, dims))
+}
+
+/// The input's (height, width): the declared ones, or `size` (which must agree with any
+/// declared).
+fn size_of(
+    file: &Path,
+    [dh, dw]: [Dim; 2],
+    size: Option<([usize; 2], Source<'_>)>,
+) -> Result<(usize, usize)> {
+    Ok(match (dh, dw, size) {
         (_, _, Some(([h, w], setting))) => {
             if h == 0 || w == 0 {
                 return Err(setting.error(
@@ -167,13 +195,5 @@ pub(in crate::nn::onnx) fn input_shape(
             ),
             ))
         }
-    };
-    if h > 4096 || w > 4096 {
-        return Err(err(format!("input {h}x{w}: at most 4096 pixels a side")));
-    }
-    Ok(Input {
-        name: input.name().to_string(),
-        shape: [c, h, w],
-        nhwc,
     })
 }
