@@ -8,6 +8,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod files;
+mod open;
 mod runner;
 
 pub use checkpoint::{checkpoint_path, Checkpoint, RunMark, Search};

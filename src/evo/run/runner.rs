@@ -8,17 +8,18 @@
 //! to an [`Observer`]; printing is the observer's business.
 
 use super::checkpoint::RunMark;
+use super::open::{imaging_of, search_of};
 use super::{
     study_run, study_seed, truncate_stats, write_outputs, EvolveSettings, RunConfig, Search,
 };
 use crate::command_line::{flag, CommandLine};
 use crate::error::{Error, Result};
-use crate::evo::{CppnSearch, DirectSearch, Imaging};
 use crate::gpu::Gpu;
-use crate::io::{lock_dir, sha256_file, DirLock};
+use crate::io::{lock_dir, DirLock};
 use crate::nn::{self, Network};
 use crate::signal::Stop;
 use crate::stats::Stats;
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -267,55 +268,11 @@ impl<'g> Runner<'g> {
             return Err(changed("weights", &config.weights));
         }
         let (arch, weights) = (loaded.arch, loaded.weights);
-        let imaging = match &config.color {
-            None => Imaging::Grey,
-            Some(c) => {
-                let [_, h, w] = arch.input;
-                let mean = match &c.mean_image {
-                    Some(p) => {
-                        if resume && Some(sha256_file(p)?) != c.mean_image_sha256 {
-                            return Err(changed("mean image", p));
-                        }
-                        let px =
-                            crate::imaging::load::load_color_cropped(p, w, h, arch.pixels.order)
-                                .map_err(|e| Error::setting("mean_image", e.to_string()))?;
-                        Some(px.iter().map(|&v| v as f32).collect())
-                    }
-                    None => None,
-                };
-                Imaging::color(&arch, c.model, c.genome_size(), c.crops, mean)?
-            }
-        };
+        let imaging = imaging_of(config, &arch, resume, &changed)?;
         let labels = arch.labels.clone();
         let net = Network::new(gpu, arch, &weights)?;
         let n = slots.len();
-        let mut search: Box<dyn Search + 'g> = match (&config.direct, &config.cppn) {
-            (Some(d), _) => Box::new(DirectSearch::batch_of_runs(
-                gpu,
-                net,
-                d.clone(),
-                imaging,
-                n,
-            )?),
-            (None, Some(c)) if n == 1 => {
-                Box::new(CppnSearch::with_imaging(gpu, net, c.clone(), imaging)?)
-            }
-            (None, Some(_)) => {
-                return Err(Error::setting(
-                    "runs",
-                    format!(
-                    "{n} runs in one batch need the direct encoding; run CPPN runs one by one ({})",
-                    flag("run_index")
-                ),
-                ))
-            }
-            (None, None) => {
-                return Err(Error::Data {
-                    path: dir.join("config.toml"),
-                    message: "names no encoding's settings".into(),
-                })
-            }
-        };
+        let mut search = search_of(gpu, net, config, imaging, n, dir)?;
         // a run stopped before its first checkpoint resumes from its start: every draw
         // depends only on the seed, so it ends as the uninterrupted run would
         let present = slots
@@ -376,29 +333,16 @@ impl<'g> Runner<'g> {
     /// written and the outcomes say which signal stopped them); one outcome per run.
     pub fn run(mut self, observer: &mut dyn Observer, stop: &Stop) -> Result<Vec<Outcome>> {
         let start = Instant::now();
-        let search = &mut self.search;
-        let mut conf = search.confidences()?;
+        let mut conf = self.search.confidences()?;
         let cells = conf.len() / self.runs.len();
         // a resumed run keeps the rows up to its checkpoint; a fresh start keeps none
-        let kept = self.resumed.then(|| search.generation());
-        let mut files = Vec::new();
-        for run in &self.runs {
-            std::fs::create_dir_all(&run.dir).map_err(|e| Error::io(&run.dir, e))?;
-            truncate_stats(&run.dir, kept, cells)?;
-            run.config.save(&run.dir)?;
-            let append = |name: &str| {
-                let path = run.dir.join(name);
-                std::fs::OpenOptions::new()
-                    .append(true)
-                    .open(&path)
-                    .map_err(|e| Error::io(path, e))
-            };
-            files.push((append("stats.csv")?, append("cells.csv")?));
-        }
+        let kept = self.resumed.then(|| self.search.generation());
+        let mut files = self.open_logs(kept, cells)?;
+        let search = &mut self.search;
         let config = self.runs[0].config.clone();
         observer.started(search.generation(), config.generations, self.resumed);
         let seconds = |run: &RunDir| run.seconds_before + start.elapsed().as_secs_f64();
-        let record = |files: &mut Vec<(std::fs::File, std::fs::File)>,
+        let record = |files: &mut Vec<(File, File)>,
                       generation: u32,
                       evaluations: u64,
                       conf: &[f32]|
@@ -458,15 +402,45 @@ impl<'g> Runner<'g> {
             }
         }
         checkpoint(search.as_ref(), &conf)?;
+        let seconds: Vec<f64> = self.runs.iter().map(seconds).collect();
+        self.outcomes(&conf, &seconds, stop)
+    }
+
+    /// Each run's directory made, its `stats.csv` and `cells.csv` kept up to generation
+    /// `kept` (none for a fresh start) and opened to append, its configuration saved.
+    fn open_logs(&self, kept: Option<u32>, cells: usize) -> Result<Vec<(File, File)>> {
+        let mut files = Vec::new();
+        for run in &self.runs {
+            std::fs::create_dir_all(&run.dir).map_err(|e| Error::io(&run.dir, e))?;
+            truncate_stats(&run.dir, kept, cells)?;
+            run.config.save(&run.dir)?;
+            let append = |name: &str| {
+                let path = run.dir.join(name);
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .map_err(|e| Error::io(path, e))
+            };
+            files.push((append("stats.csv")?, append("cells.csv")?));
+        }
+        Ok(files)
+    }
+
+    /// Each run's champions written, and its outcome: `conf` every run's cells, `seconds`
+    /// each run's time.
+    fn outcomes(&self, conf: &[f32], seconds: &[f64], stop: &Stop) -> Result<Vec<Outcome>> {
+        let search = &self.search;
+        let cells = conf.len() / self.runs.len();
         let (w, h) = search.picture();
         let pixels = search.archive_pixels()?;
         let per_run = pixels.len() / self.runs.len();
         let mut outcomes = Vec::new();
-        for ((run, conf), pixels) in self
+        for (((run, conf), pixels), &seconds) in self
             .runs
             .iter()
             .zip(conf.chunks(cells))
             .zip(pixels.chunks(per_run))
+            .zip(seconds)
         {
             write_outputs(&run.dir, &self.labels[..cells], conf, pixels, w, h)?;
             outcomes.push(Outcome {
@@ -475,7 +449,7 @@ impl<'g> Runner<'g> {
                 cells,
                 stats: Stats::of(conf),
                 evaluations: search.evaluations(),
-                seconds: seconds(run),
+                seconds,
                 stopped_by: stop.signal(),
             });
         }
