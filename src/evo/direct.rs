@@ -172,36 +172,7 @@ impl<'g> DirectSearch<'g> {
         runs: usize,
     ) -> Result<DirectSearch<'g>> {
         let classes = super::check(&net, &imaging, config.batch, &config.cells, "direct")?;
-        let too_many = |message: String| Error::Setting {
-            value: None,
-            key: "runs",
-            message,
-        };
-        if runs == 0 {
-            return Err(too_many("must be at least 1".into()));
-        }
-        if config.seed.checked_add(runs as u32 - 1).is_none() || runs > u32::MAX as usize {
-            return Err(too_many(format!(
-                "seeds {} .. {} + {runs} − 1 do not fit 32 bits",
-                config.seed, config.seed
-            )));
-        }
-        let (b, all) = match config.batch.checked_mul(runs) {
-            Some(all) if all <= u32::MAX as usize => (config.batch, all),
-            _ => {
-                return Err(too_many(format!(
-                    "{runs} runs of {} children exceed the limit of 2^32 children in a batch",
-                    config.batch
-                )))
-            }
-        };
-        if !(0.0..=1.0).contains(&config.rate) {
-            return Err(Error::Setting {
-                value: None,
-                key: "rate",
-                message: format!("{} is not a probability", config.rate),
-            });
-        }
+        let (b, all) = children_of(&config, runs)?;
         let genes = imaging.genes(&net.arch);
         let archive = Genomes::zeros(gpu, "archive", runs * classes, genes)?;
         if config.crossover == Crossover::Sbx && archive.bufs.len() > 1 {
@@ -216,39 +187,11 @@ impl<'g> DirectSearch<'g> {
                 ),
             });
         }
-        let children = Genomes::zeros(gpu, "children", all, genes)?;
-        for (first, n, buf) in children.blocks() {
-            let init: Vec<f32> = (first * genes..(first + n) * genes)
-                .map(|i| {
-                    let (child, gene) = (i / genes, (i % genes) as u32);
-                    let (run, own) = ((child / b) as u32, (child % b) as u32);
-                    uniform01(config.seed + run, INIT_GENERATION, own, gene, STREAM_INIT)
-                })
-                .collect();
-            buf.write(gpu, 0, &init);
-        }
+        let children = first_children(gpu, &config, (all, b), genes)?;
         let parent = GpuBuffer::<u32>::zeros(gpu, "parents", all)?;
         let mate = GpuBuffer::<u32>::zeros(gpu, "mates", all)?;
         let clock = GpuBuffer::<u32>::zeros(gpu, "generation", 1)?;
-        let mut advance = vec![
-            kernels::clock_step(gpu, clock.view(), 1)?,
-            kernels::parents_draw(
-                gpu,
-                (config.seed, STREAM_PARENT),
-                (runs, classes),
-                clock.view(),
-                parent.view(),
-            )?,
-        ];
-        if config.crossover == Crossover::Sbx {
-            advance.push(kernels::parents_draw(
-                gpu,
-                (config.seed, STREAM_MATE),
-                (runs, classes),
-                clock.view(),
-                mate.view(),
-            )?);
-        }
+        let advance = advance(gpu, &config, (runs, classes), &clock, (&parent, &mate))?;
         let fitness = Fitness::new(gpu, &net, &imaging, &children)?;
         let cell_archive = ClassArchive::of_runs(gpu, (runs, classes), b, fitness.probs.view())?;
         let (mutate, copy) = block_dispatches(
@@ -428,4 +371,93 @@ fn block_dispatches(
         }
     }
     Ok((mutate, copy))
+}
+
+/// Children a run of `config` makes a generation, and those of `runs` runs: each run's seeds
+/// and the batch's children must fit 32 bits, and the mutation rate be a probability.
+fn children_of(config: &DirectConfig, runs: usize) -> Result<(usize, usize)> {
+    let too_many = |message: String| Error::Setting {
+        value: None,
+        key: "runs",
+        message,
+    };
+    if runs == 0 {
+        return Err(too_many("must be at least 1".into()));
+    }
+    if config.seed.checked_add(runs as u32 - 1).is_none() || runs > u32::MAX as usize {
+        return Err(too_many(format!(
+            "seeds {} .. {} + {runs} − 1 do not fit 32 bits",
+            config.seed, config.seed
+        )));
+    }
+    let (b, all) = match config.batch.checked_mul(runs) {
+        Some(all) if all <= u32::MAX as usize => (config.batch, all),
+        _ => {
+            return Err(too_many(format!(
+                "{runs} runs of {} children exceed the limit of 2^32 children in a batch",
+                config.batch
+            )))
+        }
+    };
+    if !(0.0..=1.0).contains(&config.rate) {
+        return Err(Error::Setting {
+            value: None,
+            key: "rate",
+            message: format!("{} is not a probability", config.rate),
+        });
+    }
+    Ok((b, all))
+}
+
+/// The first generation's children of every run: genes drawn uniformly from each run's seed,
+/// `all` children, `b` a run.
+fn first_children(
+    gpu: &Gpu,
+    config: &DirectConfig,
+    (all, b): (usize, usize),
+    genes: usize,
+) -> Result<Genomes> {
+    let children = Genomes::zeros(gpu, "children", all, genes)?;
+    for (first, n, buf) in children.blocks() {
+        let init: Vec<f32> = (first * genes..(first + n) * genes)
+            .map(|i| {
+                let (child, gene) = (i / genes, (i % genes) as u32);
+                let (run, own) = ((child / b) as u32, (child % b) as u32);
+                uniform01(config.seed + run, INIT_GENERATION, own, gene, STREAM_INIT)
+            })
+            .collect();
+        buf.write(gpu, 0, &init);
+    }
+    Ok(children)
+}
+
+/// What starts each generation on the device: the clock's step, then every child's parent
+/// (and its mate, for SBX) drawn from its run's cells.
+fn advance(
+    gpu: &Gpu,
+    config: &DirectConfig,
+    (runs, classes): (usize, usize),
+    clock: &GpuBuffer<u32>,
+    (parent, mate): (&GpuBuffer<u32>, &GpuBuffer<u32>),
+) -> Result<Vec<Dispatch>> {
+    let mut advance = vec![
+        kernels::clock_step(gpu, clock.view(), 1)?,
+        kernels::parents_draw(
+            gpu,
+            (config.seed, STREAM_PARENT),
+            (runs, classes),
+            clock.view(),
+            parent.view(),
+        )?,
+    ];
+    if config.crossover == Crossover::Sbx {
+        advance.push(kernels::parents_draw(
+            gpu,
+            (config.seed, STREAM_MATE),
+            (runs, classes),
+            clock.view(),
+            mate.view(),
+        )?);
+    }
+    Ok(advance)
 }
