@@ -102,7 +102,6 @@ impl<'g> Trainer<'g> {
         let mut net = net;
         net.bounds = None;
         let arch = net.arch.clone();
-        let [_, h, w] = arch.input;
         check(&arch, data, &config)?;
         let b = config.batch;
         // the iteration, for the dropout layers' masks
@@ -110,14 +109,11 @@ impl<'g> Trainer<'g> {
         let seed = config.seed as u32;
         let plan = net.train_plan(gpu, b, seed, step.view())?;
         if plan.chunk < b {
-            return Err(Error::Setting {
-                value: None,
-                key: "batch",
-                message: format!("at most {} images fit one pass on this adapter", plan.chunk),
-            });
+            return Err(Error::setting(
+                "batch",
+                format!("at most {} images fit one pass on this adapter", plan.chunk),
+            ));
         }
-        let classes = arch.num_classes();
-        let pixels = h * w;
         let data_buf = GpuBuffer::from_slice(gpu, "dataset", &kernels::pack_bytes(&data.images))?;
         let labels: Vec<u32> = data.labels.iter().map(|&l| l as u32).collect();
         let labels_buf = GpuBuffer::from_slice(gpu, "labels", &labels)?;
@@ -126,58 +122,17 @@ impl<'g> Trainer<'g> {
         let hyper = GpuBuffer::<f32>::zeros(gpu, "solver", 3)?;
         let loss = GpuBuffer::<f32>::zeros(gpu, "loss", b)?;
 
-        // the batch goes straight into the network's input, or through the augmentation
-        let raw = match config.augment {
-            Some(_) => Some(GpuBuffer::<f32>::zeros(gpu, "gathered batch", b * pixels)?),
-            None => None,
-        };
-        let mut input = vec![kernels::gather_batch(
+        let (raw, input) = batch_input(
             gpu,
-            pixels,
-            arch.grey_scale()?,
-            data_buf.view(),
-            labels_buf.view(),
-            idx.view(),
-            raw.as_ref().map_or(plan.input.view(), |r| r.view()),
-            batch_labels.view(),
-        )?];
-        if let (Some(a), Some(raw)) = (&config.augment, &raw) {
-            input.push(kernels::augment(
-                gpu,
-                a,
-                seed,
-                arch.input,
-                step.view(),
-                raw.view(),
-                plan.input.view(),
-            )?);
-        }
-        let mut dispatches = Vec::new();
-        // the forward pass is recorded separately (it is the plan's); then loss and backward
-        let dlogits = GpuBuffer::zeros(gpu, "dlogits", b * classes)?;
-        dispatches.push(kernels::softmax_xent_bwd(
-            gpu,
-            b,
-            classes,
-            1.0 / b as f32,
-            plan.logits.slice(0, b * classes),
-            batch_labels.view(),
-            dlogits.view(),
-            loss.view(),
-        )?);
-        let back = backward(
-            gpu,
-            &net,
-            &plan,
-            b,
-            dlogits.view(),
-            true,
-            None,
-            Some((seed, step.view())),
+            (&arch, &config, &plan),
+            (&data_buf, &labels_buf),
+            (&idx, &batch_labels, &step),
         )?;
-        dispatches.extend(back.dispatches);
-        let grads = back.params;
-        let momenta = sgd(gpu, &net, &config, &grads, &hyper, &mut dispatches)?;
+        let (dlogits, dispatches, grads, momenta) = iteration(
+            gpu,
+            (&net, &config, &plan),
+            (&batch_labels, &loss, &hyper, &step),
+        )?;
 
         let order: Vec<u32> = (0..data.len() as u32).collect();
         Ok(Trainer {
@@ -403,4 +358,95 @@ fn sgd(
     }
 
     Ok(momenta)
+}
+
+/// The dispatches that put a batch into the network's input: its images gathered from the
+/// dataset by index (with their labels), straight into the input or, with augmentation, into
+/// a buffer of their own (returned) that the warp reads.
+fn batch_input(
+    gpu: &Gpu,
+    (arch, config, plan): (&super::Arch, &TrainConfig, &Forward),
+    (data_buf, labels_buf): (&GpuBuffer<u32>, &GpuBuffer<u32>),
+    (idx, batch_labels, step): (&GpuBuffer<u32>, &GpuBuffer<u32>, &GpuBuffer<u32>),
+) -> Result<(Option<GpuBuffer<f32>>, Vec<Dispatch>)> {
+    let (b, pixels, seed) = (
+        config.batch,
+        arch.input[1] * arch.input[2],
+        config.seed as u32,
+    );
+    let raw = match config.augment {
+        Some(_) => Some(GpuBuffer::<f32>::zeros(gpu, "gathered batch", b * pixels)?),
+        None => None,
+    };
+    let mut input = vec![kernels::gather_batch(
+        gpu,
+        pixels,
+        arch.grey_scale()?,
+        data_buf.view(),
+        labels_buf.view(),
+        idx.view(),
+        raw.as_ref().map_or(plan.input.view(), |r| r.view()),
+        batch_labels.view(),
+    )?];
+    if let (Some(a), Some(raw)) = (&config.augment, &raw) {
+        input.push(kernels::augment(
+            gpu,
+            a,
+            seed,
+            arch.input,
+            step.view(),
+            raw.view(),
+            plan.input.view(),
+        )?);
+    }
+    Ok((raw, input))
+}
+
+/// What an iteration records after the forward pass: the loss and its gradient, the
+/// backward pass, and the SGD step; with the buffers they keep (the logits' gradient, the
+/// parameters' gradients and momenta).
+#[allow(clippy::type_complexity)]
+fn iteration(
+    gpu: &Gpu,
+    (net, config, plan): (&Network, &TrainConfig, &Forward),
+    (batch_labels, loss, hyper, step): (
+        &GpuBuffer<u32>,
+        &GpuBuffer<f32>,
+        &GpuBuffer<f32>,
+        &GpuBuffer<u32>,
+    ),
+) -> Result<(
+    GpuBuffer<f32>,
+    Vec<Dispatch>,
+    Vec<GpuBuffer<f32>>,
+    Vec<GpuBuffer<f32>>,
+)> {
+    let (b, classes, seed) = (config.batch, net.arch.num_classes(), config.seed as u32);
+    let mut dispatches = Vec::new();
+    // the forward pass is recorded separately (it is the plan's); then loss and backward
+    let dlogits = GpuBuffer::zeros(gpu, "dlogits", b * classes)?;
+    dispatches.push(kernels::softmax_xent_bwd(
+        gpu,
+        b,
+        classes,
+        1.0 / b as f32,
+        plan.logits.slice(0, b * classes),
+        batch_labels.view(),
+        dlogits.view(),
+        loss.view(),
+    )?);
+    let back = backward(
+        gpu,
+        net,
+        plan,
+        b,
+        dlogits.view(),
+        true,
+        None,
+        Some((seed, step.view())),
+    )?;
+    dispatches.extend(back.dispatches);
+    let grads = back.params;
+    let momenta = sgd(gpu, net, config, &grads, hyper, &mut dispatches)?;
+    Ok((dlogits, dispatches, grads, momenta))
 }
