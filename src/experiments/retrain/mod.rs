@@ -56,39 +56,7 @@ pub fn run(
     std::fs::create_dir_all(dir.join("fooling")).map_err(|e| Error::io(dir, e))?;
     std::fs::create_dir_all(dir.join("networks")).map_err(|e| Error::io(dir, e))?;
     config.check(cells)?;
-    // a state.json that cannot be read, or is missing while the study holds work, is an
-    // error, never a fresh start over the study
-    let state_path = dir.join("state.json");
-    if !state_path.exists() {
-        for sub in ["fooling", "networks"] {
-            let held = std::fs::read_dir(dir.join(sub))
-                .map_err(|e| Error::io(dir.join(sub), e))?
-                .next()
-                .is_some();
-            if held {
-                return Err(Error::Data {
-                    path: state_path,
-                    message: format!(
-                        "is missing, while {sub}/ holds the study's work: restore it, or start a new study in another directory"
-                    ),
-                });
-            }
-        }
-    }
-    let mut state = if state_path.exists() {
-        let state = RetrainState::load(dir)?;
-        state.check(config, cells, &dir.join("state.json"))?;
-        state
-    } else {
-        let net = Network::new(gpu, arch.clone(), weights)?;
-        let s = RetrainState {
-            network: 1,
-            accuracy: accuracy(gpu, &net, &held)?,
-            ..RetrainState::default()
-        };
-        s.save(dir)?;
-        s
-    };
+    let mut state = start_state(gpu, dir, config, (arch, weights), &held)?;
     if state.rows.last().map(|r| r.network) == Some(state.network) && !state.done(config) {
         // a finished study extended by more rounds: its last network, measured only, now
         // contributes images too, so its (seeded, repeatable) runs are done again
@@ -139,6 +107,50 @@ pub fn run(
         state = train_next(gpu, dir, config, &extended, (&train, &held), state, log)?;
     }
     Ok(state.rows)
+}
+
+/// The study's state: as `state.json` left it (checked against `config`), or a fresh one
+/// measuring DNN_1. A `state.json` that cannot be read, or is missing while the study holds
+/// work, is an error, never a fresh start over the study.
+fn start_state(
+    gpu: &Gpu,
+    dir: &Path,
+    config: &RetrainConfig,
+    (arch, weights): (&crate::nn::Arch, &Weights),
+    held: &crate::data::Dataset,
+) -> Result<RetrainState> {
+    let cells = arch.num_classes();
+    let state_path = dir.join("state.json");
+    if !state_path.exists() {
+        for sub in ["fooling", "networks"] {
+            let held = std::fs::read_dir(dir.join(sub))
+                .map_err(|e| Error::io(dir.join(sub), e))?
+                .next()
+                .is_some();
+            if held {
+                return Err(Error::Data {
+                    path: state_path,
+                    message: format!(
+                        "is missing, while {sub}/ holds the study's work: restore it, or start a new study in another directory"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(if state_path.exists() {
+        let state = RetrainState::load(dir)?;
+        state.check(config, cells, &dir.join("state.json"))?;
+        state
+    } else {
+        let net = Network::new(gpu, arch.clone(), weights)?;
+        let s = RetrainState {
+            network: 1,
+            accuracy: accuracy(gpu, &net, held)?,
+            ..RetrainState::default()
+        };
+        s.save(dir)?;
+        s
+    })
 }
 
 /// What a stopped study keeps, and how it goes on.
