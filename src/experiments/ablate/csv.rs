@@ -56,102 +56,128 @@ pub(super) fn write_ablate(
 /// An ablation read back from `dir/ablate.csv`: its patch, stride and rows. Every value is
 /// checked as the command would check it; an error names the file and line.
 pub fn read_ablate(dir: &Path) -> Result<(usize, usize, Vec<Ablated>)> {
-    use crate::report::runs::{csv_rows, field};
     let path = dir.join("ablate.csv");
-    let rows = csv_rows(&path)?;
+    let rows = crate::report::runs::csv_rows(&path)?;
     let mut out = Vec::with_capacity(rows.len());
     let mut sizes = None;
     for (i, row) in rows.iter().enumerate() {
-        let bad = |message: String| Error::Data {
-            path: path.clone(),
-            message: format!("line {}: {message}", i + 2),
+        let line = Line {
+            path: &path,
+            row,
+            number: i + 2,
         };
-        let at = |e: Error| match e {
-            Error::Data { message, .. } => bad(message),
-            other => bad(other.to_string()),
-        };
-        let probability = |key: &str| -> Result<f32> {
-            let v: f32 = field(&path, row, key).map_err(at)?;
-            if (0.0..=1.0).contains(&v) {
-                Ok(v)
-            } else {
-                Err(bad(format!("{key} {v} is not a probability")))
-            }
-        };
-        let file = |key: &str| -> Result<String> {
-            let v: String = field(&path, row, key).map_err(at)?;
-            if crate::rundir::champions::inside(&v) {
-                Ok(v)
-            } else {
-                Err(bad(format!(
-                    "{key} {v:?} is not a path inside the run directory"
-                )))
-            }
-        };
-        let (patch, stride): (usize, usize) = (
-            field(&path, row, "patch").map_err(at)?,
-            field(&path, row, "stride").map_err(at)?,
-        );
+        let (patch, stride): (usize, usize) = (line.get("patch")?, line.get("stride")?);
         if patch == 0 || stride == 0 || sizes.is_some_and(|s| s != (patch, stride)) {
-            return Err(bad(format!(
+            return Err(line.bad(format!(
                 "patch {patch} and stride {stride}: each at least 1, the same on every line"
             )));
         }
         sizes = Some((patch, stride));
-        let copies: String = field(&path, row, "copies").map_err(at)?;
-        let repetition = match copies.as_str() {
-            "" => None,
-            _ => {
-                let copies: usize = field(&path, row, "copies").map_err(at)?;
-                Some(if copies < 2 {
-                    RepetitionTest {
-                        copies,
-                        period: (0, 0),
-                        confidence: [f32::NAN; 3],
-                        images: Default::default(),
-                    }
-                } else {
-                    RepetitionTest {
-                        copies,
-                        period: (
-                            field(&path, row, "period_y").map_err(at)?,
-                            field(&path, row, "period_x").map_err(at)?,
-                        ),
-                        confidence: [
-                            probability("confidence_one_removed")?,
-                            probability("confidence_half_removed")?,
-                            probability("confidence_all_but_one")?,
-                        ],
-                        images: [
-                            file("image_one_removed")?,
-                            file("image_half_removed")?,
-                            file("image_all_but_one")?,
-                        ],
-                    }
-                })
-            }
-        };
-        out.push(Ablated {
-            champion: Champion {
-                class: field(&path, row, "class").map_err(at)?,
-                label: field(&path, row, "label").map_err(at)?,
-                confidence: probability("confidence_recorded")?,
-                image: file("image")?,
-            },
-            confidence: probability("confidence")?,
-            occlusion_min: probability("occlusion_min")?,
-            worst: (
-                field(&path, row, "occlusion_worst_y").map_err(at)?,
-                field(&path, row, "occlusion_worst_x").map_err(at)?,
-            ),
-            occlusion_mean_drop: field(&path, row, "occlusion_mean_drop").map_err(at)?,
-            heatmap: file("heatmap")?,
-            repetition,
-        });
+        out.push(line.ablated()?);
     }
     let (patch, stride) = sizes.ok_or_else(|| Error::Data {
         path: path.clone(),
         message: "no champions".into(),
     })?;
     Ok((patch, stride, out))
+}
+
+/// A line of `ablate.csv`, its values read and checked by name.
+struct Line<'a> {
+    path: &'a Path,
+    row: &'a std::collections::BTreeMap<String, String>,
+    number: usize,
+}
+
+impl Line<'_> {
+    fn bad(&self, message: String) -> Error {
+        Error::Data {
+            path: self.path.into(),
+            message: format!("line {}: {message}", self.number),
+        }
+    }
+
+    fn get<T: std::str::FromStr>(&self, key: &str) -> Result<T>
+    where
+        T::Err: std::fmt::Display,
+    {
+        crate::report::runs::field(self.path, self.row, key).map_err(|e| match e {
+            Error::Data { message, .. } => self.bad(message),
+            other => self.bad(other.to_string()),
+        })
+    }
+
+    fn probability(&self, key: &str) -> Result<f32> {
+        let v: f32 = self.get(key)?;
+        if (0.0..=1.0).contains(&v) {
+            Ok(v)
+        } else {
+            Err(self.bad(format!("{key} {v} is not a probability")))
+        }
+    }
+
+    /// A file of the run: a path inside its directory.
+    fn file(&self, key: &str) -> Result<String> {
+        let v: String = self.get(key)?;
+        if crate::rundir::champions::inside(&v) {
+            Ok(v)
+        } else {
+            Err(self.bad(format!(
+                "{key} {v:?} is not a path inside the run directory"
+            )))
+        }
+    }
+
+    fn ablated(&self) -> Result<Ablated> {
+        Ok(Ablated {
+            champion: Champion {
+                class: self.get("class")?,
+                label: self.get("label")?,
+                confidence: self.probability("confidence_recorded")?,
+                image: self.file("image")?,
+            },
+            confidence: self.probability("confidence")?,
+            occlusion_min: self.probability("occlusion_min")?,
+            worst: (
+                self.get("occlusion_worst_y")?,
+                self.get("occlusion_worst_x")?,
+            ),
+            occlusion_mean_drop: self.get("occlusion_mean_drop")?,
+            heatmap: self.file("heatmap")?,
+            repetition: self.repetition()?,
+        })
+    }
+
+    /// The repetition test: none for a run of the direct encoding (copies empty), no
+    /// repeats found (fewer than 2 copies), or the confidences with repeats removed.
+    fn repetition(&self) -> Result<Option<RepetitionTest>> {
+        let copies: String = self.get("copies")?;
+        if copies.is_empty() {
+            return Ok(None);
+        }
+        let copies: usize = self.get("copies")?;
+        Ok(Some(if copies < 2 {
+            RepetitionTest {
+                copies,
+                period: (0, 0),
+                confidence: [f32::NAN; 3],
+                images: Default::default(),
+            }
+        } else {
+            RepetitionTest {
+                copies,
+                period: (self.get("period_y")?, self.get("period_x")?),
+                confidence: [
+                    self.probability("confidence_one_removed")?,
+                    self.probability("confidence_half_removed")?,
+                    self.probability("confidence_all_but_one")?,
+                ],
+                images: [
+                    self.file("image_one_removed")?,
+                    self.file("image_half_removed")?,
+                    self.file("image_all_but_one")?,
+                ],
+            }
+        }))
+    }
 }
