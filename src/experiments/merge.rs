@@ -85,26 +85,7 @@ fn write_merged(gpu: &Gpu, out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> 
         config_str(&runs[0], &first, "weights_sha256")?,
     );
     // every run's files first (the cheap refusals), each run locked from here on
-    let mut champions = Vec::with_capacity(runs.len());
-    let mut locks = Vec::with_capacity(runs.len());
-    for dir in runs {
-        let config = read_config(dir)?;
-        let (n, s) = (
-            config_str(dir, &config, "net")?,
-            config_str(dir, &config, "weights_sha256")?,
-        );
-        if n != net || s != sha {
-            return Err(Error::Data {
-                path: dir.join("config.toml"),
-                message: format!(
-                    "made against {n} with weights sha256 {s}, but {} used {net} with {sha}: only runs against the same network merge",
-                    runs[0].display()
-                ),
-            });
-        }
-        champions.push(read_champions(dir)?);
-        locks.push(crate::io::lock_existing(dir)?);
-    }
+    let (champions, _locks) = read_runs(runs, (&net, &sha))?;
     let recorded = run_network(&runs[0])?;
     let classes = recorded.loaded.arch.num_classes();
     let network = crate::nn::Network::new(gpu, recorded.loaded.arch, &recorded.loaded.weights)?;
@@ -164,6 +145,35 @@ fn write_merged(gpu: &Gpu, out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> 
     })?;
     write_atomic(&out.join("merged.toml"), text.as_bytes())?;
     Ok(best.into_values().collect())
+}
+
+/// Every run's champions, each run checked to be against the network `net` with weights
+/// `sha`, and locked (the locks returned, to hold while merging).
+fn read_runs(
+    runs: &[PathBuf],
+    (net, sha): (&str, &str),
+) -> Result<(Vec<Vec<Champion>>, Vec<crate::io::DirLock>)> {
+    let mut champions = Vec::with_capacity(runs.len());
+    let mut locks = Vec::with_capacity(runs.len());
+    for dir in runs {
+        let config = read_config(dir)?;
+        let (n, s) = (
+            config_str(dir, &config, "net")?,
+            config_str(dir, &config, "weights_sha256")?,
+        );
+        if n != *net || s != *sha {
+            return Err(Error::Data {
+                path: dir.join("config.toml"),
+                message: format!(
+                    "made against {n} with weights sha256 {s}, but {} used {net} with {sha}: only runs against the same network merge",
+                    runs[0].display()
+                ),
+            });
+        }
+        champions.push(read_champions(dir)?);
+        locks.push(crate::io::lock_existing(dir)?);
+    }
+    Ok((champions, locks))
 }
 
 /// The merged champions in `out`: each cell's PNG copied as it is, with the run it came
