@@ -176,21 +176,19 @@ pub fn run(
         blur_every: settings.blur_every,
         blur_sigma: settings.blur_sigma,
     };
-    let run_file = toml::to_string(&AscentRunFile {
-        net,
-        weights: loaded.file,
-        weights_sha256: loaded.sha256,
-        preprocess: loaded.preprocess,
-        mean_image: mean_source,
-        config: config.clone(),
-        command: settings.command.clone(),
-        fooling_version: env!("CARGO_PKG_VERSION").into(),
-    })
-    .map_err(|e| Error::Data {
-        path: dir.join("config.toml"),
-        message: e.to_string(),
-    })?;
-
+    let run_file = run_file(
+        dir,
+        AscentRunFile {
+            net,
+            weights: loaded.file,
+            weights_sha256: loaded.sha256,
+            preprocess: loaded.preprocess,
+            mean_image: mean_source,
+            config: config.clone(),
+            command: settings.command.clone(),
+            fooling_version: env!("CARGO_PKG_VERSION").into(),
+        },
+    )?;
     let net = Network::new(gpu, arch, &weights)?;
     // classes in groups of at most one forward chunk (all of them at once for LeNet)
     let group = net.max_chunk(gpu)?.min(config.classes.len());
@@ -224,6 +222,14 @@ pub fn run(
         classes: config.classes.len(),
         stats: Stats::of(&conf8),
         seconds: elapsed,
+    })
+}
+
+/// The text of the run's `config.toml`.
+fn run_file(dir: &Path, file: AscentRunFile) -> Result<String> {
+    toml::to_string(&file).map_err(|e| Error::Data {
+        path: dir.join("config.toml"),
+        message: e.to_string(),
     })
 }
 
