@@ -48,65 +48,9 @@ pub(super) fn linear(im: &mut Importer, node: &NodeProto) -> Result<()> {
             ),
         ));
     }
-    let gemm = node.op_type() == "Gemm";
-    let a = im.attrs(node);
-    if gemm && im.attr(node, a.int("transA", 0))? != 0 {
-        return Err(im.node_error(node, "transA = 1 is not supported"));
-    }
-    let trans_b = gemm && im.attr(node, a.int("transB", 0))? != 0;
-    let Const::F32 { dims, data } = im.need_konst(node, 1)? else {
-        return Err(im.node_error(node, "the weights are not float32"));
-    };
-    if dims.len() != 2 {
-        return Err(im.node_error(node, format!("weights of dimensions {dims:?}")));
-    }
-    let (in_f, out_f) = if trans_b {
-        (dims[1], dims[0])
-    } else {
-        (dims[0], dims[1])
-    };
-    if in_f != x.shape[0] {
-        return Err(im.node_error(
-            node,
-            format!("weights {dims:?} for an input of {} values", x.shape[0]),
-        ));
-    }
-    let alpha = if gemm {
-        im.attr(node, a.float("alpha", 1.0))?
-    } else {
-        1.0
-    };
-    let beta = if gemm {
-        im.attr(node, a.float("beta", 1.0))?
-    } else {
-        1.0
-    };
-    // (out_f, in_f), row-major, times alpha; column s reads input value s as stored
-    let at = |o: usize, k: usize| {
-        if trans_b {
-            data[o * in_f + k]
-        } else {
-            data[k * out_f + o]
-        }
-    };
-    let w: Vec<f32> = (0..out_f * in_f)
-        .map(|i| {
-            let (o, s) = (i / in_f, i % in_f);
-            let k = order.as_ref().map_or(s, |ord| ord[s]);
-            at(o, k) * alpha
-        })
-        .collect();
-    let bias = match if gemm { im.konst(node, 2)? } else { None } {
-        None => vec![0.0; out_f],
-        Some(c) if c.len() == out_f => c.floats().iter().map(|v| v * beta).collect(),
-        Some(c) if c.len() == 1 => vec![c.floats()[0] * beta; out_f],
-        Some(c) => {
-            return Err(im.node_error(
-                node,
-                format!("a bias of dimensions {:?} for {out_f} outputs", c.dims()),
-            ))
-        }
-    };
+    let (w, bias) = weights(im, node, x.shape[0], order.as_deref())?;
+    let out_f = bias.len();
+    let in_f = x.shape[0];
     let name = im.param_name(node.input[1].as_str());
     let v = im.push(
         node,
@@ -133,4 +77,74 @@ pub(super) fn linear(im: &mut Importer, node: &NodeProto) -> Result<()> {
         },
     );
     im.set_val(node, v)
+}
+
+/// The layer's `(out_f, in_f)` weights (times Gemm's alpha; column s reads the input's value
+/// s as stored, `order` giving where it sits in the ONNX flattening) and its bias (times beta).
+fn weights(
+    im: &Importer,
+    node: &NodeProto,
+    inputs: usize,
+    order: Option<&[usize]>,
+) -> Result<(Vec<f32>, Vec<f32>)> {
+    let gemm = node.op_type() == "Gemm";
+    let a = im.attrs(node);
+    if gemm && im.attr(node, a.int("transA", 0))? != 0 {
+        return Err(im.node_error(node, "transA = 1 is not supported"));
+    }
+    let trans_b = gemm && im.attr(node, a.int("transB", 0))? != 0;
+    let Const::F32 { dims, data } = im.need_konst(node, 1)? else {
+        return Err(im.node_error(node, "the weights are not float32"));
+    };
+    if dims.len() != 2 {
+        return Err(im.node_error(node, format!("weights of dimensions {dims:?}")));
+    }
+    let (in_f, out_f) = if trans_b {
+        (dims[1], dims[0])
+    } else {
+        (dims[0], dims[1])
+    };
+    if in_f != inputs {
+        return Err(im.node_error(
+            node,
+            format!("weights {dims:?} for an input of {inputs} values"),
+        ));
+    }
+    let alpha = if gemm {
+        im.attr(node, a.float("alpha", 1.0))?
+    } else {
+        1.0
+    };
+    let beta = if gemm {
+        im.attr(node, a.float("beta", 1.0))?
+    } else {
+        1.0
+    };
+    // (out_f, in_f), row-major, times alpha; column s reads input value s as stored
+    let at = |o: usize, k: usize| {
+        if trans_b {
+            data[o * in_f + k]
+        } else {
+            data[k * out_f + o]
+        }
+    };
+    let w: Vec<f32> = (0..out_f * in_f)
+        .map(|i| {
+            let (o, s) = (i / in_f, i % in_f);
+            let k = order.map_or(s, |ord| ord[s]);
+            at(o, k) * alpha
+        })
+        .collect();
+    let bias = match if gemm { im.konst(node, 2)? } else { None } {
+        None => vec![0.0; out_f],
+        Some(c) if c.len() == out_f => c.floats().iter().map(|v| v * beta).collect(),
+        Some(c) if c.len() == 1 => vec![c.floats()[0] * beta; out_f],
+        Some(c) => {
+            return Err(im.node_error(
+                node,
+                format!("a bias of dimensions {:?} for {out_f} outputs", c.dims()),
+            ))
+        }
+    };
+    Ok((w, bias))
 }
