@@ -318,6 +318,13 @@ impl Importer {
     }
 
     /// A fresh parameter name from `base` (an initializer's name without its `.weight`).
+    /// Stores a layer's two parameter tensors under `name` with the suffixes its layer gives
+    /// them (`weight` and `bias`, or `scale` and `shift`).
+    fn insert_params(&mut self, name: &str, [a, b]: [&str; 2], first: Tensor, second: Tensor) {
+        self.tensors.insert(format!("{name}.{a}"), first);
+        self.tensors.insert(format!("{name}.{b}"), second);
+    }
+
     fn param_name(&mut self, base: &str) -> String {
         let base = base.strip_suffix(".weight").unwrap_or(base);
         let base = if base.is_empty() { "layer" } else { base };

@@ -124,15 +124,13 @@ impl Importer {
             vec![x.id],
             x.rank,
         )?;
-        self.tensors.insert(
-            format!("{name}.scale"),
+        self.insert_params(
+            &name,
+            ["scale", "shift"],
             Tensor {
                 shape: vec![c],
                 data: scale,
             },
-        );
-        self.tensors.insert(
-            format!("{name}.shift"),
             Tensor {
                 shape: vec![c],
                 data: shift,
@@ -162,22 +160,7 @@ pub(super) fn conv(im: &mut Importer, node: &NodeProto) -> Result<()> {
         _ => (im.val(node, 0)?, [0; 4]),
     };
     im.spatial_4d(node, x)?;
-    let Const::F32 { dims, data: w } = im.need_konst(node, 1)? else {
-        return Err(im.node_error(node, "the weights are not float32"));
-    };
-    if dims.len() != 4 {
-        return Err(im.node_error(
-            node,
-            format!("weights of dimensions {dims:?}: 2-D convolutions only"),
-        ));
-    }
-    let kernel = im.pair(node, "kernel_shape", Some([dims[2], dims[3]]))?;
-    if kernel != [dims[2], dims[3]] {
-        return Err(im.node_error(
-            node,
-            format!("kernel_shape {kernel:?} does not match the weights {dims:?}"),
-        ));
-    }
+    let (dims, w, kernel) = conv_weights(im, node)?;
     let stride = im.pair(node, "strides", Some([1, 1]))?;
     let dilation = im.pair(node, "dilations", Some([1, 1]))?;
     let groups = im.attr(node, im.attrs(node).int("group", 1))?;
@@ -191,16 +174,7 @@ pub(super) fn conv(im: &mut Importer, node: &NodeProto) -> Result<()> {
     let own = im.pads(node, padded_hw, kernel, stride, dilation)?;
     let pad: [usize; 4] = std::array::from_fn(|i| own[i] + before[i]);
     let out_c = dims[0];
-    let bias = match im.konst(node, 2)? {
-        Some(b) if b.len() == out_c => b.floats(),
-        Some(b) => {
-            return Err(im.node_error(
-                node,
-                format!("a bias of {} values for {out_c} channels", b.len()),
-            ))
-        }
-        None => vec![0.0; out_c],
-    };
+    let bias = conv_bias(im, node, out_c)?;
     if (dims[1] as u64).checked_mul(groups as u64) != Some(x.shape[0] as u64) {
         return Err(im.node_error(
             node,
@@ -222,15 +196,13 @@ pub(super) fn conv(im: &mut Importer, node: &NodeProto) -> Result<()> {
         act: Fused::None,
     };
     let v = im.push(node, layer, vec![x.id], 4)?;
-    im.tensors.insert(
-        format!("{name}.weight"),
+    im.insert_params(
+        &name,
+        ["weight", "bias"],
         Tensor {
             shape: dims,
             data: w,
         },
-    );
-    im.tensors.insert(
-        format!("{name}.bias"),
         Tensor {
             shape: vec![out_c],
             data: bias,
@@ -239,34 +211,46 @@ pub(super) fn conv(im: &mut Importer, node: &NodeProto) -> Result<()> {
     im.set_val(node, v)
 }
 
+/// A convolution's float32 weights `(out_c, in_c / groups, kh, kw)`, with its kernel size
+/// (which `kernel_shape`, where given, must match).
+fn conv_weights(im: &Importer, node: &NodeProto) -> Result<(Vec<usize>, Vec<f32>, [usize; 2])> {
+    let Const::F32 { dims, data: w } = im.need_konst(node, 1)? else {
+        return Err(im.node_error(node, "the weights are not float32"));
+    };
+    if dims.len() != 4 {
+        return Err(im.node_error(
+            node,
+            format!("weights of dimensions {dims:?}: 2-D convolutions only"),
+        ));
+    }
+    let kernel = im.pair(node, "kernel_shape", Some([dims[2], dims[3]]))?;
+    if kernel != [dims[2], dims[3]] {
+        return Err(im.node_error(
+            node,
+            format!("kernel_shape {kernel:?} does not match the weights {dims:?}"),
+        ));
+    }
+    Ok((dims, w, kernel))
+}
+
+/// A convolution's bias: `out_c` values, or zeros where it has none.
+fn conv_bias(im: &Importer, node: &NodeProto, out_c: usize) -> Result<Vec<f32>> {
+    Ok(match im.konst(node, 2)? {
+        Some(b) if b.len() == out_c => b.floats(),
+        Some(b) => {
+            return Err(im.node_error(
+                node,
+                format!("a bias of {} values for {out_c} channels", b.len()),
+            ))
+        }
+        None => vec![0.0; out_c],
+    })
+}
+
 /// `Pad` in constant mode over the height and width: pending on its value, so a convolution
 /// that reads it takes a zero padding into its own, and any other reader a padding layer.
 pub(super) fn pad(im: &mut Importer, node: &NodeProto) -> Result<()> {
-    let a = im.attrs(node);
-    let mode = im
-        .attr(node, a.string("mode"))?
-        .unwrap_or_else(|| "constant".into());
-    if mode != "constant" {
-        return Err(im.node_error(
-            node,
-            format!("mode {mode:?}: only constant padding (zero or a value) is supported"),
-        ));
-    }
-    // opset 11 and later: pads and the value as inputs; before, as attributes
-    let pads = match im.konst(node, 1)? {
-        Some(c) => c.ints().map_err(|m| im.node_error(node, m))?,
-        None => im.attr(node, a.ints("pads"))?.unwrap_or_default(),
-    };
-    let value = match im.konst(node, 2)? {
-        Some(c) if c.len() == 1 => c.floats()[0],
-        Some(c) => {
-            return Err(im.node_error(node, format!("a padding value of {} values", c.len())))
-        }
-        None => im.attr(node, a.float("value", 0.0))?,
-    };
-    if node.input.get(3).is_some_and(|n| !n.is_empty()) {
-        return Err(im.node_error(node, "the axes input is not supported (pad every axis)"));
-    }
+    let (pads, value) = pad_attrs(im, node)?;
     let x = im.val_any(node, 0)?;
     if x.rank != 4 || pads.len() != 8 || pads.iter().any(|&p| p < 0) || !value.is_finite() {
         return Err(im.node_error(
@@ -321,6 +305,36 @@ pub(super) fn pad(im: &mut Importer, node: &NodeProto) -> Result<()> {
     };
     im.set(node, 0, Known::Val(v));
     Ok(())
+}
+
+/// A `Pad`'s pads and value, from its inputs (opset 11 and later) or its attributes; constant
+/// mode over every axis only.
+fn pad_attrs(im: &Importer, node: &NodeProto) -> Result<(Vec<i64>, f32)> {
+    let a = im.attrs(node);
+    let mode = im
+        .attr(node, a.string("mode"))?
+        .unwrap_or_else(|| "constant".into());
+    if mode != "constant" {
+        return Err(im.node_error(
+            node,
+            format!("mode {mode:?}: only constant padding (zero or a value) is supported"),
+        ));
+    }
+    let pads = match im.konst(node, 1)? {
+        Some(c) => c.ints().map_err(|m| im.node_error(node, m))?,
+        None => im.attr(node, a.ints("pads"))?.unwrap_or_default(),
+    };
+    let value = match im.konst(node, 2)? {
+        Some(c) if c.len() == 1 => c.floats()[0],
+        Some(c) => {
+            return Err(im.node_error(node, format!("a padding value of {} values", c.len())))
+        }
+        None => im.attr(node, a.float("value", 0.0))?,
+    };
+    if node.input.get(3).is_some_and(|n| !n.is_empty()) {
+        return Err(im.node_error(node, "the axes input is not supported (pad every axis)"));
+    }
+    Ok((pads, value))
 }
 
 pub(super) fn batchnorm(im: &mut Importer, node: &NodeProto) -> Result<()> {

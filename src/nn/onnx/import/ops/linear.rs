@@ -62,15 +62,13 @@ pub(super) fn linear(im: &mut Importer, node: &NodeProto) -> Result<()> {
         vec![x.id],
         2,
     )?;
-    im.tensors.insert(
-        format!("{name}.weight"),
+    im.insert_params(
+        &name,
+        ["weight", "bias"],
         Tensor {
             shape: vec![out_f, in_f],
             data: w,
         },
-    );
-    im.tensors.insert(
-        format!("{name}.bias"),
         Tensor {
             shape: vec![out_f],
             data: bias,
