@@ -65,31 +65,8 @@ pub fn from_bytes(
         path: path.into(),
         message,
     };
-    let model = proto::ModelProto::decode(bytes).map_err(|e| {
-        err(format!(
-            "not a readable ONNX model (truncated or corrupt protobuf?): {e}"
-        ))
-    })?;
-    let opset = model
-        .opset_import
-        .iter()
-        .find(|o| matches!(o.domain(), "" | "ai.onnx"))
-        .map(|o| o.version())
-        .ok_or_else(|| err("no opset of the standard ONNX operators".into()))?;
-    if !OPSETS.contains(&opset) {
-        return Err(err(format!(
-            "opset {opset}: fooling reads opsets {} to {}",
-            OPSETS.start(),
-            OPSETS.end()
-        )));
-    }
+    let (model, opset) = decode(bytes, &err)?;
     let graph = model.graph.as_ref().ok_or_else(|| err("no graph".into()))?;
-    if graph.node.len() > MAX_NODES {
-        return Err(err(format!(
-            "{} nodes: fooling takes graphs of at most {MAX_NODES} nodes (the largest common CNNs have a few thousand)",
-            graph.node.len()
-        )));
-    }
     let given_source = match recorded {
         Some(file) => Source::File(file),
         None => Source::CommandLine,
@@ -145,6 +122,36 @@ pub fn from_bytes(
             .trim()
             .to_string(),
     })
+}
+
+/// The model in `bytes`, with the version of the standard operators it uses: one fooling
+/// reads, and a graph of at most [`MAX_NODES`] nodes.
+fn decode(bytes: &[u8], err: &dyn Fn(String) -> Error) -> Result<(proto::ModelProto, i64)> {
+    let model = proto::ModelProto::decode(bytes).map_err(|e| {
+        err(format!(
+            "not a readable ONNX model (truncated or corrupt protobuf?): {e}"
+        ))
+    })?;
+    let opset = model
+        .opset_import
+        .iter()
+        .find(|o| matches!(o.domain(), "" | "ai.onnx"))
+        .map(|o| o.version())
+        .ok_or_else(|| err("no opset of the standard ONNX operators".into()))?;
+    if !OPSETS.contains(&opset) {
+        return Err(err(format!(
+            "opset {opset}: fooling reads opsets {} to {}",
+            OPSETS.start(),
+            OPSETS.end()
+        )));
+    }
+    let nodes = model.graph.as_ref().map_or(0, |g| g.node.len());
+    if nodes > MAX_NODES {
+        return Err(err(format!(
+            "{nodes} nodes: fooling takes graphs of at most {MAX_NODES} nodes (the largest common CNNs have a few thousand)"
+        )));
+    }
+    Ok((model, opset))
 }
 
 /// The sha256 of the model's bytes followed by those of each external data file it reads
