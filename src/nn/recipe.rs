@@ -72,12 +72,9 @@ fn pngs(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Trains the network of `s` and writes its weights and model card.
-pub fn train(
-    gpu: &Gpu,
-    s: &TrainSettings,
-    observer: &mut dyn TrainObserver,
-) -> Result<TrainOutcome> {
+/// Checks, before any work, what `s` asks for: a weights file that ends in `.safetensors`
+/// and that (with its card) can be written, some iterations, and a built-in network.
+fn check(s: &TrainSettings) -> Result<()> {
     if s.out.extension().is_none_or(|e| e != "safetensors") {
         return Err(Error::setting_value(
             "out",
@@ -92,6 +89,44 @@ pub fn train(
     crate::io::check_output("out", &s.out, None, s.force)?;
     crate::io::check_output("out", &s.out.with_extension("md"), None, s.force)?;
     super::load::builtin_only(&s.net, "train")?;
+    Ok(())
+}
+
+/// Runs the trainer's iterations, reporting progress; the last loss read. The loss is read
+/// (and a stop request honoured) every 25 iterations.
+fn iterate(
+    s: &TrainSettings,
+    trainer: &mut Trainer<'_>,
+    observer: &mut dyn TrainObserver,
+    start: Instant,
+) -> Result<f32> {
+    let config = &s.config;
+    let every = 25.min(config.iterations);
+    let mut loss = f32::NAN;
+    let stop = crate::signal::stop();
+    while trainer.iteration < config.iterations {
+        stop.check(|| {
+            format!(
+                "training does not resume (the optimiser's state is not saved); {} was not written",
+                s.out.display()
+            )
+        })?;
+        let n = every.min(config.iterations - trainer.iteration);
+        trainer.step(n)?;
+        loss = trainer.loss()?; // waits for the device
+        let rate = trainer.iteration as f64 * config.batch as f64 / start.elapsed().as_secs_f64();
+        observer.progress(trainer.iteration, config.iterations, loss, rate);
+    }
+    Ok(loss)
+}
+
+/// Trains the network of `s` and writes its weights and model card.
+pub fn train(
+    gpu: &Gpu,
+    s: &TrainSettings,
+    observer: &mut dyn TrainObserver,
+) -> Result<TrainOutcome> {
+    check(s)?;
     let mut arch = by_name(&s.net)?;
     let (mut train, held) = crate::data::load_dir(&s.data)?;
     let base_classes = arch.num_classes();
@@ -116,23 +151,7 @@ pub fn train(
         adapter: describe(&gpu.info),
     });
     let start = Instant::now();
-    // the loss is read (and a stop request honoured) every 25 iterations
-    let every = 25.min(config.iterations);
-    let mut loss = f32::NAN;
-    let stop = crate::signal::stop();
-    while trainer.iteration < config.iterations {
-        stop.check(|| {
-            format!(
-                "training does not resume (the optimiser's state is not saved); {} was not written",
-                s.out.display()
-            )
-        })?;
-        let n = every.min(config.iterations - trainer.iteration);
-        trainer.step(n)?;
-        loss = trainer.loss()?; // waits for the device
-        let rate = trainer.iteration as f64 * config.batch as f64 / start.elapsed().as_secs_f64();
-        observer.progress(trainer.iteration, config.iterations, loss, rate);
-    }
+    let loss = iterate(s, &mut trainer, observer, start)?;
     let seconds = start.elapsed().as_secs_f64();
     let acc = accuracy(gpu, &trainer.net, &held)?;
     trainer.weights()?.save(&s.out)?;
