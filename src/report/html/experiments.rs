@@ -79,55 +79,66 @@ pub(super) fn ablation(body: &mut String, images: &mut Images, s: &Summary) {
     }
     body.push_str("</table>\n");
     for a in &s.ablations {
-        // the champions with repeated elements whose confidence fell most, else the
-        // occlusion maps of the first champions
-        let mut shown: Vec<_> = a
-            .rows
-            .iter()
-            .filter(|r| r.repetition.as_ref().is_some_and(|t| t.copies >= 2))
-            .collect();
-        shown.sort_by(|x, y| {
-            let fall = |r: &crate::experiments::ablate::Ablated| {
-                r.confidence - r.repetition.as_ref().map_or(0.0, |t| t.confidence[2])
-            };
-            fall(y).total_cmp(&fall(x))
-        });
-        let repeated = !shown.is_empty();
-        if !repeated {
-            shown = a.rows.iter().collect();
-        }
-        let _ = writeln!(
+        ablation_examples(body, images, a);
+    }
+}
+
+/// A run's ablation examples: the champions with repeated elements whose confidence fell
+/// most (their image, with all copies but one removed, and the occlusion map), else the
+/// occlusion maps of the first champions.
+fn ablation_examples(
+    body: &mut String,
+    images: &mut Images,
+    a: &crate::report::summary::AblationRun,
+) {
+    // the champions with repeated elements whose confidence fell most, else the
+    // occlusion maps of the first champions
+    let mut shown: Vec<_> = a
+        .rows
+        .iter()
+        .filter(|r| r.repetition.as_ref().is_some_and(|t| t.copies >= 2))
+        .collect();
+    shown.sort_by(|x, y| {
+        let fall = |r: &crate::experiments::ablate::Ablated| {
+            r.confidence - r.repetition.as_ref().map_or(0.0, |t| t.confidence[2])
+        };
+        fall(y).total_cmp(&fall(x))
+    });
+    let repeated = !shown.is_empty();
+    if !repeated {
+        shown = a.rows.iter().collect();
+    }
+    let _ = writeln!(
+        body,
+        "<div class=\"examples\"><p>{}</p>",
+        esc(&a.dir.display().to_string())
+    );
+    for r in shown.into_iter().take(6) {
+        body.push_str("<div class=\"example\">");
+        let label = &r.champion.label;
+        tile(
             body,
-            "<div class=\"examples\"><p>{}</p>",
-            esc(&a.dir.display().to_string())
+            images,
+            (&a.dir, &r.champion.image),
+            &format!("{label}: {:.4}", r.confidence),
         );
-        for r in shown.into_iter().take(6) {
-            body.push_str("<div class=\"example\">");
-            let label = &r.champion.label;
+        if let Some(t) = r.repetition.as_ref().filter(|t| t.copies >= 2) {
             tile(
                 body,
                 images,
-                (&a.dir, &r.champion.image),
-                &format!("{label}: {:.4}", r.confidence),
+                (&a.dir, &t.images[2]),
+                &format!("{} copies → 1: {:.4}", t.copies, t.confidence[2]),
             );
-            if let Some(t) = r.repetition.as_ref().filter(|t| t.copies >= 2) {
-                tile(
-                    body,
-                    images,
-                    (&a.dir, &t.images[2]),
-                    &format!("{} copies → 1: {:.4}", t.copies, t.confidence[2]),
-                );
-            }
-            tile(
-                body,
-                images,
-                (&a.dir, &r.heatmap),
-                &format!("occlusion (min {:.4})", r.occlusion_min),
-            );
-            body.push_str("</div>\n");
         }
+        tile(
+            body,
+            images,
+            (&a.dir, &r.heatmap),
+            &format!("occlusion (min {:.4})", r.occlusion_min),
+        );
         body.push_str("</div>\n");
     }
+    body.push_str("</div>\n");
 }
 
 pub(super) fn retraining(body: &mut String, s: &Summary) {

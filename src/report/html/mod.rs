@@ -200,22 +200,7 @@ fn evolution(body: &mut String, images: &mut Images, s: &Summary) {
             );
         }
         class_grid(body, &g.per_class, &s.labels[i]);
-        body.push_str("<table><tr><th>run</th><th>seed</th><th>generations</th><th>median at 50</th><th>median at the end</th><th>≥ 0.99</th><th>≥ 0.9999</th><th>command</th></tr>\n");
-        for r in &g.runs {
-            let _ = writeln!(
-                body,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.6}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                esc(&r.dir.display().to_string()),
-                r.seed,
-                r.last.generation,
-                r.median_at_50.map(|m| format!("{m:.6}")).unwrap_or_else(|| "–".into()),
-                r.last.median,
-                r.last.n_ge_099,
-                r.last.n_ge_09999,
-                esc(&r.command)
-            );
-        }
-        body.push_str("</table>\n");
+        runs_table(body, g);
         for dir in &s.galleries[i] {
             let name = dir.display().to_string();
             gallery(
@@ -227,6 +212,27 @@ fn evolution(body: &mut String, images: &mut Images, s: &Summary) {
             );
         }
     }
+}
+
+/// The table of a group's runs: seed, generations, medians, cells above the thresholds and
+/// the command.
+fn runs_table(body: &mut String, g: &crate::report::summary::Group) {
+    body.push_str("<table><tr><th>run</th><th>seed</th><th>generations</th><th>median at 50</th><th>median at the end</th><th>≥ 0.99</th><th>≥ 0.9999</th><th>command</th></tr>\n");
+    for r in &g.runs {
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.6}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            esc(&r.dir.display().to_string()),
+            r.seed,
+            r.last.generation,
+            r.median_at_50.map(|m| format!("{m:.6}")).unwrap_or_else(|| "–".into()),
+            r.last.median,
+            r.last.n_ge_099,
+            r.last.n_ge_09999,
+            esc(&r.command)
+        );
+    }
+    body.push_str("</table>\n");
 }
 
 /// The colour of confidence `p`: by its nines (−log10(1 − p), 0 to 4, so that 0.99 is half
