@@ -1,7 +1,7 @@
 //! Training LeNet on the device: the whole backward pass against finite differences of the
 //! CPU forward, and a short run on the shipped real digits.
 
-use crate::common::lenet64::{slope, Lenet64};
+use crate::common::lenet64::{slope, Lenet64, MIN_MARGIN};
 use crate::common::{assert_close, assert_rel_l2, F32_DOT};
 use crate::common::{for_each_seed, gpu};
 use fooling::data::{load_dir, Dataset};
@@ -40,29 +40,41 @@ const NETWORK_WEIGHT_GRAD_L2: f64 = 2e-3;
 #[test]
 fn network_gradients_match_finite_differences() {
     let gpu = gpu();
-    for_each_seed("network gradients", &[], |r| {
+    for_each_seed("network gradients", &[173], |r| {
         let (train, _) = mnist();
         let arch = lenet();
-        let weights = Weights::random(&arch, r.gen()).unwrap();
-        let net = Network::new(gpu, arch.clone(), &weights).unwrap();
-        // lr 0: one iteration computes the gradients and leaves the weights as they were
-        let config = TrainConfig {
-            batch: 8,
-            base_lr: 0.0,
-            seed: r.gen(),
-            ..TrainConfig::default()
+        // weights and a batch drawn until every max-pool and ReLU decision lies MIN_MARGIN
+        // from its switch: where one is closer, the f32 device and the twin may route that
+        // gradient differently (seed 173 of a sweep: conv1's gradient 1.9e-2 apart)
+        let (weights, t, input, labels) = loop {
+            let weights = Weights::random(&arch, r.gen()).unwrap();
+            let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+            // lr 0: one iteration computes the gradients and leaves the weights as they were
+            let config = TrainConfig {
+                batch: 8,
+                base_lr: 0.0,
+                seed: r.gen(),
+                ..TrainConfig::default()
+            };
+            let mut t = Trainer::new(gpu, net, &train, config).unwrap();
+            t.step(1).unwrap();
+            let (input, labels) = batch_of(&train, &t.last_batch);
+            let f64_net = Lenet64::new(&weights);
+            let far = input.chunks(784).all(|img| {
+                let x: Vec<f64> = img.iter().map(|&v| v as f64).collect();
+                f64_net.forward(&x).1 >= MIN_MARGIN
+            });
+            if far {
+                break (weights, t, input, labels);
+            }
         };
-        let mut t = Trainer::new(gpu, net, &train, config).unwrap();
-        t.step(1).unwrap();
         let grads = t.gradients().unwrap();
         assert_eq!(
             t.weights().unwrap(),
             weights,
             "lr 0 leaves the weights unchanged"
         );
-        let batch = t.last_batch.clone();
         // the device's gradients equal the CPU twins' ...
-        let (input, labels) = batch_of(&train, &batch);
         let (loss, want) = reference_backward(&arch, &weights, &input, &labels).unwrap();
         assert!(
             (loss - t.loss().unwrap() as f64).abs() < 1e-4,
