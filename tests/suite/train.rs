@@ -1,7 +1,7 @@
 //! Training LeNet on the device: the whole backward pass against finite differences of the
 //! CPU forward, and a short run on the shipped real digits.
 
-use crate::common::lenet64::{slope, Lenet64, MIN_MARGIN};
+use crate::common::lenet64::{far_from_switches, slope, Lenet64, MIN_MARGIN};
 use crate::common::{assert_close, assert_rel_l2, F32_DOT};
 use crate::common::{for_each_seed, gpu};
 use fooling::data::{load_dir, Dataset};
@@ -246,40 +246,51 @@ fn shipped_weights_reach_their_model_cards_accuracy() {
 fn dropout_training_gradients_use_the_steps_mask() {
     use fooling::nn::{reference_backward_train, Arch, Layer};
     let gpu = gpu();
-    for_each_seed("dropout training", &[], |r| {
+    for_each_seed("dropout training", &[210, 245], |r| {
         let (train, _) = mnist();
         let plain = lenet();
         let mut layers: Vec<Layer> = plain.nodes.iter().map(|n| n.layer.clone()).collect();
         layers.insert(5, Layer::Dropout { p: 0.5 });
         let arch = Arch::chain("lenet", plain.input, plain.pixels, layers, plain.labels);
-        let weights = Weights::random(&arch, r.gen()).unwrap();
-        let net = Network::new(gpu, arch.clone(), &weights).unwrap();
-        let config = TrainConfig {
-            batch: 8,
-            base_lr: 0.0,
-            seed: r.gen::<u32>() as u64,
-            ..TrainConfig::default()
+        // weights and batches drawn until every max-pool and ReLU decision lies MIN_MARGIN
+        // from its switch (seed 210 of a sweep: a gradient routed through the other of two
+        // near-equal pool inputs); the gradients then agree to rounding, judged over each
+        // tensor (an element that sums thousands of products cancels: seed 245)
+        let (weights, seed, steps) = loop {
+            let weights = Weights::random(&arch, r.gen()).unwrap();
+            let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+            let config = TrainConfig {
+                batch: 8,
+                base_lr: 0.0,
+                seed: r.gen::<u32>() as u64,
+                ..TrainConfig::default()
+            };
+            let seed = config.seed as u32;
+            let mut t = Trainer::new(gpu, net, &train, config).unwrap();
+            let mut steps = Vec::new();
+            for _ in 0..2u32 {
+                t.step(1).unwrap();
+                let (input, labels) = batch_of(&train, &t.last_batch);
+                steps.push((input, labels, t.loss().unwrap(), t.gradients().unwrap()));
+            }
+            if steps.iter().all(|s| far_from_switches(&weights, &s.0)) {
+                break (weights, seed, steps);
+            }
         };
-        let seed = config.seed as u32;
-        let mut t = Trainer::new(gpu, net, &train, config).unwrap();
-        for step in 0..2u32 {
-            t.step(1).unwrap();
-            let batch = t.last_batch.clone();
-            let (input, labels) = batch_of(&train, &batch);
+        for (step, (input, labels, device_loss, grads)) in (0u32..).zip(steps) {
             let (loss, want) =
                 reference_backward_train(&arch, &weights, &input, &labels, Some((seed, step)))
                     .unwrap();
             assert!(
-                (loss - t.loss().unwrap() as f64).abs() < 1e-4,
+                (loss - device_loss as f64).abs() < 1e-4,
                 "step {step}: loss {loss}"
             );
-            let grads = t.gradients().unwrap();
             for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
-                assert_close(
+                assert_rel_l2(
                     &format!("step {step}: gradient of {}", spec.name),
                     g,
                     w,
-                    F32_DOT,
+                    NETWORK_WEIGHT_GRAD_L2,
                 );
             }
             let (_, inference) = reference_backward(&arch, &weights, &input, &labels).unwrap();
@@ -304,39 +315,51 @@ fn augmented_training_gradients_are_those_of_the_warped_batch() {
     use fooling::kernels::Augment;
     use fooling::reference as twin;
     let gpu = gpu();
-    for_each_seed("augmented training", &[], |r| {
+    for_each_seed("augmented training", &[57, 83, 133, 173, 285], |r| {
         let (train, _) = mnist();
         let arch = lenet();
-        let weights = Weights::random(&arch, r.gen()).unwrap();
-        let net = Network::new(gpu, arch.clone(), &weights).unwrap();
         let a = Augment::default();
-        let config = TrainConfig {
-            batch: 8,
-            base_lr: 0.0,
-            seed: r.gen::<u32>() as u64,
-            augment: Some(a),
-            ..TrainConfig::default()
+        // weights and batches drawn until every decision lies MIN_MARGIN from its switch, as
+        // above (seeds 57, 83, 133, 173 and 285 of a sweep)
+        let (weights, steps) = loop {
+            let weights = Weights::random(&arch, r.gen()).unwrap();
+            let net = Network::new(gpu, arch.clone(), &weights).unwrap();
+            // two images a batch: a warped digit's smooth edges put a pool's two largest
+            // inputs near each other more often than a stored one's, and every image of
+            // both steps must be far from its switches
+            let config = TrainConfig {
+                batch: 2,
+                base_lr: 0.0,
+                seed: r.gen::<u32>() as u64,
+                augment: Some(a),
+                ..TrainConfig::default()
+            };
+            let seed = config.seed as u32;
+            let mut t = Trainer::new(gpu, net, &train, config).unwrap();
+            let mut steps = Vec::new();
+            for step in 0..2u32 {
+                t.step(1).unwrap();
+                let (stored, labels) = batch_of(&train, &t.last_batch);
+                let input = twin::augment(&a, seed, step, arch.input, &stored);
+                let (loss, grads) = (t.loss().unwrap(), t.gradients().unwrap());
+                steps.push((stored, input, labels, loss, grads));
+            }
+            if steps.iter().all(|s| far_from_switches(&weights, &s.1)) {
+                break (weights, steps);
+            }
         };
-        let seed = config.seed as u32;
-        let mut t = Trainer::new(gpu, net, &train, config).unwrap();
-        for step in 0..2u32 {
-            t.step(1).unwrap();
-            let batch = t.last_batch.clone();
-            let (stored, labels) = batch_of(&train, &batch);
-            let input = twin::augment(&a, seed, step, arch.input, &stored);
+        for (step, (stored, input, labels, device_loss, grads)) in (0u32..).zip(steps) {
             let (loss, want) = reference_backward(&arch, &weights, &input, &labels).unwrap();
             assert!(
-                (loss - t.loss().unwrap() as f64).abs() < 1e-4,
-                "step {step}: loss {loss} against {}",
-                t.loss().unwrap()
+                (loss - device_loss as f64).abs() < 1e-4,
+                "step {step}: loss {loss} against {device_loss}"
             );
-            let grads = t.gradients().unwrap();
             for ((spec, g), w) in arch.params().unwrap().iter().zip(&grads).zip(&want) {
-                assert_close(
+                assert_rel_l2(
                     &format!("step {step}: gradient of {}", spec.name),
                     g,
                     w,
-                    F32_DOT,
+                    NETWORK_WEIGHT_GRAD_L2,
                 );
             }
             let (plain, _) = reference_backward(&arch, &weights, &stored, &labels).unwrap();

@@ -15,6 +15,17 @@ use std::collections::BTreeMap;
 /// that RMS.
 pub const MIN_MARGIN: f64 = 1e-5;
 
+/// Whether every max-pool and ReLU decision of LeNet with `weights` on `input` (images of
+/// 784 values) lies [`MIN_MARGIN`] from its switch: where one does not, the f32 device and
+/// the twins may route a gradient differently, and no comparison of their gradients holds.
+pub fn far_from_switches(weights: &Weights, input: &[f32]) -> bool {
+    let net = Lenet64::new(weights);
+    input.chunks(784).all(|img| {
+        let x: Vec<f64> = img.iter().map(|&v| v as f64).collect();
+        net.forward(&x).1 >= MIN_MARGIN
+    })
+}
+
 /// LeNet's weights in f64.
 #[derive(Clone)]
 pub struct Lenet64 {
