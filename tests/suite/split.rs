@@ -4,7 +4,7 @@
 //! the training gradients and one SGD step must equal the CPU twins'. (CaffeNet's fc6, 151
 //! MB, splits the same way on lavapipe's 128 MiB: see tests/suite/caffenet.rs.)
 
-use crate::common::lenet64::{Lenet64, MIN_MARGIN};
+use crate::common::lenet64::far_from_switches;
 use crate::common::{assert_close, for_each_seed, gpu, uniform, up, F32_DOT, F32_ELEMENTWISE};
 use fooling::gpu::GpuOptions;
 use fooling::kernels::{self, Cols, LinearShape};
@@ -169,12 +169,7 @@ fn split_training_step_matches_the_twins() {
                 .iter()
                 .flat_map(|&i| train.image(i as usize).iter().map(|&p| p as f32 / 256.0))
                 .collect();
-            let f64_net = Lenet64::new(&weights);
-            let far = input.chunks(784).all(|img| {
-                let x: Vec<f64> = img.iter().map(|&v| v as f64).collect();
-                f64_net.forward(&x).1 >= MIN_MARGIN
-            });
-            if far {
+            if far_from_switches(&weights, &input) {
                 break (weights, config, t, batch, input);
             }
         };
