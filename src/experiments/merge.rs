@@ -190,16 +190,10 @@ fn write_champions(
         files.push(crate::imaging::load::read_image(&src)?);
     }
     let Some((_, first)) = files.first() else {
-        return champions::write(
-            out,
-            &champions::Layout {
-                width: 1,
-                height: 1,
-                zoom: 4,
-                extra_columns: &["run"],
-            },
-            &[],
-        );
+        return Err(Error::Data {
+            path: runs[0].join("champions.csv"),
+            message: "the runs hold no champions to merge".into(),
+        });
     };
     let (w, h) = (first.width() as usize, first.height() as usize);
     let rgb = files.iter().any(|(_, img)| img.color().has_color());

@@ -45,14 +45,8 @@ impl Bounds {
         let mut value = vec![input];
         let mut safe = Vec::with_capacity(arch.nodes.len());
         for node in &arch.nodes {
-            let of = |k: usize| value[node.inputs[k]];
-            let (pre, out) = node_bound(
-                &node.layer,
-                weights,
-                of(0),
-                || of(1),
-                || node.inputs.iter().map(|&v| value[v]).fold(0.0, f64::max),
-            );
+            let inputs: Vec<f64> = node.inputs.iter().map(|&v| value[v]).collect();
+            let (pre, out) = node_bound(&node.layer, weights, &inputs);
             safe.push(pre < LIMIT && out < LIMIT);
             value.push(if out < LIMIT { out } else { f64::INFINITY });
         }
@@ -93,16 +87,10 @@ fn fused(act: Fused, pre: f64) -> f64 {
     }
 }
 
-/// The bound of node `layer`'s outputs given its first input's bound `a` (and, for the
-/// layers of two or more inputs, `b` the second's or `all` the largest): `(pre, out)`, where
-/// `pre` bounds every sum the kernel forms before its activation and `out` the outputs.
-fn node_bound(
-    layer: &Layer,
-    weights: &Weights,
-    a: f64,
-    b: impl Fn() -> f64,
-    all: impl Fn() -> f64,
-) -> (f64, f64) {
+/// The bound of node `layer`'s outputs given its inputs' bounds: `(pre, out)`, where `pre`
+/// bounds every sum the kernel forms before its activation and `out` the outputs.
+fn node_bound(layer: &Layer, weights: &Weights, inputs: &[f64]) -> (f64, f64) {
+    let a = inputs[0];
     let params = |name: &str, [w, s]: [&str; 2]| {
         (
             weights.get(&format!("{name}.{w}")),
@@ -140,9 +128,12 @@ fn node_bound(
         | Layer::Dropout { .. }
         | Layer::Reshape(_) => same,
         Layer::Pad { value, .. } => (a, a.max(mag(*value))),
-        Layer::Concat => (all(), all()),
-        Layer::Add => (a + b(), a + b()),
-        Layer::Mul => (a * b(), a * b()),
+        Layer::Concat => {
+            let all = inputs.iter().copied().fold(0.0, f64::max);
+            (all, all)
+        }
+        Layer::Add => (a + inputs[1], a + inputs[1]),
+        Layer::Mul => (a * inputs[1], a * inputs[1]),
         Layer::Act(f) => (a, activation(*f, a)),
         // x / (k + α/n · Σ x²)^β: at most |x| / k^β where k > 0 and β ≥ 0; the sum of
         // squares must stay bounded too

@@ -93,13 +93,12 @@ impl<'g> Trainer<'g> {
     /// Uploads `data` and the initial `weights`, and builds every dispatch of an iteration.
     pub fn new(
         gpu: &'g Gpu,
-        net: Network,
+        mut net: Network,
         data: &Dataset,
         config: TrainConfig,
     ) -> Result<Trainer<'g>> {
         // its weights change on the device from now on: what was proved of them no longer
         // holds, so every forward pass of it checks every node
-        let mut net = net;
         net.bounds = None;
         let arch = net.arch.clone();
         check(&arch, data, &config)?;
