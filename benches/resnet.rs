@@ -13,7 +13,7 @@ use fooling::evo::{color_size, Fitness, Genomes, Imaging};
 use fooling::gpu::{Gpu, GpuOptions};
 use fooling::imaging::ColorModel;
 use fooling::nn::{
-    reference_forward, Arch, ChannelOrder, Layer, Network, Pixels, PoolKind, Weights,
+    reference_forward, Arch, ChannelOrder, Layer, Linear, Network, Pixels, Pool, PoolKind, Weights,
 };
 use fooling::reference as twin;
 use std::time::Instant;
@@ -65,13 +65,13 @@ fn resnet18(d: usize, side: usize) -> Arch {
         convs: 0,
     };
     let mut x = b.conv(0, 64 / d, 7, 2, true);
-    let pool = Layer::Pool {
+    let pool = Layer::Pool(Pool {
         kind: PoolKind::Max,
         kernel: [3; 2],
         stride: [2; 2],
         pad: [1; 4],
         ceil: false,
-    };
+    });
     x = b.add(pool, vec![x]);
     let mut c = 64 / d;
     for (stage, width) in [64, 128, 256, 512].into_iter().enumerate() {
@@ -91,11 +91,11 @@ fn resnet18(d: usize, side: usize) -> Arch {
         }
     }
     x = b.add(Layer::GlobalAvgPool, vec![x]);
-    let fc = Layer::Linear {
+    let fc = Layer::Linear(Linear {
         name: "fc".into(),
         out_f: 1000,
         act: fooling::kernels::Fused::None,
-    };
+    });
     b.add(fc, vec![x]);
     b.arch
 }

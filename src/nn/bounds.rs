@@ -6,11 +6,11 @@
 //! cannot find anything: carried through the network, a bound on the inputs gives a bound on
 //! every activation (a convolution's outputs are at most `max Σ|w| · bound + max |b|`, a
 //! ReLU6 caps them at 6, …), and a layer whose bound stays far below f32's largest value
-//! cannot overflow. Such layers are not checked; every other one is, and so is the input,
+//! cannot overflow (each layer's bound: its `Op::bound`). Such layers are not checked; every other one is, and so is the input,
 //! against the bound the proof assumed. The bound covers every partial sum too: each is at
 //! most the sum of its terms' magnitudes.
 
-use super::{Arch, Layer, PoolKind, Weights};
+use super::{Arch, Weights};
 use crate::kernels::{Activation, Fused};
 
 /// What a proved bound must stay under: far below f32's largest value (3.4e38), so that
@@ -46,7 +46,7 @@ impl Bounds {
         let mut safe = Vec::with_capacity(arch.nodes.len());
         for node in &arch.nodes {
             let inputs: Vec<f64> = node.inputs.iter().map(|&v| value[v]).collect();
-            let (pre, out) = node_bound(&node.layer, weights, &inputs);
+            let (pre, out) = node.layer.op().bound(weights, &inputs);
             safe.push(pre < LIMIT && out < LIMIT);
             value.push(if out < LIMIT { out } else { f64::INFINITY });
         }
@@ -58,7 +58,7 @@ impl Bounds {
 }
 
 /// The magnitude of `v`, infinite for a NaN (which `f64::max` would otherwise skip).
-fn mag(v: f32) -> f64 {
+pub(crate) fn mag(v: f32) -> f64 {
     if v.is_nan() {
         f64::INFINITY
     } else {
@@ -67,12 +67,12 @@ fn mag(v: f32) -> f64 {
 }
 
 /// The largest magnitude of `t`'s elements.
-fn max_abs(t: &[f32]) -> f64 {
+pub(crate) fn max_abs(t: &[f32]) -> f64 {
     t.iter().fold(0.0, |m, &v| m.max(mag(v)))
 }
 
 /// The largest of `rows` rows of `w`'s sums of magnitudes.
-fn max_row_sum(w: &[f32], rows: usize) -> f64 {
+pub(crate) fn max_row_sum(w: &[f32], rows: usize) -> f64 {
     let n = w.len() / rows.max(1);
     w.chunks(n.max(1))
         .map(|r| r.iter().map(|&v| mag(v)).sum::<f64>())
@@ -80,77 +80,16 @@ fn max_row_sum(w: &[f32], rows: usize) -> f64 {
 }
 
 /// A bound after a fused activation: a ReLU's cap, where it has one.
-fn fused(act: Fused, pre: f64) -> f64 {
+pub(crate) fn fused(act: Fused, pre: f64) -> f64 {
     match act {
         Fused::None => pre,
         Fused::Relu(cap) => pre.min(mag(cap)),
     }
 }
 
-/// The bound of node `layer`'s outputs given its inputs' bounds: `(pre, out)`, where `pre`
-/// bounds every sum the kernel forms before its activation and `out` the outputs.
-fn node_bound(layer: &Layer, weights: &Weights, inputs: &[f64]) -> (f64, f64) {
-    let a = inputs[0];
-    let params = |name: &str, [w, s]: [&str; 2]| {
-        (
-            weights.get(&format!("{name}.{w}")),
-            weights.get(&format!("{name}.{s}")),
-        )
-    };
-    let same = (a, a);
-    match layer {
-        Layer::Conv2d {
-            name, out_c, act, ..
-        } => {
-            let (w, bias) = params(name, ["weight", "bias"]);
-            let pre = max_row_sum(w, *out_c) * a + max_abs(bias);
-            (pre, fused(*act, pre))
-        }
-        Layer::Linear {
-            name, out_f, act, ..
-        } => {
-            let (w, bias) = params(name, ["weight", "bias"]);
-            let pre = max_row_sum(w, *out_f) * a + max_abs(bias);
-            (pre, fused(*act, pre))
-        }
-        Layer::Affine { name } => {
-            let (scale, shift) = params(name, ["scale", "shift"]);
-            let out = max_abs(scale) * a + max_abs(shift);
-            (out, out)
-        }
-        // a maximum or an average of values within the bound (or of the zeros of padding)
-        Layer::Pool {
-            kind: PoolKind::Max | PoolKind::Avg { .. },
-            ..
-        }
-        | Layer::GlobalAvgPool
-        | Layer::Relu
-        | Layer::Dropout { .. }
-        | Layer::Reshape(_) => same,
-        Layer::Pad { value, .. } => (a, a.max(mag(*value))),
-        Layer::Concat => {
-            let all = inputs.iter().copied().fold(0.0, f64::max);
-            (all, all)
-        }
-        Layer::Add => (a + inputs[1], a + inputs[1]),
-        Layer::Mul => (a * inputs[1], a * inputs[1]),
-        Layer::Act(f) => (a, activation(*f, a)),
-        // x / (k + α/n · Σ x²)^β: at most |x| / k^β where k > 0 and β ≥ 0; the sum of
-        // squares must stay bounded too
-        Layer::Lrn { size, k, beta, .. } => {
-            let squares = a * a * *size as f64;
-            if *k > 0.0 && *beta >= 0.0 {
-                (squares, a / (*k as f64).powf(*beta as f64))
-            } else {
-                (f64::INFINITY, f64::INFINITY)
-            }
-        }
-    }
-}
-
 /// The bound after activation `f` of values within `a`; infinite where a parameter is a NaN
 /// (which may pass a clamp), or an infinity anywhere but a clip's bounds (∞ · 0 is a NaN).
-fn activation(f: Activation, a: f64) -> f64 {
+pub(crate) fn activation(f: Activation, a: f64) -> f64 {
     let (_, p, q) = f.kind();
     let clip = matches!(f, Activation::Clip { .. });
     if p.is_nan() || q.is_nan() || (!clip && (!p.is_finite() || !q.is_finite())) {

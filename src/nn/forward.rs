@@ -1,7 +1,7 @@
 //! A forward pass over a fixed batch ([`Forward`]): its buffers, where each value of the
 //! graph lives in them, and its dispatches, built once and replayed.
 
-use super::network::SplitLinear;
+use super::layers::SplitLinear;
 use crate::error::Result;
 use crate::gpu::{Dispatch, Gpu, GpuBuffer, View};
 use crate::kernels;
@@ -35,29 +35,6 @@ pub struct Forward {
     /// The first chunk's dispatches of each node, then the softmax's: `[start, end)` into
     /// `dispatches`.
     pub(super) spans: Vec<(usize, usize)>,
-}
-
-/// The broadcast of a [`Layer::Mul`] of `n` elements by `m` (`m = n`: the same shape; else
-/// one factor per image and channel, `n / m` elements each).
-pub(crate) fn mul_broadcast(n: usize, m: usize) -> kernels::Broadcast {
-    kernels::Broadcast {
-        n,
-        inner: n / m.max(1),
-        b_len: m,
-    }
-}
-
-/// The columns a [`Layer::Concat`] input of `c` channels fills, from channel `at` of `total`,
-/// for `b` images of planes of `hw`: each image is a row.
-pub(crate) fn concat_cols(b: usize, c: usize, at: usize, total: usize, hw: usize) -> kernels::Cols {
-    kernels::Cols {
-        rows: b,
-        width: c * hw,
-        src_stride: c * hw,
-        src_col: 0,
-        dst_stride: total * hw,
-        dst_col: at * hw,
-    }
 }
 
 /// A buffer of a forward plan.

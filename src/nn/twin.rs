@@ -2,11 +2,9 @@
 //! CPU forward, backward and input gradient the tests hold the device's against. Nothing
 //! outside the tests and benches needs it.
 
-use super::arch::{Arch, Layer, PoolKind};
-use super::forward::{concat_cols, mul_broadcast};
+use super::arch::{Arch, Node};
 use super::weights::Weights;
 use crate::error::Result;
-use crate::kernels::{self, Fused};
 use crate::reference;
 
 /// The CPU forward pass through the twins, keeping what a backward pass needs: every value
@@ -17,103 +15,132 @@ struct Trace {
     args: Vec<Vec<u32>>,
 }
 
-/// The twin of one node's forward pass on `n` images.
-fn node_forward(
-    arch: &Arch,
-    weights: &Weights,
-    (i, n): (usize, usize),
-    values: &[Vec<f32>],
-    shapes: &[[usize; 3]],
-    dropout: Option<(u32, u32)>,
-) -> (Vec<f32>, Vec<u32>) {
-    let node = &arch.nodes[i];
-    let layer = &node.layer;
-    let prev = arch.value_shape(shapes, node.inputs[0]);
-    let x = &values[node.inputs[0]];
-    let param = |suffix: &str| {
-        let name = match layer {
-            Layer::Conv2d { name, .. } | Layer::Linear { name, .. } | Layer::Affine { name } => {
-                name
-            }
-            _ => unreachable!("a layer without parameters"),
-        };
-        weights.get(&format!("{name}.{suffix}"))
-    };
-    let y = match layer {
-        Layer::Pad { .. } => reference::pad2d_fwd(&arch.pad_shape(n, prev, layer).unwrap(), x),
-        Layer::Conv2d { act, .. } => {
-            let s = arch.conv_shape(n, prev, layer).unwrap();
-            reference::conv2d_fwd(&s, *act, x, param("weight"), param("bias"))
-        }
-        Layer::Linear { act, .. } => {
-            let s = arch.linear_shape(n, prev, layer).unwrap();
-            reference::linear_fwd(&s, *act, x, param("weight"), param("bias"))
-        }
-        Layer::Pool {
-            kind: PoolKind::Max,
-            ..
-        } => {
-            let (y, a) = reference::maxpool2d_fwd(&arch.pool_shape(n, prev, layer).unwrap(), x);
-            return (y, a);
-        }
-        Layer::Pool {
-            kind: PoolKind::Avg { count_pad },
-            ..
-        } => reference::avgpool2d_fwd(&arch.pool_shape(n, prev, layer).unwrap(), *count_pad, x),
-        Layer::GlobalAvgPool => {
-            reference::avgpool2d_fwd(&arch.pool_shape(n, prev, layer).unwrap(), false, x)
-        }
-        Layer::Relu => {
-            let mut y = x.clone();
-            reference::relu_fwd(&mut y);
-            y
-        }
-        Layer::Act(f) => reference::act_fwd(*f, x),
-        Layer::Lrn { .. } => reference::lrn_fwd(&arch.lrn_shape(n, prev, layer).unwrap(), x),
-        Layer::Dropout { p } => {
-            let mut y = x.clone();
-            if let Some((seed, step)) = dropout {
-                let m = kernels::DropoutMask {
-                    p: *p,
-                    seed,
-                    stream: i as u32,
-                };
-                reference::dropout(&m, step, &mut y);
-            }
-            y
-        }
-        Layer::Reshape(_) => x.clone(),
-        Layer::Affine { .. } => {
-            let s = channels(x.len(), prev);
-            reference::affine_fwd(&s, x, param("scale"), param("shift"))
-        }
-        Layer::Add => reference::add_fwd(x, &values[node.inputs[1]]),
-        Layer::Mul => {
-            let m = &values[node.inputs[1]];
-            reference::mul_fwd(&mul_broadcast(x.len(), m.len()), x, m)
-        }
-        Layer::Concat => {
-            let total = shapes[i];
-            let hw = total[1] * total[2];
-            let mut y = vec![0f32; n * total.iter().product::<usize>()];
-            let mut at = 0;
-            for &v in &node.inputs {
-                let c = arch.value_shape(shapes, v)[0];
-                reference::copy_cols(&concat_cols(n, c, at, total[0], hw), &values[v], &mut y);
-                at += c;
-            }
-            y
-        }
-    };
-    (y, Vec::new())
+/// What a layer's twin forward pass reads: node `i` of `arch` on `n` images, the values
+/// before it.
+pub(crate) struct TwinFwd<'a> {
+    arch: &'a Arch,
+    weights: &'a Weights,
+    pub i: usize,
+    pub n: usize,
+    values: &'a [Vec<f32>],
+    shapes: &'a [[usize; 3]],
+    /// `(seed, step)` of a training pass (the trainer's dropout masks).
+    pub dropout: Option<(u32, u32)>,
 }
 
-/// The per-channel broadcast of `len` elements of shape `(c, h, w)` per image.
-fn channels(len: usize, [c, h, w]: [usize; 3]) -> kernels::Broadcast {
-    kernels::Broadcast {
-        n: len,
-        inner: h * w,
-        b_len: c,
+impl<'a> TwinFwd<'a> {
+    fn node(&self) -> &'a Node {
+        &self.arch.nodes[self.i]
+    }
+
+    pub fn inputs(&self) -> usize {
+        self.node().inputs.len()
+    }
+
+    /// Its input `k`.
+    pub fn input(&self, k: usize) -> &'a [f32] {
+        &self.values[self.node().inputs[k]]
+    }
+
+    pub fn input_shape(&self, k: usize) -> [usize; 3] {
+        self.arch.value_shape(self.shapes, self.node().inputs[k])
+    }
+
+    pub fn x(&self) -> &'a [f32] {
+        self.input(0)
+    }
+
+    pub fn x_shape(&self) -> [usize; 3] {
+        self.input_shape(0)
+    }
+
+    pub fn y_shape(&self) -> [usize; 3] {
+        self.shapes[self.i]
+    }
+
+    /// The tensor `{name}.{suffix}`.
+    pub fn param(&self, name: &str, suffix: &str) -> &'a [f32] {
+        self.weights.get(&format!("{name}.{suffix}"))
+    }
+}
+
+/// What a layer's twin backward pass reads and writes: node `i` of `arch` on `n` images, the
+/// traced values, its output's gradient `dy`, and where its inputs' and parameters'
+/// gradients go.
+pub(crate) struct TwinBwd<'a> {
+    arch: &'a Arch,
+    weights: &'a Weights,
+    pub i: usize,
+    pub n: usize,
+    values: &'a [Vec<f32>],
+    shapes: &'a [[usize; 3]],
+    /// A max-pool's arg-max from the forward pass.
+    pub args: &'a [u32],
+    pub dropout: Option<(u32, u32)>,
+    /// Whether the parameters' gradients are wanted.
+    pub params: bool,
+    dy: Vec<f32>,
+    grads: &'a mut [Option<Vec<f32>>],
+    /// Filled last node first: bias, then weights.
+    param_grads: &'a mut Vec<Vec<f32>>,
+}
+
+impl<'a> TwinBwd<'a> {
+    fn node(&self) -> &'a Node {
+        &self.arch.nodes[self.i]
+    }
+
+    pub fn inputs(&self) -> usize {
+        self.node().inputs.len()
+    }
+
+    pub fn input(&self, k: usize) -> &'a [f32] {
+        &self.values[self.node().inputs[k]]
+    }
+
+    pub fn input_shape(&self, k: usize) -> [usize; 3] {
+        self.arch.value_shape(self.shapes, self.node().inputs[k])
+    }
+
+    pub fn x(&self) -> &'a [f32] {
+        self.input(0)
+    }
+
+    pub fn x_shape(&self) -> [usize; 3] {
+        self.input_shape(0)
+    }
+
+    /// Its output, as traced.
+    pub fn y(&self) -> &'a [f32] {
+        &self.values[self.i + 1]
+    }
+
+    pub fn y_shape(&self) -> [usize; 3] {
+        self.shapes[self.i]
+    }
+
+    pub fn param(&self, name: &str, suffix: &str) -> &'a [f32] {
+        self.weights.get(&format!("{name}.{suffix}"))
+    }
+
+    /// Its output's gradient (once).
+    pub fn take_dy(&mut self) -> Vec<f32> {
+        std::mem::take(&mut self.dy)
+    }
+
+    /// Adds `part` to the gradient of input `k` (written by its first reader, summed after).
+    pub fn accumulate(&mut self, k: usize, part: Vec<f32>) {
+        let g = &mut self.grads[self.node().inputs[k]];
+        match g {
+            None => *g = Some(part),
+            Some(g) => reference::add_inplace(&part, g),
+        }
+    }
+
+    /// Its parameters' gradients.
+    pub fn add_param_grads(&mut self, weight: Vec<f32>, bias: Vec<f32>) {
+        self.param_grads.push(bias);
+        self.param_grads.push(weight);
     }
 }
 
@@ -129,8 +156,17 @@ fn reference_trace(
     let shapes = arch.shapes()?;
     let mut values = vec![images.to_vec()];
     let mut args = Vec::new();
-    for i in 0..arch.nodes.len() {
-        let (y, a) = node_forward(arch, weights, (i, n), &values, &shapes, dropout);
+    for (i, node) in arch.nodes.iter().enumerate() {
+        let cx = TwinFwd {
+            arch,
+            weights,
+            i,
+            n,
+            values: &values,
+            shapes: &shapes,
+            dropout,
+        };
+        let (y, a) = node.layer.op().twin_forward(&cx);
         values.push(y);
         args.push(a);
     }
@@ -199,14 +235,6 @@ pub fn reference_input_gradient(
     Ok((prob, dinput))
 }
 
-/// Adds `part` to the gradient `g` of a value (written by its first reader, summed after).
-fn accumulate(g: &mut Option<Vec<f32>>, part: Vec<f32>) {
-    match g {
-        None => *g = Some(part),
-        Some(g) => reference::add_inplace(&part, g),
-    }
-}
-
 /// Back-propagates `dy` (the gradient of the logits) through a traced forward pass, node by
 /// node from the last, summing where values fan out: the parameters' gradients (when
 /// `params`, in the order of [`Arch::params`]) and the input's.
@@ -224,118 +252,25 @@ fn reference_chain(
     let mut grads: Vec<Option<Vec<f32>>> = vec![None; values.len()];
     *grads.last_mut().expect("the logits") = Some(dy);
     let mut param_grads: Vec<Vec<f32>> = Vec::new(); // filled last node first
-    for i in (0..arch.nodes.len()).rev() {
-        let Some(mut dy) = grads[i + 1].take() else {
+    for (i, node) in arch.nodes.iter().enumerate().rev() {
+        let Some(dy) = grads[i + 1].take() else {
             continue;
         };
-        let node = &arch.nodes[i];
-        let layer = &node.layer;
-        let prev = arch.value_shape(&shapes, node.inputs[0]);
-        let (x, y) = (&values[node.inputs[0]], &values[i + 1]);
-        let weight = |name: &str| weights.get(&format!("{name}.weight"));
-        let dx = match layer {
-            Layer::Pad { .. } => {
-                reference::pad2d_bwd(&arch.pad_shape(n, prev, layer).unwrap(), &dy)
-            }
-            Layer::Conv2d { name, act, .. } => {
-                if let Fused::Relu(cap) = act {
-                    reference::relu_bwd(*cap, y, &mut dy);
-                }
-                let s = arch.conv_shape(n, prev, layer).unwrap();
-                if params {
-                    param_grads.push(reference::bias_bwd(n, s.out_c, s.out_h() * s.out_w(), &dy));
-                    param_grads.push(reference::conv2d_bwd_weight(&s, &dy, x));
-                }
-                reference::conv2d_bwd_input(&s, &dy, weight(name))
-            }
-            Layer::Linear { name, out_f, act } => {
-                if let Fused::Relu(cap) = act {
-                    reference::relu_bwd(*cap, y, &mut dy);
-                }
-                let s = arch.linear_shape(n, prev, layer).unwrap();
-                if params {
-                    param_grads.push(reference::bias_bwd(n, *out_f, 1, &dy));
-                    param_grads.push(reference::linear_bwd_weight(&s, &dy, x));
-                }
-                reference::linear_bwd_input(&s, &dy, weight(name))
-            }
-            Layer::Pool {
-                kind: PoolKind::Max,
-                ..
-            } => reference::maxpool2d_bwd(&arch.pool_shape(n, prev, layer).unwrap(), &dy, &args[i]),
-            Layer::Pool {
-                kind: PoolKind::Avg { count_pad },
-                ..
-            } => {
-                reference::avgpool2d_bwd(&arch.pool_shape(n, prev, layer).unwrap(), *count_pad, &dy)
-            }
-            Layer::GlobalAvgPool => {
-                reference::avgpool2d_bwd(&arch.pool_shape(n, prev, layer).unwrap(), false, &dy)
-            }
-            Layer::Relu => {
-                reference::relu_bwd(f32::INFINITY, y, &mut dy);
-                dy
-            }
-            Layer::Act(f) => reference::act_bwd(*f, x, &dy),
-            Layer::Lrn { .. } => {
-                reference::lrn_bwd(&arch.lrn_shape(n, prev, layer).unwrap(), x, &dy)
-            }
-            Layer::Dropout { p } => {
-                if let Some((seed, step)) = dropout {
-                    let m = kernels::DropoutMask {
-                        p: *p,
-                        seed,
-                        stream: i as u32,
-                    };
-                    reference::dropout(&m, step, &mut dy);
-                }
-                dy
-            }
-            Layer::Reshape(_) => dy,
-            Layer::Affine { name } => {
-                let scale = weights.get(&format!("{name}.scale"));
-                reference::mul_fwd(&channels(x.len(), prev), &dy, scale)
-            }
-            Layer::Add => {
-                accumulate(&mut grads[node.inputs[1]], dy.clone());
-                dy
-            }
-            Layer::Mul => {
-                let m = &values[node.inputs[1]];
-                let s = mul_broadcast(x.len(), m.len());
-                let dm = if s.inner == 1 {
-                    reference::mul_fwd(&s, &dy, x)
-                } else {
-                    reference::mul_bwd_b(&s, &dy, x)
-                };
-                let dx = reference::mul_fwd(&s, &dy, m);
-                accumulate(&mut grads[node.inputs[0]], dx);
-                accumulate(&mut grads[node.inputs[1]], dm);
-                continue;
-            }
-            Layer::Concat => {
-                let total = shapes[i];
-                let hw = total[1] * total[2];
-                let mut at = 0;
-                for &v in &node.inputs {
-                    let c = arch.value_shape(&shapes, v)[0];
-                    let cols = concat_cols(n, c, at, total[0], hw);
-                    let back = kernels::Cols {
-                        src_stride: cols.dst_stride,
-                        src_col: cols.dst_col,
-                        dst_stride: cols.src_stride,
-                        dst_col: 0,
-                        ..cols
-                    };
-                    let mut part = vec![0f32; n * c * hw];
-                    reference::copy_cols(&back, &dy, &mut part);
-                    accumulate(&mut grads[v], part);
-                    at += c;
-                }
-                continue;
-            }
+        let mut cx = TwinBwd {
+            arch,
+            weights,
+            i,
+            n,
+            values: &values,
+            shapes: &shapes,
+            args: &args[i],
+            dropout,
+            params,
+            dy,
+            grads: &mut grads,
+            param_grads: &mut param_grads,
         };
-        accumulate(&mut grads[node.inputs[0]], dx);
+        node.layer.op().twin_backward(&mut cx);
     }
     param_grads.reverse(); // weight, bias of the first layer first
     Ok((param_grads, grads[0].take().unwrap_or_default()))

@@ -1,7 +1,7 @@
 //! The built-in architectures, by name (`--net`): Caffe's LeNet and a perceptron for MNIST,
 //! the same LeNet for Fashion-MNIST, CaffeNet (and its narrow twins) and torchvision's AlexNet for ImageNet.
 
-use super::arch::{Arch, ChannelOrder, Layer, Pixels};
+use super::arch::{Arch, ChannelOrder, Dropout, Layer, Linear, Lrn, Pixels};
 use crate::error::{Error, Result};
 use crate::kernels::Fused;
 
@@ -23,16 +23,16 @@ pub fn lenet() -> Arch {
             pool.clone(),
             conv("conv2", 50),
             pool,
-            Layer::Linear {
+            Layer::Linear(Linear {
                 name: "ip1".into(),
                 out_f: 500,
                 act: Fused::RELU,
-            },
-            Layer::Linear {
+            }),
+            Layer::Linear(Linear {
                 name: "ip2".into(),
                 out_f: 10,
                 act: Fused::None,
-            },
+            }),
         ],
         (0..10).map(|d| d.to_string()).collect(),
     )
@@ -65,10 +65,12 @@ pub fn lenet_fashion() -> Arch {
 /// the transfer experiment (docs/paper.md §7): ip1 500 + ReLU → ip2 300 + ReLU → ip3 10 →
 /// softmax; input `(1, 28, 28)` = pixel / 256, as LeNet's.
 pub fn mlp() -> Arch {
-    let fc = |name: &str, out_f, relu: bool| Layer::Linear {
-        name: name.into(),
-        out_f,
-        act: relu.into(),
+    let fc = |name: &str, out_f, relu: bool| {
+        Layer::Linear(Linear {
+            name: name.into(),
+            out_f,
+            act: relu.into(),
+        })
     };
     let lenet = lenet();
     Arch::chain(
@@ -109,16 +111,20 @@ pub fn caffenet_narrow(divisor: usize) -> Arch {
         Layer::conv(name, out_c / d, kernel, stride, pad, groups, true)
     };
     let pool = || Layer::caffe_max_pool(3, 2);
-    let lrn = || Layer::Lrn {
-        size: 5,
-        alpha: 1e-4,
-        beta: 0.75,
-        k: 1.0,
+    let lrn = || {
+        Layer::Lrn(Lrn {
+            size: 5,
+            alpha: 1e-4,
+            beta: 0.75,
+            k: 1.0,
+        })
     };
-    let fc = |name: &str, out_f: usize, relu: bool| Layer::Linear {
-        name: name.into(),
-        out_f,
-        act: relu.into(),
+    let fc = |name: &str, out_f: usize, relu: bool| {
+        Layer::Linear(Linear {
+            name: name.into(),
+            out_f,
+            act: relu.into(),
+        })
     };
     let name = if d == 1 {
         "caffenet".into()
@@ -145,9 +151,9 @@ pub fn caffenet_narrow(divisor: usize) -> Arch {
             conv("conv5", 256, 3, 1, 1, 2),
             pool(),
             fc("fc6", 4096 / d, true),
-            Layer::Dropout { p: 0.5 },
+            Layer::Dropout(Dropout { p: 0.5 }),
             fc("fc7", 4096 / d, true),
-            Layer::Dropout { p: 0.5 },
+            Layer::Dropout(Dropout { p: 0.5 }),
             fc("fc8", 1000, false),
         ],
         imagenet_labels(),
@@ -164,10 +170,12 @@ pub fn alexnet() -> Arch {
         Layer::conv(name, out_c, kernel, stride, pad, 1, true)
     };
     let pool = || Layer::caffe_max_pool(3, 2);
-    let fc = |name: &str, out_f, relu: bool| Layer::Linear {
-        name: name.into(),
-        out_f,
-        act: relu.into(),
+    let fc = |name: &str, out_f, relu: bool| {
+        Layer::Linear(Linear {
+            name: name.into(),
+            out_f,
+            act: relu.into(),
+        })
     };
     Arch::chain(
         "alexnet",
@@ -186,9 +194,9 @@ pub fn alexnet() -> Arch {
             conv("features.8", 256, 3, 1, 1),
             conv("features.10", 256, 3, 1, 1),
             pool(),
-            Layer::Dropout { p: 0.5 },
+            Layer::Dropout(Dropout { p: 0.5 }),
             fc("classifier.1", 4096, true),
-            Layer::Dropout { p: 0.5 },
+            Layer::Dropout(Dropout { p: 0.5 }),
             fc("classifier.4", 4096, true),
             fc("classifier.6", 1000, false),
         ],

@@ -154,7 +154,7 @@ fn bad_caffemodels_name_what_is_wrong() {
     // a layer missing: a LeNet whose last layer is called ip3
     std::fs::write(&path, &good).unwrap();
     let mut renamed = lenet();
-    if let Some(fooling::nn::Layer::Linear { name, .. }) =
+    if let Some(fooling::nn::Layer::Linear(fooling::nn::Linear { name, .. })) =
         renamed.nodes.last_mut().map(|n| &mut n.layer)
     {
         *name = "ip3".into();

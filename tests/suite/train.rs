@@ -239,13 +239,13 @@ fn shipped_weights_reach_their_model_cards_accuracy() {
 /// those of the network at inference; the next step draws another mask.
 #[test]
 fn dropout_training_gradients_use_the_steps_mask() {
-    use fooling::nn::{reference_backward_train, Arch, Layer};
+    use fooling::nn::{reference_backward_train, Arch, Dropout, Layer};
     let gpu = gpu();
     for_each_seed("dropout training", &[210, 245], |r| {
         let (train, _) = mnist();
         let plain = lenet();
         let mut layers: Vec<Layer> = plain.nodes.iter().map(|n| n.layer.clone()).collect();
-        layers.insert(5, Layer::Dropout { p: 0.5 });
+        layers.insert(5, Layer::Dropout(Dropout { p: 0.5 }));
         let arch = Arch::chain("lenet", plain.input, plain.pixels, layers, plain.labels);
         // weights and batches drawn until every max-pool and ReLU decision lies MIN_MARGIN
         // from its switch (seed 210 of a sweep: a gradient routed through the other of two

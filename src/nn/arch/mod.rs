@@ -6,7 +6,9 @@
 
 mod shapes;
 
-pub use super::layer::{Layer, Node, PoolKind};
+pub use super::layers::{
+    Affine, Conv2d, Dropout, Layer, Linear, Lrn, Node, Pad, Pool, PoolKind, Reshape,
+};
 use crate::error::{Error, Result};
 
 /// A parameter tensor the architecture expects.
@@ -156,7 +158,7 @@ impl Arch {
     /// The retraining experiment adds a "fooling" class this way.
     pub fn with_classes(mut self, classes: usize, extra_label: &str) -> Result<Arch> {
         match self.nodes.last_mut().map(|n| &mut n.layer) {
-            Some(Layer::Linear { out_f, .. }) => *out_f = classes,
+            Some(Layer::Linear(linear)) => linear.out_f = classes,
             _ => {
                 return Err(Error::invalid(
                     "classes",
@@ -206,19 +208,7 @@ impl Arch {
                 continue;
             };
             let prev = self.value_shape(&shapes, node.inputs[0]);
-            let (first, second) = match &node.layer {
-                Layer::Conv2d {
-                    out_c,
-                    kernel,
-                    groups,
-                    ..
-                } => (
-                    vec![*out_c, prev[0] / groups, kernel[0], kernel[1]],
-                    vec![*out_c],
-                ),
-                Layer::Linear { out_f, .. } => (vec![*out_f, prev.iter().product()], vec![*out_f]),
-                _ => (vec![prev[0]], vec![prev[0]]),
-            };
+            let [first, second] = node.layer.op().param_shapes(prev);
             specs.push(ParamSpec {
                 name: format!("{name}.{a}"),
                 shape: first,
@@ -262,14 +252,7 @@ impl Arch {
             .zip(&shapes)
             .map(|(node, out)| {
                 let prev = self.value_shape(&shapes, node.inputs[0]);
-                match &node.layer {
-                    Layer::Conv2d { kernel, groups, .. } => {
-                        (out.iter().product::<usize>() * (prev[0] / groups) * kernel[0] * kernel[1])
-                            as u64
-                    }
-                    Layer::Linear { out_f, .. } => (prev.iter().product::<usize>() * out_f) as u64,
-                    _ => 0,
-                }
+                node.layer.op().macs(prev, *out)
             })
             .collect())
     }

@@ -1,10 +1,8 @@
 //! Shape inference of an architecture: each node's output shape from its inputs', checked
-//! (an error names the node and what does not fit), and the kernel shapes of a node at a
-//! batch size.
+//! (an error names the node and what does not fit).
 
 use super::{Arch, Layer, Node};
 use crate::error::{Error, Result};
-use crate::kernels::{Conv2dShape, LinearShape, LrnShape, Pad2d, Pool2dShape};
 
 impl Arch {
     /// The shape of value `v` given every node's output shape.
@@ -112,214 +110,17 @@ impl Arch {
         }
     }
 
+    /// Node `i`'s output shape for inputs of shapes `ins`, or an error that names the node
+    /// and what does not fit.
     pub(super) fn node_shape(
         &self,
         i: usize,
         layer: &Layer,
         ins: &[[usize; 3]],
     ) -> Result<[usize; 3]> {
-        let shape = ins[0];
-        let [c, h, w] = shape;
-        Ok(match layer {
-            Layer::Pad { pad, .. } => [c, h + pad[0] + pad[2], w + pad[1] + pad[3]],
-            Layer::Conv2d { out_c, .. } => {
-                let s = self.conv_shape(1, shape, layer).expect("a conv layer");
-                s.validate().map_err(|e| {
-                    self.shape_error(
-                        i,
-                        "convolution",
-                        format!("{layer:?}"),
-                        format!("input (c, h, w) = {shape:?}: {e}"),
-                    )
-                })?;
-                [*out_c, s.out_h(), s.out_w()]
-            }
-            Layer::Pool { .. } => {
-                let s = self.pool_shape(1, shape, layer).expect("a pool layer");
-                s.validate().map_err(|e| {
-                    self.shape_error(
-                        i,
-                        "window",
-                        "a window within the padded input".into(),
-                        format!("on {h}x{w}: {e}"),
-                    )
-                })?;
-                [c, s.out_h(), s.out_w()]
-            }
-            Layer::GlobalAvgPool => [c, 1, 1],
-            Layer::Linear { out_f, .. } => [*out_f, 1, 1],
-            Layer::Reshape(to) => {
-                if to.iter().product::<usize>() != c * h * w {
-                    return Err(self.shape_error(
-                        i,
-                        "reshape",
-                        format!("{} elements", c * h * w),
-                        format!("{to:?}"),
-                    ));
-                }
-                *to
-            }
-            Layer::Relu
-            | Layer::Act(_)
-            | Layer::Lrn { .. }
-            | Layer::Dropout { .. }
-            | Layer::Affine { .. } => shape,
-            Layer::Add => {
-                if ins[1] != shape {
-                    return Err(self.shape_error(
-                        i,
-                        "second input",
-                        format!("{shape:?}"),
-                        format!("{:?}", ins[1]),
-                    ));
-                }
-                shape
-            }
-            Layer::Mul => {
-                if ins[1] != shape && ins[1] != [c, 1, 1] {
-                    return Err(self.shape_error(
-                        i,
-                        "second input",
-                        format!("{shape:?} or {:?}", [c, 1, 1]),
-                        format!("{:?}", ins[1]),
-                    ));
-                }
-                shape
-            }
-            Layer::Concat => {
-                if let Some(s) = ins.iter().find(|s| s[1..] != shape[1..]) {
-                    return Err(self.shape_error(
-                        i,
-                        "input",
-                        format!("(c, {h}, {w})"),
-                        format!("{s:?}"),
-                    ));
-                }
-                [ins.iter().map(|s| s[0]).sum(), h, w]
-            }
-        })
-    }
-
-    /// The fully-connected shape of `layer` at `batch` for input `(c, h, w)` (read flattened).
-    pub fn linear_shape(
-        &self,
-        batch: usize,
-        input: [usize; 3],
-        layer: &Layer,
-    ) -> Option<LinearShape> {
-        match layer {
-            Layer::Linear { out_f, .. } => Some(LinearShape {
-                batch,
-                in_f: input.iter().product(),
-                out_f: *out_f,
-            }),
-            _ => None,
-        }
-    }
-
-    /// The pooling shape of `layer` (a pool or a global average pool) at `batch` for input
-    /// `(c, h, w)`.
-    pub fn pool_shape(
-        &self,
-        batch: usize,
-        input: [usize; 3],
-        layer: &Layer,
-    ) -> Option<Pool2dShape> {
-        let [c, h, w] = input;
-        match layer {
-            Layer::Pool {
-                kernel,
-                stride,
-                pad,
-                ceil,
-                ..
-            } => Some(Pool2dShape {
-                planes: batch * c,
-                in_h: h,
-                in_w: w,
-                kernel: *kernel,
-                stride: *stride,
-                pad: *pad,
-                ceil: *ceil,
-            }),
-            Layer::GlobalAvgPool => Some(Pool2dShape {
-                planes: batch * c,
-                in_h: h,
-                in_w: w,
-                kernel: [h, w],
-                stride: [h, w],
-                pad: [0; 4],
-                ceil: false,
-            }),
-            _ => None,
-        }
-    }
-
-    /// The padding of `layer` at `batch` for input `(c, h, w)`.
-    pub fn pad_shape(&self, batch: usize, input: [usize; 3], layer: &Layer) -> Option<Pad2d> {
-        match layer {
-            Layer::Pad { pad, value } => Some(Pad2d {
-                planes: batch * input[0],
-                h: input[1],
-                w: input[2],
-                pad: *pad,
-                value: *value,
-            }),
-            _ => None,
-        }
-    }
-
-    /// The LRN shape of `layer` at `batch` for input `(c, h, w)`.
-    pub fn lrn_shape(&self, batch: usize, input: [usize; 3], layer: &Layer) -> Option<LrnShape> {
-        match layer {
-            Layer::Lrn {
-                size,
-                alpha,
-                beta,
-                k,
-            } => Some(LrnShape {
-                batch,
-                channels: input[0],
-                spatial: input[1] * input[2],
-                size: *size,
-                alpha: *alpha,
-                beta: *beta,
-                k: *k,
-            }),
-            _ => None,
-        }
-    }
-
-    /// The convolution shape of `layer` at `batch` for input `(c, h, w)`.
-    pub fn conv_shape(
-        &self,
-        batch: usize,
-        input: [usize; 3],
-        layer: &Layer,
-    ) -> Option<Conv2dShape> {
-        match layer {
-            Layer::Conv2d {
-                out_c,
-                kernel,
-                stride,
-                pad,
-                dilation,
-                groups,
-                ..
-            } => Some(Conv2dShape {
-                batch,
-                in_c: input[0],
-                in_h: input[1],
-                in_w: input[2],
-                out_c: *out_c,
-                kh: kernel[0],
-                kw: kernel[1],
-                stride: *stride,
-                pad: *pad,
-                dilation: *dilation,
-                groups: *groups,
-            }),
-            _ => None,
-        }
+        layer
+            .op()
+            .shape(ins)
+            .map_err(|m| self.shape_error(i, m.what, m.expected, m.found))
     }
 }

@@ -6,6 +6,7 @@
 mod nodes;
 
 use nodes::node_backward;
+pub(crate) use nodes::Bwd;
 
 use super::arch::Layer;
 use super::forward::{Forward, Src};
@@ -189,7 +190,7 @@ fn check(net: &Network, plan: &Forward, b: usize, params: bool) -> Result<()> {
             .arch
             .nodes
             .iter()
-            .find(|n| matches!(n.layer, Layer::Affine { .. }))
+            .find(|n| matches!(n.layer, Layer::Affine(_)))
         {
             return Err(Error::setting("net", format!(
                     "{}: training does not take {} layers (convolutions, fully-connected layers, pooling, LRN, ReLU and dropout only)",
@@ -213,4 +214,4 @@ fn param_grads(gpu: &Gpu, arch: &super::Arch, params: bool) -> Result<Vec<GpuBuf
 }
 
 /// A layer's weight and bias gradients.
-type ParamGrads<'a> = (&'a GpuBuffer<f32>, &'a GpuBuffer<f32>);
+pub(crate) type ParamGrads<'a> = (&'a GpuBuffer<f32>, &'a GpuBuffer<f32>);

@@ -2,9 +2,10 @@
 
 mod nodes;
 
-pub(crate) use nodes::SplitLinear;
+use super::layers::SplitLinear;
+pub(crate) use nodes::Fwd;
 
-use super::arch::{Arch, Layer, PoolKind};
+use super::arch::{Arch, Layer, Pool, PoolKind};
 use super::bounds::Bounds;
 use super::forward::{Forward, Src};
 use super::weights::Weights;
@@ -196,9 +197,10 @@ impl Network {
             .iter()
             .map(|node| {
                 let prev = arch.value_shape(shapes, node.inputs[0]);
-                let Some(s) = arch.linear_shape(chunk, prev, &node.layer) else {
+                let Layer::Linear(linear) = &node.layer else {
                     return Ok(None);
                 };
+                let s = linear.shape_at(chunk, prev);
                 let blocks = kernels::linear_pieces(gpu, &s)?;
                 if blocks.len() == 1 {
                     return Ok(None);
@@ -241,10 +243,10 @@ impl Network {
             .iter()
             .zip(&shapes)
             .map(|(node, s)| match node.layer {
-                Layer::Pool {
+                Layer::Pool(Pool {
                     kind: PoolKind::Max,
                     ..
-                } => GpuBuffer::<u32>::zeros(gpu, "argmax", chunk * s.iter().product::<usize>())
+                }) => GpuBuffer::<u32>::zeros(gpu, "argmax", chunk * s.iter().product::<usize>())
                     .map(Some),
                 _ => Ok(None),
             })
@@ -288,6 +290,7 @@ impl Network {
     ) -> Result<()> {
         let mut dispatches = Vec::new();
         let nodes = self.arch.nodes.len();
+        let first_param = self.arch.first_params();
         // an overflow would hide (ReLU and max-pooling drop the NaN it makes), so a forward
         // pass checks the outputs of every node not proved free of one, and the input
         // against the bound the proof assumed
@@ -305,9 +308,9 @@ impl Network {
                 bounds.input,
             )?);
         }
-        for i in 0..nodes {
+        for (i, &param) in first_param.iter().enumerate() {
             let first = dispatches.len();
-            self.node_dispatches(gpu, plan, i, (start, b), train, &mut dispatches)?;
+            self.node_dispatches(gpu, plan, (i, param), (start, b), train, &mut dispatches)?;
             if train.is_none() && !self.arch.nodes[i].layer.is_passthrough() && checked(i) {
                 let y = plan.value(i + 1, start, b);
                 dispatches.push(kernels::finite_check(

@@ -26,7 +26,7 @@ pub use ops::supported;
 use super::proto::{GraphProto, NodeProto};
 use super::tensor::{decode, Const, Files};
 use crate::error::{Error, Result};
-use crate::nn::arch::{Arch, ChannelOrder, Layer, Node, Pixels};
+use crate::nn::arch::{Arch, ChannelOrder, Layer, Node, Pad, Pixels};
 use crate::nn::weights::Tensor;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -244,7 +244,7 @@ impl Importer {
         let v = match v.pending {
             Pending::None => v,
             Pending::Pad { pad, value } => {
-                let padded = self.push(node, Layer::Pad { pad, value }, vec![v.id], 4)?;
+                let padded = self.push(node, Layer::Pad(Pad { pad, value }), vec![v.id], 4)?;
                 let padded = Val {
                     layout: v.layout,
                     ..padded

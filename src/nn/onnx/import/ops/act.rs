@@ -5,7 +5,7 @@
 use super::super::{Importer, Layout, Pending, Val};
 use crate::error::Result;
 use crate::kernels::{Activation, Fused};
-use crate::nn::arch::Layer;
+use crate::nn::arch::{Conv2d, Layer, Linear};
 use crate::nn::onnx::proto::NodeProto;
 
 /// The input of an element-wise node: any layout (the output keeps it), what is pending on
@@ -48,7 +48,7 @@ fn fuse(im: &mut Importer, node: &NodeProto, x: Val, cap: f32) -> bool {
         return false;
     }
     match im.producer(x) {
-        Some(Layer::Conv2d { act, .. }) | Some(Layer::Linear { act, .. })
+        Some(Layer::Conv2d(Conv2d { act, .. })) | Some(Layer::Linear(Linear { act, .. }))
             if *act == Fused::None =>
         {
             *act = Fused::Relu(cap);

@@ -5,7 +5,7 @@
 use super::super::{node_name, Importer, Known, Layout, Pending, Val};
 use crate::error::Result;
 use crate::kernels::Fused;
-use crate::nn::arch::Layer;
+use crate::nn::arch::{Affine, Conv2d, Layer, Linear};
 use crate::nn::onnx::proto::NodeProto;
 use crate::nn::onnx::tensor::Const;
 use crate::nn::weights::Tensor;
@@ -93,16 +93,16 @@ impl Importer {
     /// convolution or fully-connected layer without a fused ReLU.
     pub(super) fn plain_affine_producer(&mut self, v: Val) -> Option<String> {
         match self.producer(v) {
-            Some(Layer::Conv2d {
+            Some(Layer::Conv2d(Conv2d {
                 name,
                 act: Fused::None,
                 ..
-            })
-            | Some(Layer::Linear {
+            }))
+            | Some(Layer::Linear(Linear {
                 name,
                 act: Fused::None,
                 ..
-            }) => Some(name.clone()),
+            })) => Some(name.clone()),
             _ => None,
         }
     }
@@ -120,7 +120,7 @@ impl Importer {
         let c = scale.len();
         let v = self.push(
             node,
-            Layer::Affine { name: name.clone() },
+            Layer::Affine(Affine { name: name.clone() }),
             vec![x.id],
             x.rank,
         )?;
@@ -185,7 +185,7 @@ pub(super) fn conv(im: &mut Importer, node: &NodeProto) -> Result<()> {
         ));
     }
     let name = im.param_name(node.input[1].as_str());
-    let layer = Layer::Conv2d {
+    let layer = Layer::Conv2d(Conv2d {
         name: name.clone(),
         out_c,
         kernel,
@@ -194,7 +194,7 @@ pub(super) fn conv(im: &mut Importer, node: &NodeProto) -> Result<()> {
         dilation,
         groups: groups as usize,
         act: Fused::None,
-    };
+    });
     let v = im.push(node, layer, vec![x.id], 4)?;
     im.insert_params(
         &name,
@@ -366,7 +366,7 @@ pub(super) fn batchnorm(im: &mut Importer, node: &NodeProto) -> Result<()> {
     // folded into a convolution that nothing else reads: w' = w · s, b' = b · s + t
     if x.rank == 4 && im.sole_reader(node, 0) {
         if let Some(name) = im.plain_affine_producer(x) {
-            if matches!(im.producer(x), Some(Layer::Conv2d { .. })) {
+            if matches!(im.producer(x), Some(Layer::Conv2d(Conv2d { .. }))) {
                 let w = im
                     .tensors
                     .get_mut(&format!("{name}.weight"))

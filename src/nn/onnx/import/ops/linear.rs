@@ -5,7 +5,7 @@
 use super::super::{Importer, Layout, Pending, Val};
 use crate::error::Result;
 use crate::kernels::Fused;
-use crate::nn::arch::Layer;
+use crate::nn::arch::{Layer, Linear};
 use crate::nn::onnx::proto::NodeProto;
 use crate::nn::onnx::tensor::Const;
 use crate::nn::weights::Tensor;
@@ -54,11 +54,11 @@ pub(super) fn linear(im: &mut Importer, node: &NodeProto) -> Result<()> {
     let name = im.param_name(node.input[1].as_str());
     let v = im.push(
         node,
-        Layer::Linear {
+        Layer::Linear(Linear {
             name: name.clone(),
             out_f,
             act: Fused::None,
-        },
+        }),
         vec![x.id],
         2,
     )?;

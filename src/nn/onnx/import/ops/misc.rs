@@ -5,7 +5,7 @@
 
 use super::super::{Importer, Known, Pending, Val};
 use crate::error::Result;
-use crate::nn::arch::Layer;
+use crate::nn::arch::{Layer, Lrn};
 use crate::nn::onnx::proto::NodeProto;
 use crate::nn::onnx::tensor::{decode, Const};
 
@@ -71,12 +71,12 @@ pub(super) fn lrn(im: &mut Importer, node: &NodeProto) -> Result<()> {
     if size <= 0 || size % 2 == 0 {
         return Err(im.node_error(node, "size must be an odd number of channels"));
     }
-    let layer = Layer::Lrn {
+    let layer = Layer::Lrn(Lrn {
         size: size as usize,
         alpha: im.attr(node, a.float("alpha", 1e-4))?,
         beta: im.attr(node, a.float("beta", 0.75))?,
         k: im.attr(node, a.float("bias", 1.0))?,
-    };
+    });
     let v = im.push(node, layer, vec![x.id], x.rank)?;
     im.set_val(node, v)
 }

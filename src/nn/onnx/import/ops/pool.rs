@@ -3,7 +3,7 @@
 
 use super::super::Importer;
 use crate::error::Result;
-use crate::nn::arch::{Layer, PoolKind};
+use crate::nn::arch::{Layer, Pool, PoolKind};
 use crate::nn::onnx::proto::NodeProto;
 
 pub(super) fn pool(im: &mut Importer, node: &NodeProto) -> Result<()> {
@@ -29,13 +29,13 @@ pub(super) fn pool(im: &mut Importer, node: &NodeProto) -> Result<()> {
             count_pad: im.attr(node, a.int("count_include_pad", 0))? != 0,
         }
     };
-    let layer = Layer::Pool {
+    let layer = Layer::Pool(Pool {
         kind,
         kernel,
         stride,
         pad,
         ceil: im.attr(node, a.int("ceil_mode", 0))? != 0,
-    };
+    });
     let v = im.push(node, layer, vec![x.id], 4)?;
     im.set_val(node, v)
 }
@@ -47,13 +47,13 @@ pub(super) fn global(im: &mut Importer, node: &NodeProto) -> Result<()> {
     let layer = if node.op_type() == "GlobalAveragePool" {
         Layer::GlobalAvgPool
     } else {
-        Layer::Pool {
+        Layer::Pool(Pool {
             kind: PoolKind::Max,
             kernel: [x.shape[1], x.shape[2]],
             stride: [x.shape[1], x.shape[2]],
             pad: [0; 4],
             ceil: false,
-        }
+        })
     };
     let v = im.push(node, layer, vec![x.id], 4)?;
     im.set_val(node, v)

@@ -4,7 +4,7 @@
 
 use super::super::{Importer, Known, Layout, Pending, Val, BATCH};
 use crate::error::Result;
-use crate::nn::arch::Layer;
+use crate::nn::arch::{Layer, Reshape};
 use crate::nn::onnx::proto::NodeProto;
 
 impl Importer {
@@ -14,7 +14,12 @@ impl Importer {
         let v = if shape == x.shape {
             Val { rank, ..x }
         } else {
-            self.push(node, Layer::Reshape(shape), vec![x.id], rank)?
+            self.push(
+                node,
+                Layer::Reshape(Reshape { to: shape }),
+                vec![x.id],
+                rank,
+            )?
         };
         self.set_val(node, v)
     }
