@@ -11,8 +11,6 @@ pub fn ablate(gpu_args: &GpuArgs, args: &AblateArgs) -> Result<()> {
         stride: args.stride,
         force: args.force,
     };
-    // SIGINT, SIGTERM and SIGHUP stop it between device batches from here on
-    fooling::signal::stop();
     let gpu = gpu_args.open()?;
     let o = ablate::run(&gpu, &settings)?;
     let t = o.tally;

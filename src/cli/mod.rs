@@ -19,6 +19,20 @@ use anyhow::Result;
 pub use args::*;
 
 pub fn run(cli: Cli) -> Result<()> {
+    // the commands that stop at a checkpoint or between batches take SIGINT, SIGTERM and
+    // SIGHUP from their first instant: a signal during start-up (opening the device,
+    // building pipelines) is honoured at the loop's first check, not the default death
+    if matches!(
+        cli.command,
+        Command::Train(_)
+            | Command::Evolve(_)
+            | Command::Ascent(_)
+            | Command::Ablate(_)
+            | Command::Retrain(_)
+            | Command::Reproduce(_)
+    ) {
+        fooling::signal::stop();
+    }
     match cli.command {
         Command::Info => info::info(&cli.gpu),
         Command::Classify(args) => classify::classify(&cli.gpu, &args),
