@@ -278,14 +278,18 @@ pub fn read_cells(dir: &Path, last: u32) -> Result<Option<ByGeneration>> {
         return Ok(None);
     }
     let text = crate::io::read::read_own_to_string(&path, crate::io::read::MODEL)?;
-    let columns = text.lines().next().unwrap_or_default().split(',').count();
+    let records = crate::io::csv::records(&text).map_err(|message| Error::Data {
+        path: path.clone(),
+        message,
+    })?;
+    let mut records = records.into_iter();
+    let columns = records.next().map_or(0, |(_, header)| header.len());
     let mut out = BTreeMap::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
+    for (line, fields) in records {
         let bad = |m: String| Error::Data {
             path: path.clone(),
-            message: format!("line {}: {m}", i + 1),
+            message: format!("line {line}: {m}"),
         };
-        let fields: Vec<&str> = line.split(',').collect();
         if fields.len() != columns {
             return Err(bad(format!(
                 "{} fields, the header has {columns}",

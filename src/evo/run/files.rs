@@ -38,27 +38,26 @@ pub fn truncate_stats(dir: &Path, generation: Option<u32>, cells: usize) -> Resu
     truncate_csv(&dir.join("stats.csv"), STATS_HEADER, generation)
 }
 
+/// Rewrites `path` with `header` and the rows of generations up to `generation` that have
+/// every column (read through the `csv` crate; a row cut short, or that cannot be read, is
+/// dropped).
 fn truncate_csv(path: &Path, header: &str, generation: Option<u32>) -> Result<String> {
     let mut out = format!("{header}\n");
     let columns = header.split(',').count();
-    let kept = if path.exists() {
-        Some(crate::io::read::read_own_to_string(
-            path,
-            crate::io::read::MODEL,
-        )?)
-    } else {
-        None
-    };
-    if let Some(text) = kept {
-        for line in text.lines().skip(1) {
-            let complete = line.split(',').count() == columns;
-            match line.split(',').next().and_then(|g| g.parse::<u32>().ok()) {
-                Some(g) if generation.is_some_and(|last| g <= last) && complete => {
-                    out.push_str(line);
-                    out.push('\n');
-                }
-                _ => {}
+    if let (true, Some(last)) = (path.exists(), generation) {
+        let text = crate::io::read::read_own_to_string(path, crate::io::read::MODEL)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        for record in reader.records() {
+            let Ok(record) = record else { continue };
+            let g = record.get(0).and_then(|g| g.parse::<u32>().ok());
+            if record.len() != columns || g.is_none_or(|g| g > last) {
+                continue;
             }
+            let fields: Vec<_> = record.iter().map(crate::io::csv::field).collect();
+            out.push_str(&fields.join(","));
+            out.push('\n');
         }
     }
     write_atomic(path, out.as_bytes())?;
