@@ -12,50 +12,61 @@ use crate::stats::Stats;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// What a user gives for an ascent run (`fooling ascent`'s options).
-#[derive(Clone, Debug)]
+/// What a user gives for an ascent run: `fooling ascent`'s options, declared here once (the
+/// command line flattens them; each doc line is its `--help`, each default is here and
+/// [`AscentConfig::default`] reads it).
+#[derive(Clone, Debug, clap::Args)]
 pub struct AscentSettings {
+    /// Network: a built-in architecture or an ONNX model (FILE.onnx).
+    #[arg(long, default_value = "lenet")]
     pub net: String,
-    /// `None`: the shipped weights for `net`.
+    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors; none for an ONNX model].
+    #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
-    /// `all`, or a comma-separated list of class indices.
-    pub classes: String,
-    pub iterations: u32,
-    pub decay: f32,
-    pub max_lr: f32,
-    pub seed: u32,
-    pub noise: f32,
-    pub blur_every: u32,
-    pub blur_sigma: f32,
-    /// A mean image (PNG); `None`: the mean of `data`'s training images (grey networks) or
-    /// the network's per-channel input mean.
-    pub mean_image: Option<PathBuf>,
-    pub data: PathBuf,
-    /// An ONNX model's preprocessing, as the command line gives it.
+    #[command(flatten)]
     pub preprocess: crate::nn::preprocess::Preprocess,
+    /// Target classes: all, or a comma-separated list of class indices (e.g. 0,3,7).
+    #[arg(long, default_value = "all", value_name = "all|LIST")]
+    pub classes: String,
+    #[arg(long, default_value_t = 300)]
+    pub iterations: u32,
+    /// Pull toward the mean image by this fraction each step (the L2 regulariser; 0: none).
+    #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
+    pub decay: f32,
+    /// The largest step size.
+    #[arg(long, default_value_t = 1e12, allow_hyphen_values = true)]
+    pub max_lr: f32,
+    /// Seeds the initial noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u32,
+    /// σ of the Gaussian noise added to the mean image at the start, in pixel units.
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+    pub noise: f32,
+    /// Blur the images every K iterations (0: never).
+    #[arg(long, default_value_t = 0, value_name = "K")]
+    pub blur_every: u32,
+    /// σ of that blur, in pixels.
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+    pub blur_sigma: f32,
+    /// The mean image: a PNG of the network's input size, or larger and cropped at the
+    /// centre (ImageNet's 256×256 mean for a 227×227 CaffeNet) [default: LeNet, the mean of
+    /// --data's training images; ImageNet networks, their per-channel mean].
+    #[arg(long, value_name = "FILE")]
+    pub mean_image: Option<PathBuf>,
+    /// Training data whose mean image the ascent starts from and decays toward.
+    #[arg(long, value_name = "DIR", default_value = "data/mnist-10k")]
+    pub data: PathBuf,
     /// The command line that asks for the run, recorded in its `config.toml`.
+    #[arg(skip)]
     pub command: Option<String>,
 }
 
 impl AscentSettings {
     /// `fooling ascent`'s defaults for `net` (the paper's).
     pub fn new(net: &str) -> AscentSettings {
-        let d = AscentConfig::default();
         AscentSettings {
             net: net.into(),
-            weights: None,
-            classes: "all".into(),
-            iterations: d.iterations,
-            decay: d.decay,
-            max_lr: d.max_lr,
-            seed: d.seed,
-            noise: d.noise,
-            blur_every: d.blur_every,
-            blur_sigma: d.blur_sigma,
-            mean_image: None,
-            data: PathBuf::from("data/mnist-10k"),
-            preprocess: Default::default(),
-            command: None,
+            ..crate::command_line::defaults(&[])
         }
     }
 }

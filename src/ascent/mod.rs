@@ -42,16 +42,18 @@ pub struct AscentConfig {
 }
 
 impl Default for AscentConfig {
+    /// `fooling ascent`'s defaults (declared once, on [`AscentSettings`]), no classes.
     fn default() -> Self {
+        let s = AscentSettings::new("lenet");
         AscentConfig {
             classes: Vec::new(),
-            iterations: 300,
-            decay: 0.01,
-            max_lr: 1e12,
-            seed: 0,
-            noise: 1.0,
-            blur_every: 0,
-            blur_sigma: 1.0,
+            iterations: s.iterations,
+            decay: s.decay,
+            max_lr: s.max_lr,
+            seed: s.seed,
+            noise: s.noise,
+            blur_every: s.blur_every,
+            blur_sigma: s.blur_sigma,
         }
     }
 }

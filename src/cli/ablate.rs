@@ -1,24 +1,18 @@
 //! `fooling ablate`: [`fooling::experiments::ablate::run`] and its tallies.
 
-use super::args::{AblateArgs, GpuArgs};
+use super::args::GpuArgs;
 use anyhow::Result;
 use fooling::experiments::ablate::{self, AblateSettings};
 
-pub fn ablate(gpu_args: &GpuArgs, args: &AblateArgs) -> Result<()> {
-    let settings = AblateSettings {
-        run: args.run.clone(),
-        patch: args.patch,
-        stride: args.stride,
-        force: args.force,
-    };
+pub fn ablate(gpu_args: &GpuArgs, settings: &AblateSettings) -> Result<()> {
     let gpu = gpu_args.open()?;
-    let o = ablate::run(&gpu, &settings)?;
+    let o = ablate::run(&gpu, settings)?;
     let t = o.tally;
     let worst = ablate::largest_drop(&o.rows);
     println!(
         "{} champions of {}: occluding {}x{} squares {} apart lowers a champion's confidence by up to {worst:.4}",
         t.champions,
-        args.run.display(),
+        settings.run.display(),
         o.patch,
         o.patch,
         o.stride

@@ -47,20 +47,8 @@ impl AscentObserver for Bar {
 
 pub fn ascent(gpu_args: &GpuArgs, args: &AscentArgs) -> Result<()> {
     let settings = AscentSettings {
-        net: args.net.clone(),
-        weights: args.weights.clone(),
-        classes: args.classes.clone(),
-        iterations: args.iterations,
-        decay: args.decay,
-        max_lr: args.max_lr,
-        seed: args.seed,
-        noise: args.noise,
-        blur_every: args.blur_every,
-        blur_sigma: args.blur_sigma,
-        mean_image: args.mean_image.clone(),
-        data: args.data.clone(),
-        preprocess: args.pre.preprocess()?,
         command: Some(super::command_line()),
+        ..args.settings.clone()
     };
     let gpu = gpu_args.open()?;
     let mut bar = Bar::new();

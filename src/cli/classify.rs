@@ -2,19 +2,11 @@
 
 use super::args::{ClassifyArgs, GpuArgs};
 use anyhow::Result;
-use fooling::nn::classify::{classify as run, ClassifySettings};
+use fooling::nn::classify::classify as run;
 
 pub fn classify(gpu_args: &GpuArgs, args: &ClassifyArgs) -> Result<()> {
-    let settings = ClassifySettings {
-        net: args.net.clone(),
-        weights: args.weights.clone(),
-        top: args.top,
-        resize: args.resize,
-        crops: args.crops,
-        preprocess: args.pre.preprocess()?,
-    };
     let gpu = gpu_args.open()?;
-    let found = run(&gpu, &settings, &args.images)?;
+    let found = run(&gpu, &args.settings, &args.images)?;
     if let Some(p) = &found.preprocess {
         // JSON lines stay one object per image: the preprocessing goes to stderr there
         let line = format!("preprocessing: {}", p.describe());

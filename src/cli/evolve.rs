@@ -44,26 +44,11 @@ impl Observer for Bar {
     }
 }
 
-fn settings(args: &EvolveArgs) -> Result<EvolveSettings> {
-    Ok(EvolveSettings {
-        net: args.net.clone(),
-        weights: args.weights.clone(),
-        encoding: args.encoding,
-        generations: args.generations,
-        batch: args.batch,
-        seed: args.seed,
-        color: args.color,
-        crops: args.crops,
-        mean_image: args.mean_image.clone(),
-        cells: args.cells,
-        schedule: args.schedule,
-        rate: args.rate,
-        crossover: args.crossover,
-        checkpoint_every: args.checkpoint_every,
-        stats_every: args.stats_every,
-        preprocess: args.pre.preprocess()?,
+fn settings(args: &EvolveArgs) -> EvolveSettings {
+    EvolveSettings {
         command: Some(super::command_line()),
-    })
+        ..args.settings.clone()
+    }
 }
 
 /// The runs `--runs N` makes or resumes: `(first index, N)`.
@@ -85,8 +70,8 @@ pub fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
     let runner = match (&args.resume, &args.out, batch(args)?) {
         (Some(dir), _, runs) => {
             let runner = match runs {
-                Some(runs) => Runner::resume_batch(&gpu, dir, runs, args.generations)?,
-                None => Runner::resume(&gpu, dir, args.generations)?,
+                Some(runs) => Runner::resume_batch(&gpu, dir, runs, args.settings.generations)?,
+                None => Runner::resume(&gpu, dir, args.settings.generations)?,
             };
             eprintln!(
                 "resuming {} at generation {} of {}",
@@ -96,8 +81,8 @@ pub fn evolve(gpu_args: &GpuArgs, args: &EvolveArgs) -> Result<()> {
             );
             runner
         }
-        (None, Some(dir), Some(runs)) => Runner::create_batch(&gpu, dir, &settings(args)?, runs)?,
-        (None, Some(dir), None) => Runner::create(&gpu, dir, &settings(args)?)?,
+        (None, Some(dir), Some(runs)) => Runner::create_batch(&gpu, dir, &settings(args), runs)?,
+        (None, Some(dir), None) => Runner::create(&gpu, dir, &settings(args))?,
         (None, None, _) => anyhow::bail!("--out DIR or --resume DIR is needed"),
     };
     let mut bar = Bar::new();

@@ -2,8 +2,9 @@
 
 use super::args::*;
 use anyhow::Result;
+use fooling::experiments::merge::MergeSettings;
 
-pub fn merge(gpu_args: &GpuArgs, args: &MergeArgs) -> Result<()> {
+pub fn merge(gpu_args: &GpuArgs, args: &MergeSettings) -> Result<()> {
     let gpu = gpu_args.open()?;
     let merged = fooling::experiments::merge::merge(&gpu, &args.out, &args.runs)?;
     let conf: Vec<f32> = merged.iter().map(|m| m.champion.confidence).collect();

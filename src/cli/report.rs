@@ -1,9 +1,9 @@
 //! `fooling report`: [`fooling::report::write`].
 
-use super::args::ReportArgs;
 use anyhow::Result;
+use fooling::report::ReportSettings;
 
-pub fn report(args: &ReportArgs) -> Result<()> {
+pub fn report(args: &ReportSettings) -> Result<()> {
     let w = fooling::report::write(&args.dirs, args.out.as_deref(), args.force)?;
     println!(
         "wrote {} ({} runs, {} KB)",

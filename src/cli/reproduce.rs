@@ -1,7 +1,7 @@
 //! `fooling reproduce`: [`fooling::experiments::reproduce::run`], printing each step as
 //! the command that does the same, with the progress of the runs inside it.
 
-use super::args::{GpuArgs, ReproduceArgs};
+use super::args::GpuArgs;
 use super::ascent::Bar as AscentBar;
 use super::evolve::Bar as EvolveBar;
 use anyhow::Result;
@@ -31,14 +31,7 @@ impl ReproduceObserver for Lines {
     }
 }
 
-pub fn reproduce(gpu_args: &GpuArgs, args: &ReproduceArgs) -> Result<()> {
-    let settings = ReproduceSettings {
-        half: args.half,
-        scale: args.scale,
-        net: args.net.clone(),
-        weights: args.weights.clone(),
-        out: args.out.clone(),
-    };
+pub fn reproduce(gpu_args: &GpuArgs, settings: &ReproduceSettings) -> Result<()> {
     let gpu = gpu_args.open()?;
     let mut lines = Lines {
         evolve: EvolveBar::new(),
@@ -46,7 +39,7 @@ pub fn reproduce(gpu_args: &GpuArgs, args: &ReproduceArgs) -> Result<()> {
         start: std::time::Instant::now(),
     };
     let stop = fooling::signal::stop();
-    let report = match reproduce::run(&gpu, &settings, &mut lines) {
+    let report = match reproduce::run(&gpu, settings, &mut lines) {
         Ok(report) => report,
         // one route for a stop: the library's error when it stopped by itself, else the
         // error the stop caused, as a stop

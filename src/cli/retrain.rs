@@ -7,20 +7,11 @@ use fooling::experiments::retrain::{self, RetrainConfig, RetrainSettings};
 
 pub fn retrain(gpu_args: &GpuArgs, args: &RetrainArgs) -> Result<()> {
     let (dir, config) = match (&args.resume, &args.out) {
-        (Some(dir), _) => (dir, RetrainConfig::resume(dir, args.rounds)?),
+        (Some(dir), _) => (dir, RetrainConfig::resume(dir, args.settings.rounds)?),
         (None, Some(dir)) => {
             let settings = RetrainSettings {
-                net: args.net.clone(),
-                weights: args.weights.clone(),
-                data: args.data.clone(),
-                rounds: args.rounds,
-                class_size: args.class_size,
-                generations: args.generations,
-                batch: args.batch,
-                iterations: args.iterations,
-                augment: args.augment,
-                seed: args.seed,
                 command: Some(super::command_line()),
+                ..args.settings.clone()
             };
             (dir, RetrainConfig::create(dir, &settings)?)
         }

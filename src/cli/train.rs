@@ -1,11 +1,9 @@
 //! `fooling train`: one training through [`fooling::nn::recipe::train`], with a progress
 //! bar (or a line every 1,000 iterations when stderr is not a terminal).
 
-use super::args::TrainArgs;
 use super::GpuArgs;
 use anyhow::Result;
 use fooling::nn::recipe::{TrainObserver, TrainSettings, TrainStart};
-use fooling::nn::TrainConfig;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::time::Instant;
 
@@ -45,27 +43,13 @@ impl TrainObserver for Bar {
     }
 }
 
-pub fn train(gpu_args: &GpuArgs, args: &TrainArgs) -> Result<()> {
+pub fn train(gpu_args: &GpuArgs, args: &TrainSettings) -> Result<()> {
     let settings = TrainSettings {
-        net: args.net.clone(),
-        data: args.data.clone(),
-        config: TrainConfig {
-            iterations: args.iterations,
-            batch: args.batch,
-            base_lr: args.base_lr,
-            momentum: args.momentum,
-            weight_decay: args.weight_decay,
-            seed: args.seed,
-            augment: args.augment,
-            ..TrainConfig::default()
-        },
-        extra_class: args.extra_class.clone(),
-        out: args.out.clone(),
-        force: args.force,
         command: super::command_line(),
+        ..args.clone()
     };
     let gpu = gpu_args.open()?;
-    let bar = ProgressBar::new(args.iterations as u64);
+    let bar = ProgressBar::new(args.config.iterations as u64);
     bar.set_style(ProgressStyle::with_template(
         "{bar:40} {pos}/{len} iterations  {msg}  [{elapsed_precise}, {eta} left]",
     )?);

@@ -1,25 +1,18 @@
 //! `fooling transfer`: [`fooling::experiments::transfer::run`] and its tallies.
 
-use super::args::{GpuArgs, TransferArgs};
+use super::args::GpuArgs;
 use anyhow::Result;
 use fooling::experiments::transfer::{self, TransferSettings};
 
-pub fn transfer(gpu_args: &GpuArgs, args: &TransferArgs) -> Result<()> {
-    let settings = TransferSettings {
-        name: args.name.clone(),
-        crops: args.crops,
-        force: args.force,
-        preprocess: args.pre.preprocess()?,
-        ..TransferSettings::new(&args.run, &args.net, args.weights.clone())
-    };
+pub fn transfer(gpu_args: &GpuArgs, settings: &TransferSettings) -> Result<()> {
     let gpu = gpu_args.open()?;
-    let o = transfer::run(&gpu, &settings)?;
+    let o = transfer::run(&gpu, settings)?;
     let t = o.tally;
     let pct = |k| t.percent(k);
     println!(
         "{} champions of {}: on the source {} ({:.0}%) >= 0.99 and {} ({:.0}%) >= 0.9999; on {} {} ({:.0}%) >= 0.99 and {} ({:.0}%) >= 0.9999, {} ({:.0}%) still the top class",
         t.champions,
-        args.run.display(),
+        settings.run.display(),
         t.source_099,
         pct(t.source_099),
         t.source_09999,

@@ -33,6 +33,18 @@ pub struct Merged {
     pub run: usize,
 }
 
+/// What a user gives for a merge: `fooling merge`'s options, declared here once (the command
+/// line flattens them).
+#[derive(Clone, Debug, clap::Args)]
+pub struct MergeSettings {
+    /// The directory to write the merged archive into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Runs made against the same network and weights.
+    #[arg(required = true, value_name = "RUN")]
+    pub runs: Vec<PathBuf>,
+}
+
 /// Merges the champions of `runs` cell by cell into `out`: each class's most confident
 /// champion (the earliest run on ties), its PNG copied into `out/archive/`, `champions.csv`
 /// with a `run` column, `gallery.png` and `merged.toml` naming the sources. Every run must

@@ -83,22 +83,31 @@ pub fn write_transfer(dir: &Path, name: &str, rows: &[Transferred]) -> Result<Pa
     Ok(path)
 }
 
-/// What a user gives for a transfer (`fooling transfer`'s options).
-#[derive(Clone, Debug)]
+/// What a user gives for a transfer: `fooling transfer`'s options, declared here once (the
+/// command line flattens them; each doc line is its `--help`).
+#[derive(Clone, Debug, clap::Args)]
 pub struct TransferSettings {
     /// The run (evolution, ascent or merged) whose champions to re-score.
+    #[arg(long, value_name = "DIR")]
     pub run: PathBuf,
+    /// The target network: a built-in architecture or an ONNX model (FILE.onnx).
+    #[arg(long, default_value = "lenet")]
     pub net: String,
-    /// `None`: the shipped weights for `net`.
+    /// The target's weights [default: weights/<net>_mnist.safetensors; none for an ONNX model].
+    #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
-    /// Names the output, `transfer-<name>.csv` [default: the weights file's stem].
-    pub name: Option<String>,
-    /// Crops per image for an ImageNet target [default: the run's own].
-    pub crops: Option<usize>,
-    /// Replace an existing `transfer-<name>.csv`.
-    pub force: bool,
-    /// An ONNX target's preprocessing, as the command line gives it.
+    /// An ONNX target's preprocessing.
+    #[command(flatten)]
     pub preprocess: crate::nn::preprocess::Preprocess,
+    /// Names the output, DIR/transfer-<name>.csv [default: the weights file's stem].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// ImageNet targets: crops per image [default: the run's own --crops, for 256×256 images].
+    #[arg(long)]
+    pub crops: Option<usize>,
+    /// Replace an existing DIR/transfer-<name>.csv.
+    #[arg(long)]
+    pub force: bool,
 }
 
 impl TransferSettings {

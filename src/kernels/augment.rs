@@ -28,6 +28,28 @@ impl Default for Augment {
 }
 
 impl Augment {
+    /// `SHIFT,DEG,SCALE` (three numbers, e.g. `2,10,0.1`), validated: the form
+    /// `--augment` takes.
+    pub fn parse(s: &str) -> std::result::Result<Augment, String> {
+        let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+        let [shift, rotate, scale] = parts[..] else {
+            return Err(format!(
+                "expected SHIFT,DEG,SCALE (three numbers, e.g. 2,10,0.1), got {s:?}"
+            ));
+        };
+        let num = |what: &str, v: &str| {
+            v.parse::<f32>()
+                .map_err(|_| format!("{what} {v:?} is not a number"))
+        };
+        let a = Augment {
+            shift: num("SHIFT", shift)?,
+            rotate: num("DEG", rotate)?,
+            scale: num("SCALE", scale)?,
+        };
+        a.validate().map_err(|e| e.to_string())?;
+        Ok(a)
+    }
+
     /// Refuses warps that are not finite or that would turn images inside out: a negative
     /// bound, a rotation past 180°, a scaling by half or more.
     pub fn validate(&self) -> Result<()> {

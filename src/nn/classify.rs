@@ -8,20 +8,29 @@ use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use std::path::PathBuf;
 
-/// What a user gives for a classification (`fooling classify`'s options).
-#[derive(Clone, Debug)]
+/// What a user gives for a classification: `fooling classify`'s options, declared here once
+/// (the command line flattens them beside the images; each doc line is its `--help`).
+#[derive(Clone, Debug, clap::Args)]
 pub struct ClassifySettings {
+    /// Network: a built-in architecture or an ONNX model (FILE.onnx).
+    #[arg(long, default_value = "lenet")]
     pub net: String,
-    /// `None`: the shipped weights for `net`.
+    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors; none for an ONNX model].
+    #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
-    /// Classes to report per image.
+    #[command(flatten)]
+    pub preprocess: Preprocess,
+    /// How many classes to print per image.
+    #[arg(long, default_value_t = 5)]
     pub top: usize,
     /// Scale images of another size to the network's input instead of refusing them.
+    #[arg(long, conflicts_with = "crops")]
     pub resize: bool,
-    /// ImageNet networks: the mean softmax over 10 crops (or 1) of larger square images.
+    /// ImageNet networks: classify square images at least the network's size (evolved ones are
+    /// 256×256) by the mean softmax over 10 crops (the corners, the centre and their mirrors)
+    /// or over 1 (the centre), as `fooling evolve --crops` scores them.
+    #[arg(long)]
     pub crops: Option<usize>,
-    /// An ONNX model's preprocessing, as the command line gives it.
-    pub preprocess: Preprocess,
 }
 
 /// One of an image's most confident classes.

@@ -10,23 +10,51 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Preprocessing settings, any of which may be left to the defaults (mean 0, std 1, grey
-/// for one channel and RGB for three, labels by the class count).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// for one channel and RGB for three, labels by the class count): declared here once for the
+/// command line (each doc line is its `--help`) and for the sidecar file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct Preprocess {
-    /// One value, or one per channel, in [0, 1] units.
+    /// ONNX models: the mean subtracted, torchvision's convention x = (pixel/255 − mean) / std;
+    /// one value or one per channel [default: 0].
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "M[,M,M]",
+        allow_hyphen_values = true
+    )]
     pub mean: Option<Vec<f32>>,
+    /// ONNX models: the standard deviation divided by [default: 1].
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(long, value_delimiter = ',', value_name = "S[,S,S]")]
     pub std: Option<Vec<f32>>,
+    /// ONNX models: the input's channels [default: grey for one channel, rgb for three].
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(long, value_enum)]
     pub channels: Option<ChannelOrder>,
-    /// A file of one label per line.
+    /// ONNX models: a file of class labels, one per line [default: the digits for 10 classes,
+    /// ImageNet's for 1000, else the class index].
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(long, value_name = "FILE")]
     pub labels: Option<PathBuf>,
-    /// `(height, width)` for a model that leaves them open.
+    /// ONNX models whose input leaves its height and width open: the size to run them at.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(long, value_name = "H,W", value_parser = parse_size)]
     pub input_size: Option<[usize; 2]>,
+}
+
+/// `H,W`: two whole numbers.
+fn parse_size(s: &str) -> std::result::Result<[usize; 2], String> {
+    let sides: Vec<&str> = s.split(',').map(str::trim).collect();
+    let [h, w] = sides[..] else {
+        return Err(format!("expected H,W, found {} values", sides.len()));
+    };
+    let side = |v: &str| {
+        v.parse::<usize>()
+            .map_err(|_| format!("{v:?} is not a whole number"))
+    };
+    Ok([side(h)?, side(w)?])
 }
 
 /// Where a setting came from, to name it in errors: a flag, or a file's key.

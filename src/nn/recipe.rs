@@ -10,20 +10,29 @@ use crate::io::{sha256_file, write_atomic};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// What a user gives for a training (`fooling train`'s options).
-#[derive(Clone, Debug)]
+/// What a user gives for a training: `fooling train`'s options, declared here once (the
+/// command line flattens them; each doc line is its `--help`).
+#[derive(Clone, Debug, clap::Args)]
 pub struct TrainSettings {
+    /// Network architecture.
+    #[arg(long, default_value = "lenet")]
     pub net: String,
-    /// An IDX directory: train-* and heldout-* (or t10k-*) files.
+    /// Directory with train-{images,labels} and heldout-* (or t10k-*) IDX files, raw or gzip.
+    #[arg(long, value_name = "DIR", default_value = "data/mnist-10k")]
     pub data: PathBuf,
+    #[command(flatten)]
     pub config: TrainConfig,
-    /// A directory of PNGs added to the training set as one more class ("fooling").
+    /// A directory of PNG images added to the training set as one more class ("fooling").
+    #[arg(long, value_name = "DIR")]
     pub extra_class: Option<PathBuf>,
-    /// The weights file to write; the model card goes beside it as `.md`.
+    /// Where to write the weights (safetensors); the model card goes beside it as .md.
+    #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// Replace `out` and its model card if they exist.
+    /// Replace the weights file (and its model card) if it exists.
+    #[arg(long)]
     pub force: bool,
     /// The command line that asked for this training, recorded in the model card.
+    #[arg(skip)]
     pub command: String,
 }
 

@@ -13,39 +13,45 @@ use crate::gpu::{Dispatch, Gpu, GpuBuffer};
 use crate::kernels;
 use rand::seq::SliceRandom;
 
-/// The solver's settings. [`Default`] is Caffe's MNIST LeNet solver (docs/paper.md §5).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// The solver's settings: `fooling train`'s solver options, declared here once (each doc
+/// line is its `--help`, each default is here). [`Default`] is Caffe's MNIST LeNet solver
+/// (docs/paper.md §5).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, clap::Args)]
 pub struct TrainConfig {
+    /// SGD iterations.
+    #[arg(long, default_value_t = 10_000)]
     pub iterations: usize,
+    /// Images per iteration.
+    #[arg(long, default_value_t = 64)]
     pub batch: usize,
+    /// Seeds the initial weights and the shuffling.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Base learning rate of the `inv` schedule.
+    #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
     pub base_lr: f32,
+    #[arg(long, default_value_t = 0.9, allow_hyphen_values = true)]
     pub momentum: f32,
+    #[arg(long, default_value_t = 5e-4, allow_hyphen_values = true)]
     pub weight_decay: f32,
     /// The `inv` policy: lr = base_lr · (1 + gamma · iteration)^(−power).
+    #[arg(skip = 1e-4)]
     pub gamma: f32,
+    #[arg(skip = 0.75)]
     pub power: f32,
     /// Caffe's LeNet learns biases at twice the rate (`lr_mult: 2`).
+    #[arg(skip = 2.0)]
     pub bias_lr_mult: f32,
-    /// Seeds the initial weights, the shuffling, the dropout masks and the augmentation.
-    pub seed: u64,
-    /// Warps every training image at random each time it is drawn (none in Caffe's recipe).
+    /// Warp each training image at random every time it is drawn: a shift of up to SHIFT
+    /// pixels, a rotation of up to DEG degrees and a scaling by up to SCALE (a fraction).
+    /// `--augment` alone is 2,10,0.1.
+    #[arg(long, value_name = "SHIFT,DEG,SCALE", num_args = 0..=1, default_missing_value = "2,10,0.1", value_parser = kernels::Augment::parse)]
     pub augment: Option<kernels::Augment>,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig {
-            iterations: 10_000,
-            batch: 64,
-            base_lr: 0.01,
-            momentum: 0.9,
-            weight_decay: 5e-4,
-            gamma: 1e-4,
-            power: 0.75,
-            bias_lr_mult: 2.0,
-            seed: 0,
-            augment: None,
-        }
+        crate::command_line::defaults(&[])
     }
 }
 

@@ -12,6 +12,22 @@ use crate::command_line::flag;
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
+/// What a user gives for a report: `fooling report`'s options, declared here once (the
+/// command line flattens them; each doc line is its `--help`).
+#[derive(Clone, Debug, clap::Args)]
+pub struct ReportSettings {
+    /// Runs, merged archives, retraining studies, or directories of runs.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// The HTML file to write [default: DIR/report.html for one DIR]; a report this command
+    /// wrote is replaced, any other file only with --force.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace --out even if it is not a report `fooling report` wrote.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// What [`write`] wrote.
 #[derive(Clone, Debug)]
 pub struct Written {

@@ -2,7 +2,7 @@
 //! starts and read back by `--resume`.
 
 use crate::error::{Error, Result};
-use crate::evo::{CppnConfig, Crossover, DirectConfig, Encoding, Schedule};
+use crate::evo::{CppnConfig, DirectConfig, Encoding};
 use crate::imaging::ColorModel;
 use crate::io::{load_toml, save_toml, sha256_file};
 use std::path::{Path, PathBuf};
@@ -84,54 +84,72 @@ impl RunConfig {
 }
 
 /// The settings a user gives for a new run, before defaults that depend on the network are
-/// filled in: what `fooling evolve` parses, and what a study's plan builds.
-#[derive(Clone, Debug)]
+/// filled in: `fooling evolve`'s options, declared here once (the command line flattens
+/// them; each doc line is its `--help`, each default is here), and what a study's plan
+/// builds.
+#[derive(Clone, Debug, clap::Args)]
 pub struct EvolveSettings {
+    /// Network: a built-in architecture (lenet, lenet-fashion, mlp, caffenet, alexnet, caffenet/N) or an ONNX
+    /// model (FILE.onnx).
+    #[arg(long, default_value = "lenet")]
     pub net: String,
-    /// The weights (safetensors); `None`: the shipped ones for `net`.
+    /// Weights (safetensors) [default: weights/<net>_mnist.safetensors; none for an ONNX model].
+    #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
-    pub encoding: Encoding,
-    /// Generations after the initial batch [default: 200].
-    pub generations: Option<u32>,
-    /// Children per generation [default: 200; 400 for CPPNs on a colour network].
-    pub batch: Option<usize>,
-    pub seed: u32,
-    pub color: Option<ColorModel>,
-    pub crops: Option<usize>,
-    pub mean_image: Option<PathBuf>,
-    pub cells: Option<usize>,
-    pub schedule: Schedule,
-    pub rate: f32,
-    pub crossover: Crossover,
-    pub checkpoint_every: u32,
-    pub stats_every: u32,
-    /// An ONNX model's preprocessing, as the command line gives it.
+    #[command(flatten)]
     pub preprocess: crate::nn::preprocess::Preprocess,
+    #[arg(long, value_enum, default_value_t = Encoding::Direct)]
+    pub encoding: Encoding,
+    /// Generations after the initial batch [default: 200; with --resume: the run's own].
+    #[arg(long)]
+    pub generations: Option<u32>,
+    /// Children per generation (the paper's B) [default: 200; 400 for CPPNs on an ImageNet network].
+    #[arg(long)]
+    pub batch: Option<usize>,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u32,
+    /// ImageNet networks: how three genes make a pixel's colour [default: hls-opencv].
+    #[arg(long, value_enum)]
+    pub color: Option<crate::imaging::ColorModel>,
+    /// ImageNet networks: crops per evaluation, 10 (the corners, the centre and their mirrors;
+    /// confidence = the mean softmax) or 1 (the centre, ten times faster) [default: 10].
+    #[arg(long)]
+    pub crops: Option<usize>,
+    /// ImageNet networks: a mean image (PNG, e.g. ILSVRC-2012's 256×256 mean, cropped at the
+    /// centre) to subtract instead of the per-channel mean.
+    #[arg(long, value_name = "FILE")]
+    pub mean_image: Option<PathBuf>,
+    /// Evolve only the first N classes' cells [default: every class]: for a network retrained
+    /// with an extra "fooling" class, whose own class is no fooling image.
+    #[arg(long, value_name = "N")]
+    pub cells: Option<usize>,
+    /// Mutation rate schedule: the paper's (0.1 halved every 1,000 generations) or the code's (constant).
+    #[arg(long, value_enum, default_value_t = crate::evo::Schedule::Paper)]
+    pub schedule: crate::evo::Schedule,
+    /// Initial per-gene mutation probability.
+    #[arg(long, default_value_t = 0.1, allow_hyphen_values = true)]
+    pub rate: f32,
+    /// Recombination before mutation: none (the paper) or sbx (the authors' code, without its bug).
+    #[arg(long, value_enum, default_value_t = crate::evo::Crossover::None)]
+    pub crossover: crate::evo::Crossover,
+    /// Write a checkpoint every N generations (and always at the end or on Ctrl-C).
+    #[arg(long, default_value_t = 100)]
+    pub checkpoint_every: u32,
+    /// Read the confidences back and write a stats.csv row every N generations.
+    #[arg(long, default_value_t = 1)]
+    pub stats_every: u32,
     /// The command line that asks for the run, recorded in its `config.toml`.
+    #[arg(skip)]
     pub command: Option<String>,
 }
 
 impl EvolveSettings {
-    /// The defaults of `fooling evolve` for `net`.
+    /// The defaults of `fooling evolve` for `net` and `encoding`.
     pub fn new(net: &str, encoding: Encoding) -> EvolveSettings {
         EvolveSettings {
             net: net.into(),
-            weights: None,
             encoding,
-            generations: None,
-            batch: None,
-            seed: 0,
-            color: None,
-            crops: None,
-            mean_image: None,
-            cells: None,
-            schedule: Schedule::Paper,
-            rate: 0.1,
-            crossover: Crossover::None,
-            checkpoint_every: 100,
-            stats_every: 1,
-            preprocess: Default::default(),
-            command: None,
+            ..crate::command_line::defaults(&[])
         }
     }
 }

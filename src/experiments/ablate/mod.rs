@@ -31,16 +31,21 @@ use csv::write_ablate;
 pub use csv::{read_ablate, ABLATE_HEADER};
 use std::path::{Path, PathBuf};
 
-/// What a user gives for an ablation (`fooling ablate`'s options).
-#[derive(Clone, Debug, Default)]
+/// What a user gives for an ablation: `fooling ablate`'s options, declared here once (the
+/// command line flattens them; each doc line is its `--help`).
+#[derive(Clone, Debug, Default, clap::Args)]
 pub struct AblateSettings {
-    /// The run (evolution, ascent or merged) whose champions to ablate.
+    /// The run (evolution, ascent or merged) whose champions to ablate, on its own network.
+    #[arg(long, value_name = "DIR")]
     pub run: PathBuf,
-    /// The occluded square's side in image pixels [default: a seventh of the image's side].
+    /// The occluded square's side in pixels [default: a seventh of the image's side].
+    #[arg(long, value_name = "K")]
     pub patch: Option<usize>,
-    /// Pixels between squares [default: half the patch].
+    /// Pixels between occluded squares [default: half the patch].
+    #[arg(long, value_name = "S")]
     pub stride: Option<usize>,
-    /// Replace an existing `ablate.csv` and the images it names.
+    /// Replace an existing DIR/ablate.csv and the images it names.
+    #[arg(long)]
     pub force: bool,
 }
 

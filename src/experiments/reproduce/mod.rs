@@ -56,16 +56,23 @@ pub enum Scale {
     Paper,
 }
 
-/// What a user gives for a reproduction.
-#[derive(Clone, Debug)]
+/// What a user gives for a reproduction: `fooling reproduce`'s options, declared here once
+/// (the command line flattens them; each doc line is its `--help`).
+#[derive(Clone, Debug, clap::Args)]
 pub struct ReproduceSettings {
+    #[arg(value_enum)]
     pub half: Half,
+    #[arg(long, value_enum, default_value_t = Scale::Quick)]
     pub scale: Scale,
-    /// ImageNet: the network.
+    /// ImageNet: the network (caffenet or alexnet).
+    #[arg(long, default_value = "caffenet")]
     pub net: String,
-    /// ImageNet: its weights [default: the shipped ones for `net`].
+    /// ImageNet: its weights (weights/README.md converts them) [default: weights/<net>.safetensors].
+    #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
-    /// [default: runs/reproduce-<half>-<scale>]
+    /// Where the runs and report.html go [default: runs/reproduce-<half>-<scale>]; an
+    /// interrupted reproduction continues where it stopped when run again.
+    #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
 

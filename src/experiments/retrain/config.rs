@@ -80,42 +80,52 @@ impl RetrainConfig {
     }
 }
 
-/// What a user gives for a new study (`fooling retrain`'s options).
-#[derive(Clone, Debug)]
+/// What a user gives for a new study: `fooling retrain`'s options, declared here once
+/// (the command line flattens them; each doc line is its `--help`, each default is here).
+#[derive(Clone, Debug, clap::Args)]
 pub struct RetrainSettings {
+    /// The first network's architecture (grey).
+    #[arg(long, default_value = "lenet")]
     pub net: String,
-    /// `None`: the shipped weights for `net`.
+    /// DNN_1's weights [default: weights/<net>_mnist.safetensors].
+    #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
+    /// Training data (IDX directory) of the retrained networks.
+    #[arg(long, value_name = "DIR", default_value = "data/mnist-10k")]
     pub data: PathBuf,
-    /// [default: 15]
+    /// Retrainings (the paper: 15) [with --resume: the study's own, or more to extend it].
+    #[arg(long)]
     pub rounds: Option<usize>,
-    /// [default: as many as an average class of `data`]
+    /// Fooling images added in the first round [default: as many as an average class of
+    /// --data]; each later round adds a sixth of that.
+    #[arg(long, value_name = "N")]
     pub class_size: Option<usize>,
+    /// Generations of each CPPN run.
+    #[arg(long, default_value_t = 200)]
     pub generations: u32,
+    /// Children per generation of each CPPN run.
+    #[arg(long, default_value_t = 200)]
     pub batch: usize,
+    /// SGD iterations of each retraining.
+    #[arg(long, default_value_t = 10_000)]
     pub iterations: usize,
-    /// Warps of the training images ([`crate::kernels::Augment`]); `None`: Caffe's recipe alone.
+    /// Warp the retrainings' training images as `fooling train --augment` does (`--augment`
+    /// alone: 2,10,0.1).
+    #[arg(long, value_name = "SHIFT,DEG,SCALE", num_args = 0..=1, default_missing_value = "2,10,0.1", value_parser = crate::kernels::Augment::parse)]
     pub augment: Option<crate::kernels::Augment>,
+    #[arg(long, default_value_t = 0)]
     pub seed: u32,
     /// The command line that asks for the study, recorded in its `retrain.toml`.
+    #[arg(skip)]
     pub command: Option<String>,
 }
 
 impl RetrainSettings {
-    /// `fooling retrain`'s defaults (the paper's sizes).
+    /// `fooling retrain`'s defaults (the paper's sizes) for the network `net`.
     pub fn new(net: &str) -> RetrainSettings {
         RetrainSettings {
             net: net.into(),
-            weights: None,
-            data: PathBuf::from("data/mnist-10k"),
-            rounds: None,
-            class_size: None,
-            generations: 200,
-            batch: 200,
-            iterations: 10_000,
-            augment: None,
-            seed: 0,
-            command: None,
+            ..crate::command_line::defaults(&[])
         }
     }
 }
