@@ -260,8 +260,9 @@ fn checkpoints_are_sealed_to_their_run() {
     let _ = std::fs::remove_dir_all(&b);
 }
 
-/// A run directory is locked while a command writes it: a second command on it is refused
-/// at once, and the lock goes with the process that held it.
+/// A run directory is locked while a command writes it: a second command on it (another
+/// evolution, an ablation, a transfer) is refused at once, and the lock goes with the
+/// process that held it.
 #[test]
 fn a_run_directory_is_locked_while_written() {
     let dir = evolve_dir("locked");
@@ -280,6 +281,9 @@ fn a_run_directory_is_locked_while_written() {
             d,
         ],
         vec!["evolve", "--resume", d, "--generations", "5"],
+        // the experiments over a run refuse one still being written, not a missing file
+        vec!["ablate", "--run", d],
+        vec!["transfer", "--run", d, "--weights", WEIGHTS],
     ] {
         let o = fooling(&args);
         let err = String::from_utf8_lossy(&o.stderr);

@@ -252,13 +252,15 @@ pub fn run(gpu: &Gpu, s: &AblateSettings) -> Result<AblateOutcome> {
     let dir = &s.run;
     let path = dir.join("ablate.csv");
     crate::io::check_output("run", &path, None, s.force)?;
-    let champions = read_champions(dir)?;
     let RunNetwork {
         loaded,
         crops,
         cppn,
     } = run_network(dir)?;
+    // a run still being written (an evolution in progress) is refused by its lock, before
+    // its champions are looked for
     let _lock = crate::io::lock_dir(dir)?;
+    let champions = read_champions(dir)?;
     let arch = loaded.arch.clone();
     let images = champion_images(dir, &arch, &champions, crops)?;
     let (h, w) = (images[0].h, images[0].w);
