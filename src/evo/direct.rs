@@ -279,6 +279,41 @@ impl<'g> DirectSearch<'g> {
         self.evaluations += n as u64 * self.config.batch as u64;
     }
 
+    /// Runs up to `n` generations as [`DirectSearch::step`] does, but a generation of more
+    /// than one wave is submitted a wave at a time and abandoned when `stop` is requested
+    /// (its draws depend only on (seed, generation), so a resumed run redoes it exactly);
+    /// returns the generations completed.
+    pub fn step_until(&mut self, n: u32, stop: &crate::signal::Stop) -> Result<u32> {
+        if self.fitness.waves() <= 1 {
+            self.step(n);
+            return Ok(n);
+        }
+        for done in 0..n {
+            if stop.requested() {
+                return Ok(done);
+            }
+            self.gpu.submit("mutation", |pass| {
+                for d in self.advance.iter().chain(&self.mutate) {
+                    d.record(pass);
+                }
+            });
+            if !self.fitness.run_waves(self.gpu, stop)? {
+                // the device's generation counter goes back to the last whole generation
+                self.clock.write(self.gpu, 0, &[self.generation]);
+                return Ok(done);
+            }
+            self.gpu.submit("selection", |pass| {
+                self.cells.record_select(pass);
+                for d in &self.copy {
+                    d.record(pass);
+                }
+            });
+            self.generation += 1;
+            self.evaluations += self.config.batch as u64;
+        }
+        Ok(n)
+    }
+
     /// The cells' confidences `(runs · classes)`, run by run (waits for the device): the only
     /// per-generation readback.
     pub fn confidences(&self) -> Result<Vec<f32>> {

@@ -257,11 +257,37 @@ impl Fitness {
 
     /// Records every wave.
     pub fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
-        for [prepare, reduce] in &self.waves {
-            prepare.record(pass);
-            self.plan.record(pass);
-            reduce.record(pass);
+        for i in 0..self.waves.len() {
+            self.record_wave(pass, i);
         }
+    }
+
+    /// The waves one evaluation takes (one forward chunk each).
+    pub fn waves(&self) -> usize {
+        self.waves.len()
+    }
+
+    /// Records wave `i` alone: a search that waits between waves can stop inside a
+    /// generation.
+    pub fn record_wave(&self, pass: &mut wgpu::ComputePass<'_>, i: usize) {
+        let [prepare, reduce] = &self.waves[i];
+        prepare.record(pass);
+        self.plan.record(pass);
+        reduce.record(pass);
+    }
+
+    /// Submits the waves one at a time, waiting for each, until `stop` is requested: true
+    /// when every wave ran. A generation of many waves (a large network, 10 crops) is then
+    /// stopped within one wave's time instead of the whole generation's.
+    pub fn run_waves(&self, gpu: &Gpu, stop: &crate::signal::Stop) -> Result<bool> {
+        for i in 0..self.waves.len() {
+            if stop.requested() {
+                return Ok(false);
+            }
+            gpu.submit("fitness wave", |pass| self.record_wave(pass, i));
+            gpu.wait()?;
+        }
+        Ok(!stop.requested())
     }
 }
 

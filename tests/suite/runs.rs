@@ -177,6 +177,77 @@ pub(crate) fn long_evolve(dir: &Path, rows: usize) -> std::process::Child {
     child
 }
 
+/// A stop that arrives inside a direct-encoding generation of many device waves (a large
+/// network with 10 crops; here a small binding splits LeNet's 20,000 children into
+/// hundreds) abandons that generation rather than finishing it: no row for it, and the run
+/// resumes to the archive, byte for byte, of a run never stopped.
+#[test]
+fn a_stop_inside_a_long_generation_abandons_it() {
+    fn words(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    for encoding in ["direct"] {
+        let (a, b) = (
+            evolve_dir(&format!("waves-{encoding}-a")),
+            evolve_dir(&format!("waves-{encoding}-b")),
+        );
+        let run = |dir: &Path, generations: &str| {
+            vec![
+                "--max-binding".to_string(),
+                "1000000".into(),
+                "evolve".into(),
+                "--weights".into(),
+                WEIGHTS.into(),
+                "--encoding".into(),
+                encoding.into(),
+                "--batch".into(),
+                "20000".into(),
+                "--generations".into(),
+                generations.into(),
+                "--out".into(),
+                dir.to_str().unwrap().into(),
+            ]
+        };
+        let args = run(&b, "3");
+        let child = spawn(&words(&args));
+        let t0 = std::time::Instant::now();
+        let rows = || std::fs::read_to_string(b.join("stats.csv")).map_or(0, |s| s.lines().count());
+        while rows() < 2 {
+            assert!(t0.elapsed().as_secs() < 300, "the run did not start");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // generation 1 (seconds of waves) is under way
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let out = signal(child, "INT");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{encoding}: {err}");
+        assert_eq!(
+            rows(),
+            2,
+            "{encoding}: generation 1 was finished, not abandoned"
+        );
+        let o = fooling(&[
+            "--max-binding",
+            "1000000",
+            "evolve",
+            "--resume",
+            b.to_str().unwrap(),
+            "--generations",
+            "1",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = fooling(&words(&run(&a, "1")));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            run_result(&a),
+            run_result(&b),
+            "{encoding}: the resumed run differs"
+        );
+        let _ = std::fs::remove_dir_all(&a);
+        let _ = std::fs::remove_dir_all(&b);
+    }
+}
+
 /// A run sent `signal` writes a checkpoint, exits with `status` (128 + the signal's number),
 /// and resumes to the same archive, byte for byte, as a run that was never stopped.
 fn interrupted_run_resumes_exactly(signal: &str, status: i32) {

@@ -201,8 +201,9 @@ pub struct RunMark<'a> {
 /// What the run loop needs of a search, whatever its encoding. A search may hold a batch of
 /// independent runs, all at the same generation; its cells are run by run.
 pub trait Search {
-    /// Runs `n` generations.
-    fn step(&mut self, n: u32) -> Result<()>;
+    /// Runs `n` generations, or fewer when `stop` is requested inside one (that generation
+    /// is abandoned, not half done); returns the generations completed.
+    fn step(&mut self, n: u32, stop: &crate::signal::Stop) -> Result<u32>;
     /// Every run's cells' confidences, run by run (waits for the device).
     fn confidences(&self) -> Result<Vec<f32>>;
     fn generation(&self) -> u32;
@@ -228,9 +229,8 @@ pub trait Search {
 }
 
 impl Search for crate::evo::DirectSearch<'_> {
-    fn step(&mut self, n: u32) -> Result<()> {
-        crate::evo::DirectSearch::step(self, n);
-        Ok(())
+    fn step(&mut self, n: u32, stop: &crate::signal::Stop) -> Result<u32> {
+        self.step_until(n, stop)
     }
     fn confidences(&self) -> Result<Vec<f32>> {
         crate::evo::DirectSearch::confidences(self)
@@ -404,8 +404,10 @@ impl CppnCheckpoint {
 }
 
 impl Search for crate::evo::CppnSearch<'_> {
-    fn step(&mut self, n: u32) -> Result<()> {
-        crate::evo::CppnSearch::step(self, n)
+    /// A CPPN generation runs whole: the stop is honoured between generations.
+    fn step(&mut self, n: u32, _stop: &crate::signal::Stop) -> Result<u32> {
+        crate::evo::CppnSearch::step(self, n)?;
+        Ok(n)
     }
     fn confidences(&self) -> Result<Vec<f32>> {
         Ok(self.conf_host.clone())

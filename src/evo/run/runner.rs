@@ -383,7 +383,9 @@ impl<'g> Runner<'g> {
         let n_runs = self.runs.len() as f64;
         while search.generation() < generations && !stop.requested() {
             let n = config.stats_every.min(generations - search.generation());
-            search.step(n)?;
+            if search.step(n, stop)? == 0 {
+                break; // stopped inside the step's first generation: nothing new to record
+            }
             conf = search.confidences()?;
             finite(&config.net, &conf)?;
             let (generation, evaluations) = (search.generation(), search.evaluations());
