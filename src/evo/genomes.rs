@@ -179,6 +179,11 @@ impl Imaging {
     }
 }
 
+/// Waves submitted between two looks at the stop request in [`Fitness::run_waves`]: few
+/// enough that a stop waits a second or two on a large network, enough that the waits cost
+/// little beside the work.
+pub const WAVES_PER_WAIT: usize = 8;
+
 /// Genomes to class probabilities: per wave, render (and crop) → forward → crop mean.
 pub struct Fitness {
     plan: Forward,
@@ -276,15 +281,20 @@ impl Fitness {
         reduce.record(pass);
     }
 
-    /// Submits the waves one at a time, waiting for each, until `stop` is requested: true
-    /// when every wave ran. A generation of many waves (a large network, 10 crops) is then
-    /// stopped within one wave's time instead of the whole generation's.
+    /// Submits the waves [`WAVES_PER_WAIT`] at a time, waiting for each group, until `stop`
+    /// is requested: true when every wave ran. A generation of many waves (a large network,
+    /// 10 crops) is then stopped within one group's time instead of the whole generation's.
     pub fn run_waves(&self, gpu: &Gpu, stop: &crate::signal::Stop) -> Result<bool> {
-        for i in 0..self.waves.len() {
+        for first in (0..self.waves.len()).step_by(WAVES_PER_WAIT) {
             if stop.requested() {
                 return Ok(false);
             }
-            gpu.submit("fitness wave", |pass| self.record_wave(pass, i));
+            let end = (first + WAVES_PER_WAIT).min(self.waves.len());
+            gpu.submit("fitness waves", |pass| {
+                for i in first..end {
+                    self.record_wave(pass, i);
+                }
+            });
             gpu.wait()?;
         }
         Ok(!stop.requested())
