@@ -322,6 +322,30 @@ fn transfer_to_a_pytorch_model_and_the_commands_that_refuse_onnx() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A batch larger than a plan's chunks of 64 can take (a network of which fewer than 64
+/// images fit one binding, here LeNet under a 1 MB binding: 21) is classified a plan at a
+/// time, to the same confidences as in one batch.
+#[test]
+fn a_batch_past_the_binding_is_classified_in_plans() {
+    let digits: Vec<String> = (0..100)
+        .map(|i| format!("data/digits/digit{}.png", i % 10))
+        .collect();
+    let mut args = vec!["classify", "--top", "2"];
+    args.extend(digits.iter().map(String::as_str));
+    let whole = ok(&fooling(&args));
+    let mut small = vec!["--max-binding", "1000000"];
+    small.extend(&args);
+    assert_eq!(ok(&fooling(&small)), whole);
+    assert_eq!(
+        whole
+            .lines()
+            .filter(|l| l.starts_with("data/digits"))
+            .count(),
+        100,
+        "{whole}"
+    );
+}
+
 /// A colour network whose input is not square (PaddleOCR-style, 3×48×96): genomes at its own
 /// aspect ratio with the crops' margin (55×110), direct with 10 crops and CPPNs with one;
 /// each champion's PNG re-scores through `classify --crops` to its recorded confidence, and

@@ -351,6 +351,22 @@ impl Network {
     /// as `n` rows of `classes`. Logits that overflowed are an error naming the network
     /// and the image, not a meaningless row.
     pub fn classify(&self, gpu: &Gpu, images: &[f32]) -> Result<Vec<Vec<f32>>> {
+        let len = self.arch.input_len();
+        let max = self.max_chunk(gpu)?;
+        if images.len() / len > max && max < 64 {
+            // a plan splits a batch into chunks of 64 images; a network of which fewer fit
+            // one binding (a MobileNetV2 at 160×160 on 128 MiB) runs a plan per `max` images
+            let mut out = Vec::with_capacity(images.len() / len);
+            for (k, group) in images.chunks(max * len).enumerate() {
+                out.extend(self.classify_batch(gpu, group, k * max)?);
+            }
+            return Ok(out);
+        }
+        self.classify_batch(gpu, images, 0)
+    }
+
+    /// [`Network::classify`] of images that one plan takes; `first` numbers them in errors.
+    fn classify_batch(&self, gpu: &Gpu, images: &[f32], first: usize) -> Result<Vec<Vec<f32>>> {
         let n = images.len() / self.arch.input_len();
         let plan = self.forward_plan(gpu, n)?;
         plan.run(gpu, images)?;
@@ -361,7 +377,7 @@ impl Network {
                 context: format!("network {}", self.arch.name),
                 message: format!(
                     "image {}'s logits are not finite ({}): the network's activations overflowed (check its weights)",
-                    i / self.arch.num_classes(),
+                    first + i / self.arch.num_classes(),
                     logits[i]
                 ),
             });
