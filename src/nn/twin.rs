@@ -15,20 +15,18 @@ struct Trace {
     args: Vec<Vec<u32>>,
 }
 
-/// What a layer's twin forward pass reads: node `i` of `arch` on `n` images, the values
-/// before it.
-pub(crate) struct TwinFwd<'a> {
+/// Node `i` of `arch` on `n` images as both twin passes see it: the traced values, the
+/// shapes and the weights ([`TwinFwd`] and [`TwinBwd`] dereference to it).
+pub(crate) struct TwinNode<'a> {
     arch: &'a Arch,
     weights: &'a Weights,
     pub i: usize,
     pub n: usize,
     values: &'a [Vec<f32>],
     shapes: &'a [[usize; 3]],
-    /// `(seed, step)` of a training pass (the trainer's dropout masks).
-    pub dropout: Option<(u32, u32)>,
 }
 
-impl<'a> TwinFwd<'a> {
+impl<'a> TwinNode<'a> {
     fn node(&self) -> &'a Node {
         &self.arch.nodes[self.i]
     }
@@ -64,16 +62,24 @@ impl<'a> TwinFwd<'a> {
     }
 }
 
-/// What a layer's twin backward pass reads and writes: node `i` of `arch` on `n` images, the
-/// traced values, its output's gradient `dy`, and where its inputs' and parameters'
-/// gradients go.
+/// What a layer's twin forward pass reads: its node, the values before it.
+pub(crate) struct TwinFwd<'a> {
+    at: TwinNode<'a>,
+    /// `(seed, step)` of a training pass (the trainer's dropout masks).
+    pub dropout: Option<(u32, u32)>,
+}
+
+impl<'a> std::ops::Deref for TwinFwd<'a> {
+    type Target = TwinNode<'a>;
+    fn deref(&self) -> &TwinNode<'a> {
+        &self.at
+    }
+}
+
+/// What a layer's twin backward pass reads and writes: its node, the traced values, its
+/// output's gradient `dy`, and where its inputs' and parameters' gradients go.
 pub(crate) struct TwinBwd<'a> {
-    arch: &'a Arch,
-    weights: &'a Weights,
-    pub i: usize,
-    pub n: usize,
-    values: &'a [Vec<f32>],
-    shapes: &'a [[usize; 3]],
+    at: TwinNode<'a>,
     /// A max-pool's arg-max from the forward pass.
     pub args: &'a [u32],
     pub dropout: Option<(u32, u32)>,
@@ -85,42 +91,17 @@ pub(crate) struct TwinBwd<'a> {
     param_grads: &'a mut Vec<Vec<f32>>,
 }
 
+impl<'a> std::ops::Deref for TwinBwd<'a> {
+    type Target = TwinNode<'a>;
+    fn deref(&self) -> &TwinNode<'a> {
+        &self.at
+    }
+}
+
 impl<'a> TwinBwd<'a> {
-    fn node(&self) -> &'a Node {
-        &self.arch.nodes[self.i]
-    }
-
-    pub fn inputs(&self) -> usize {
-        self.node().inputs.len()
-    }
-
-    pub fn input(&self, k: usize) -> &'a [f32] {
-        &self.values[self.node().inputs[k]]
-    }
-
-    pub fn input_shape(&self, k: usize) -> [usize; 3] {
-        self.arch.value_shape(self.shapes, self.node().inputs[k])
-    }
-
-    pub fn x(&self) -> &'a [f32] {
-        self.input(0)
-    }
-
-    pub fn x_shape(&self) -> [usize; 3] {
-        self.input_shape(0)
-    }
-
     /// Its output, as traced.
     pub fn y(&self) -> &'a [f32] {
-        &self.values[self.i + 1]
-    }
-
-    pub fn y_shape(&self) -> [usize; 3] {
-        self.shapes[self.i]
-    }
-
-    pub fn param(&self, name: &str, suffix: &str) -> &'a [f32] {
-        self.weights.get(&format!("{name}.{suffix}"))
+        &self.at.values[self.at.i + 1]
     }
 
     /// Its output's gradient (once).
@@ -130,7 +111,7 @@ impl<'a> TwinBwd<'a> {
 
     /// Adds `part` to the gradient of input `k` (written by its first reader, summed after).
     pub fn accumulate(&mut self, k: usize, part: Vec<f32>) {
-        let g = &mut self.grads[self.node().inputs[k]];
+        let g = &mut self.grads[self.at.node().inputs[k]];
         match g {
             None => *g = Some(part),
             Some(g) => reference::add_inplace(&part, g),
@@ -158,12 +139,14 @@ fn reference_trace(
     let mut args = Vec::new();
     for (i, node) in arch.nodes.iter().enumerate() {
         let cx = TwinFwd {
-            arch,
-            weights,
-            i,
-            n,
-            values: &values,
-            shapes: &shapes,
+            at: TwinNode {
+                arch,
+                weights,
+                i,
+                n,
+                values: &values,
+                shapes: &shapes,
+            },
             dropout,
         };
         let (y, a) = node.layer.op().twin_forward(&cx);
@@ -257,12 +240,14 @@ fn reference_chain(
             continue;
         };
         let mut cx = TwinBwd {
-            arch,
-            weights,
-            i,
-            n,
-            values: &values,
-            shapes: &shapes,
+            at: TwinNode {
+                arch,
+                weights,
+                i,
+                n,
+                values: &values,
+                shapes: &shapes,
+            },
             args: &args[i],
             dropout,
             params,
