@@ -356,21 +356,33 @@ impl Network {
         if images.len() / len > max && max < 64 {
             // a plan splits a batch into chunks of 64 images; a network of which fewer fit
             // one binding (a MobileNetV2 at 160×160 on 128 MiB) runs a plan per `max` images
+            // (one plan for every full group, built once; the last group's own)
+            let full = self.forward_plan(gpu, max)?;
             let mut out = Vec::with_capacity(images.len() / len);
             for (k, group) in images.chunks(max * len).enumerate() {
-                out.extend(self.classify_batch(gpu, group, k * max)?);
+                let rows = match group.len() / len {
+                    n if n == max => self.classify_batch(gpu, &full, group, k * max)?,
+                    n => self.classify_batch(gpu, &self.forward_plan(gpu, n)?, group, k * max)?,
+                };
+                out.extend(rows);
             }
             return Ok(out);
         }
-        self.classify_batch(gpu, images, 0)
+        let plan = self.forward_plan(gpu, images.len() / len)?;
+        self.classify_batch(gpu, &plan, images, 0)
     }
 
-    /// [`Network::classify`] of images that one plan takes; `first` numbers them in errors.
-    fn classify_batch(&self, gpu: &Gpu, images: &[f32], first: usize) -> Result<Vec<Vec<f32>>> {
-        let n = images.len() / self.arch.input_len();
-        let plan = self.forward_plan(gpu, n)?;
+    /// [`Network::classify`] of images that `plan` takes whole; `first` numbers them in
+    /// errors.
+    fn classify_batch(
+        &self,
+        gpu: &Gpu,
+        plan: &Forward,
+        images: &[f32],
+        first: usize,
+    ) -> Result<Vec<Vec<f32>>> {
         plan.run(gpu, images)?;
-        self.check_finite(gpu, &plan)?;
+        self.check_finite(gpu, plan)?;
         let (logits, probs) = plan.logits.read_with(&plan.probs, gpu)?;
         if let Some(i) = logits.iter().position(|v| !v.is_finite()) {
             return Err(Error::Gpu {
