@@ -1,8 +1,9 @@
 //! A real network as users bring it, against onnxruntime on the same machine in the same run:
 //! the shipped dog-breed MobileNetV2 (`weights/dogs_mobilenetv2.onnx`, tf2onnx's export of a
 //! Keras model, 160×160 RGB, 19 classes): its forward pass at batch B, and the CPPN and
-//! direct MAP-Elites loops with one crop and ten (183×183 genomes), each in evaluations/s and
-//! beside onnxruntime's inference of the same model at the same batch
+//! direct MAP-Elites loops with one crop and ten (183×183 genomes), and gradient ascent of B
+//! classes at once, each in evaluations/s (image steps/s) and beside onnxruntime's inference
+//! of the same model at the same batch
 //! (`tools/peer_onnxruntime.py`, denormals flushed to zero).
 //!
 //! `cargo bench --bench dogs` (B = 20, the peer when `FOOLING_PEER_PYTHON` names a Python
@@ -10,7 +11,10 @@
 //! a smoke run for CI).
 
 mod common;
+#[path = "common/onnxruntime.rs"]
+mod onnxruntime;
 
+use fooling::ascent::{Ascent, AscentConfig};
 use fooling::evo::{color_size, CppnConfig, CppnSearch, DirectConfig, DirectSearch, Imaging};
 use fooling::gpu::{Gpu, GpuOptions};
 use fooling::imaging::ColorModel;
@@ -18,26 +22,6 @@ use fooling::nn::{self, Network};
 use std::time::Instant;
 
 const MODEL: &str = "weights/dogs_mobilenetv2.onnx";
-
-/// onnxruntime's images/s on the model at `batch`, or why it did not run.
-fn peer(python: &str, batch: usize, quick: bool) -> Result<(f64, String), String> {
-    let out = std::process::Command::new(python)
-        .args(["tools/peer_onnxruntime.py", "--model", MODEL])
-        .args(["--batch", &batch.to_string()])
-        .args(["--seconds", if quick { "1" } else { "5" }])
-        .output()
-        .map_err(|e| format!("{python}: {e}"))?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = serde_json::from_str(text.lines().last().unwrap_or_default())
-        .map_err(|e| format!("{e}: {text}"))?;
-    Ok((
-        v["images_per_s"].as_f64().unwrap_or(0.0),
-        format!("onnxruntime {}, threads {}", v["onnxruntime"], v["threads"]),
-    ))
-}
 
 /// Evaluations per second of `gens` generations of a search (after its initial batch).
 fn loop_rate(step: &mut dyn FnMut() -> f64, gens: u32, batch: usize) -> f64 {
@@ -69,7 +53,9 @@ fn main() {
 
     // the peer first, then ours, so neither warms the other's caches
     let python = std::env::var("FOOLING_PEER_PYTHON").ok();
-    let theirs = python.as_deref().map(|p| peer(p, batch, quick));
+    let theirs = python
+        .as_deref()
+        .map(|p| onnxruntime::images_per_s(p, MODEL, batch, quick));
 
     let forward = {
         let n = net();
@@ -134,6 +120,32 @@ fn main() {
             format!("direct evolution, {crops} crop(s), B = {batch}"),
             rate,
             None,
+        ));
+    }
+    {
+        // gradient ascent: forward, the target's gradient back to the input, the step, for
+        // B target classes at once (≈ 3 × the forward's multiply-adds per image step)
+        let n = net();
+        let [c, h, w] = arch.input;
+        let mean: Vec<f32> = (0..c * h * w)
+            .map(|i| arch.pixels.mean[i / (h * w)])
+            .collect();
+        let iterations = if quick { 3 } else { 6 };
+        let config = AscentConfig {
+            classes: (0..batch as u32).map(|i| i % 19).collect(),
+            iterations,
+            ..AscentConfig::default()
+        };
+        let mut run = Ascent::new(&gpu, &n, &mean, config).unwrap();
+        run.step(1).unwrap(); // pipelines built
+        let start = Instant::now();
+        run.step(iterations - 1).unwrap();
+        run.history(1, iterations).unwrap(); // the readback a run does
+        let steps = ((iterations - 1) as usize * batch) as f64 / start.elapsed().as_secs_f64();
+        rows.push((
+            format!("gradient ascent, B = {batch} (image steps)"),
+            steps,
+            Some(steps * 3.0 * flop / 1e9),
         ));
     }
     println!(

@@ -2,12 +2,16 @@
 //! run: ResNet-18 (torchvision's, batch normalisation folded into the convolutions as both
 //! of PyTorch's ONNX exporters write it; 1000 classes, counter-hash weights) forward at
 //! batch sizes up to one forward chunk, and the 10-crop (and 1-crop) evaluation of colour
-//! genomes on it (256×256 genomes for its 224×224 input).
+//! genomes on it (256×256 genomes for its 224×224 input). With `FOOLING_PEER_PYTHON` naming a
+//! Python with onnx and onnxruntime, both run one ONNX file (`tools/resnet18_onnx.py`, seeded
+//! weights), and each forward batch is held against onnxruntime's at the same batch.
 //!
 //! `cargo bench --bench resnet` (full size) or `cargo bench --bench resnet -- --quick`
 //! (ResNet-18 at 1/8 width on 64×64 images, small batches: a smoke run for CI).
 
 mod common;
+#[path = "common/onnxruntime.rs"]
+mod onnxruntime;
 
 use fooling::evo::{color_size, Fitness, Genomes, Imaging};
 use fooling::gpu::{Gpu, GpuOptions};
@@ -100,16 +104,46 @@ fn resnet18(d: usize, side: usize) -> Arch {
     b.arch
 }
 
+/// Writes ResNet-18 (width / `d`, `side`² input) as ONNX under target/bench with the peer's
+/// Python; its path, or why not.
+fn onnx_model(python: &str, d: usize, side: usize) -> Result<String, String> {
+    std::fs::create_dir_all("target/bench").map_err(|e| e.to_string())?;
+    let path = format!("target/bench/resnet18_div{d}_{side}.onnx");
+    let out = std::process::Command::new(python)
+        .args(["tools/resnet18_onnx.py", "--out", &path])
+        .args([
+            "--width-divisor",
+            &d.to_string(),
+            "--side",
+            &side.to_string(),
+        ])
+        .output()
+        .map_err(|e| format!("{python}: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    Ok(path)
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let gpu = Gpu::new(&GpuOptions::default()).expect("a GPU adapter");
-    let arch = if quick {
-        resnet18(8, 64)
-    } else {
-        resnet18(1, 224)
+    let (d, side) = if quick { (8, 64) } else { (1, 224) };
+    // with a peer, both run one ONNX file (tools/resnet18_onnx.py writes it): the same model
+    let python = std::env::var("FOOLING_PEER_PYTHON").ok();
+    let model = python.as_deref().map(|p| onnx_model(p, d, side));
+    let (arch, weights) = match &model {
+        Some(Ok(path)) => {
+            let loaded = fooling::nn::load(path, None, &Default::default()).unwrap();
+            (loaded.arch, loaded.weights)
+        }
+        _ => {
+            let arch = resnet18(d, side);
+            let weights = Weights::hashed(&arch, 7).unwrap();
+            (arch, weights)
+        }
     };
     let name = arch.name.clone();
-    let weights = Weights::hashed(&arch, 7).unwrap();
     let net = Network::new(&gpu, arch.clone(), &weights).unwrap();
     let cpu_adapter = gpu.info.device_type == wgpu::DeviceType::Cpu;
     let flop = 2.0 * arch.macs().unwrap() as f64;
@@ -148,20 +182,33 @@ fn main() {
         batches.push(chunk.min(if cpu_adapter { 32 } else { 256 }));
     }
     batches.dedup();
-    println!("| {name} forward | batch | images/s | GFLOP/s | of peak | vs CPU twins |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("| {name} forward | batch | images/s | GFLOP/s | of peak | vs CPU twins | onnxruntime images/s | vs onnxruntime |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for &b in &batches {
         let plan = net.forward_plan(&gpu, b).unwrap();
         let input: Vec<f32> = x.iter().cycle().take(b * n).copied().collect();
         plan.input.write(&gpu, 0, &input);
         let secs = common::time(&gpu, quick, &|pass| plan.record(pass));
         let ips = b as f64 / secs;
+        let peer = match (&python, &model) {
+            (Some(p), Some(Ok(path))) => match onnxruntime::images_per_s(p, path, b, quick) {
+                Ok((theirs, _)) => format!("{theirs:.2} | {:.3}×", ips / theirs),
+                Err(why) => format!("not run: {} | ", why.lines().last().unwrap_or_default()),
+            },
+            _ => " | ".into(),
+        };
         println!(
-            "| one forward plan | {b} | {ips:.2} | {:.1} | {} | {:.1}× |",
+            "| one forward plan | {b} | {ips:.2} | {:.1} | {} | {:.1}× | {peer} |",
             ips * flop / 1e9,
             peak.of(ips * flop / 1e9),
             ips / cpu
         );
+    }
+
+    match (&python, &model) {
+        (Some(_), Some(Ok(path))) => println!("\nthe model: {path} (tools/resnet18_onnx.py), run by both; onnxruntime with denormals flushed, default threads, in this run"),
+        (Some(_), Some(Err(why))) => println!("\npeer not run: {why}"),
+        _ => println!("\npeer not run: set FOOLING_PEER_PYTHON to a Python with onnx and onnxruntime"),
     }
 
     // 2. evaluating colour genomes: render, crop, forward, crop mean
