@@ -32,11 +32,4 @@ impl Stats {
             n_ge_09999: v.iter().filter(|&&c| c >= 0.9999).count(),
         }
     }
-
-    pub fn csv_row(&self, generation: u32, evaluations: u64, seconds: f64) -> String {
-        format!(
-            "{generation},{evaluations},{:.6},{:.6},{:.6},{:.6},{},{},{seconds:.3}",
-            self.median, self.mean, self.min, self.max, self.n_ge_099, self.n_ge_09999
-        )
-    }
 }

@@ -187,9 +187,11 @@ pub fn run(
         blur_every: settings.blur_every,
         blur_sigma: settings.blur_sigma,
     };
-    let run_file = run_file(
-        dir,
-        AscentRunFile {
+    let path = dir.join("config.toml");
+    let run_file = crate::rundir::config::text(
+        &path,
+        crate::rundir::Kind::Ascent,
+        &AscentRunFile {
             net,
             weights: loaded.file,
             weights_sha256: loaded.sha256,
@@ -222,7 +224,7 @@ pub fn run(
         ));
     }
     crate::io::check_new_dir("out", dir)?;
-    write_atomic(&dir.join("config.toml"), run_file.as_bytes())?;
+    write_atomic(&path, run_file.as_bytes())?;
     let start = Instant::now();
     let done = run_groups(gpu, &net, &mean, &groups, first, group, observer, &start)?;
     let elapsed = start.elapsed().as_secs_f64();
@@ -233,14 +235,6 @@ pub fn run(
         classes: config.classes.len(),
         stats: Stats::of(&conf8),
         seconds: elapsed,
-    })
-}
-
-/// The text of the run's `config.toml`.
-fn run_file(dir: &Path, file: AscentRunFile) -> Result<String> {
-    toml::to_string(&file).map_err(|e| Error::Data {
-        path: dir.join("config.toml"),
-        message: e.to_string(),
     })
 }
 
@@ -319,7 +313,8 @@ fn write_stats(
     histories: &[Vec<f32>],
     seconds: &[f64],
 ) -> Result<()> {
-    let mut stats = String::from("iteration,median,mean,min,max,n_ge_0.99,n_ge_0.9999,seconds\n");
+    use crate::rundir::rows::{self, IterationRow};
+    let mut stats = Vec::with_capacity(groups[0].iterations as usize);
     for it in 0..groups[0].iterations as usize {
         let row: Vec<f32> = groups
             .iter()
@@ -330,12 +325,20 @@ fn write_stats(
             })
             .collect();
         let s = Stats::of(&row);
-        stats.push_str(&format!(
-            "{it},{:.6},{:.6},{:.6},{:.6},{},{},{:.3}\n",
-            s.median, s.mean, s.min, s.max, s.n_ge_099, s.n_ge_09999, seconds[it]
-        ));
+        stats.push(IterationRow {
+            iteration: it as u32,
+            median: s.median,
+            mean: s.mean,
+            min: s.min,
+            max: s.max,
+            n_ge_099: s.n_ge_099,
+            n_ge_09999: s.n_ge_09999,
+            seconds: seconds[it],
+        });
     }
-    write_atomic(&dir.join("stats.csv"), stats.as_bytes())
+    let path = dir.join("stats.csv");
+    let text = rows::text(&path, &rows::header::<IterationRow>(), &stats)?;
+    write_atomic(&path, text.as_bytes())
 }
 
 /// Saves the best images as 8-bit PNGs with `champions.csv` and the gallery; returns each

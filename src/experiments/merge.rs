@@ -6,11 +6,11 @@
 //! give is refused, and each run is locked while it is read, so a run still being written
 //! cannot be merged half-way.
 
-use super::{config_str, read_config, run_network};
+use super::run_network;
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
-use crate::io::write_atomic;
 use crate::rundir::champions::{read as read_champions, Champion};
+use crate::rundir::{Kind, RunDir};
 use std::path::{Path, PathBuf};
 
 /// A merged archive's `merged.toml`: the network and the runs it came from.
@@ -91,11 +91,8 @@ fn write_merged(gpu: &Gpu, out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> 
     if runs.is_empty() {
         return Err(Error::invalid("RUN", "name at least one run directory"));
     }
-    let first = read_config(&runs[0])?;
-    let (net, sha) = (
-        config_str(&runs[0], &first, "net")?,
-        config_str(&runs[0], &first, "weights_sha256")?,
-    );
+    let first = champions_run(&runs[0])?;
+    let (net, sha) = (first.net().to_string(), first.weights_sha256().to_string());
     // every run's files first (the cheap refusals), each run locked from here on
     let (champions, _locks) = read_runs(runs, (&net, &sha))?;
     let recorded = run_network(&runs[0])?;
@@ -143,20 +140,27 @@ fn write_merged(gpu: &Gpu, out: &Path, runs: &[PathBuf]) -> Result<Vec<Merged>> 
     write_champions(out, runs, &best)?;
     let file = MergedFile {
         net,
-        weights: first
-            .get("weights")
-            .and_then(|w| w.as_str())
-            .map(PathBuf::from),
+        weights: first.weights().map(PathBuf::from),
         weights_sha256: sha,
         runs: runs.to_vec(),
         fooling_version: env!("CARGO_PKG_VERSION").into(),
     };
-    let text = toml::to_string(&file).map_err(|e| Error::Data {
-        path: out.join("merged.toml"),
-        message: e.to_string(),
-    })?;
-    write_atomic(&out.join("merged.toml"), text.as_bytes())?;
+    crate::rundir::config::write(out, crate::rundir::Kind::Merged, &file)?;
     Ok(best.into_values().collect())
+}
+
+/// The run in `dir`, one that holds champions (an evolution, an ascent or a merged archive).
+fn champions_run(dir: &Path) -> Result<RunDir> {
+    let refuse = |message: &str| Error::invalid(format!("RUN {}", dir.display()), message);
+    match RunDir::open(dir)? {
+        None => Err(refuse(
+            "holds no run (no config.toml, merged.toml or retrain.toml)",
+        )),
+        Some(run) if run.kind() == Kind::Retraining => Err(refuse(
+            "is a retraining study, which holds no champions of its own: merge its rounds' runs",
+        )),
+        Some(run) => Ok(run),
+    }
 }
 
 /// Every run's champions, each run checked to be against the network `net` with weights
@@ -168,14 +172,11 @@ fn read_runs(
     let mut champions = Vec::with_capacity(runs.len());
     let mut locks = Vec::with_capacity(runs.len());
     for dir in runs {
-        let config = read_config(dir)?;
-        let (n, s) = (
-            config_str(dir, &config, "net")?,
-            config_str(dir, &config, "weights_sha256")?,
-        );
-        if n != *net || s != *sha {
+        let run = champions_run(dir)?;
+        let (n, s) = (run.net(), run.weights_sha256());
+        if n != net || s != sha {
             return Err(Error::Data {
-                path: dir.join("config.toml"),
+                path: run.config_file(),
                 message: format!(
                     "made against {n} with weights sha256 {s}, but {} used {net} with {sha}: only runs against the same network merge",
                     runs[0].display()

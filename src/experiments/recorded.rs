@@ -2,7 +2,7 @@
 //! sha256 it recorded: what ablate and merge score champions with.
 
 use crate::error::{Error, Result};
-use crate::report::runs::{Run, Source};
+use crate::rundir::{Config, RunDir};
 use std::path::Path;
 
 /// The network a run was made against, as it recorded it.
@@ -14,24 +14,18 @@ pub(crate) struct RunNetwork {
 
 /// The network of the run in `dir`, loaded and checked against the sha256 it recorded.
 pub(crate) fn run_network(dir: &Path) -> Result<RunNetwork> {
-    let run = Run::open(dir)?.ok_or_else(|| {
-        Error::setting_value(
-            "run",
-            dir.display(),
-            "holds no run (no config.toml or merged.toml)",
-        )
-    })?;
-    let (net, file, sha, preprocess, crops, cppn, config) = match &run.source {
-        Source::Evolve(c) => (
+    let run = RunDir::open_given(dir, "run")?;
+    let (net, file, sha, preprocess, crops, cppn, config) = match &run.config {
+        Config::Evolution(c) => (
             c.net.clone(),
             c.weights.clone(),
             c.weights_sha256.clone(),
             c.preprocess.clone(),
             c.color.as_ref().map(|k| k.crops),
-            c.encoding == crate::evo::Encoding::Cppn,
+            c.encoding() == crate::evo::Encoding::Cppn,
             "config.toml",
         ),
-        Source::Ascent(c) => (
+        Config::Ascent(c) => (
             c.net.clone(),
             c.weights.clone(),
             c.weights_sha256.clone(),
@@ -40,7 +34,7 @@ pub(crate) fn run_network(dir: &Path) -> Result<RunNetwork> {
             false,
             "config.toml",
         ),
-        Source::Merged(m) => {
+        Config::Merged(m) => {
             // the runs it merged say how their images were made and scored
             let first = m.runs.first().ok_or_else(|| Error::Data {
                 path: dir.join("merged.toml"),
@@ -63,7 +57,7 @@ pub(crate) fn run_network(dir: &Path) -> Result<RunNetwork> {
             }
             return Ok(source);
         }
-        Source::Retrain(_) => {
+        Config::Retraining(_) => {
             return Err(Error::setting_value(
                 "run",
                 dir.display(),

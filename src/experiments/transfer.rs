@@ -1,7 +1,6 @@
 //! Transfer (docs/paper.md §7): a run's champions re-scored on another network, written
 //! to `transfer-<name>.csv` in the run, with the tallies at the paper's thresholds.
 
-use super::{read_config, run_crops};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::io::write_atomic;
@@ -19,9 +18,21 @@ pub struct Transferred {
     pub top: usize,
 }
 
-/// The header of `transfer-<name>.csv`.
+/// The header of `transfer-<name>.csv` ([`TransferLine`]'s fields).
 pub const TRANSFER_HEADER: &str =
     "class,label,confidence_source,confidence_target,target_top_class";
+
+/// A row of `transfer-<name>.csv`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TransferLine {
+    pub class: usize,
+    pub label: String,
+    #[serde(serialize_with = "crate::rundir::rows::plain")]
+    pub confidence_source: f64,
+    #[serde(serialize_with = "crate::rundir::rows::plain")]
+    pub confidence_target: f64,
+    pub target_top_class: usize,
+}
 
 /// Re-scores the champions of the run in `dir` on `net`: their saved PNGs, read as the
 /// target takes images (`crops` crops each for ImageNet networks given larger images).
@@ -65,20 +76,26 @@ pub fn transfer(
         .collect())
 }
 
+/// `x` as the f64 of its shortest decimal (0.9999f32 → 0.9999), which the file shows as
+/// that decimal and reads back as the same f64.
+fn decimal(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(x as f64)
+}
+
 /// Writes `dir/transfer-<name>.csv` atomically.
 pub fn write_transfer(dir: &Path, name: &str, rows: &[Transferred]) -> Result<PathBuf> {
-    let mut csv = format!("{TRANSFER_HEADER}\n");
-    for r in rows {
-        csv.push_str(&format!(
-            "{},{},{},{},{}\n",
-            r.champion.class,
-            crate::io::csv::field(&r.champion.label),
-            r.champion.confidence,
-            r.target,
-            r.top
-        ));
-    }
+    let lines: Vec<TransferLine> = rows
+        .iter()
+        .map(|r| TransferLine {
+            class: r.champion.class,
+            label: r.champion.label.clone(),
+            confidence_source: decimal(r.champion.confidence),
+            confidence_target: decimal(r.target),
+            target_top_class: r.top,
+        })
+        .collect();
     let path = dir.join(format!("transfer-{name}.csv"));
+    let csv = crate::rundir::rows::text(&path, TRANSFER_HEADER, &lines)?;
     write_atomic(&path, csv.as_bytes())?;
     Ok(path)
 }
@@ -201,11 +218,11 @@ pub struct TransferOutcome {
 pub fn run(gpu: &Gpu, s: &TransferSettings) -> Result<TransferOutcome> {
     let loaded = nn::load(&s.net, s.weights.as_deref(), &s.preprocess)?;
     let (arch, weights) = (loaded.arch, loaded.weights);
-    let config = read_config(&s.run).ok();
+    let run = crate::rundir::RunDir::open(&s.run).ok().flatten();
     let crops = s.crops.or_else(|| {
         // a colour target given the run's 256×256 images scores them as the run did
         (arch.input[0] == 3)
-            .then(|| config.as_ref().and_then(run_crops))
+            .then(|| run.as_ref().and_then(|r| r.crops()))
             .flatten()
     });
     let name = s.output_name()?;

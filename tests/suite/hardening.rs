@@ -123,6 +123,27 @@ fn outputs_are_checked_before_the_work_and_never_replaced_unasked() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A whole evolution run's `config.toml` (the weights never read: the champions are refused
+/// first).
+const EVOLUTION_CONFIG: &str = "kind = \"evolution\"
+net = \"lenet\"
+weights = \"weights/lenet_mnist.safetensors\"
+weights_sha256 = \"0\"
+encoding = \"direct\"
+generations = 1
+checkpoint_every = 1
+stats_every = 1
+fooling_version = \"0.1.0\"
+
+[direct]
+batch = 4
+seed = 0
+rate = 0.1
+schedule = \"paper\"
+eta = 15.0
+crossover = \"none\"
+";
+
 /// A `champions.csv` is untrusted: a row naming a file outside its run (an absolute path, or
 /// one through `..`), a class twice, or a confidence that is no probability is refused, and
 /// a refused merge leaves no `--out` behind.
@@ -131,11 +152,7 @@ fn merge_refuses_champions_outside_their_run() {
     let dir = evolve_dir("merge-untrusted");
     let run = dir.join("run");
     std::fs::create_dir_all(run.join("archive")).unwrap();
-    std::fs::write(
-        run.join("config.toml"),
-        "net = \"lenet\"\nweights_sha256 = \"0\"\n",
-    )
-    .unwrap();
+    std::fs::write(run.join("config.toml"), EVOLUTION_CONFIG).unwrap();
     let out = dir.join("merged");
     for (row, want) in [
         ("0,0,0.5,/etc/passwd", "not a path inside the run directory"),

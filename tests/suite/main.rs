@@ -31,6 +31,7 @@ mod onnx;
 mod onnx_cli;
 mod reads;
 mod report;
+mod rundirs;
 mod runs;
 mod shaders;
 mod split;

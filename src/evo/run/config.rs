@@ -4,12 +4,12 @@
 use crate::error::{Error, Result};
 use crate::evo::{CppnConfig, DirectConfig, Encoding};
 use crate::imaging::ColorModel;
-use crate::io::{load_toml, save_toml, sha256_file};
+use crate::io::sha256_file;
 use std::path::{Path, PathBuf};
 
 /// Everything that defines a run: written to `config.toml`, read back by `--resume`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RunFile", into = "RunFile")]
 pub struct RunConfig {
     /// A built-in architecture, or an ONNX model's path.
     pub net: String,
@@ -19,23 +19,146 @@ pub struct RunConfig {
     /// refuses other weights.
     pub weights_sha256: String,
     /// An ONNX model's preprocessing, every default filled in: a resume uses it as it is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preprocess: Option<crate::nn::preprocess::Preprocess>,
-    pub encoding: Encoding,
+    /// The encoding and its search's settings.
+    pub search: SearchConfig,
     pub generations: u32,
     pub checkpoint_every: u32,
     pub stats_every: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub direct: Option<DirectConfig>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cppn: Option<CppnConfig>,
     /// Colour genomes for ImageNet networks (absent for grey networks).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<ColorConfig>,
     /// The command line that made the run, when it was recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
     pub fooling_version: String,
+}
+
+/// An encoding with its search's settings: a run has exactly one.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SearchConfig {
+    Direct(DirectConfig),
+    Cppn(CppnConfig),
+}
+
+impl SearchConfig {
+    pub fn encoding(&self) -> Encoding {
+        match self {
+            SearchConfig::Direct(_) => Encoding::Direct,
+            SearchConfig::Cppn(_) => Encoding::Cppn,
+        }
+    }
+
+    pub fn seed(&self) -> u32 {
+        match self {
+            SearchConfig::Direct(d) => d.seed,
+            SearchConfig::Cppn(c) => c.seed,
+        }
+    }
+
+    /// Children per generation (the paper's B).
+    pub fn batch(&self) -> usize {
+        match self {
+            SearchConfig::Direct(d) => d.batch,
+            SearchConfig::Cppn(c) => c.batch,
+        }
+    }
+
+    fn set_seed(&mut self, seed: u32) {
+        match self {
+            SearchConfig::Direct(d) => d.seed = seed,
+            SearchConfig::Cppn(c) => c.seed = seed,
+        }
+    }
+}
+
+/// `config.toml` as it is written: `encoding` names the table (`[direct]` or `[cppn]`) that
+/// holds its search's settings. [`RunConfig`] is read and written through it, so the file
+/// keeps the form every run so far has.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunFile {
+    net: String,
+    weights: PathBuf,
+    weights_sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    preprocess: Option<crate::nn::preprocess::Preprocess>,
+    encoding: Encoding,
+    generations: u32,
+    checkpoint_every: u32,
+    stats_every: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    direct: Option<DirectConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cppn: Option<CppnConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    color: Option<ColorConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    command: Option<String>,
+    fooling_version: String,
+}
+
+impl TryFrom<RunFile> for RunConfig {
+    type Error = String;
+
+    fn try_from(f: RunFile) -> std::result::Result<RunConfig, String> {
+        let search = match (f.encoding, f.direct, f.cppn) {
+            (Encoding::Direct, Some(d), None) => SearchConfig::Direct(d),
+            (Encoding::Cppn, None, Some(c)) => SearchConfig::Cppn(c),
+            (e, d, c) => {
+                let name = |e| match e {
+                    Encoding::Direct => "direct",
+                    Encoding::Cppn => "cppn",
+                };
+                let tables: Vec<&str> = [(d.is_some(), "[direct]"), (c.is_some(), "[cppn]")]
+                    .into_iter()
+                    .filter_map(|(has, t)| has.then_some(t))
+                    .collect();
+                return Err(format!(
+                    "encoding = \"{}\" needs its settings in [{}] and no other encoding's; the file has {}",
+                    name(e),
+                    name(e),
+                    if tables.is_empty() { "none".into() } else { tables.join(" and ") }
+                ));
+            }
+        };
+        Ok(RunConfig {
+            net: f.net,
+            weights: f.weights,
+            weights_sha256: f.weights_sha256,
+            preprocess: f.preprocess,
+            search,
+            generations: f.generations,
+            checkpoint_every: f.checkpoint_every,
+            stats_every: f.stats_every,
+            color: f.color,
+            command: f.command,
+            fooling_version: f.fooling_version,
+        })
+    }
+}
+
+impl From<RunConfig> for RunFile {
+    fn from(c: RunConfig) -> RunFile {
+        let encoding = c.search.encoding();
+        let (direct, cppn) = match c.search {
+            SearchConfig::Direct(d) => (Some(d), None),
+            SearchConfig::Cppn(p) => (None, Some(p)),
+        };
+        RunFile {
+            net: c.net,
+            weights: c.weights,
+            weights_sha256: c.weights_sha256,
+            preprocess: c.preprocess,
+            encoding,
+            generations: c.generations,
+            checkpoint_every: c.checkpoint_every,
+            stats_every: c.stats_every,
+            direct,
+            cppn,
+            color: c.color,
+            command: c.command,
+            fooling_version: c.fooling_version,
+        }
+    }
 }
 
 /// How colour genomes become an ImageNet network's input (docs/paper.md §3 and §5).
@@ -67,19 +190,19 @@ impl ColorConfig {
 
 impl RunConfig {
     pub fn save(&self, dir: &Path) -> Result<()> {
-        save_toml(&dir.join("config.toml"), self)
+        crate::rundir::config::write(dir, crate::rundir::Kind::Evolution, self)
     }
 
     pub fn load(dir: &Path) -> Result<RunConfig> {
+        use crate::rundir::{config, Kind};
         let path = dir.join("config.toml");
-        let table: toml::Table = load_toml(&path, "a run configuration")?;
-        if !table.contains_key("encoding") && table.contains_key("iterations") {
-            return Err(Error::Data {
+        match config::read_kind(&path, "config.toml")? {
+            (Kind::Evolution, text) => config::parse(&path, Kind::Evolution, &text),
+            _ => Err(Error::Data {
                 path,
                 message: "is a gradient-ascent run's (fooling ascent), not an evolution's: ascent runs do not resume, start another with fooling ascent".into(),
-            });
+            }),
         }
-        load_toml(&path, "an evolution run's configuration")
     }
 }
 
@@ -209,40 +332,32 @@ impl RunConfig {
             (Encoding::Cppn, true) => 400,
             _ => 200,
         });
-        let (direct, cppn) = match s.encoding {
-            Encoding::Direct => (
-                Some(DirectConfig {
-                    batch,
-                    seed: s.seed,
-                    rate: s.rate,
-                    schedule: s.schedule,
-                    eta: 15.0,
-                    crossover: s.crossover,
-                    cells: s.cells,
-                }),
-                None,
-            ),
-            Encoding::Cppn => (
-                None,
-                Some(CppnConfig {
-                    batch,
-                    seed: s.seed,
-                    cells: s.cells,
-                    ..CppnConfig::default()
-                }),
-            ),
+        let search = match s.encoding {
+            Encoding::Direct => SearchConfig::Direct(DirectConfig {
+                batch,
+                seed: s.seed,
+                rate: s.rate,
+                schedule: s.schedule,
+                eta: 15.0,
+                crossover: s.crossover,
+                cells: s.cells,
+            }),
+            Encoding::Cppn => SearchConfig::Cppn(CppnConfig {
+                batch,
+                seed: s.seed,
+                cells: s.cells,
+                ..CppnConfig::default()
+            }),
         };
         let config = RunConfig {
             net: loaded.recorded_net(&s.net),
             weights_sha256: loaded.sha256.clone(),
             weights: loaded.file.clone(),
             preprocess: loaded.preprocess.clone(),
-            encoding: s.encoding,
+            search,
             generations: s.generations.unwrap_or(200),
             checkpoint_every: s.checkpoint_every,
             stats_every: s.stats_every,
-            direct,
-            cppn,
             color,
             command: s.command.clone(),
             fooling_version: env!("CARGO_PKG_VERSION").into(),
@@ -266,24 +381,20 @@ impl RunConfig {
         format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
     }
 
+    /// The run's encoding.
+    pub fn encoding(&self) -> Encoding {
+        self.search.encoding()
+    }
+
     /// The run's seed.
     pub fn seed(&self) -> u32 {
-        match (&self.direct, &self.cppn) {
-            (Some(d), _) => d.seed,
-            (None, Some(c)) => c.seed,
-            (None, None) => 0,
-        }
+        self.search.seed()
     }
 
     /// This configuration with another seed (a study's run).
     pub fn with_seed(&self, seed: u32) -> RunConfig {
         let mut c = self.clone();
-        if let Some(d) = &mut c.direct {
-            d.seed = seed;
-        }
-        if let Some(p) = &mut c.cppn {
-            p.seed = seed;
-        }
+        c.search.set_seed(seed);
         c
     }
 

@@ -6,9 +6,7 @@ use crate::error::{Error, Result};
 use crate::io::write_atomic;
 use std::path::{Path, PathBuf};
 
-/// The header of `stats.csv`.
-pub const STATS_HEADER: &str =
-    "generation,evaluations,median,mean,min,max,n_ge_0.99,n_ge_0.9999,seconds";
+pub use crate::rundir::rows::STATS_HEADER;
 
 /// The directory of run `index` of a study in `dir` (`--run-index`).
 pub fn study_run(dir: &Path, index: u32) -> PathBuf {

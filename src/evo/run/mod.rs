@@ -12,6 +12,6 @@ mod open;
 mod runner;
 
 pub use checkpoint::{checkpoint_path, Checkpoint, RunMark, Search};
-pub use config::{ColorConfig, EvolveSettings, RunConfig};
+pub use config::{ColorConfig, EvolveSettings, RunConfig, SearchConfig};
 pub use files::{cells_row, study_run, study_seed, truncate_stats, write_outputs, STATS_HEADER};
 pub use runner::{Observer, Outcome, Progress, Runner, MAX_RUNS};

@@ -1,7 +1,7 @@
 //! What a run's configuration opens: how its genomes become the network's input, and the
 //! search that evolves them.
 
-use super::{RunConfig, Search};
+use super::{RunConfig, Search, SearchConfig};
 use crate::command_line::flag;
 use crate::error::{Error, Result};
 use crate::evo::{CppnSearch, DirectSearch, Imaging};
@@ -45,20 +45,19 @@ pub(super) fn search_of<'g>(
     config: &RunConfig,
     imaging: Imaging,
     n: usize,
-    dir: &Path,
 ) -> Result<Box<dyn Search + 'g>> {
-    Ok(match (&config.direct, &config.cppn) {
-        (Some(d), _) => Box::new(DirectSearch::batch_of_runs(
+    Ok(match &config.search {
+        SearchConfig::Direct(d) => Box::new(DirectSearch::batch_of_runs(
             gpu,
             net,
             d.clone(),
             imaging,
             n,
         )?),
-        (None, Some(c)) if n == 1 => {
+        SearchConfig::Cppn(c) if n == 1 => {
             Box::new(CppnSearch::with_imaging(gpu, net, c.clone(), imaging)?)
         }
-        (None, Some(_)) => {
+        SearchConfig::Cppn(_) => {
             return Err(Error::setting(
                 "runs",
                 format!(
@@ -66,12 +65,6 @@ pub(super) fn search_of<'g>(
                     flag("run_index")
                 ),
             ))
-        }
-        (None, None) => {
-            return Err(Error::Data {
-                path: dir.join("config.toml"),
-                message: "names no encoding's settings".into(),
-            })
         }
     })
 }

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::io::{lock_dir, DirLock};
 use crate::nn::{self, Network};
+use crate::rundir::rows::GenerationRow;
 use crate::signal::Stop;
 use crate::stats::Stats;
 use std::fs::File;
@@ -272,7 +273,7 @@ impl<'g> Runner<'g> {
         let labels = arch.labels.clone();
         let net = Network::new(gpu, arch, &weights)?;
         let n = slots.len();
-        let mut search = search_of(gpu, net, config, imaging, n, dir)?;
+        let mut search = search_of(gpu, net, config, imaging, n)?;
         // a run stopped before its first checkpoint resumes from its start: every draw
         // depends only on the seed, so it ends as the uninterrupted run would
         let present = slots
@@ -353,8 +354,12 @@ impl<'g> Runner<'g> {
                 .zip(files.iter_mut())
                 .zip(conf.chunks(cells))
             {
-                let row = Stats::of(conf).csv_row(generation, evaluations, seconds(run));
-                writeln!(stats, "{row}")
+                let path = run.dir.join("stats.csv");
+                let row =
+                    GenerationRow::new(generation, evaluations, &Stats::of(conf), seconds(run));
+                let row = crate::rundir::rows::line(&path, &row)?;
+                stats
+                    .write_all(row.as_bytes())
                     .and_then(|_| writeln!(per_cell, "{}", super::cells_row(generation, conf)))
                     .and_then(|_| stats.flush())
                     .and_then(|_| per_cell.flush())

@@ -28,7 +28,7 @@ use crate::imaging::repeats::{self, Removal};
 use crate::nn::{self, Network};
 use crate::rundir::champions::{read as read_champions, Champion};
 use csv::write_ablate;
-pub use csv::{read_ablate, ABLATE_HEADER};
+pub use csv::{read_ablate, AblateLine, ABLATE_HEADER};
 use std::path::{Path, PathBuf};
 
 /// What a user gives for an ablation: `fooling ablate`'s options, declared here once (the

@@ -259,11 +259,11 @@ impl RetrainConfig {
     }
 
     pub fn save(&self, dir: &Path) -> Result<()> {
-        crate::io::save_toml(&dir.join("retrain.toml"), self)
+        crate::rundir::config::write(dir, crate::rundir::Kind::Retraining, self)
     }
 
     pub fn load(dir: &Path) -> Result<RetrainConfig> {
-        crate::io::load_toml(&dir.join("retrain.toml"), "a retraining study")
+        crate::rundir::config::read(dir, crate::rundir::Kind::Retraining)
     }
 
     /// Refuses settings that no longer match their seal (`path`: the file they came from); a

@@ -14,7 +14,7 @@ mod state;
 use crate::command_line::CommandLine;
 pub use config::{RetrainConfig, RetrainSettings};
 use state::write_csv;
-pub use state::{RetrainState, RoundRow, RETRAIN_HEADER};
+pub use state::{RetrainLine, RetrainState, RoundRow, RETRAIN_HEADER};
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};

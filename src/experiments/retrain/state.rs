@@ -23,9 +23,57 @@ pub struct RoundRow {
     pub n_ge_09999: usize,
 }
 
-/// The header of `retrain.csv`.
+/// The header of `retrain.csv` ([`RetrainLine`]'s fields).
 pub const RETRAIN_HEADER: &str =
     "network,fooling_images,held_out_accuracy,runs,champions,median,n_ge_0.99,n_ge_0.9999";
+
+/// A row of `retrain.csv`: a [`RoundRow`] with the file's decimals (`state.json` holds the
+/// same rows as numbers).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RetrainLine {
+    pub network: usize,
+    pub fooling_images: usize,
+    #[serde(serialize_with = "crate::rundir::rows::dp4")]
+    pub held_out_accuracy: f64,
+    pub runs: usize,
+    pub champions: usize,
+    #[serde(serialize_with = "crate::rundir::rows::dp6")]
+    pub median: f64,
+    #[serde(rename = "n_ge_0.99")]
+    pub n_ge_099: usize,
+    #[serde(rename = "n_ge_0.9999")]
+    pub n_ge_09999: usize,
+}
+
+impl From<&RoundRow> for RetrainLine {
+    fn from(r: &RoundRow) -> RetrainLine {
+        RetrainLine {
+            network: r.network,
+            fooling_images: r.fooling_images,
+            held_out_accuracy: r.held_out_accuracy,
+            runs: r.runs,
+            champions: r.champions,
+            median: r.median,
+            n_ge_099: r.n_ge_099,
+            n_ge_09999: r.n_ge_09999,
+        }
+    }
+}
+
+impl From<RetrainLine> for RoundRow {
+    fn from(r: RetrainLine) -> RoundRow {
+        RoundRow {
+            network: r.network,
+            fooling_images: r.fooling_images,
+            held_out_accuracy: r.held_out_accuracy,
+            runs: r.runs,
+            champions: r.champions,
+            median: r.median,
+            n_ge_099: r.n_ge_099,
+            n_ge_09999: r.n_ge_09999,
+        }
+    }
+}
 
 /// Where a study stands (`state.json`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -95,19 +143,8 @@ impl RetrainState {
 }
 
 pub(super) fn write_csv(dir: &Path, rows: &[RoundRow]) -> Result<()> {
-    let mut csv = format!("{RETRAIN_HEADER}\n");
-    for r in rows {
-        csv.push_str(&format!(
-            "{},{},{:.4},{},{},{:.6},{},{}\n",
-            r.network,
-            r.fooling_images,
-            r.held_out_accuracy,
-            r.runs,
-            r.champions,
-            r.median,
-            r.n_ge_099,
-            r.n_ge_09999
-        ));
-    }
-    write_atomic(&dir.join("retrain.csv"), csv.as_bytes())
+    let path = dir.join("retrain.csv");
+    let lines: Vec<RetrainLine> = rows.iter().map(RetrainLine::from).collect();
+    let csv = crate::rundir::rows::text(&path, RETRAIN_HEADER, &lines)?;
+    write_atomic(&path, csv.as_bytes())
 }

@@ -9,15 +9,14 @@ pub use rows::{
     AblationRun, AscentRun, Group, LeftOut, RetrainStudy, RunRow, TransferRow, TransferTally,
 };
 
-use super::runs::{
-    csv_rows, encoding_name, field, read_cells, read_retrain, read_stats, ByGeneration, Run,
-    Source, StatsRow,
-};
+use super::runs::{encoding_name, read_cells, read_retrain, read_stats, ByGeneration, StatsRow};
 use crate::ascent::AscentRunFile;
 use crate::command_line::CommandLine;
 use crate::error::{Error, Result};
 use crate::evo::run::RunConfig;
 use crate::evo::Encoding;
+use crate::experiments::transfer::TransferLine;
+use crate::rundir::{Config, RunDir};
 use crate::stats::Stats;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -72,7 +71,7 @@ pub struct Summary {
 
 /// The row of the paper's table an evolution run answers: R1–R4.
 fn paper_row(c: &RunConfig) -> &'static str {
-    match (c.encoding, c.color.is_some()) {
+    match (c.encoding(), c.color.is_some()) {
         (Encoding::Direct, false) => "R1",
         (Encoding::Cppn, false) => "R2",
         (Encoding::Direct, true) => "R3",
@@ -82,7 +81,7 @@ fn paper_row(c: &RunConfig) -> &'static str {
 
 /// The counts of one `transfer-<target>.csv` (its run, target and group left empty).
 fn read_transfer(f: &std::path::Path) -> Result<TransferRow> {
-    let rows = csv_rows(f)?;
+    let rows: Vec<TransferLine> = crate::rundir::rows::read(f)?;
     if rows.is_empty() {
         return Err(Error::Data {
             path: f.into(),
@@ -100,10 +99,12 @@ fn read_transfer(f: &std::path::Path) -> Result<TransferRow> {
         kept: 0,
     };
     for row in &rows {
-        let class: usize = field(f, row, "class")?;
-        let source: f64 = field(f, row, "confidence_source")?;
-        let target: f64 = field(f, row, "confidence_target")?;
-        let top: usize = field(f, row, "target_top_class")?;
+        let (class, source, target, top) = (
+            row.class,
+            row.confidence_source,
+            row.confidence_target,
+            row.target_top_class,
+        );
         if !(0.0..=1.0).contains(&source) || !(0.0..=1.0).contains(&target) {
             return Err(Error::Data {
                 path: f.into(),
@@ -120,15 +121,15 @@ fn read_transfer(f: &std::path::Path) -> Result<TransferRow> {
 
 impl Summary {
     /// The summary of `runs`.
-    pub fn of(runs: &[Run]) -> Result<Summary> {
+    pub fn of(runs: &[RunDir]) -> Result<Summary> {
         let mut s = Summary {
             inputs: runs.len(),
             ..Summary::default()
         };
         for r in runs {
-            let added = match &r.source {
-                Source::Evolve(c) => s.add_evolution(r, c),
-                Source::Ascent(c) => ascent_run(r, c).map(|a| {
+            let added = match &r.config {
+                Config::Evolution(c) => s.add_evolution(r, c),
+                Config::Ascent(c) => ascent_run(r, c).map(|a| {
                     let done = a.is_some();
                     s.ascents.extend(a);
                     if !done {
@@ -145,11 +146,11 @@ impl Summary {
                     }
                     done
                 }),
-                Source::Merged(_) => {
+                Config::Merged(_) => {
                     s.merged.push(r.dir.clone());
                     Ok(true)
                 }
-                Source::Retrain(c) => read_retrain(&r.dir).map(|rows| {
+                Config::Retraining(c) => read_retrain(&r.dir).map(|rows| {
                     s.retrains.push(RetrainStudy {
                         dir: r.dir.clone(),
                         networks: c.rounds + 1,
@@ -163,18 +164,18 @@ impl Summary {
                 s.left_out.push(LeftOut {
                     dir: r.dir.clone(),
                     net: r.net().into(),
-                    row: match &r.source {
-                        Source::Evolve(c) => Some(paper_row(c)),
-                        Source::Ascent(_) => Some("R5"),
-                        Source::Retrain(_) => Some("R7"),
-                        Source::Merged(_) => None,
+                    row: match &r.config {
+                        Config::Evolution(c) => Some(paper_row(c)),
+                        Config::Ascent(_) => Some("R5"),
+                        Config::Retraining(_) => Some("R7"),
+                        Config::Merged(_) => None,
                     },
                     why: format!("damaged: {e}"),
                     remedy: None,
                 });
                 false
             });
-            if added && !matches!(r.source, Source::Retrain(_)) {
+            if added && !matches!(r.config, Config::Retraining(_)) {
                 s.add_transfers(r);
                 s.add_ablation(r);
             }
@@ -195,13 +196,13 @@ impl Summary {
         match self
             .groups
             .iter()
-            .position(|g| g.net == c.net && g.encoding == c.encoding)
+            .position(|g| g.net == c.net && g.encoding == c.encoding())
         {
             Some(i) => i,
             None => {
                 self.groups.push(Group {
                     net: c.net.clone(),
-                    encoding: c.encoding,
+                    encoding: c.encoding(),
                     row: paper_row(c),
                     runs: Vec::new(),
                     medians: BTreeMap::new(),
@@ -231,7 +232,7 @@ impl Summary {
     /// Adds an evolution run to its group when it finished; a run stopped before its last
     /// generation is left out (`Ok(false)`), and so is one whose files cannot be read (the
     /// error).
-    fn add_evolution(&mut self, r: &Run, c: &RunConfig) -> Result<bool> {
+    fn add_evolution(&mut self, r: &RunDir, c: &RunConfig) -> Result<bool> {
         let stats = read_stats(&r.dir, c.generations)?;
         let cells = read_cells(&r.dir, c.generations)?;
         let last = stats.last().map_or(0, |s| s.generation);
@@ -276,19 +277,14 @@ impl Summary {
             }
         }
         g.cells_of_one = if g.runs.is_empty() { cells } else { None };
-        let seed = match (&c.direct, &c.cppn) {
-            (Some(d), _) => d.seed,
-            (None, Some(p)) => p.seed,
-            (None, None) => 0,
-        };
+        let seed = c.seed();
         g.runs.push(RunRow {
             dir: r.dir.clone(),
             seed,
             last: stats.last().copied().unwrap_or(StatsRow {
                 generation: 0,
                 median: f64::NAN,
-                n_ge_099: 0,
-                n_ge_09999: 0,
+                ..StatsRow::default()
             }),
             median_at_50: stats.iter().find(|p| p.generation == 50).map(|p| p.median),
             command: r.command(),
@@ -300,7 +296,7 @@ impl Summary {
     }
 
     /// Adds the run's `ablate.csv` when it has one; a damaged one is left out, named.
-    fn add_ablation(&mut self, r: &Run) {
+    fn add_ablation(&mut self, r: &RunDir) {
         if !r.dir.join("ablate.csv").exists() {
             return;
         }
@@ -329,7 +325,7 @@ impl Summary {
     }
 
     /// Adds the run's `transfer-*.csv` files; a damaged one is left out, named.
-    fn add_transfers(&mut self, r: &Run) {
+    fn add_transfers(&mut self, r: &RunDir) {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&r.dir)
             .into_iter()
             .flatten()
@@ -397,16 +393,16 @@ impl Summary {
 
 /// The kind of run `r` is, as the transfer and ablation tables group runs: "NET ENCODING",
 /// "NET ascent" or "merged".
-fn group_name(r: &Run) -> String {
-    match &r.source {
-        Source::Evolve(c) => format!("{} {}", c.net, encoding_name(c.encoding)),
-        Source::Ascent(c) => format!("{} ascent", c.net),
+fn group_name(r: &RunDir) -> String {
+    match &r.config {
+        Config::Evolution(c) => format!("{} {}", c.net, encoding_name(c.encoding())),
+        Config::Ascent(c) => format!("{} ascent", c.net),
         _ => "merged".to_string(),
     }
 }
 
 /// The ascent in `r`, `None` when it stopped before writing its champions.
-fn ascent_run(r: &Run, c: &AscentRunFile) -> Result<Option<AscentRun>> {
+fn ascent_run(r: &RunDir, c: &AscentRunFile) -> Result<Option<AscentRun>> {
     if !r.dir.join("champions.csv").exists() {
         return Ok(None);
     }
