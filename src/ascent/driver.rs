@@ -71,6 +71,22 @@ impl AscentSettings {
     }
 }
 
+impl AscentSettings {
+    /// The ascent these settings ask for on a network of `classes` classes.
+    fn config(&self, classes: usize) -> Result<AscentConfig> {
+        Ok(AscentConfig {
+            classes: parse_classes(&self.classes, classes)?,
+            iterations: self.iterations,
+            decay: self.decay,
+            max_lr: self.max_lr,
+            seed: self.seed,
+            noise: self.noise,
+            blur_every: self.blur_every,
+            blur_sigma: self.blur_sigma,
+        })
+    }
+}
+
 /// An ascent run's `config.toml`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AscentRunFile {
@@ -177,16 +193,7 @@ pub fn run(
     let net = loaded.recorded_net(&settings.net);
     let (arch, weights) = (loaded.arch, loaded.weights);
     let (mean, mean_source) = mean_image(settings, &arch)?;
-    let config = AscentConfig {
-        classes: parse_classes(&settings.classes, arch.num_classes())?,
-        iterations: settings.iterations,
-        decay: settings.decay,
-        max_lr: settings.max_lr,
-        seed: settings.seed,
-        noise: settings.noise,
-        blur_every: settings.blur_every,
-        blur_sigma: settings.blur_sigma,
-    };
+    let config = settings.config(arch.num_classes())?;
     let path = dir.join("config.toml");
     let run_file = crate::rundir::config::text(
         &path,

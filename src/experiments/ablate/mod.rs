@@ -308,18 +308,14 @@ pub fn run(gpu: &Gpu, s: &AblateSettings) -> Result<AblateOutcome> {
     }
     scorer.flush()?;
     let patches = repeats::patches(h, w, patch, stride);
-    let mut rows = Vec::with_capacity(champions.len());
-    for ((c, scores), (_, rep)) in champions.into_iter().zip(scorer.scores).zip(found) {
-        rows.push(ablated(
-            dir,
-            c,
-            &scores,
-            rep,
-            (h, w),
-            (&patches, patch),
-            cppn,
-        )?);
-    }
+    let rows = champions
+        .into_iter()
+        .zip(scorer.scores)
+        .zip(found)
+        .map(|((c, scores), (_, rep))| {
+            ablated(dir, c, &scores, rep, (h, w), (&patches, patch), cppn)
+        })
+        .collect::<Result<Vec<_>>>()?;
     write_ablate(&path, patch, stride, &rows)?;
     Ok(AblateOutcome {
         path,
