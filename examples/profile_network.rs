@@ -1,5 +1,7 @@
 //! Where a network's forward pass spends its time: each layer's dispatches timed alone (the
-//! first chunk of a batch), the slowest layers and the totals per kind of layer.
+//! first chunk of a batch), the slowest layers and the totals per kind of layer; with
+//! `BACKWARD=1`, the input gradient's backward pass (what gradient ascent adds to a forward
+//! pass) by kernel.
 //!
 //! `cargo run --release --example profile_network -- NET [BATCH]`, NET a built-in network
 //! (with its shipped weights) or an ONNX model; BATCH default 20.
@@ -73,5 +75,32 @@ fn main() {
             shapes[i],
             t * 1e3
         );
+    }
+    if std::env::var("BACKWARD").is_ok() {
+        backward(&gpu, &network, batch);
+    }
+}
+
+/// The input gradient's backward pass, each dispatch timed alone, summed by kernel.
+fn backward(gpu: &fooling::Gpu, network: &Network, batch: usize) {
+    let grad = network.input_gradient_plan(gpu, batch).unwrap();
+    let n = batch * network.arch.input_len();
+    let targets: Vec<u32> = (0..batch as u32).collect();
+    grad.run(gpu, &vec![0.1; n], &targets).unwrap();
+    let mut kernels: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    for d in grad.backward_dispatches() {
+        gpu.run(&[d]).unwrap();
+        let t = Instant::now();
+        gpu.run(&[d]).unwrap();
+        let e = kernels.entry(d.label).or_default();
+        e.0 += t.elapsed().as_secs_f64();
+        e.1 += 1;
+    }
+    let total: f64 = kernels.values().map(|k| k.0).sum();
+    println!("\nbackward to the input, batch {batch}: {:.1} ms\n\n| kernel | dispatches | ms | share |\n|---|---:|---:|---:|", total * 1e3);
+    let mut by_time: Vec<_> = kernels.into_iter().collect();
+    by_time.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0));
+    for (k, (t, c)) in by_time {
+        println!("| {k} | {c} | {:.2} | {:.0}% |", t * 1e3, 100.0 * t / total);
     }
 }

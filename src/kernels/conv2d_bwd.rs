@@ -46,6 +46,9 @@ pub fn conv2d_bwd_input(
     check_len(K, "dx", dx.len, s.input_len())?;
     let rows = s.in_c / s.groups;
     if super::is_depthwise(s) {
+        if super::depthwise_rows::takes_bwd_input(s) {
+            return super::depthwise_rows::depthwise2d_bwd_input(gpu, s, [dy, w, dx]);
+        }
         return super::depthwise2d_bwd_input(gpu, s, [dy, w, dx]);
     }
     if super::subgroup_rows(gpu, rows) {

@@ -9,6 +9,11 @@
 //! index. On a CPU adapter every load whose index differs between lanes is a load per lane,
 //! so fewer, wider loads are what make it faster; the window must be in the text because a
 //! loop over an array of accumulators does not unroll into registers there.
+//!
+//! The input gradient of a stride-1 depthwise convolution (one output channel per input
+//! channel) is the same product turned round: a forward convolution of `dy` with each
+//! channel's window flipped (a shader whose weights are indexed from the last tap) and the
+//! padding `(k − 1) · d − pad` on each side, without a bias ([`depthwise2d_bwd_input`]).
 
 use super::{check_len, Conv2dShape, Fused};
 use crate::error::Result;
@@ -42,8 +47,9 @@ struct RowParams {
 }
 
 /// What a generated shader is fixed for: `(kh, kw)`, `(sh, sw)`, `(dh, dw)`, the left
-/// padding mod 4 (where the first column an invocation reads sits in its vec4), and for rows
-/// read as scalars, the outputs an invocation computes (`scalar_out`; 0 for vec4 rows).
+/// padding mod 4 (where the first column an invocation reads sits in its vec4), for rows
+/// read as scalars the outputs an invocation computes (`scalar_out`; 0 for vec4 rows), and
+/// whether the window is turned round (`flip`: an input gradient's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Window {
     pub kernel: [usize; 2],
@@ -51,6 +57,7 @@ pub struct Window {
     pub dilation: [usize; 2],
     pub pad_l_mod4: usize,
     pub scalar_out: usize,
+    pub flip: bool,
 }
 
 impl Window {
@@ -66,6 +73,7 @@ impl Window {
             } else {
                 s.out_w().min(MAX_SCALAR_OUT)
             },
+            flip: false,
         }
     }
 
@@ -115,6 +123,8 @@ pub fn source(w: Window) -> String {
 }
 
 override RELU: bool = false;
+// false: no bias (an input gradient's product)
+override BIAS: bool = true;
 // a ReLU's ceiling (ReLU6: 6); the largest f32 for a plain ReLU
 override CAP: f32 = 3.4028235e38;
 
@@ -186,7 +196,7 @@ fn depthwise2d_fwd_rows(
 /// The text of window row `ky` of `w`: the input row's columns loaded once (vec4s or
 /// scalars, zero outside the input), the row's weights, and every output's multiply-adds.
 fn window_row(w: Window, ky: usize) -> String {
-    let [_, kw] = w.kernel;
+    let [kh, kw] = w.kernel;
     let [sh, sw] = w.stride;
     let [dh, dw] = w.dilation;
     let (out, vec4) = (w.out(), w.scalar_out == 0);
@@ -218,7 +228,9 @@ fn window_row(w: Window, ky: usize) -> String {
         }
     }
     for kx in 0..kw {
-        let _ = writeln!(s, "            let w{kx} = w[wb + {}u];", ky * kw + kx);
+        let tap = ky * kw + kx;
+        let tap = if w.flip { kh * kw - 1 - tap } else { tap };
+        let _ = writeln!(s, "            let w{kx} = w[wb + {tap}u];");
     }
     for o in 0..out {
         for kx in 0..kw {
@@ -237,7 +249,7 @@ fn window_row(w: Window, ky: usize) -> String {
 /// The stores of `out` outputs of a row, with the bias and the fused activation.
 fn stores(out: usize) -> String {
     let mut s = String::from(
-        "    let bias = b[oc];
+        "    let bias = select(0.0, b[oc], BIAS);
     let yr = row * p.out_w + ox0;
 ",
     );
@@ -265,7 +277,7 @@ fn shader(w: Window) -> (&'static str, &'static str) {
     let mut cache = CACHE.get_or_init(Default::default).lock().unwrap();
     *cache.entry(w).or_insert_with(|| {
         let name = format!(
-            "depthwise2d_fwd_rows k{}x{} s{}x{} d{}x{} l{} o{} (generated)",
+            "depthwise2d_fwd_rows k{}x{} s{}x{} d{}x{} l{} o{}{} (generated)",
             w.kernel[0],
             w.kernel[1],
             w.stride[0],
@@ -273,7 +285,8 @@ fn shader(w: Window) -> (&'static str, &'static str) {
             w.dilation[0],
             w.dilation[1],
             w.pad_l_mod4,
-            w.scalar_out
+            w.scalar_out,
+            if w.flip { " flipped" } else { "" }
         );
         (
             Box::leak(name.into_boxed_str()),
@@ -284,19 +297,22 @@ fn shader(w: Window) -> (&'static str, &'static str) {
 
 /// The windows of the common depthwise layers (MobileNets' 3×3 and 5×5, strides 1 and 2,
 /// TensorFlow's and PyTorch's paddings, a dilated one), rows read as vec4s and as scalars
-/// (10, 7 and 5 outputs a row): what the shader tests validate.
+/// (10, 7 and 5 outputs a row), and the flipped 3×3 windows of input gradients: what the
+/// shader tests validate.
 pub fn common_sources() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for (k, st, d, pad, scalar_out) in [
-        (3, 1, 1, 1, 0),
-        (3, 2, 1, 0, 0),
-        (3, 2, 1, 1, 0),
-        (5, 1, 1, 2, 0),
-        (5, 2, 1, 1, 0),
-        (3, 1, 2, 2, 0),
-        (3, 1, 1, 1, 10),
-        (3, 2, 1, 0, 5),
-        (5, 1, 1, 2, 7),
+    for (k, st, d, pad, scalar_out, flip) in [
+        (3, 1, 1, 1, 0, false),
+        (3, 2, 1, 0, 0, false),
+        (3, 2, 1, 1, 0, false),
+        (5, 1, 1, 2, 0, false),
+        (5, 2, 1, 1, 0, false),
+        (3, 1, 2, 2, 0, false),
+        (3, 1, 1, 1, 10, false),
+        (3, 2, 1, 0, 5, false),
+        (5, 1, 1, 2, 7, false),
+        (3, 1, 1, 1, 0, true),
+        (3, 1, 1, 1, 10, true),
     ] {
         let w = Window {
             kernel: [k; 2],
@@ -304,6 +320,7 @@ pub fn common_sources() -> Vec<(String, String)> {
             dilation: [d; 2],
             pad_l_mod4: pad % 4,
             scalar_out,
+            flip,
         };
         out.push((shader(w).0.to_string(), source(w)));
     }
@@ -320,10 +337,71 @@ pub(super) fn depthwise2d_fwd(
 ) -> Result<Dispatch> {
     const K: &str = "depthwise2d_fwd_rows";
     check_len(K, "x", x.len, s.input_len())?;
+    let mut constants = act.constants().to_vec();
+    constants.push(("BIAS", 1.0));
+    launch(gpu, (K, s, Window::of(s), &constants), [x, w, b, y])
+}
+
+/// The product turned round that gives a depthwise `s`'s input gradient: `dy` convolved with
+/// each channel's window flipped, stride 1, the padding `(k − 1) · d − pad`; `None` where that
+/// does not hold (a stride or channel multiplier past 1, a padding past the window) or the
+/// product's window is past [`takes`].
+fn turned_round(s: &Conv2dShape) -> Option<Conv2dShape> {
+    let [dh, dw] = s.dilation;
+    let (reach_h, reach_w) = ((s.kh - 1) * dh, (s.kw - 1) * dw);
+    let [t, l, b, r] = s.pad;
+    let fits =
+        s.stride == [1, 1] && s.out_c == s.in_c && t.max(b) <= reach_h && l.max(r) <= reach_w;
+    let turned = Conv2dShape {
+        in_h: s.out_h(),
+        in_w: s.out_w(),
+        pad: [reach_h - t, reach_w - l, reach_h - b, reach_w - r],
+        ..*s
+    };
+    (fits && takes(&turned)).then_some(turned)
+}
+
+/// Whether a depthwise `s`'s input gradient runs on the generated kernel
+/// ([`depthwise2d_bwd_input`]).
+pub fn takes_bwd_input(s: &Conv2dShape) -> bool {
+    turned_round(s).is_some()
+}
+
+/// `dx`, the input gradient of a depthwise `s` that [`takes_bwd_input`], from `dy` and the
+/// weights `w`: the forward product of `dy` with the windows flipped (the caller has checked
+/// the shape and the views).
+pub(super) fn depthwise2d_bwd_input(
+    gpu: &Gpu,
+    s: &Conv2dShape,
+    [dy, w, dx]: [View<'_>; 3],
+) -> Result<Dispatch> {
+    const K: &str = "depthwise2d_bwd_input_rows";
+    let turned = turned_round(s).ok_or_else(|| {
+        super::bad_shape(
+            K,
+            "shape",
+            "stride 1, one output channel per input channel",
+            format!("{s:?}"),
+        )
+    })?;
+    let window = Window {
+        flip: true,
+        ..Window::of(&turned)
+    };
+    // the bias is not read (BIAS off); the weights stand in for its binding
+    let constants = [("BIAS", 0.0)];
+    launch(gpu, (K, &turned, window, &constants), [dy, w, w, dx])
+}
+
+/// A launch of the generated kernel for `window` on the product `s`.
+fn launch(
+    gpu: &Gpu,
+    (label, s, window, constants): (&'static str, &Conv2dShape, Window, &[(&'static str, f64)]),
+    [x, w, b, y]: [View<'_>; 4],
+) -> Result<Dispatch> {
     // rows read as vec4s bind the input as vec4s: views bind at offsets of 256 bytes
-    let window = Window::of(s);
     let (file, text) = shader(window);
-    let pipeline = gpu.pipeline(file, text, "depthwise2d_fwd_rows", &act.constants())?;
+    let pipeline = gpu.pipeline(file, text, "depthwise2d_fwd_rows", constants)?;
     let pieces_w = s.out_w().div_ceil(window.out());
     let pieces = s.batch * s.out_c * s.out_h() * pieces_w;
     let params = RowParams {
@@ -340,12 +418,12 @@ pub(super) fn depthwise2d_fwd(
         pieces_w: pieces_w as u32,
         _pad: 0,
     };
-    let grid = grid_for(gpu, K, pieces.div_ceil(64) as u64)?;
-    let u = gpu.uniform(K, &params);
+    let grid = grid_for(gpu, label, pieces.div_ceil(64) as u64)?;
+    let u = gpu.uniform(label, &params);
     let mut resources = Vec::with_capacity(5);
     for (name, view) in [("x", x), ("w", w), ("b", b), ("y", y)] {
-        resources.push(view.binding(gpu, &format!("{K} {name}"))?);
+        resources.push(view.binding(gpu, &format!("{label} {name}"))?);
     }
     resources.push(u.as_entire_binding());
-    Ok(Dispatch::new(gpu, K, pipeline, &resources, grid)?.keep_uniform(u))
+    Ok(Dispatch::new(gpu, label, pipeline, &resources, grid)?.keep_uniform(u))
 }

@@ -235,6 +235,7 @@ shaders! {
     PolyMutate => "poly_mutate" with "counter_hash",
     Relu => "relu",
     ReluBwd => "relu_bwd",
+    ReluBwd4 => "relu_bwd4",
     Render => "render",
     RenderColor => "render_color",
     RenderCppn => "render_cppn",
@@ -332,7 +333,7 @@ pub(crate) fn bad_shape(kernel: &str, what: &str, expected: &str, found: String)
 /// Whether a product of `rows` rows runs in its subgroup form on `gpu`: its variant is
 /// [`Variant::Subgroup`] and the rows fill at least one register block of 8.
 pub(crate) fn subgroup_rows(gpu: &Gpu, rows: usize) -> bool {
-    gpu.variant == crate::gpu::Variant::Subgroup && rows >= 8
+    gpu.variant == crate::gpu::Variant::Subgroup && rows >= 1
 }
 
 /// The activation a convolution or fully-connected kernel applies to its outputs.

@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::gpu::{grid_for, Dispatch, Gpu, View};
 
 params! {
-    pub(super) struct Params for [Relu, ReluBwd] {
+    pub(super) struct Params for [Relu, ReluBwd, ReluBwd4] {
         pub(super) n: u32,
         pub(super) _pad: [u32; 3],
     }

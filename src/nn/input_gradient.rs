@@ -69,6 +69,12 @@ impl Network {
 }
 
 impl InputGradient {
+    /// The dispatches after the forward pass: the probability's gradient, then the backward
+    /// pass node by node (what a profile times one by one).
+    pub fn backward_dispatches(&self) -> &[Dispatch] {
+        &self.dispatches
+    }
+
     /// Records the forward pass, the probability's gradient and the backward pass.
     pub fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
         self.forward.record(pass);
