@@ -1,7 +1,7 @@
 //! A run's champions: `champions.csv` (a row per class: class, label, confidence, image, then
 //! the columns of the kind of run), `archive/` (a PNG per class) and `gallery.png`. Written
-//! by [`write`] for evolution, gradient ascent and merged runs alike, through the `csv` crate
-//! (a label's commas and quotes are quoted, not altered); read by [`read`].
+//! by [`write`] for evolution, gradient ascent and merged runs alike, as serde rows through
+//! the `csv` crate (a label's commas and quotes are quoted, not altered); read by [`read`].
 
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
@@ -61,13 +61,12 @@ pub fn write(dir: &Path, layout: &Layout<'_>, entries: &[Entry<'_>]) -> Result<(
     let archive = dir.join("archive");
     std::fs::create_dir_all(&archive).map_err(|e| Error::io(&archive, e))?;
     let csv_path = dir.join("champions.csv");
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    let header = COLUMNS.iter().chain(layout.extra_columns);
-    let bad = |e: csv::Error| Error::Data {
-        path: csv_path.clone(),
-        message: e.to_string(),
-    };
-    csv.write_record(header).map_err(bad)?;
+    let header: Vec<&str> = COLUMNS
+        .iter()
+        .chain(layout.extra_columns)
+        .copied()
+        .collect();
+    let mut text = crate::rundir::rows::line(&csv_path, &header)?;
     let mut tiles = Vec::with_capacity(entries.len());
     for e in entries {
         let name = image_name(e.class, e.label);
@@ -75,24 +74,21 @@ pub fn write(dir: &Path, layout: &Layout<'_>, entries: &[Entry<'_>]) -> Result<(
             Some(bytes) => write_atomic(&dir.join(&name), bytes)?,
             None => save_png(&dir.join(&name), e.pixels, layout.width, layout.height)?,
         }
-        let row = [
-            e.class.to_string(),
-            e.label.to_string(),
-            e.confidence.to_string(),
-            name,
-        ];
-        csv.write_record(row.iter().chain(&e.extra)).map_err(bad)?;
+        let row = ChampionLine {
+            class: e.class,
+            label: e.label,
+            confidence: e.confidence,
+            image: &name,
+            extra: &e.extra,
+        };
+        text.push_str(&crate::rundir::rows::line(&csv_path, &row)?);
         tiles.push(Tile {
             pixels: e.pixels,
             caption: e.label.to_string(),
             sub: format!("{:.5}%", e.confidence as f64 * 100.0),
         });
     }
-    let text = csv.into_inner().map_err(|e| Error::Data {
-        path: csv_path.clone(),
-        message: e.to_string(),
-    })?;
-    write_atomic(&csv_path, &text)?;
+    write_atomic(&csv_path, text.as_bytes())?;
     let columns = (entries.len() as f64).sqrt().ceil() as usize;
     save_gallery(
         &dir.join("gallery.png"),
@@ -104,8 +100,20 @@ pub fn write(dir: &Path, layout: &Layout<'_>, entries: &[Entry<'_>]) -> Result<(
     )
 }
 
+/// A row of `champions.csv` as written: the four columns every run has, then the values of
+/// its kind's own.
+#[derive(serde::Serialize)]
+struct ChampionLine<'a> {
+    class: usize,
+    label: &'a str,
+    #[serde(serialize_with = "crate::rundir::rows::plain")]
+    confidence: f32,
+    image: &'a str,
+    extra: &'a [String],
+}
+
 /// One row of a run's `champions.csv` (evolution or ascent): the first four columns.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
 pub struct Champion {
     pub class: usize,
     pub label: String,
@@ -125,51 +133,26 @@ impl Champion {
     }
 }
 
-/// Reads `dir/champions.csv`.
+/// Reads `dir/champions.csv`: its first four columns by name, each row checked (a
+/// probability, each class once, an image inside the run).
 pub fn read(dir: &Path) -> Result<Vec<Champion>> {
     let path = dir.join("champions.csv");
-    let text = crate::io::read::read_own_to_string(&path, crate::io::read::TEXT)?;
-    let bad = |line: usize, message: String| Error::Data {
+    let header = |h: &csv::StringRecord| {
+        (h.len() < 4 || h.iter().take(4).ne(COLUMNS)).then(|| {
+            format!(
+                "expected the header class,label,confidence,image…, found {:?}",
+                h.iter().collect::<Vec<_>>().join(",")
+            )
+        })
+    };
+    let rows: Vec<(u64, Champion)> = crate::rundir::rows::read_lines(&path, &header)?;
+    let bad = |line: u64, message: String| Error::Data {
         path: path.clone(),
         message: format!("line {line}: {message}"),
     };
-    let records = crate::io::csv::records(&text).map_err(|m| Error::Data {
-        path: path.clone(),
-        message: m,
-    })?;
-    let mut records = records.into_iter();
-    match records.next() {
-        Some((_, h)) if h.len() >= 4 && h[..4] == COLUMNS => {}
-        other => {
-            return Err(bad(
-                1,
-                format!(
-                    "expected the header class,label,confidence,image…, found {:?}",
-                    other.map(|(_, h)| h.join(","))
-                ),
-            ))
-        }
-    }
     let mut seen = std::collections::BTreeSet::new();
-    records
-        .filter(|(_, f)| !(f.len() == 1 && f[0].is_empty()))
-        .map(|(line, f)| {
-            if f.len() < 4 {
-                return Err(bad(
-                    line,
-                    format!("{} fields, expected at least 4", f.len()),
-                ));
-            }
-            let champion = Champion {
-                class: f[0]
-                    .parse()
-                    .map_err(|e| bad(line, format!("class {:?}: {e}", f[0])))?,
-                label: f[1].to_string(),
-                confidence: f[2]
-                    .parse()
-                    .map_err(|e| bad(line, format!("confidence {:?}: {e}", f[2])))?,
-                image: f[3].to_string(),
-            };
+    rows.into_iter()
+        .map(|(line, champion)| {
             if !(0.0..=1.0).contains(&champion.confidence) {
                 return Err(bad(
                     line,

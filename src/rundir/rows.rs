@@ -1,7 +1,7 @@
-//! The rows of a run's CSV files with fixed columns, as types read and written through serde
-//! and the `csv` crate: `stats.csv` of an evolution ([`GenerationRow`]) and of an ascent
-//! ([`IterationRow`]), a study's `retrain.csv` and a transfer's `transfer-<name>.csv` (their
-//! rows live with their experiments). A header is the row type's field names; a field with a
+//! The rows of a run's CSV files, as types read and written through serde and the `csv`
+//! crate: `stats.csv` of an evolution ([`GenerationRow`]) and of an ascent ([`IterationRow`]),
+//! `cells.csv` ([`CellsRow`]), and the rows that live with their writers (`champions.csv`,
+//! `retrain.csv`, `transfer-<name>.csv`, `ablate.csv`). A header is the row type's field names; a field with a
 //! comma or a quote (a label) is quoted, never altered. Reading names the file and the line of
 //! a row that does not parse.
 
@@ -33,6 +33,16 @@ pub fn plain_opt<T: std::fmt::Display, S: Serializer>(
         Some(v) => s.collect_str(v),
         None => s.serialize_none(),
     }
+}
+
+/// Serialises each float of a column group as Rust prints it (see [`plain`]).
+pub fn plain_seq<S: Serializer>(v: &[f32], s: S) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for x in v {
+        seq.serialize_element(&x.to_string())?;
+    }
+    seq.end()
 }
 
 /// Serialises a float with 4 decimals (accuracies).
@@ -108,6 +118,14 @@ pub struct IterationRow {
     pub seconds: f64,
 }
 
+/// A row of `cells.csv`: a recorded generation and every cell's confidence (a column each).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CellsRow<'a> {
+    pub generation: u32,
+    #[serde(serialize_with = "plain_seq")]
+    pub cells: &'a [f32],
+}
+
 /// The header line of `R`'s rows (no line break).
 pub fn header<R: Serialize + Default>() -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -143,42 +161,45 @@ pub fn line<R: Serialize>(path: &Path, row: &R) -> Result<String> {
 /// The rows of the CSV file `path`, each read by its header's names; an empty line is
 /// skipped, a row that does not parse is an error naming the line.
 pub fn read<R: DeserializeOwned>(path: &Path) -> Result<Vec<R>> {
+    Ok(read_lines(path, &|_| None)?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect())
+}
+
+/// [`read`], each row with its line, the header first checked by `header` (`Some(why)`: it is
+/// not the file's).
+pub fn read_lines<R: DeserializeOwned>(
+    path: &Path,
+    header: &dyn Fn(&csv::StringRecord) -> Option<String>,
+) -> Result<Vec<(u64, R)>> {
     let text = crate::io::read::read_own_to_string(path, crate::io::read::MODEL)?;
+    let bad = |message: String| Error::Data {
+        path: path.into(),
+        message,
+    };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::Data {
-            path: path.into(),
-            message: e.to_string(),
-        })?
-        .clone();
+    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
+    if let Some(why) = header(&headers) {
+        return Err(bad(format!("line 1: {why}")));
+    }
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| Error::Data {
-            path: path.into(),
-            message: e.to_string(),
-        })?;
+        let record = record.map_err(|e| bad(e.to_string()))?;
         let line = record.position().map_or(0, |p| p.line());
         if record.len() != headers.len() {
-            return Err(Error::Data {
-                path: path.into(),
-                message: format!(
-                    "line {line}: {} fields, the header has {}",
-                    record.len(),
-                    headers.len()
-                ),
-            });
+            return Err(bad(format!(
+                "line {line}: {} fields, the header has {}",
+                record.len(),
+                headers.len()
+            )));
         }
-        rows.push(
-            record
-                .deserialize(Some(&headers))
-                .map_err(|e| Error::Data {
-                    path: path.into(),
-                    message: format!("line {line}: {}", deserialize_error(&e, &headers)),
-                })?,
-        );
+        let row = record
+            .deserialize(Some(&headers))
+            .map_err(|e| bad(format!("line {line}: {}", deserialize_error(&e, &headers))))?;
+        rows.push((line, row));
     }
     Ok(rows)
 }

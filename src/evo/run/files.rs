@@ -62,12 +62,13 @@ fn truncate_csv(path: &Path, header: &str, generation: Option<u32>) -> Result<St
     Ok(out)
 }
 
-/// A row of `cells.csv`: the generation and every cell's confidence.
-pub fn cells_row(generation: u32, conf: &[f32]) -> String {
-    std::iter::once(generation.to_string())
-        .chain(conf.iter().map(|c| c.to_string()))
-        .collect::<Vec<_>>()
-        .join(",")
+/// A row of `cells.csv` (with its line break): the generation and every cell's confidence.
+pub fn cells_row(path: &Path, generation: u32, conf: &[f32]) -> Result<String> {
+    let row = crate::rundir::rows::CellsRow {
+        generation,
+        cells: conf,
+    };
+    crate::rundir::rows::line(path, &row)
 }
 
 /// Writes the champions (`archive/`, `champions.csv`, `gallery.png`) of `w × h` elites, grey

@@ -358,9 +358,10 @@ impl<'g> Runner<'g> {
                 let row =
                     GenerationRow::new(generation, evaluations, &Stats::of(conf), seconds(run));
                 let row = crate::rundir::rows::line(&path, &row)?;
+                let cells_row = super::cells_row(&run.dir.join("cells.csv"), generation, conf)?;
                 stats
                     .write_all(row.as_bytes())
-                    .and_then(|_| writeln!(per_cell, "{}", super::cells_row(generation, conf)))
+                    .and_then(|_| per_cell.write_all(cells_row.as_bytes()))
                     .and_then(|_| stats.flush())
                     .and_then(|_| per_cell.flush())
                     .map_err(|e| Error::io(run.dir.join("stats.csv"), e))?;
