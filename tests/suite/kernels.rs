@@ -54,6 +54,10 @@ fn conv2d_fwd_matches_twin() {
                 conv([3, 16, 8, 10], 24, (1, 1), [1, 0, 1]),
                 conv([2, 6, 4, 6], 39, (1, 1), [1, 0, 3]), // groups of 13 output channels
                 conv([5, 7, 2, 2], 40, (1, 1), [1, 0, 1]), // columns past the batch's end
+                // planes a multiple of 4 pixels: the subgroup form's vec4 stores, with padding
+                // and ragged groups of 13 channels, and with a stride and columns past the end
+                conv([3, 10, 8, 8], 26, (3, 3), [1, 1, 2]),
+                conv([5, 3, 7, 9], 12, (3, 3), [2, 1, 1]),
             ];
             for s in shapes {
                 // none, a ReLU, and one capped low enough to cap many outputs (ReLU6's form)

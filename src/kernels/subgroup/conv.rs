@@ -65,14 +65,29 @@ fn gathered(array: &str, offset: &str) -> String {
 }
 
 pub(super) fn fwd(rows: usize) -> String {
-    let mut s = header(
-        FIELDS,
-        &[("x", false), ("w", false), ("b", false), ("y", true)],
-        &["RELU", "INSIDE"],
-    );
+    fwd_text(rows, false)
+}
+
+/// `conv2d_fwd` for output planes a multiple of 4 pixels: the same product, each lane's four
+/// columns (four neighbouring pixels of one image) stored as one vec4 per row where the
+/// general form scatters four scalars. With few k per output (LeNet's conv1: 25) the
+/// scattered stores cost as much as the multiply-adds.
+pub(super) fn fwd4(rows: usize) -> String {
+    fwd_text(rows, true)
+}
+
+fn fwd_text(rows: usize, vec4_out: bool) -> String {
+    let bindings = [("x", false), ("w", false), ("b", false), ("y", true)];
+    let vec4: &[&str] = if vec4_out { &["y"] } else { &[] };
+    let mut s = header_vec4(FIELDS, &bindings, vec4, &["RELU", "INSIDE"]);
     s += CAP;
     let pre = format!("{SIZES}    let ncols = p.batch * hw;\n    let kdim = icg * khkw;\n");
-    s += &open(Kernel::Conv2dFwd.entry(), rows, &pre, "ocg");
+    let entry = if vec4_out {
+        Kernel::Conv2dFwd4
+    } else {
+        Kernel::Conv2dFwd
+    };
+    s += &open(entry.entry(), rows, &pre, "ocg");
     s += &per_column(
         "    let n{j} = min(c0 + {j}u, ncols - 1u);
     let pix{j} = n{j} % hw;
@@ -96,6 +111,24 @@ pub(super) fn fwd(rows: usize) -> String {
     s += "        for (var ic = 0u; ic < icg; ic++) {\n            let xc = ic * hw_in;\n            let wk = ic * khkw + tap;\n";
     s += &step(rows, |t| format!("w[wr{t} + wk]"), &gathered("x", "xc"), 12);
     s += "        }\n    }\n    }\n";
+    if vec4_out {
+        // ncols is a multiple of 4: a lane's columns are all in range or none is
+        s += "    if c0 >= ncols {\n        return;\n    }\n    let y4 = yo0 / 4u;\n    let hw4 = hw / 4u;\n";
+        for r in 0..rows {
+            s += &format!(
+                "    if i0 + {r}u < ocg {{
+        let oc = g * ocg + i0 + {r}u;
+        var o = acc{r} + vec4<f32>(b[oc]);
+        if RELU {{
+            o = min(max(o, vec4<f32>(0.0)), vec4<f32>(CAP));
+        }}
+        y[y4 + oc * hw4] = o;
+    }}
+"
+            );
+        }
+        return s + "}\n";
+    }
     // where each column's outputs start: worked out once, not at every store
     s += "    let ybase = vec4<u32>(yo0, yo1, yo2, yo3);\n";
     s += &stores(
@@ -328,9 +361,15 @@ pub(crate) fn conv2d_fwd(
             tiles,
         );
     }
+    // views bind at offsets of 256 bytes: planes of whole vec4s store as vec4s
+    let kernel = if (s.out_h() * s.out_w()).is_multiple_of(4) {
+        Kernel::Conv2dFwd4
+    } else {
+        Kernel::Conv2dFwd
+    };
     launch(
         gpu,
-        (Kernel::Conv2dFwd, rows, lanes),
+        (kernel, rows, lanes),
         &[act.constants().as_slice(), &[flag("INSIDE", s.inside())]].concat(),
         &[("x", x), ("w", w), ("b", b), ("y", y)],
         &params,

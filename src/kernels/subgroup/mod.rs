@@ -34,6 +34,7 @@ use std::sync::{Mutex, OnceLock};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kernel {
     Conv2dFwd,
+    Conv2dFwd4,
     Conv2dPointwise,
     Conv2dBwdInput,
     Conv2dBwdWeight,
@@ -43,8 +44,9 @@ pub enum Kernel {
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 7] = [
+    pub const ALL: [Kernel; 8] = [
         Kernel::Conv2dFwd,
+        Kernel::Conv2dFwd4,
         Kernel::Conv2dPointwise,
         Kernel::Conv2dBwdInput,
         Kernel::Conv2dBwdWeight,
@@ -57,6 +59,7 @@ impl Kernel {
     pub fn entry(self) -> &'static str {
         match self {
             Kernel::Conv2dFwd => "conv2d_fwd_sg",
+            Kernel::Conv2dFwd4 => "conv2d_fwd4_sg",
             Kernel::Conv2dPointwise => "conv2d_pointwise_sg",
             Kernel::Conv2dBwdInput => "conv2d_bwd_input_sg",
             Kernel::Conv2dBwdWeight => "conv2d_bwd_weight_sg",
@@ -92,6 +95,7 @@ pub fn source(kernel: Kernel, rows: usize) -> &'static str {
     cache.entry((kernel, rows)).or_insert_with(|| {
         let text = match kernel {
             Kernel::Conv2dFwd => conv::fwd(rows),
+            Kernel::Conv2dFwd4 => conv::fwd4(rows),
             Kernel::Conv2dPointwise => conv::pointwise(rows),
             Kernel::Conv2dBwdInput => conv::bwd_input(rows),
             Kernel::Conv2dBwdWeight => conv::bwd_weight(rows),
