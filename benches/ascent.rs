@@ -10,7 +10,6 @@
 mod common;
 
 use fooling::ascent::{initial_images, Ascent, AscentConfig};
-use fooling::gpu::GpuOptions;
 use fooling::kernels::{AscentState, Step};
 use fooling::nn::{caffenet, lenet, reference_input_gradient, Network, Weights};
 use fooling::reference as twin;
@@ -18,7 +17,7 @@ use std::time::Instant;
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let gpu = fooling::Gpu::new(&GpuOptions::default()).expect("a GPU adapter");
+    let gpu = common::gpu();
     let arch = lenet();
     let weights = Weights::random(&arch, 0).unwrap();
     println!("adapter: {}", fooling::gpu::describe(&gpu.info));

@@ -16,7 +16,7 @@ mod onnxruntime;
 
 use fooling::ascent::{Ascent, AscentConfig};
 use fooling::evo::{color_size, CppnConfig, CppnSearch, DirectConfig, DirectSearch, Imaging};
-use fooling::gpu::{Gpu, GpuOptions};
+use fooling::gpu::Gpu;
 use fooling::imaging::ColorModel;
 use fooling::nn::{self, Network};
 use std::time::Instant;
@@ -35,7 +35,7 @@ fn loop_rate(step: &mut dyn FnMut() -> f64, gens: u32, batch: usize) -> f64 {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let gpu = Gpu::new(&GpuOptions::default()).expect("a GPU adapter");
+    let gpu = common::gpu();
     let loaded = nn::load(MODEL, None, &Default::default()).expect("the shipped dog network");
     let arch = loaded.arch.clone();
     let flop = 2.0 * arch.macs().unwrap() as f64;

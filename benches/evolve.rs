@@ -13,7 +13,6 @@
 mod common;
 
 use fooling::evo::{DirectConfig, DirectSearch};
-use fooling::gpu::GpuOptions;
 use fooling::kernels::Mutation;
 use fooling::nn::{lenet, reference_forward, Network, Weights};
 use fooling::reference as twin;
@@ -165,7 +164,7 @@ fn batches(
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let gpu = fooling::Gpu::new(&GpuOptions::default()).expect("a GPU adapter");
+    let gpu = common::gpu();
     let arch = lenet();
     let weights = Weights::random(&arch, 0).unwrap();
     println!("adapter: {}", fooling::gpu::describe(&gpu.info));

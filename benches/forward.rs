@@ -86,22 +86,27 @@ fn main() {
     let quick =
         std::env::args().any(|a| a == "--quick") || std::env::var("FOOLING_BENCH_QUICK").is_ok();
     let args: Vec<String> = std::env::args().collect();
-    let kernels = match args
+    // `--kernels X` as the CLI's, else FOOLING_KERNELS (auto when unset)
+    let gpu = match args
         .iter()
         .position(|a| a == "--kernels")
         .map(|i| args.get(i + 1).map(String::as_str))
     {
-        None => KernelChoice::Auto,
-        Some(Some("tiled")) => KernelChoice::Tiled,
-        Some(Some("direct")) => KernelChoice::Direct,
-        Some(Some("subgroup")) => KernelChoice::Subgroup,
-        Some(other) => panic!("--kernels: expected tiled, direct or subgroup, found {other:?}"),
+        None => common::gpu(),
+        Some(choice) => {
+            let kernels = match choice {
+                Some("tiled") => KernelChoice::Tiled,
+                Some("direct") => KernelChoice::Direct,
+                Some("subgroup") => KernelChoice::Subgroup,
+                other => panic!("--kernels: expected tiled, direct or subgroup, found {other:?}"),
+            };
+            Gpu::new(&GpuOptions {
+                kernels,
+                ..Default::default()
+            })
+            .expect("a GPU adapter")
+        }
     };
-    let gpu = Gpu::new(&GpuOptions {
-        kernels,
-        ..Default::default()
-    })
-    .expect("a GPU adapter");
     let peak = common::Peak::measure(&gpu, quick);
     let mut b = Bench {
         gpu,

@@ -13,7 +13,7 @@ mod common;
 use fooling::evo::{
     CppnConfig, CppnSearch, DirectConfig, DirectSearch, Fitness, Genomes, Imaging, IMAGENET_SIZE,
 };
-use fooling::gpu::{Dispatch, Gpu, GpuOptions};
+use fooling::gpu::Dispatch;
 use fooling::imaging::ColorModel;
 use fooling::nn::{by_name, reference_forward, Network, Weights};
 use fooling::reference::{self as twin};
@@ -27,7 +27,7 @@ fn main() {
         .position(|a| a == "--net")
         .and_then(|i| args.get(i + 1).cloned())
         .unwrap_or_else(|| if quick { "caffenet/16" } else { "caffenet" }.into());
-    let gpu = Gpu::new(&GpuOptions::default()).expect("a GPU adapter");
+    let gpu = common::gpu();
     let cpu_adapter = gpu.info.device_type == wgpu::DeviceType::Cpu;
     let arch = by_name(&name).unwrap();
     let weights = Weights::hashed(&arch, 7).unwrap();

@@ -14,7 +14,6 @@ mod common;
 mod onnxruntime;
 
 use fooling::evo::{color_size, Fitness, Genomes, Imaging};
-use fooling::gpu::{Gpu, GpuOptions};
 use fooling::imaging::ColorModel;
 use fooling::nn::{
     reference_forward, Arch, ChannelOrder, Layer, Linear, Network, Pixels, Pool, PoolKind, Weights,
@@ -127,7 +126,7 @@ fn onnx_model(python: &str, d: usize, side: usize) -> Result<String, String> {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let gpu = Gpu::new(&GpuOptions::default()).expect("a GPU adapter");
+    let gpu = common::gpu();
     let (d, side) = if quick { (8, 64) } else { (1, 224) };
     // with a peer, both run one ONNX file (tools/resnet18_onnx.py writes it): the same model
     let python = std::env::var("FOOLING_PEER_PYTHON").ok();

@@ -7,7 +7,7 @@
 mod common;
 
 use fooling::data::load_dir;
-use fooling::gpu::{Dispatch, Gpu, GpuBuffer, GpuOptions};
+use fooling::gpu::{Dispatch, Gpu, GpuBuffer};
 use fooling::kernels::{self, Conv2dShape, LinearShape};
 use fooling::nn::{lenet, reference_backward, Network, TrainConfig, Trainer, Weights};
 use fooling::reference::sgd_update;
@@ -79,7 +79,7 @@ fn backward_kernels(gpu: &Gpu, peak: &common::Peak, quick: bool, batch: usize) {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let gpu = Gpu::new(&GpuOptions::default()).expect("a GPU adapter");
+    let gpu = common::gpu();
     let (train, _) =
         load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-10k")).unwrap();
     let arch = lenet();

@@ -3,6 +3,25 @@
 use fooling::gpu::Gpu;
 use std::time::Instant;
 
+/// The adapter with the matrix kernels `FOOLING_KERNELS` asks for (`auto` when unset, as
+/// the CLI's `--kernels`): `FOOLING_KERNELS=direct` measures the kernels the subgroup form
+/// replaced, on the same machine.
+pub fn gpu() -> Gpu {
+    use fooling::gpu::{GpuOptions, KernelChoice};
+    let kernels = match std::env::var("FOOLING_KERNELS").as_deref() {
+        Ok("tiled") => KernelChoice::Tiled,
+        Ok("direct") => KernelChoice::Direct,
+        Ok("subgroup") => KernelChoice::Subgroup,
+        Ok("auto") | Err(_) => KernelChoice::Auto,
+        Ok(other) => panic!("FOOLING_KERNELS={other}: expected auto, tiled, direct or subgroup"),
+    };
+    Gpu::new(&GpuOptions {
+        kernels,
+        ..GpuOptions::default()
+    })
+    .expect("a GPU adapter")
+}
+
 pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]

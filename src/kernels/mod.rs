@@ -136,7 +136,9 @@ pub use sgd::sgd_update;
 pub use softmax::softmax_fwd;
 pub use softmax_prob::softmax_prob_bwd;
 pub use softmax_xent::softmax_xent_bwd;
-pub use subgroup::{all_sources as subgroup_sources, Kernel as SubgroupKernel};
+pub use subgroup::{
+    all_sources as subgroup_sources, Kernel as SubgroupKernel, ROWS as SUBGROUP_ROWS,
+};
 pub use sum_parts::sum_parts;
 
 use crate::error::{Error, Result};

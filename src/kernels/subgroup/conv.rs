@@ -97,7 +97,7 @@ fn fwd_text(rows: usize, vec4_out: bool) -> String {
     let yo{j} = (n{j} / hw) * p.out_c * hw + pix{j};
 ",
     );
-    for t in 0..rows / 8 {
+    for t in 0..rows.div_ceil(8) {
         s += &format!("    let wr{t} = (g * ocg + rt{t}) * kdim;\n");
     }
     s += "    for (var ky = 0u; ky < p.kh; ky++) {\n    for (var kx = 0u; kx < p.kw; kx++) {\n        let tap = ky * p.kw + kx;\n";
@@ -174,7 +174,7 @@ pub(super) fn pointwise(rows: usize) -> String {
     let xb = (img * p.in_c + g * icg) * hw4 + q;
     let yb = img * p.out_c * hw4 + q;
 ";
-    for t in 0..rows / 8 {
+    for t in 0..rows.div_ceil(8) {
         s += &format!("    let wr{t} = (g * ocg + rt{t}) * icg;\n");
     }
     s += "    for (var ic = 0u; ic < icg; ic++) {\n";
@@ -218,7 +218,7 @@ pub(super) fn bwd_input(rows: usize) -> String {
     let xo{j} = (n{j} / hw_in) * p.in_c * hw_in + pix{j};
 ",
     );
-    for t in 0..rows / 8 {
+    for t in 0..rows.div_ceil(8) {
         s += &format!("    let wr{t} = (g * ocg * icg + rt{t}) * khkw;\n");
     }
     s += "    for (var ky = 0u; ky < p.kh; ky++) {\n    for (var kx = 0u; kx < p.kw; kx++) {\n        let tap = ky * p.kw + kx;\n";
@@ -277,7 +277,7 @@ pub(super) fn bwd_weight(rows: usize) -> String {
     let fx{j} = i32((tap{j} % p.kw) * p.dw) - i32(p.pad_l);
 ",
     );
-    for t in 0..rows / 8 {
+    for t in 0..rows.div_ceil(8) {
         s += &format!("    let dr{t} = (grp * ocg + rt{t}) * hw;\n");
     }
     s += "    for (var img = img_lo; img < img_hi; img++) {

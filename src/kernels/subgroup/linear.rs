@@ -50,7 +50,7 @@ pub(super) fn fwd(rows: usize) -> String {
     for j in 0..4 {
         s += &format!("    let w{j} = n{j} * p.in_f;\n");
     }
-    for t in 0..rows / 8 {
+    for t in 0..rows.div_ceil(8) {
         s += &format!("    let x{t} = rt{t} * p.in_f;\n");
     }
     s += "    for (var k = 0u; k < p.in_f; k++) {\n";
@@ -79,7 +79,7 @@ pub(super) fn bwd_input(rows: usize) -> String {
     let mut s = header(FIELDS, &[("dy", false), ("w", false), ("dx", true)], &[]);
     s += &open(Kernel::LinearBwdInput.entry(), rows, "", "p.batch");
     s += &columns("p.in_f");
-    for t in 0..rows / 8 {
+    for t in 0..rows.div_ceil(8) {
         s += &format!("    let d{t} = rt{t} * p.out_f;\n");
     }
     s += "    for (var k = 0u; k < p.out_f; k++) {\n        let wk = k * p.in_f;\n";

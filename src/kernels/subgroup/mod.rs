@@ -6,7 +6,7 @@
 //! Each is a product `C[m, n] = Σ_k A(m, k) B(k, n)` tiled so that a workgroup of `LANES`
 //! invocations holds `R` rows × `4 · LANES` columns: every lane keeps `R` vec4
 //! accumulators (its 4 columns of each row). At each k, lane s of a subgroup loads the
-//! elements of rows `i0 + s + 8t` (t < R / 8) and `subgroupBroadcast(·, constant)` hands each
+//! elements of rows `i0 + s + 8t` (t < ⌈R / 8⌉) and `subgroupBroadcast(·, constant)` hands each
 //! to every lane; each lane loads its 4 elements of B once for all R rows. On a CPU adapter a
 //! storage load whose index differs between lanes costs a load per lane, while a broadcast of
 //! a value one lane loaded costs a shuffle: so a lane loads about 4 + R/8 elements per 4R
@@ -70,15 +70,22 @@ impl Kernel {
     }
 }
 
-/// The register blocks generated: rows per workgroup.
-pub const ROWS: [usize; 4] = [8, 16, 24, 32];
+/// The most rows a register block holds: 32 vec4 accumulators a lane.
+pub const MAX_ROWS: usize = 32;
+
+/// Register blocks the shader tests validate: every size from 1 to [`MAX_ROWS`] is generated
+/// the same way; these cover a partial last load (5, 25, 29) and every whole one.
+pub const ROWS: [usize; 7] = [1, 5, 8, 16, 24, 25, 32];
 
 /// The most lanes a workgroup has (and the default).
 pub const LANES: usize = 64;
 
-/// The register block for `m` rows: the smallest multiple of 8 that holds them, at most 32.
+/// The register block for `m` rows: as few blocks as hold them at [`MAX_ROWS`] each, as even
+/// as they can be (LeNet's 50 output channels: two blocks of 25, where blocks of 32 would
+/// compute 14 rows for nothing).
 pub(crate) fn rows_for(m: usize) -> usize {
-    (m.div_ceil(8) * 8).clamp(8, 32)
+    let blocks = m.div_ceil(MAX_ROWS).max(1);
+    m.div_ceil(blocks).clamp(1, MAX_ROWS)
 }
 
 /// The lanes of a workgroup for `n` columns (4 a lane): a multiple of 8, at most [`LANES`].
@@ -86,7 +93,7 @@ pub(crate) fn lanes_for(n: usize) -> usize {
     (n.div_ceil(4).div_ceil(8) * 8).clamp(8, LANES)
 }
 
-/// The WGSL of `kernel` with `rows` rows a register block (one of [`ROWS`]): generated once,
+/// The WGSL of `kernel` with `rows` rows a register block (1 to [`MAX_ROWS`]): generated once,
 /// then served from a cache for the life of the process.
 pub fn source(kernel: Kernel, rows: usize) -> &'static str {
     static CACHE: OnceLock<Mutex<HashMap<(Kernel, usize), &'static str>>> = OnceLock::new();

@@ -49,7 +49,7 @@ pub(super) fn header_vec4(
 
 /// The entry point's opening: the tile of this workgroup (`p.num_tiles` tiles, `p.tiles_m`
 /// row blocks of `rows` by `p.tiles_n` column blocks, then `g`), `i0`, `c0`, the statements
-/// `pre`, and the `rows / 8` row indices `rt{t}` of this lane, clamped below `m` (a WGSL
+/// `pre`, and the ⌈rows / 8⌉ row indices `rt{t}` of this lane, clamped below `m` (a WGSL
 /// expression, which `pre` may define).
 pub(super) fn open(entry: &str, rows: usize, pre: &str, m: &str) -> String {
     let mut s = format!(
@@ -73,7 +73,7 @@ fn {entry}(
 {pre}    let m_last = {m} - 1u;
 "
     );
-    for t in 0..rows / 8 {
+    for t in 0..rows.div_ceil(8) {
         let _ = writeln!(
             s,
             "    let rt{t} = min(i0 + sid % 8u + {}u, m_last);",
@@ -91,7 +91,7 @@ fn {entry}(
 pub(super) fn step(rows: usize, a_at: impl Fn(usize) -> String, bv: &str, indent: usize) -> String {
     let pad = " ".repeat(indent);
     let mut s = String::new();
-    for t in 0..rows / 8 {
+    for t in 0..rows.div_ceil(8) {
         let _ = writeln!(s, "{pad}let a{t} = {};", a_at(t));
     }
     for line in bv.lines() {
