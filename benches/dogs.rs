@@ -16,7 +16,6 @@ mod onnxruntime;
 
 use fooling::ascent::{Ascent, AscentConfig};
 use fooling::evo::{color_size, CppnConfig, CppnSearch, DirectConfig, DirectSearch, Imaging};
-use fooling::gpu::Gpu;
 use fooling::imaging::ColorModel;
 use fooling::nn::{self, Network};
 use std::time::Instant;

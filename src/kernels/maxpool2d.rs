@@ -1,5 +1,6 @@
-//! Launcher of `maxpool2d_fwd` (shaders/maxpool2d.wgsl), and the pooling shape that every
-//! pooling kernel takes.
+//! Launcher of `maxpool2d_fwd` (shaders/maxpool2d.wgsl, and shaders/maxpool2x2.wgsl for the
+//! 2×2 windows of rows a multiple of 8 wide), and the pooling shape that every pooling kernel
+//! takes.
 
 use super::{bad_shape, check_len, launch, Shader};
 use crate::error::Result;
@@ -124,8 +125,8 @@ impl Pool2dShape {
 
 params! {
     /// The params of the pooling kernels (mirrors `Params` in shaders/maxpool2d.wgsl,
-    /// maxpool2d_bwd.wgsl, avgpool2d.wgsl and avgpool2d_bwd.wgsl).
-    pub(super) struct Params for [Maxpool2d, Maxpool2dBwd, Avgpool2d, Avgpool2dBwd] {
+    /// maxpool2x2.wgsl, maxpool2d_bwd.wgsl, avgpool2d.wgsl and avgpool2d_bwd.wgsl).
+    pub(super) struct Params for [Maxpool2d, Maxpool2x2, Maxpool2dBwd, Avgpool2d, Avgpool2dBwd] {
         pub(super) planes: u32,
         pub(super) in_h: u32,
         pub(super) in_w: u32,
@@ -179,14 +180,21 @@ pub fn maxpool2d_fwd(
     check_len(K, "x", x.len, s.input_len())?;
     check_len(K, "y", y.len, s.output_len())?;
     check_len(K, "arg", arg.len, s.output_len())?;
-    // four outputs of a row an invocation
+    let params = Params::new(s);
+    // four outputs of a row an invocation; 2×2 windows of rows a multiple of 8 wide read and
+    // write vec4s (views bind at offsets of 256 bytes)
     let quads = s.planes * s.out_h() * s.out_w().div_ceil(4);
     let grid = grid_for(gpu, K, quads.div_ceil(256) as u64)?;
-    let params = Params::new(s);
+    let pairs = s.kernel == [2, 2] && s.stride == [2, 2] && s.pad == [0; 4];
+    let (shader, entry) = if pairs && s.in_w.is_multiple_of(8) && s.in_h.is_multiple_of(2) {
+        (Shader::Maxpool2x2, "maxpool2x2_fwd")
+    } else {
+        (Shader::Maxpool2d, K)
+    };
     launch(
         gpu,
         K,
-        (Shader::Maxpool2d, K, &[]),
+        (shader, entry, &[]),
         &[("x", x), ("y", y), ("arg", arg)],
         &params,
         grid,

@@ -226,6 +226,7 @@ shaders! {
     Lrn => "lrn",
     LrnBwd => "lrn_bwd",
     Maxpool2d => "maxpool2d",
+    Maxpool2x2 => "maxpool2x2",
     Maxpool2dBwd => "maxpool2d_bwd",
     Mul => "mul",
     MulBwd => "mul_bwd",

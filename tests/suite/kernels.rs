@@ -191,9 +191,17 @@ fn maxpool2d_fwd_matches_twin() {
             Pool2dShape::caffe(4, 55, 55, 3, 2, 0), // CaffeNet pool1
             Pool2dShape::caffe(3, 7, 9, 3, 2, 1),   // padding
             Pool2dShape::caffe(2, 11, 5, 2, 2, 0),  // round-up
+            // 2×2 windows of rows a multiple of 8 wide: the vec4 kernel
+            Pool2dShape::caffe(3, 8, 16, 2, 2, 0),
+            Pool2dShape::caffe(5, 4, 8, 2, 2, 0),
         ];
-        for s in shapes {
-            let x = uniform(r, s.input_len(), -1.0, 1.0);
+        for (i, s) in shapes.into_iter().enumerate() {
+            // every other shape from three values, so windows hold equal maxima: the first
+            // (row by row) is the arg-max
+            let x: Vec<f32> = uniform(r, s.input_len(), -1.0, 1.0)
+                .into_iter()
+                .map(|v| if i % 2 == 1 { v.round() } else { v })
+                .collect();
             let xb = GpuBuffer::from_slice(gpu, "x", &x).unwrap();
             let yb = GpuBuffer::<f32>::zeros(gpu, "y", s.output_len()).unwrap();
             let ab = GpuBuffer::<u32>::zeros(gpu, "arg", s.output_len()).unwrap();
