@@ -331,17 +331,7 @@ fn write_stats(
                 h[it * b..(it + 1) * b].to_vec()
             })
             .collect();
-        let s = Stats::of(&row);
-        stats.push(IterationRow {
-            iteration: it as u32,
-            median: s.median,
-            mean: s.mean,
-            min: s.min,
-            max: s.max,
-            n_ge_099: s.n_ge_099,
-            n_ge_09999: s.n_ge_09999,
-            seconds: seconds[it],
-        });
+        stats.push(IterationRow::new(it as u32, &Stats::of(&row), seconds[it]));
     }
     let path = dir.join("stats.csv");
     let text = rows::text(&path, &rows::header::<IterationRow>(), &stats)?;

@@ -24,6 +24,16 @@ pub enum Encoding {
     /// CPPNs grown NEAT-style (docs/paper.md §4), the whole batch rendered in one dispatch.
     Cppn,
 }
+
+impl Encoding {
+    /// The encoding as its option value and `config.toml` name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Direct => "direct",
+            Encoding::Cppn => "cppn",
+        }
+    }
+}
 pub use direct::{Crossover, DirectConfig, DirectSearch, Schedule};
 pub use genomes::{color_size, Fitness, Genomes, Imaging, IMAGENET_SIZE};
 

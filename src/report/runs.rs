@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::experiments::retrain::{RetrainLine, RoundRow};
-pub use crate::rundir::{collect, encoding_name};
+pub use crate::rundir::collect;
 use std::collections::BTreeMap;
 use std::path::Path;
 

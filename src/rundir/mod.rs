@@ -15,7 +15,6 @@ use crate::ascent::AscentRunFile;
 use crate::command_line::CommandLine;
 use crate::error::{Error, Result};
 use crate::evo::run::RunConfig;
-use crate::evo::Encoding;
 use crate::experiments::merge::MergedFile;
 use crate::experiments::retrain::RetrainConfig;
 use std::path::{Path, PathBuf};
@@ -139,7 +138,7 @@ impl RunDir {
             Config::Evolution(c) => CommandLine::new("evolve")
                 .arg("net", &c.net)
                 .arg("weights", c.weights.display())
-                .arg("encoding", encoding_name(c.encoding()))
+                .arg("encoding", c.encoding().name())
                 .arg("seed", c.seed())
                 .arg("batch", c.search.batch())
                 .arg("generations", c.generations)
@@ -165,14 +164,6 @@ impl RunDir {
                 .arg("out", dir),
         };
         line.to_string()
-    }
-}
-
-/// An encoding as its option value names it.
-pub fn encoding_name(e: Encoding) -> &'static str {
-    match e {
-        Encoding::Direct => "direct",
-        Encoding::Cppn => "cppn",
     }
 }
 

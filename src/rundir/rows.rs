@@ -126,6 +126,21 @@ pub struct CellsRow<'a> {
     pub cells: &'a [f32],
 }
 
+impl IterationRow {
+    pub fn new(iteration: u32, s: &Stats, seconds: f64) -> IterationRow {
+        IterationRow {
+            iteration,
+            median: s.median,
+            mean: s.mean,
+            min: s.min,
+            max: s.max,
+            n_ge_099: s.n_ge_099,
+            n_ge_09999: s.n_ge_09999,
+            seconds,
+        }
+    }
+}
+
 /// The header line of `R`'s rows (no line break).
 pub fn header<R: Serialize + Default>() -> String {
     let mut w = csv::Writer::from_writer(Vec::new());

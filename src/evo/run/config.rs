@@ -104,10 +104,7 @@ impl TryFrom<RunFile> for RunConfig {
             (Encoding::Direct, Some(d), None) => SearchConfig::Direct(d),
             (Encoding::Cppn, None, Some(c)) => SearchConfig::Cppn(c),
             (e, d, c) => {
-                let name = |e| match e {
-                    Encoding::Direct => "direct",
-                    Encoding::Cppn => "cppn",
-                };
+                let name = |e: Encoding| e.name();
                 let tables: Vec<&str> = [(d.is_some(), "[direct]"), (c.is_some(), "[cppn]")]
                     .into_iter()
                     .filter_map(|(has, t)| has.then_some(t))

@@ -15,7 +15,6 @@ use crate::ascent::{AscentObserver, AscentSettings};
 use crate::command_line::CommandLine;
 use crate::error::{Error, Result};
 use crate::evo::run::{EvolveSettings, Observer};
-use crate::evo::Encoding;
 use crate::experiments::retrain::RetrainSettings;
 use crate::experiments::transfer::TransferSettings;
 use crate::gpu::Gpu;
@@ -118,13 +117,7 @@ impl Step {
                 let line = CommandLine::new("evolve")
                     .arg("net", &s.net)
                     .opt("weights", s.weights.as_ref().map(|p| p.display()))
-                    .arg(
-                        "encoding",
-                        match s.encoding {
-                            Encoding::Direct => "direct",
-                            Encoding::Cppn => "cppn",
-                        },
-                    )
+                    .arg("encoding", s.encoding.name())
                     .opt("generations", s.generations)
                     .opt("batch", s.batch)
                     .opt("crops", s.crops)

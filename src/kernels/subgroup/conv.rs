@@ -114,19 +114,7 @@ fn fwd_text(rows: usize, vec4_out: bool) -> String {
     if vec4_out {
         // ncols is a multiple of 4: a lane's columns are all in range or none is
         s += "    if c0 >= ncols {\n        return;\n    }\n    let y4 = yo0 / 4u;\n    let hw4 = hw / 4u;\n";
-        for r in 0..rows {
-            s += &format!(
-                "    if i0 + {r}u < ocg {{
-        let oc = g * ocg + i0 + {r}u;
-        var o = acc{r} + vec4<f32>(b[oc]);
-        if RELU {{
-            o = min(max(o, vec4<f32>(0.0)), vec4<f32>(CAP));
-        }}
-        y[y4 + oc * hw4] = o;
-    }}
-"
-            );
-        }
+        s += &vec4_stores(rows, "y4");
         return s + "}\n";
     }
     // where each column's outputs start: worked out once, not at every store
@@ -145,6 +133,27 @@ fn fwd_text(rows: usize, vec4_out: bool) -> String {
                 y[ybase[j] + yr] = o;",
     );
     s
+}
+
+/// The stores of a product whose lane's four columns are neighbouring pixels of one image:
+/// each row below `ocg` with its bias and the fused activation, one vec4 at `y[base + oc ·
+/// hw4]` (`base`: the lane's first pixel, in vec4s).
+fn vec4_stores(rows: usize, base: &str) -> String {
+    (0..rows)
+        .map(|r| {
+            format!(
+                "    if i0 + {r}u < ocg {{
+        let oc = g * ocg + i0 + {r}u;
+        var o = acc{r} + vec4<f32>(b[oc]);
+        if RELU {{
+            o = min(max(o, vec4<f32>(0.0)), vec4<f32>(CAP));
+        }}
+        y[{base} + oc * hw4] = o;
+    }}
+"
+            )
+        })
+        .collect()
 }
 
 /// `conv2d_fwd` of a pointwise convolution (1×1, stride 1, no padding) whose planes are a
@@ -185,19 +194,7 @@ pub(super) fn pointwise(rows: usize) -> String {
         8,
     );
     s += "    }\n    if c0 >= ncols {\n        return;\n    }\n";
-    for r in 0..rows {
-        s += &format!(
-            "    if i0 + {r}u < ocg {{
-        let oc = g * ocg + i0 + {r}u;
-        var o = acc{r} + vec4<f32>(b[oc]);
-        if RELU {{
-            o = min(max(o, vec4<f32>(0.0)), vec4<f32>(CAP));
-        }}
-        y[yb + oc * hw4] = o;
-    }}
-"
-        );
-    }
+    s += &vec4_stores(rows, "yb");
     s + "}\n"
 }
 

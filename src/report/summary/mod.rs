@@ -9,7 +9,7 @@ pub use rows::{
     AblationRun, AscentRun, Group, LeftOut, RetrainStudy, RunRow, TransferRow, TransferTally,
 };
 
-use super::runs::{encoding_name, read_cells, read_retrain, read_stats, ByGeneration, StatsRow};
+use super::runs::{read_cells, read_retrain, read_stats, ByGeneration, StatsRow};
 use crate::ascent::AscentRunFile;
 use crate::command_line::CommandLine;
 use crate::error::{Error, Result};
@@ -395,7 +395,7 @@ impl Summary {
 /// "NET ascent" or "merged".
 fn group_name(r: &RunDir) -> String {
     match &r.config {
-        Config::Evolution(c) => format!("{} {}", c.net, encoding_name(c.encoding())),
+        Config::Evolution(c) => format!("{} {}", c.net, c.encoding().name()),
         Config::Ascent(c) => format!("{} ascent", c.net),
         _ => "merged".to_string(),
     }

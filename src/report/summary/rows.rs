@@ -1,6 +1,6 @@
 //! The rows of a [`super::Summary`]: one type per table or figure the report shows.
 
-use super::{encoding_name, quantile, ByGeneration, StatsRow};
+use super::{quantile, ByGeneration, StatsRow};
 use crate::evo::Encoding;
 use crate::experiments::retrain::RoundRow;
 use crate::stats::Stats;
@@ -40,7 +40,7 @@ pub struct Group {
 
 impl Group {
     pub fn title(&self) -> String {
-        format!("{} · {} encoding", self.net, encoding_name(self.encoding))
+        format!("{} · {} encoding", self.net, self.encoding.name())
     }
 }
 
